@@ -1,0 +1,1129 @@
+package io.corral.allocator;
+
+/**
+ * The hierarchical weighted DRF allocator: decides which framework is offered which agent's free
+ * resources. Single-threaded, deterministic for a given seed and call sequence, no I/O.
+ *
+ * <p>Every operation validates all of its input before changing anything, so a rejected call
+ * ({@link AllocatorException}) leaves the state as it was. Passes write into a reused
+ * {@link OfferBuffer} and allocate nothing per agent.
+ */
+public final class Allocator implements AllocatorOperations
+{
+    private static final int SMALL_DIRTY = 32;
+
+    private final ResourceKinds kinds;
+    private final int k;
+    private final long seed;
+    private final SorterKind sorter;
+    private final long[] minAllocatable;
+    private final boolean anyMinimum;
+
+    private final AgentTable agents;
+    private final RoleTable roles;
+    private final FrameworkTable frameworks;
+    private final ReservationTable reservations;
+    private final AllocationLedger ledger;
+    private final OfferFilters filters;
+    private final OfferBuffer offers;
+
+    private final AgentSet offerable;
+    private final AgentSet dirty;
+    private int[] dirtyList;
+    private int dirtyCount;
+    private boolean allDirty;
+    private int[] candidates;
+
+    private final SplitMix64 rng = new SplitMix64(0);
+    private long pass;
+    private boolean sharesStale;
+
+    private final long[] free;
+    private final long[] amount;
+    private final long[] scratch;
+
+    public Allocator(final AllocatorConfig config)
+    {
+        config.conclude();
+        this.kinds = config.kinds();
+        this.k = kinds.count();
+        this.seed = config.seed();
+        this.sorter = config.sorter();
+        this.minAllocatable = config.minAllocatable();
+        boolean any = false;
+        for (final long min : minAllocatable)
+        {
+            any |= min > 0;
+        }
+        this.anyMinimum = any;
+
+        final int agentCapacity = config.agentCapacity();
+        agents = new AgentTable(k, agentCapacity);
+        roles = new RoleTable(k, config.roleCapacity());
+        frameworks = new FrameworkTable(k, config.frameworkCapacity());
+        reservations = new ReservationTable(k, agentCapacity);
+        ledger = new AllocationLedger(k, agentCapacity, agentCapacity, config.frameworkCapacity());
+        filters = new OfferFilters(config.frameworkCapacity(), agentCapacity);
+        offers = new OfferBuffer(k, agentCapacity);
+        offerable = new AgentSet(agentCapacity);
+        dirty = new AgentSet(agentCapacity);
+        dirtyList = new int[agentCapacity];
+        candidates = new int[agentCapacity];
+        free = new long[k];
+        amount = new long[k];
+        scratch = new long[k];
+    }
+
+    public ResourceKinds kinds()
+    {
+        return kinds;
+    }
+
+    // ---------------------------------------------------------------- agents
+
+    @Override
+    public int addAgent(final long agentId, final long[] total)
+    {
+        kinds.validate(total, "total of agent " + agentId);
+        if (agents.slotById.get(agentId) != -1)
+        {
+            throw new AllocatorException("agent " + agentId + " is already registered (slot " +
+                agents.slotById.get(agentId) + ")");
+        }
+        for (int i = 0; i < k; i++)
+        {
+            if (agents.clusterTotal[i] > Long.MAX_VALUE - total[i])
+            {
+                throw new AllocatorException("agent " + agentId + " would overflow the cluster total of " +
+                    kinds.name(i));
+            }
+        }
+        final int a = agents.acquire(agentId);
+        ensureAgentCapacity(agents.capacity());
+        System.arraycopy(total, 0, agents.total, a * k, k);
+        for (int i = 0; i < k; i++)
+        {
+            agents.clusterTotal[i] += total[i];
+        }
+        agents.active[a] = true;
+        sharesStale = true;
+        markDirty(a);
+        refreshOfferable(a);
+        return a;
+    }
+
+    @Override
+    public void updateAgent(final int agent, final long[] total)
+    {
+        checkAgent(agent);
+        kinds.validate(total, "new total of agent " + agents.externalId[agent]);
+        for (int i = 0; i < k; i++)
+        {
+            final long reserved = reservations.sum(agent, i, false);
+            final long reservedInUse = reservations.sum(agent, i, true);
+            final long unreservedInUse = agents.allocated[agent * k + i] - reservedInUse;
+            if (total[i] < reserved || total[i] - reserved < unreservedInUse)
+            {
+                throw new AllocatorException("agent " + agents.externalId[agent] + " cannot shrink " + kinds.name(i) +
+                    " to " + total[i] + ": " + reserved + " reserved and " + unreservedInUse +
+                    " unreserved allocated; release or unreserve first");
+            }
+        }
+        for (int i = 0; i < k; i++)
+        {
+            agents.clusterTotal[i] += total[i] - agents.total[agent * k + i];
+        }
+        System.arraycopy(total, 0, agents.total, agent * k, k);
+        sharesStale = true;
+        markDirty(agent);
+        refreshOfferable(agent);
+    }
+
+    @Override
+    public void removeAgent(final int agent)
+    {
+        checkAgent(agent);
+        for (int e = ledger.headOfAgent(agent); e != -1; e = ledger.headOfAgent(agent))
+        {
+            deallocate(agent, ledger.member(e), e, ledger.amountColumn(), e * k);
+        }
+        for (int e = reservations.headOfAgent(agent); e != -1; e = reservations.headOfAgent(agent))
+        {
+            roles.reservations[reservations.role(e)]--;
+            reservations.remove(agent, e);
+        }
+        filters.clearAgent(agent);
+        for (int i = 0; i < k; i++)
+        {
+            agents.clusterTotal[i] -= agents.total[agent * k + i];
+        }
+        offerable.set(agent, false);
+        agents.release(agent);
+        sharesStale = true;
+    }
+
+    @Override
+    public void activateAgent(final int agent)
+    {
+        checkAgent(agent);
+        agents.active[agent] = true;
+        markDirty(agent);
+        refreshOfferable(agent);
+    }
+
+    @Override
+    public void deactivateAgent(final int agent)
+    {
+        checkAgent(agent);
+        agents.active[agent] = false;
+        refreshOfferable(agent);
+    }
+
+    @Override
+    public void setReservation(final int agent, final int role, final long[] reserve)
+    {
+        checkAgent(agent);
+        checkRole(role);
+        kinds.validate(reserve, "reservation for role " + roles.name[role] + " on agent " + agents.externalId[agent]);
+        final int e = reservations.find(agent, role);
+        boolean empty = true;
+        for (int i = 0; i < k; i++)
+        {
+            empty &= reserve[i] == 0;
+            final long roleOnAgent = e != -1 ? reservations.roleAlloc(e, i) : roleAllocationOnAgent(agent, role, i);
+            final long oldReserved = e != -1 ? reservations.reserved(e, i) : 0;
+            final long reserved = reservations.sum(agent, i, false) - oldReserved + reserve[i];
+            final long reservedInUse = reservations.sum(agent, i, true) -
+                Math.min(roleOnAgent, oldReserved) + Math.min(roleOnAgent, reserve[i]);
+            final long total = agents.total[agent * k + i];
+            if (reserved > total)
+            {
+                throw new AllocatorException("agent " + agents.externalId[agent] + " has " + kinds.name(i) + " " +
+                    total + "; reservations would total " + reserved);
+            }
+            if (agents.allocated[agent * k + i] - reservedInUse > total - reserved)
+            {
+                throw new AllocatorException("agent " + agents.externalId[agent] + ": reserving " + kinds.name(i) +
+                    " " + reserve[i] + " for role " + roles.name[role] +
+                    " would take resources already allocated to other roles; release them first");
+            }
+        }
+        if (e != -1 && empty)
+        {
+            roles.reservations[role]--;
+            reservations.remove(agent, e);
+        }
+        else if (e != -1)
+        {
+            reservations.setReserved(e, reserve);
+        }
+        else if (!empty)
+        {
+            for (int i = 0; i < k; i++)
+            {
+                scratch[i] = roleAllocationOnAgent(agent, role, i);
+            }
+            reservations.create(agent, role, reserve, scratch);
+            roles.reservations[role]++;
+        }
+        markDirty(agent);
+        refreshOfferable(agent);
+    }
+
+    // ---------------------------------------------------------------- roles
+
+    @Override
+    public int addRole(final String name)
+    {
+        if (name == null || !name.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"))
+        {
+            throw new AllocatorException("role name '" + name + "' is invalid: use 1-128 characters of " +
+                "letters, digits, '_', '.', '-', not starting with '.' or '-'");
+        }
+        if (roles.slotByName.containsKey(name))
+        {
+            throw new AllocatorException("role '" + name + "' already exists");
+        }
+        final int r = roles.acquire(name, frameworks.memberKeys, frameworks.memberPositions);
+        roles.keys.key[r] = roleKey(r);
+        return r;
+    }
+
+    @Override
+    public void removeRole(final int role)
+    {
+        checkRole(role);
+        if (roles.members[role] > 0)
+        {
+            throw new AllocatorException("role " + roles.name[role] + " still has " + roles.members[role] +
+                " framework(s) subscribed; remove them first");
+        }
+        if (roles.reservations[role] > 0)
+        {
+            throw new AllocatorException("role " + roles.name[role] + " still has reservations on " +
+                roles.reservations[role] + " agent(s); unreserve first");
+        }
+        for (int i = 0; i < k; i++)
+        {
+            roles.guaranteeSum[i] -= roles.guarantee[role * k + i];
+        }
+        roles.release(role);
+    }
+
+    @Override
+    public void setWeight(final int role, final double weight)
+    {
+        checkRole(role);
+        if (!(weight > 0) || Double.isInfinite(weight))
+        {
+            throw new AllocatorException("weight of role " + roles.name[role] + " must be a positive finite number, got " +
+                weight);
+        }
+        roles.weight[role] = weight;
+        refreshRole(role);
+    }
+
+    @Override
+    public void setQuota(final int role, final long[] guarantee, final long[] limit)
+    {
+        checkRole(role);
+        kinds.validate(guarantee, "quota guarantee of role " + roles.name[role]);
+        kinds.validate(limit, "quota limit of role " + roles.name[role]);
+        for (int i = 0; i < k; i++)
+        {
+            if (limit[i] < guarantee[i])
+            {
+                throw new AllocatorException("quota of role " + roles.name[role] + ": limit " + kinds.name(i) + " " +
+                    limit[i] + " is below its guarantee " + guarantee[i]);
+            }
+            final long sum = roles.guaranteeSum[i] - roles.guarantee[role * k + i] + guarantee[i];
+            if (sum > agents.clusterTotal[i])
+            {
+                throw new AllocatorException("quota guarantee of role " + roles.name[role] + " is too large: " +
+                    "guarantees would total " + kinds.name(i) + " " + sum + " but the cluster has " +
+                    agents.clusterTotal[i]);
+            }
+        }
+        for (int i = 0; i < k; i++)
+        {
+            roles.guaranteeSum[i] += guarantee[i] - roles.guarantee[role * k + i];
+        }
+        System.arraycopy(guarantee, 0, roles.guarantee, role * k, k);
+        System.arraycopy(limit, 0, roles.limit, role * k, k);
+        refreshRole(role);
+        allDirty = true;
+    }
+
+    // ---------------------------------------------------------------- frameworks
+
+    @Override
+    public int addFramework(final long frameworkId, final int... roleSlots)
+    {
+        if (frameworks.slotById.get(frameworkId) != -1)
+        {
+            throw new AllocatorException("framework " + frameworkId + " is already registered");
+        }
+        if (roleSlots == null || roleSlots.length == 0)
+        {
+            throw new AllocatorException("framework " + frameworkId + " must subscribe to at least one role");
+        }
+        for (int i = 0; i < roleSlots.length; i++)
+        {
+            if (!roles.exists(roleSlots[i]))
+            {
+                throw new AllocatorException("framework " + frameworkId + " names unknown role slot " + roleSlots[i]);
+            }
+            for (int j = 0; j < i; j++)
+            {
+                if (roleSlots[i] == roleSlots[j])
+                {
+                    throw new AllocatorException("framework " + frameworkId + " names role " +
+                        roles.name[roleSlots[i]] + " twice");
+                }
+            }
+        }
+        final int f = frameworks.acquire(frameworkId, roleSlots.length);
+        filters.ensureFrameworkCapacity(frameworks.externalId.length);
+        for (int i = 0; i < roleSlots.length; i++)
+        {
+            final int r = roleSlots[i];
+            final int m = frameworks.acquireMember(f, r);
+            ledger.ensureMemberCapacity(frameworks.memberFramework.length);
+            frameworks.memberships[f][i] = m;
+            frameworks.memberKeys.key[m] = memberKey(m);
+            roles.memberHeap[r].add(m);
+            roles.members[r]++;
+            roles.activeMembers[r]++;
+            refreshRole(r);
+        }
+        allDirty = true;
+        return f;
+    }
+
+    @Override
+    public void removeFramework(final int framework)
+    {
+        checkFramework(framework);
+        for (final int m : frameworks.memberships[framework])
+        {
+            for (int e = ledger.headOfMember(m); e != -1; e = ledger.headOfMember(m))
+            {
+                final int a = ledger.agent(e);
+                deallocate(a, m, e, ledger.amountColumn(), e * k);
+                markDirty(a);
+            }
+            final int r = frameworks.memberRole[m];
+            roles.members[r]--;
+            if (!frameworks.suppressed[m])
+            {
+                roles.memberHeap[r].remove(m);
+                roles.activeMembers[r]--;
+            }
+            refreshRole(r);
+        }
+        filters.clearFramework(framework);
+        frameworks.release(framework);
+    }
+
+    @Override
+    public void suppress(final int framework, final int role)
+    {
+        final int m = checkMembership(framework, role);
+        if (frameworks.suppressed[m])
+        {
+            return;
+        }
+        frameworks.suppressed[m] = true;
+        roles.memberHeap[role].remove(m);
+        roles.activeMembers[role]--;
+        refreshRole(role);
+    }
+
+    @Override
+    public void revive(final int framework, final int role)
+    {
+        final int m = checkMembership(framework, role);
+        filters.clearFramework(framework);
+        allDirty = true;
+        if (!frameworks.suppressed[m])
+        {
+            return;
+        }
+        frameworks.suppressed[m] = false;
+        frameworks.memberKeys.key[m] = memberKey(m);
+        roles.memberHeap[role].add(m);
+        roles.activeMembers[role]++;
+        refreshRole(role);
+    }
+
+    // ---------------------------------------------------------------- allocations
+
+    @Override
+    public void recoverAllocation(final int agent, final int framework, final int role, final long[] recovered)
+    {
+        checkAgent(agent);
+        final int m = checkMembership(framework, role);
+        kinds.validate(recovered, "recovered allocation");
+        if (isZero(recovered))
+        {
+            throw new AllocatorException("recovered allocation for framework " + frameworks.externalId[framework] +
+                " on agent " + agents.externalId[agent] + " is empty");
+        }
+        final int e = reservations.find(agent, role);
+        unreservedFree(agent, free);
+        for (int i = 0; i < k; i++)
+        {
+            final long available = free[i] + (e == -1 ? 0 : reservations.reservedFree(e, i));
+            if (recovered[i] > available)
+            {
+                throw new AllocatorException("cannot recover " + kinds.name(i) + " " + recovered[i] + " for framework " +
+                    frameworks.externalId[framework] + " on agent " + agents.externalId[agent] + ": only " +
+                    available + " is free there for role " + roles.name[role]);
+            }
+        }
+        allocate(agent, m, recovered, 0);
+        markDirty(agent);
+    }
+
+    @Override
+    public void release(final int agent, final int framework, final int role, final long[] released)
+    {
+        final int e = checkRelease(agent, framework, role, released);
+        deallocate(agent, ledger.member(e), e, released, 0);
+        markDirty(agent);
+    }
+
+    @Override
+    public void decline(final int agent, final int framework, final int role, final long[] declined,
+        final long nowNs, final long refuseNs)
+    {
+        if (refuseNs < 0)
+        {
+            throw new AllocatorException("refuse duration must not be negative, got " + refuseNs + " ns");
+        }
+        final int e = checkRelease(agent, framework, role, declined);
+        deallocate(agent, ledger.member(e), e, declined, 0);
+        if (refuseNs > 0)
+        {
+            final long until = nowNs > Long.MAX_VALUE - refuseNs ? Long.MAX_VALUE : nowNs + refuseNs;
+            filters.add(framework, agent, until);
+        }
+        markDirty(agent);
+    }
+
+    // ---------------------------------------------------------------- passes
+
+    @Override
+    public OfferBuffer fullPass(final long nowNs)
+    {
+        return runPass(nowNs, true);
+    }
+
+    @Override
+    public OfferBuffer incrementalPass(final long nowNs)
+    {
+        return runPass(nowNs, false);
+    }
+
+    private OfferBuffer runPass(final long nowNs, final boolean full)
+    {
+        pass++;
+        offers.clear();
+        if (roles.active.isEmpty() || offerable.count() == 0)
+        {
+            clearDirty();
+            return offers;
+        }
+        final int n = collectCandidates(full || allDirty);
+        clearDirty();
+        if (n == 0)
+        {
+            return offers;
+        }
+        if (sorter == SorterKind.RANDOM || sharesStale)
+        {
+            rekeyAll();
+        }
+        rng.reseed(SplitMix64.passSeed(seed, pass));
+        for (int i = n - 1; i > 0; i--)
+        {
+            final int j = rng.nextInt(i + 1);
+            final int t = candidates[i];
+            candidates[i] = candidates[j];
+            candidates[j] = t;
+        }
+        if (!roles.quota.isEmpty())
+        {
+            for (int i = 0; i < n; i++)
+            {
+                offerAgent(candidates[i], roles.quota, nowNs);
+            }
+        }
+        for (int i = 0; i < n; i++)
+        {
+            offerAgent(candidates[i], roles.active, nowNs);
+        }
+        return offers;
+    }
+
+    private int collectCandidates(final boolean everyAgent)
+    {
+        if (everyAgent)
+        {
+            return offerable.collect(candidates);
+        }
+        if (dirtyCount > SMALL_DIRTY)
+        {
+            return offerable.collectIntersection(dirty, candidates);
+        }
+        int n = 0;
+        for (int i = 0; i < dirtyCount; i++)
+        {
+            final int a = dirtyList[i];
+            if (offerable.contains(a) && dirty.contains(a))
+            {
+                int j = n++;
+                while (j > 0 && candidates[j - 1] > a)
+                {
+                    candidates[j] = candidates[j - 1];
+                    j--;
+                }
+                candidates[j] = a;
+            }
+        }
+        return n;
+    }
+
+    /** Offers the agent to roles in {@code order} until it has nothing left that anyone may take. */
+    private void offerAgent(final int a, final ShareHeap order, final long nowNs)
+    {
+        while (offerable.contains(a) && offerOnce(a, order, nowNs))
+        {
+            // each round made one offer; go again with what is left
+        }
+    }
+
+    private boolean offerOnce(final int a, final ShareHeap order, final long nowNs)
+    {
+        unreservedFree(a, free);
+        final boolean unreservedOfferable = allocatable(free, 0);
+        final boolean hasReservations = reservations.headOfAgent(a) != -1;
+        for (int r = order.firstInOrder(); r != -1; r = order.nextInOrder())
+        {
+            final int e = hasReservations ? reservations.find(a, r) : -1;
+            if (e == -1 && !unreservedOfferable)
+            {
+                continue;
+            }
+            offerAmount(r, e);
+            if (!allocatable(amount, 0))
+            {
+                continue;
+            }
+            final ShareHeap members = roles.memberHeap[r];
+            for (int m = members.firstInOrder(); m != -1; m = members.nextInOrder())
+            {
+                final int f = frameworks.memberFramework[m];
+                if (filters.isFiltered(f, a, nowNs))
+                {
+                    continue;
+                }
+                roles.keys.count[r]++;
+                frameworks.memberKeys.count[m]++;
+                allocate(a, m, amount, 0);
+                final int row = offers.append(a, f, r);
+                System.arraycopy(amount, 0, offers.amountColumn(), row * k, k);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** What role {@code r} may take of the agent whose unreserved free is in {@link #free}. */
+    private void offerAmount(final int r, final int reservation)
+    {
+        final int base = r * k;
+        for (int i = 0; i < k; i++)
+        {
+            long offer = free[i];
+            if (reservation != -1)
+            {
+                offer += reservations.reservedFree(reservation, i);
+            }
+            final long limit = roles.limit[base + i];
+            if (limit != Long.MAX_VALUE)
+            {
+                final long room = limit - roles.allocated[base + i];
+                offer = Math.min(offer, Math.max(0, room));
+            }
+            amount[i] = offer;
+        }
+    }
+
+    // ---------------------------------------------------------------- bookkeeping
+
+    private void allocate(final int a, final int m, final long[] src, final int off)
+    {
+        final int r = frameworks.memberRole[m];
+        final long[] agentAllocated = agents.allocated;
+        final long[] memberAllocated = frameworks.memberAllocated;
+        final long[] roleAllocated = roles.allocated;
+        for (int i = 0; i < k; i++)
+        {
+            final long v = src[off + i];
+            agentAllocated[a * k + i] += v;
+            memberAllocated[m * k + i] += v;
+            roleAllocated[r * k + i] += v;
+        }
+        final int e = reservations.find(a, r);
+        if (e != -1)
+        {
+            reservations.addRoleAlloc(e, src, off, 1);
+        }
+        ledger.add(a, m, src, off);
+        refreshMember(m);
+        refreshRole(r);
+        refreshOfferable(a);
+    }
+
+    /** Reverses (part of) ledger entry {@code e}; {@code src} may be the ledger's own column. */
+    private void deallocate(final int a, final int m, final int e, final long[] src, final int off)
+    {
+        final int r = frameworks.memberRole[m];
+        for (int i = 0; i < k; i++)
+        {
+            final long v = src[off + i];
+            agents.allocated[a * k + i] -= v;
+            frameworks.memberAllocated[m * k + i] -= v;
+            roles.allocated[r * k + i] -= v;
+        }
+        final int res = reservations.find(a, r);
+        if (res != -1)
+        {
+            reservations.addRoleAlloc(res, src, off, -1);
+        }
+        ledger.subtract(e, src, off);
+        refreshMember(m);
+        refreshRole(r);
+        refreshOfferable(a);
+    }
+
+    private void refreshMember(final int m)
+    {
+        frameworks.memberKeys.key[m] = memberKey(m);
+        final ShareHeap heap = roles.memberHeap[frameworks.memberRole[m]];
+        if (heap.contains(m))
+        {
+            heap.update(m);
+        }
+    }
+
+    private void refreshRole(final int r)
+    {
+        roles.keys.key[r] = roleKey(r);
+        roles.placeInHeaps(r);
+    }
+
+    private double roleKey(final int r)
+    {
+        if (sorter == SorterKind.RANDOM)
+        {
+            return SplitMix64.randomKey(seed, pass, roleSalt(r), roles.keys.count[r], roles.weight[r]);
+        }
+        return dominantShare(roles.allocated, r * k) / roles.weight[r];
+    }
+
+    private double memberKey(final int m)
+    {
+        if (sorter == SorterKind.RANDOM)
+        {
+            return SplitMix64.randomKey(seed, pass, memberSalt(frameworks.memberFramework[m], frameworks.memberRole[m]),
+                frameworks.memberKeys.count[m], 1.0);
+        }
+        return dominantShare(frameworks.memberAllocated, m * k);
+    }
+
+    /** Salt of a role's random key; public so a reference implementation can match it. */
+    public static long roleSalt(final int role)
+    {
+        return 2L * (role + 1);
+    }
+
+    /** Salt of a framework-in-role random key; public so a reference implementation can match it. */
+    public static long memberSalt(final int framework, final int role)
+    {
+        return 2L * ((((long)framework + 1) << 32) | (role + 1)) + 1;
+    }
+
+    private double dominantShare(final long[] allocation, final int offset)
+    {
+        double share = 0;
+        final long[] total = agents.clusterTotal;
+        for (int i = 0; i < k; i++)
+        {
+            final long t = total[i];
+            if (t > 0)
+            {
+                final double s = (double)allocation[offset + i] / (double)t;
+                if (s > share)
+                {
+                    share = s;
+                }
+            }
+        }
+        return share;
+    }
+
+    /** Recomputes every key (the cluster total changed, or a random pass began) and re-heapifies. */
+    private void rekeyAll()
+    {
+        final int memberLimit = frameworks.memberSlots.limit();
+        for (int m = 0; m < memberLimit; m++)
+        {
+            if (frameworks.memberSlots.isUsed(m))
+            {
+                frameworks.memberKeys.key[m] = memberKey(m);
+            }
+        }
+        final int roleLimit = roles.slots.limit();
+        for (int r = 0; r < roleLimit; r++)
+        {
+            if (roles.exists(r))
+            {
+                roles.keys.key[r] = roleKey(r);
+                roles.memberHeap[r].rebuild();
+            }
+        }
+        roles.active.rebuild();
+        roles.quota.rebuild();
+        sharesStale = false;
+    }
+
+    private void unreservedFree(final int a, final long[] out)
+    {
+        final boolean hasReservations = reservations.headOfAgent(a) != -1;
+        for (int i = 0; i < k; i++)
+        {
+            long f = agents.total[a * k + i] - agents.allocated[a * k + i];
+            if (hasReservations)
+            {
+                f -= reservations.sum(a, i, false) - reservations.sum(a, i, true);
+            }
+            out[i] = f;
+        }
+    }
+
+    private static boolean isZero(final long[] v)
+    {
+        for (final long x : v)
+        {
+            if (x != 0)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean allocatable(final long[] v, final int off)
+    {
+        if (anyMinimum)
+        {
+            for (int i = 0; i < k; i++)
+            {
+                final long min = minAllocatable[i];
+                if (min > 0 && v[off + i] >= min)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+        for (int i = 0; i < k; i++)
+        {
+            if (v[off + i] > 0)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void refreshOfferable(final int a)
+    {
+        offerable.set(a, agents.active[a] && hasAllocatable(a));
+    }
+
+    private boolean hasAllocatable(final int a)
+    {
+        unreservedFree(a, scratch);
+        if (allocatable(scratch, 0))
+        {
+            return true;
+        }
+        for (int e = reservations.headOfAgent(a); e != -1; e = reservations.next(e))
+        {
+            boolean any = false;
+            for (int i = 0; i < k; i++)
+            {
+                final long v = scratch[i] + reservations.reservedFree(e, i);
+                if (anyMinimum ? minAllocatable[i] > 0 && v >= minAllocatable[i] : v > 0)
+                {
+                    any = true;
+                    break;
+                }
+            }
+            if (any)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private long roleAllocationOnAgent(final int a, final int r, final int kind)
+    {
+        long sum = 0;
+        for (int e = ledger.headOfAgent(a); e != -1; e = ledger.nextOfAgent(e))
+        {
+            if (frameworks.memberRole[ledger.member(e)] == r)
+            {
+                sum += ledger.amount(e, kind);
+            }
+        }
+        return sum;
+    }
+
+    private void markDirty(final int a)
+    {
+        if (!dirty.contains(a))
+        {
+            dirty.set(a, true);
+            dirtyList[dirtyCount++] = a;
+        }
+    }
+
+    private void clearDirty()
+    {
+        for (int i = 0; i < dirtyCount; i++)
+        {
+            dirty.set(dirtyList[i], false);
+        }
+        dirtyCount = 0;
+        allDirty = false;
+    }
+
+    private void ensureAgentCapacity(final int capacity)
+    {
+        reservations.ensureAgentCapacity(capacity);
+        ledger.ensureAgentCapacity(capacity);
+        filters.ensureAgentCapacity(capacity);
+        offerable.ensureCapacity(capacity);
+        dirty.ensureCapacity(capacity);
+        if (capacity > candidates.length)
+        {
+            candidates = new int[capacity];
+            dirtyList = java.util.Arrays.copyOf(dirtyList, capacity);
+        }
+    }
+
+    // ---------------------------------------------------------------- validation
+
+    private void checkAgent(final int agent)
+    {
+        if (!agents.exists(agent))
+        {
+            throw new AllocatorException("unknown agent slot " + agent);
+        }
+    }
+
+    private void checkRole(final int role)
+    {
+        if (!roles.exists(role))
+        {
+            throw new AllocatorException("unknown role slot " + role);
+        }
+    }
+
+    private void checkFramework(final int framework)
+    {
+        if (!frameworks.exists(framework))
+        {
+            throw new AllocatorException("unknown framework slot " + framework);
+        }
+    }
+
+    private int checkMembership(final int framework, final int role)
+    {
+        checkFramework(framework);
+        checkRole(role);
+        final int m = frameworks.membership(framework, role);
+        if (m == -1)
+        {
+            throw new AllocatorException("framework " + frameworks.externalId[framework] +
+                " is not subscribed to role " + roles.name[role]);
+        }
+        return m;
+    }
+
+    private int checkRelease(final int agent, final int framework, final int role, final long[] released)
+    {
+        checkAgent(agent);
+        final int m = checkMembership(framework, role);
+        kinds.validate(released, "released resources");
+        final int e = ledger.find(agent, m);
+        if (e == -1)
+        {
+            throw new AllocatorException("framework " + frameworks.externalId[framework] + " holds nothing on agent " +
+                agents.externalId[agent] + " in role " + roles.name[role]);
+        }
+        for (int i = 0; i < k; i++)
+        {
+            if (released[i] > ledger.amount(e, i))
+            {
+                throw new AllocatorException("framework " + frameworks.externalId[framework] + " releases " +
+                    kinds.name(i) + " " + released[i] + " on agent " + agents.externalId[agent] + " but holds only " +
+                    ledger.amount(e, i));
+            }
+        }
+        return e;
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    public boolean hasAgent(final int agent)
+    {
+        return agents.exists(agent);
+    }
+
+    public boolean hasFramework(final int framework)
+    {
+        return frameworks.exists(framework);
+    }
+
+    public boolean hasRole(final int role)
+    {
+        return roles.exists(role);
+    }
+
+    /** The roles a framework subscribes to, in subscription order (a copy). */
+    public int[] frameworkRoles(final int framework)
+    {
+        checkFramework(framework);
+        final int[] members = frameworks.memberships[framework];
+        final int[] out = new int[members.length];
+        for (int i = 0; i < members.length; i++)
+        {
+            out[i] = frameworks.memberRole[members[i]];
+        }
+        return out;
+    }
+
+    /** Slot of an agent by id, or -1. */
+    public int agentSlot(final long agentId)
+    {
+        return (int)agents.slotById.get(agentId);
+    }
+
+    public long agentId(final int agent)
+    {
+        checkAgent(agent);
+        return agents.externalId[agent];
+    }
+
+    /** Slot of a framework by id, or -1. */
+    public int frameworkSlot(final long frameworkId)
+    {
+        return (int)frameworks.slotById.get(frameworkId);
+    }
+
+    public long frameworkId(final int framework)
+    {
+        checkFramework(framework);
+        return frameworks.externalId[framework];
+    }
+
+    /** Slot of a role, or -1. */
+    public int roleSlot(final String name)
+    {
+        final Integer r = roles.slotByName.get(name);
+        return r == null ? -1 : r;
+    }
+
+    public String roleName(final int role)
+    {
+        checkRole(role);
+        return roles.name[role];
+    }
+
+    public int agentCount()
+    {
+        return agents.slots.inUse();
+    }
+
+    public int frameworkCount()
+    {
+        return frameworks.slots.inUse();
+    }
+
+    public int roleCount()
+    {
+        return roles.slots.inUse();
+    }
+
+    public boolean isActive(final int agent)
+    {
+        checkAgent(agent);
+        return agents.active[agent];
+    }
+
+    /** True if the agent has something allocatable and is active: a pass will look at it. */
+    public boolean isOfferable(final int agent)
+    {
+        checkAgent(agent);
+        return offerable.contains(agent);
+    }
+
+    public long total(final int agent, final int kind)
+    {
+        checkAgent(agent);
+        return agents.total[agent * k + kind];
+    }
+
+    public long allocated(final int agent, final int kind)
+    {
+        checkAgent(agent);
+        return agents.allocated[agent * k + kind];
+    }
+
+    public long clusterTotal(final int kind)
+    {
+        return agents.clusterTotal[kind];
+    }
+
+    public long roleAllocated(final int role, final int kind)
+    {
+        checkRole(role);
+        return roles.allocated[role * k + kind];
+    }
+
+    /** What the framework holds in the role, over all agents. */
+    public long frameworkAllocated(final int framework, final int role, final int kind)
+    {
+        final int m = checkMembership(framework, role);
+        return frameworks.memberAllocated[m * k + kind];
+    }
+
+    /** What the framework holds in the role on one agent. */
+    public long allocation(final int agent, final int framework, final int role, final int kind)
+    {
+        checkAgent(agent);
+        final int m = checkMembership(framework, role);
+        final int e = ledger.find(agent, m);
+        return e == -1 ? 0 : ledger.amount(e, kind);
+    }
+
+    /** The reservation for a role on an agent (0 when there is none). */
+    public long reserved(final int agent, final int role, final int kind)
+    {
+        checkAgent(agent);
+        checkRole(role);
+        final int e = reservations.find(agent, role);
+        return e == -1 ? 0 : reservations.reserved(e, kind);
+    }
+
+    public double weight(final int role)
+    {
+        checkRole(role);
+        return roles.weight[role];
+    }
+
+    public long guarantee(final int role, final int kind)
+    {
+        checkRole(role);
+        return roles.guarantee[role * k + kind];
+    }
+
+    public long limit(final int role, final int kind)
+    {
+        checkRole(role);
+        return roles.limit[role * k + kind];
+    }
+
+    public boolean isSuppressed(final int framework, final int role)
+    {
+        return frameworks.suppressed[checkMembership(framework, role)];
+    }
+
+    /** Number of decline filters held (expired ones are dropped lazily). */
+    public int filterCount()
+    {
+        return filters.count();
+    }
+
+    /** Passes run so far: the pass number seeds that pass's shuffle. */
+    public long passCount()
+    {
+        return pass;
+    }
+}
