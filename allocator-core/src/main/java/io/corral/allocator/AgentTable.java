@@ -19,7 +19,8 @@ final class AgentTable
     AgentTable(final int kinds, final int capacity)
     {
         this.kinds = kinds;
-        this.slotById = new Long2LongHashMap(capacity * 2, 0.65f, -1);
+        // Id lookups are off the hot path: a dense table keeps the index near 20 B per agent.
+        this.slotById = new Long2LongHashMap((int)Math.ceil(capacity / 0.8), 0.8f, -1);
         this.clusterTotal = new long[kinds];
         externalId = new long[capacity];
         active = new boolean[capacity];
