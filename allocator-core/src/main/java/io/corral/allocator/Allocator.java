@@ -10,67 +10,32 @@ package io.corral.allocator;
  */
 public final class Allocator implements AllocatorOperations
 {
-    private static final int SMALL_DIRTY = 32;
-
+    private final AllocatorState state;
+    private final AllocationPass pass;
     private final ResourceKinds kinds;
     private final int k;
-    private final long seed;
-    private final SorterKind sorter;
-    private final long[] minAllocatable;
-    private final boolean anyMinimum;
-
     private final AgentTable agents;
     private final RoleTable roles;
     private final FrameworkTable frameworks;
     private final ReservationTable reservations;
     private final AllocationLedger ledger;
     private final OfferFilters filters;
-    private final OfferBuffer offers;
-
-    private final AgentSet offerable;
-    private final AgentSet dirty;
-    private int[] dirtyList;
-    private int dirtyCount;
-    private boolean allDirty;
-    private int[] candidates;
-
-    private final SplitMix64 rng = new SplitMix64(0);
-    private long pass;
-    private boolean sharesStale;
-
     private final long[] free;
-    private final long[] amount;
     private final long[] scratch;
 
     public Allocator(final AllocatorConfig config)
     {
-        config.conclude();
-        this.kinds = config.kinds();
-        this.k = kinds.count();
-        this.seed = config.seed();
-        this.sorter = config.sorter();
-        this.minAllocatable = config.minAllocatable();
-        boolean any = false;
-        for (final long min : minAllocatable)
-        {
-            any |= min > 0;
-        }
-        this.anyMinimum = any;
-
-        final int agentCapacity = config.agentCapacity();
-        agents = new AgentTable(k, agentCapacity);
-        roles = new RoleTable(k, config.roleCapacity());
-        frameworks = new FrameworkTable(k, config.frameworkCapacity());
-        reservations = new ReservationTable(k, agentCapacity);
-        ledger = new AllocationLedger(k, agentCapacity, agentCapacity, config.frameworkCapacity());
-        filters = new OfferFilters(config.frameworkCapacity(), agentCapacity);
-        offers = new OfferBuffer(k, agentCapacity);
-        offerable = new AgentSet(agentCapacity);
-        dirty = new AgentSet(agentCapacity);
-        dirtyList = new int[agentCapacity];
-        candidates = new int[agentCapacity];
+        state = new AllocatorState(config);
+        pass = new AllocationPass(state, config.agentCapacity());
+        kinds = state.kinds;
+        k = state.k;
+        agents = state.agents;
+        roles = state.roles;
+        frameworks = state.frameworks;
+        reservations = state.reservations;
+        ledger = state.ledger;
+        filters = state.filters;
         free = new long[k];
-        amount = new long[k];
         scratch = new long[k];
     }
 
@@ -99,16 +64,17 @@ public final class Allocator implements AllocatorOperations
             }
         }
         final int a = agents.acquire(agentId);
-        ensureAgentCapacity(agents.capacity());
+        state.ensureAgentCapacity(agents.capacity());
+        pass.ensureAgentCapacity(agents.capacity());
         System.arraycopy(total, 0, agents.total, a * k, k);
         for (int i = 0; i < k; i++)
         {
             agents.clusterTotal[i] += total[i];
         }
         agents.active[a] = true;
-        sharesStale = true;
-        markDirty(a);
-        refreshOfferable(a);
+        state.sharesStale = true;
+        state.markDirty(a);
+        state.refreshOfferable(a);
         return a;
     }
 
@@ -134,9 +100,9 @@ public final class Allocator implements AllocatorOperations
             agents.clusterTotal[i] += total[i] - agents.total[agent * k + i];
         }
         System.arraycopy(total, 0, agents.total, agent * k, k);
-        sharesStale = true;
-        markDirty(agent);
-        refreshOfferable(agent);
+        state.sharesStale = true;
+        state.markDirty(agent);
+        state.refreshOfferable(agent);
     }
 
     @Override
@@ -145,7 +111,7 @@ public final class Allocator implements AllocatorOperations
         checkAgent(agent);
         for (int e = ledger.headOfAgent(agent); e != -1; e = ledger.headOfAgent(agent))
         {
-            deallocate(agent, ledger.member(e), e, ledger.amountColumn(), e * k);
+            state.deallocate(agent, ledger.member(e), e, ledger.amountColumn(), e * k);
         }
         for (int e = reservations.headOfAgent(agent); e != -1; e = reservations.headOfAgent(agent))
         {
@@ -157,9 +123,9 @@ public final class Allocator implements AllocatorOperations
         {
             agents.clusterTotal[i] -= agents.total[agent * k + i];
         }
-        offerable.set(agent, false);
+        state.offerable.set(agent, false);
         agents.release(agent);
-        sharesStale = true;
+        state.sharesStale = true;
     }
 
     @Override
@@ -167,8 +133,8 @@ public final class Allocator implements AllocatorOperations
     {
         checkAgent(agent);
         agents.active[agent] = true;
-        markDirty(agent);
-        refreshOfferable(agent);
+        state.markDirty(agent);
+        state.refreshOfferable(agent);
     }
 
     @Override
@@ -176,7 +142,7 @@ public final class Allocator implements AllocatorOperations
     {
         checkAgent(agent);
         agents.active[agent] = false;
-        refreshOfferable(agent);
+        state.refreshOfferable(agent);
     }
 
     @Override
@@ -190,7 +156,7 @@ public final class Allocator implements AllocatorOperations
         for (int i = 0; i < k; i++)
         {
             empty &= reserve[i] == 0;
-            final long roleOnAgent = e != -1 ? reservations.roleAlloc(e, i) : roleAllocationOnAgent(agent, role, i);
+            final long roleOnAgent = e != -1 ? reservations.roleAlloc(e, i) : state.roleAllocationOnAgent(agent, role, i);
             final long oldReserved = e != -1 ? reservations.reserved(e, i) : 0;
             final long reserved = reservations.sum(agent, i, false) - oldReserved + reserve[i];
             final long reservedInUse = reservations.sum(agent, i, true) -
@@ -221,13 +187,13 @@ public final class Allocator implements AllocatorOperations
         {
             for (int i = 0; i < k; i++)
             {
-                scratch[i] = roleAllocationOnAgent(agent, role, i);
+                scratch[i] = state.roleAllocationOnAgent(agent, role, i);
             }
             reservations.create(agent, role, reserve, scratch);
             roles.reservations[role]++;
         }
-        markDirty(agent);
-        refreshOfferable(agent);
+        state.markDirty(agent);
+        state.refreshOfferable(agent);
     }
 
     // ---------------------------------------------------------------- roles
@@ -245,7 +211,7 @@ public final class Allocator implements AllocatorOperations
             throw new AllocatorException("role '" + name + "' already exists");
         }
         final int r = roles.acquire(name, frameworks.memberKeys, frameworks.memberPositions);
-        roles.keys.key[r] = roleKey(r);
+        roles.keys.key[r] = state.roleKey(r);
         return r;
     }
 
@@ -280,7 +246,7 @@ public final class Allocator implements AllocatorOperations
                 weight);
         }
         roles.weight[role] = weight;
-        refreshRole(role);
+        state.refreshRole(role);
     }
 
     @Override
@@ -310,8 +276,8 @@ public final class Allocator implements AllocatorOperations
         }
         System.arraycopy(guarantee, 0, roles.guarantee, role * k, k);
         System.arraycopy(limit, 0, roles.limit, role * k, k);
-        refreshRole(role);
-        allDirty = true;
+        state.refreshRole(role);
+        state.allDirty = true;
     }
 
     // ---------------------------------------------------------------- frameworks
@@ -350,13 +316,13 @@ public final class Allocator implements AllocatorOperations
             final int m = frameworks.acquireMember(f, r);
             ledger.ensureMemberCapacity(frameworks.memberFramework.length);
             frameworks.memberships[f][i] = m;
-            frameworks.memberKeys.key[m] = memberKey(m);
+            frameworks.memberKeys.key[m] = state.memberKey(m);
             roles.memberHeap[r].add(m);
             roles.members[r]++;
             roles.activeMembers[r]++;
-            refreshRole(r);
+            state.refreshRole(r);
         }
-        allDirty = true;
+        state.allDirty = true;
         return f;
     }
 
@@ -369,8 +335,8 @@ public final class Allocator implements AllocatorOperations
             for (int e = ledger.headOfMember(m); e != -1; e = ledger.headOfMember(m))
             {
                 final int a = ledger.agent(e);
-                deallocate(a, m, e, ledger.amountColumn(), e * k);
-                markDirty(a);
+                state.deallocate(a, m, e, ledger.amountColumn(), e * k);
+                state.markDirty(a);
             }
             final int r = frameworks.memberRole[m];
             roles.members[r]--;
@@ -379,7 +345,7 @@ public final class Allocator implements AllocatorOperations
                 roles.memberHeap[r].remove(m);
                 roles.activeMembers[r]--;
             }
-            refreshRole(r);
+            state.refreshRole(r);
         }
         filters.clearFramework(framework);
         frameworks.release(framework);
@@ -396,7 +362,7 @@ public final class Allocator implements AllocatorOperations
         frameworks.suppressed[m] = true;
         roles.memberHeap[role].remove(m);
         roles.activeMembers[role]--;
-        refreshRole(role);
+        state.refreshRole(role);
     }
 
     @Override
@@ -404,16 +370,16 @@ public final class Allocator implements AllocatorOperations
     {
         final int m = checkMembership(framework, role);
         filters.clearFramework(framework);
-        allDirty = true;
+        state.allDirty = true;
         if (!frameworks.suppressed[m])
         {
             return;
         }
         frameworks.suppressed[m] = false;
-        frameworks.memberKeys.key[m] = memberKey(m);
+        frameworks.memberKeys.key[m] = state.memberKey(m);
         roles.memberHeap[role].add(m);
         roles.activeMembers[role]++;
-        refreshRole(role);
+        state.refreshRole(role);
     }
 
     // ---------------------------------------------------------------- allocations
@@ -424,13 +390,13 @@ public final class Allocator implements AllocatorOperations
         checkAgent(agent);
         final int m = checkMembership(framework, role);
         kinds.validate(recovered, "recovered allocation");
-        if (isZero(recovered))
+        if (state.isZero(recovered))
         {
             throw new AllocatorException("recovered allocation for framework " + frameworks.externalId[framework] +
                 " on agent " + agents.externalId[agent] + " is empty");
         }
         final int e = reservations.find(agent, role);
-        unreservedFree(agent, free);
+        state.unreservedFree(agent, free);
         for (int i = 0; i < k; i++)
         {
             final long available = free[i] + (e == -1 ? 0 : reservations.reservedFree(e, i));
@@ -441,16 +407,16 @@ public final class Allocator implements AllocatorOperations
                     available + " is free there for role " + roles.name[role]);
             }
         }
-        allocate(agent, m, recovered, 0);
-        markDirty(agent);
+        state.allocate(agent, m, recovered, 0);
+        state.markDirty(agent);
     }
 
     @Override
     public void release(final int agent, final int framework, final int role, final long[] released)
     {
         final int e = checkRelease(agent, framework, role, released);
-        deallocate(agent, ledger.member(e), e, released, 0);
-        markDirty(agent);
+        state.deallocate(agent, ledger.member(e), e, released, 0);
+        state.markDirty(agent);
     }
 
     @Override
@@ -462,13 +428,13 @@ public final class Allocator implements AllocatorOperations
             throw new AllocatorException("refuse duration must not be negative, got " + refuseNs + " ns");
         }
         final int e = checkRelease(agent, framework, role, declined);
-        deallocate(agent, ledger.member(e), e, declined, 0);
+        state.deallocate(agent, ledger.member(e), e, declined, 0);
         if (refuseNs > 0)
         {
             final long until = nowNs > Long.MAX_VALUE - refuseNs ? Long.MAX_VALUE : nowNs + refuseNs;
             filters.add(framework, agent, until);
         }
-        markDirty(agent);
+        state.markDirty(agent);
     }
 
     // ---------------------------------------------------------------- passes
@@ -476,416 +442,16 @@ public final class Allocator implements AllocatorOperations
     @Override
     public OfferBuffer fullPass(final long nowNs)
     {
-        return runPass(nowNs, true);
+        return pass.run(nowNs, true);
     }
 
     @Override
     public OfferBuffer incrementalPass(final long nowNs)
     {
-        return runPass(nowNs, false);
-    }
-
-    private OfferBuffer runPass(final long nowNs, final boolean full)
-    {
-        pass++;
-        offers.clear();
-        if (roles.active.isEmpty() || offerable.count() == 0)
-        {
-            clearDirty();
-            return offers;
-        }
-        final int n = collectCandidates(full || allDirty);
-        clearDirty();
-        if (n == 0)
-        {
-            return offers;
-        }
-        if (sorter == SorterKind.RANDOM || sharesStale)
-        {
-            rekeyAll();
-        }
-        rng.reseed(SplitMix64.passSeed(seed, pass));
-        for (int i = n - 1; i > 0; i--)
-        {
-            final int j = rng.nextInt(i + 1);
-            final int t = candidates[i];
-            candidates[i] = candidates[j];
-            candidates[j] = t;
-        }
-        if (!roles.quota.isEmpty())
-        {
-            for (int i = 0; i < n; i++)
-            {
-                offerAgent(candidates[i], roles.quota, nowNs);
-            }
-        }
-        for (int i = 0; i < n; i++)
-        {
-            offerAgent(candidates[i], roles.active, nowNs);
-        }
-        return offers;
-    }
-
-    private int collectCandidates(final boolean everyAgent)
-    {
-        if (everyAgent)
-        {
-            return offerable.collect(candidates);
-        }
-        if (dirtyCount > SMALL_DIRTY)
-        {
-            return offerable.collectIntersection(dirty, candidates);
-        }
-        int n = 0;
-        for (int i = 0; i < dirtyCount; i++)
-        {
-            final int a = dirtyList[i];
-            if (offerable.contains(a) && dirty.contains(a))
-            {
-                int j = n++;
-                while (j > 0 && candidates[j - 1] > a)
-                {
-                    candidates[j] = candidates[j - 1];
-                    j--;
-                }
-                candidates[j] = a;
-            }
-        }
-        return n;
-    }
-
-    /** Offers the agent to roles in {@code order} until it has nothing left that anyone may take. */
-    private void offerAgent(final int a, final ShareHeap order, final long nowNs)
-    {
-        while (offerable.contains(a) && offerOnce(a, order, nowNs))
-        {
-            // each round made one offer; go again with what is left
-        }
-    }
-
-    private boolean offerOnce(final int a, final ShareHeap order, final long nowNs)
-    {
-        unreservedFree(a, free);
-        final boolean unreservedOfferable = allocatable(free, 0);
-        final boolean hasReservations = reservations.headOfAgent(a) != -1;
-        for (int r = order.firstInOrder(); r != -1; r = order.nextInOrder())
-        {
-            final int e = hasReservations ? reservations.find(a, r) : -1;
-            if (e == -1 && !unreservedOfferable)
-            {
-                continue;
-            }
-            offerAmount(r, e);
-            if (!allocatable(amount, 0))
-            {
-                continue;
-            }
-            final ShareHeap members = roles.memberHeap[r];
-            for (int m = members.firstInOrder(); m != -1; m = members.nextInOrder())
-            {
-                final int f = frameworks.memberFramework[m];
-                if (filters.isFiltered(f, a, nowNs))
-                {
-                    continue;
-                }
-                roles.keys.count[r]++;
-                frameworks.memberKeys.count[m]++;
-                allocate(a, m, amount, 0);
-                final int row = offers.append(a, f, r);
-                System.arraycopy(amount, 0, offers.amountColumn(), row * k, k);
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** What role {@code r} may take of the agent whose unreserved free is in {@link #free}. */
-    private void offerAmount(final int r, final int reservation)
-    {
-        final int base = r * k;
-        for (int i = 0; i < k; i++)
-        {
-            long offer = free[i];
-            if (reservation != -1)
-            {
-                offer += reservations.reservedFree(reservation, i);
-            }
-            final long limit = roles.limit[base + i];
-            if (limit != Long.MAX_VALUE)
-            {
-                final long room = limit - roles.allocated[base + i];
-                offer = Math.min(offer, Math.max(0, room));
-            }
-            amount[i] = offer;
-        }
+        return pass.run(nowNs, false);
     }
 
     // ---------------------------------------------------------------- bookkeeping
-
-    private void allocate(final int a, final int m, final long[] src, final int off)
-    {
-        final int r = frameworks.memberRole[m];
-        final long[] agentAllocated = agents.allocated;
-        final long[] memberAllocated = frameworks.memberAllocated;
-        final long[] roleAllocated = roles.allocated;
-        for (int i = 0; i < k; i++)
-        {
-            final long v = src[off + i];
-            agentAllocated[a * k + i] += v;
-            memberAllocated[m * k + i] += v;
-            roleAllocated[r * k + i] += v;
-        }
-        final int e = reservations.find(a, r);
-        if (e != -1)
-        {
-            reservations.addRoleAlloc(e, src, off, 1);
-        }
-        ledger.add(a, m, src, off);
-        refreshMember(m);
-        refreshRole(r);
-        refreshOfferable(a);
-    }
-
-    /** Reverses (part of) ledger entry {@code e}; {@code src} may be the ledger's own column. */
-    private void deallocate(final int a, final int m, final int e, final long[] src, final int off)
-    {
-        final int r = frameworks.memberRole[m];
-        for (int i = 0; i < k; i++)
-        {
-            final long v = src[off + i];
-            agents.allocated[a * k + i] -= v;
-            frameworks.memberAllocated[m * k + i] -= v;
-            roles.allocated[r * k + i] -= v;
-        }
-        final int res = reservations.find(a, r);
-        if (res != -1)
-        {
-            reservations.addRoleAlloc(res, src, off, -1);
-        }
-        ledger.subtract(e, src, off);
-        refreshMember(m);
-        refreshRole(r);
-        refreshOfferable(a);
-    }
-
-    private void refreshMember(final int m)
-    {
-        frameworks.memberKeys.key[m] = memberKey(m);
-        final ShareHeap heap = roles.memberHeap[frameworks.memberRole[m]];
-        if (heap.contains(m))
-        {
-            heap.update(m);
-        }
-    }
-
-    private void refreshRole(final int r)
-    {
-        roles.keys.key[r] = roleKey(r);
-        roles.placeInHeaps(r);
-    }
-
-    private double roleKey(final int r)
-    {
-        if (sorter == SorterKind.RANDOM)
-        {
-            return SplitMix64.randomKey(seed, pass, roleSalt(r), roles.keys.count[r], roles.weight[r]);
-        }
-        return dominantShare(roles.allocated, r * k) / roles.weight[r];
-    }
-
-    private double memberKey(final int m)
-    {
-        if (sorter == SorterKind.RANDOM)
-        {
-            return SplitMix64.randomKey(seed, pass, memberSalt(frameworks.memberFramework[m], frameworks.memberRole[m]),
-                frameworks.memberKeys.count[m], 1.0);
-        }
-        return dominantShare(frameworks.memberAllocated, m * k);
-    }
-
-    /** Salt of a role's random key; public so a reference implementation can match it. */
-    public static long roleSalt(final int role)
-    {
-        return 2L * (role + 1);
-    }
-
-    /** Salt of a framework-in-role random key; public so a reference implementation can match it. */
-    public static long memberSalt(final int framework, final int role)
-    {
-        return 2L * ((((long)framework + 1) << 32) | (role + 1)) + 1;
-    }
-
-    private double dominantShare(final long[] allocation, final int offset)
-    {
-        double share = 0;
-        final long[] total = agents.clusterTotal;
-        for (int i = 0; i < k; i++)
-        {
-            final long t = total[i];
-            if (t > 0)
-            {
-                final double s = (double)allocation[offset + i] / (double)t;
-                if (s > share)
-                {
-                    share = s;
-                }
-            }
-        }
-        return share;
-    }
-
-    /** Recomputes every key (the cluster total changed, or a random pass began) and re-heapifies. */
-    private void rekeyAll()
-    {
-        final int memberLimit = frameworks.memberSlots.limit();
-        for (int m = 0; m < memberLimit; m++)
-        {
-            if (frameworks.memberSlots.isUsed(m))
-            {
-                frameworks.memberKeys.key[m] = memberKey(m);
-            }
-        }
-        final int roleLimit = roles.slots.limit();
-        for (int r = 0; r < roleLimit; r++)
-        {
-            if (roles.exists(r))
-            {
-                roles.keys.key[r] = roleKey(r);
-                roles.memberHeap[r].rebuild();
-            }
-        }
-        roles.active.rebuild();
-        roles.quota.rebuild();
-        sharesStale = false;
-    }
-
-    private void unreservedFree(final int a, final long[] out)
-    {
-        final boolean hasReservations = reservations.headOfAgent(a) != -1;
-        for (int i = 0; i < k; i++)
-        {
-            long f = agents.total[a * k + i] - agents.allocated[a * k + i];
-            if (hasReservations)
-            {
-                f -= reservations.sum(a, i, false) - reservations.sum(a, i, true);
-            }
-            out[i] = f;
-        }
-    }
-
-    private static boolean isZero(final long[] v)
-    {
-        for (final long x : v)
-        {
-            if (x != 0)
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private boolean allocatable(final long[] v, final int off)
-    {
-        if (anyMinimum)
-        {
-            for (int i = 0; i < k; i++)
-            {
-                final long min = minAllocatable[i];
-                if (min > 0 && v[off + i] >= min)
-                {
-                    return true;
-                }
-            }
-            return false;
-        }
-        for (int i = 0; i < k; i++)
-        {
-            if (v[off + i] > 0)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private void refreshOfferable(final int a)
-    {
-        offerable.set(a, agents.active[a] && hasAllocatable(a));
-    }
-
-    private boolean hasAllocatable(final int a)
-    {
-        unreservedFree(a, scratch);
-        if (allocatable(scratch, 0))
-        {
-            return true;
-        }
-        for (int e = reservations.headOfAgent(a); e != -1; e = reservations.next(e))
-        {
-            boolean any = false;
-            for (int i = 0; i < k; i++)
-            {
-                final long v = scratch[i] + reservations.reservedFree(e, i);
-                if (anyMinimum ? minAllocatable[i] > 0 && v >= minAllocatable[i] : v > 0)
-                {
-                    any = true;
-                    break;
-                }
-            }
-            if (any)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private long roleAllocationOnAgent(final int a, final int r, final int kind)
-    {
-        long sum = 0;
-        for (int e = ledger.headOfAgent(a); e != -1; e = ledger.nextOfAgent(e))
-        {
-            if (frameworks.memberRole[ledger.member(e)] == r)
-            {
-                sum += ledger.amount(e, kind);
-            }
-        }
-        return sum;
-    }
-
-    private void markDirty(final int a)
-    {
-        if (!dirty.contains(a))
-        {
-            dirty.set(a, true);
-            dirtyList[dirtyCount++] = a;
-        }
-    }
-
-    private void clearDirty()
-    {
-        for (int i = 0; i < dirtyCount; i++)
-        {
-            dirty.set(dirtyList[i], false);
-        }
-        dirtyCount = 0;
-        allDirty = false;
-    }
-
-    private void ensureAgentCapacity(final int capacity)
-    {
-        reservations.ensureAgentCapacity(capacity);
-        ledger.ensureAgentCapacity(capacity);
-        filters.ensureAgentCapacity(capacity);
-        offerable.ensureCapacity(capacity);
-        dirty.ensureCapacity(capacity);
-        if (capacity > candidates.length)
-        {
-            candidates = new int[capacity];
-            dirtyList = java.util.Arrays.copyOf(dirtyList, capacity);
-        }
-    }
 
     // ---------------------------------------------------------------- validation
 
@@ -1041,7 +607,7 @@ public final class Allocator implements AllocatorOperations
     public boolean isOfferable(final int agent)
     {
         checkAgent(agent);
-        return offerable.contains(agent);
+        return state.offerable.contains(agent);
     }
 
     public long total(final int agent, final int kind)
@@ -1124,6 +690,6 @@ public final class Allocator implements AllocatorOperations
     /** Passes run so far: the pass number seeds that pass's shuffle. */
     public long passCount()
     {
-        return pass;
+        return state.pass;
     }
 }

@@ -287,7 +287,7 @@ final class ReferenceAllocator implements AllocatorOperations
         final Role role = roles.get(r);
         if (sorter == SorterKind.RANDOM)
         {
-            return SplitMix64.randomKey(seed, pass, Allocator.roleSalt(r), role.count, role.weight);
+            return SplitMix64.randomKey(seed, pass, AllocatorState.roleSalt(r), role.count, role.weight);
         }
         return share(held(null, null, r)) / role.weight;
     }
@@ -296,7 +296,7 @@ final class ReferenceAllocator implements AllocatorOperations
     {
         if (sorter == SorterKind.RANDOM)
         {
-            return SplitMix64.randomKey(seed, pass, Allocator.memberSalt(f, r),
+            return SplitMix64.randomKey(seed, pass, AllocatorState.memberSalt(f, r),
                 frameworks.get(f).count.getOrDefault(r, 0L), 1.0);
         }
         return share(held(null, f, r));
