@@ -1,0 +1,147 @@
+package io.corral.agent;
+
+import java.io.File;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import io.corral.codec.Protocol;
+
+/**
+ * Settings of one agent with named defaults; {@link #conclude()} checks them and names the bad one.
+ * Resources are fixed point: cpus in milli-CPUs, mem and disk in MiB.
+ */
+public final class AgentConfig
+{
+    public static final long DEFAULT_KILL_GRACE_MS = 3000;
+
+    private String masters = Protocol.DEV_MASTERS;
+    private final long[] resources = new long[4];
+    private File workDir;
+    private String hostname = AgentNode.defaultHostname();
+    private String bindHost = "127.0.0.1";
+    private long killGraceMs = DEFAULT_KILL_GRACE_MS;
+    private List<String> masterList;
+
+    public AgentConfig masters(final String masters)
+    {
+        this.masters = masters;
+        return this;
+    }
+
+    public AgentConfig cpus(final double cpus)
+    {
+        resources[0] = Math.round(cpus * 1000);
+        return this;
+    }
+
+    public AgentConfig memMiB(final long mem)
+    {
+        resources[1] = mem;
+        return this;
+    }
+
+    public AgentConfig diskMiB(final long disk)
+    {
+        resources[2] = disk;
+        return this;
+    }
+
+    public AgentConfig gpus(final long gpus)
+    {
+        resources[3] = gpus;
+        return this;
+    }
+
+    public AgentConfig workDir(final File workDir)
+    {
+        this.workDir = workDir;
+        return this;
+    }
+
+    public AgentConfig hostname(final String hostname)
+    {
+        this.hostname = hostname;
+        return this;
+    }
+
+    public AgentConfig bindHost(final String bindHost)
+    {
+        this.bindHost = bindHost;
+        return this;
+    }
+
+    public AgentConfig killGraceMs(final long killGraceMs)
+    {
+        this.killGraceMs = killGraceMs;
+        return this;
+    }
+
+    public AgentConfig conclude()
+    {
+        masterList = AgentNode.split(masters);
+        if (masterList.isEmpty())
+        {
+            throw new IllegalArgumentException("--masters must list at least one master host:port");
+        }
+        for (int i = 0; i < resources.length; i++)
+        {
+            if (resources[i] < 0)
+            {
+                throw new IllegalArgumentException("resources must not be negative: " + describeResources());
+            }
+        }
+        if (resources[0] == 0 && resources[1] == 0)
+        {
+            throw new IllegalArgumentException("an agent must offer some cpus or mem (--cpus, --mem)");
+        }
+        if (workDir == null)
+        {
+            throw new IllegalArgumentException("--work-dir is required");
+        }
+        if (!workDir.isDirectory() && !workDir.mkdirs() || !workDir.canWrite())
+        {
+            throw new IllegalArgumentException("--work-dir " + workDir + " cannot be created or is not writable");
+        }
+        if (killGraceMs < 0)
+        {
+            throw new IllegalArgumentException("kill grace must not be negative");
+        }
+        return this;
+    }
+
+    List<String> masters()
+    {
+        return masterList;
+    }
+
+    long[] resources()
+    {
+        return resources.clone();
+    }
+
+    public File workDir()
+    {
+        return workDir;
+    }
+
+    String hostname()
+    {
+        return hostname;
+    }
+
+    String bindHost()
+    {
+        return bindHost;
+    }
+
+    long killGraceNs()
+    {
+        return TimeUnit.MILLISECONDS.toNanos(killGraceMs);
+    }
+
+    String describeResources()
+    {
+        return String.format(java.util.Locale.ROOT, "cpus:%.3f mem:%d disk:%d gpus:%d", resources[0] / 1000.0,
+            resources[1], resources[2], resources[3]);
+    }
+}

@@ -1,0 +1,274 @@
+package io.corral.cli;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.corral.agent.AgentConfig;
+import io.corral.agent.AgentNode;
+import io.corral.client.CorralSchedulerDriver;
+import io.corral.client.FrameworkInfo;
+import io.corral.client.Offer;
+import io.corral.client.Resources;
+import io.corral.client.Scheduler;
+import io.corral.client.SchedulerDriver;
+import io.corral.client.TaskSpec;
+import io.corral.client.TaskStatus;
+import io.corral.codec.Protocol;
+import io.corral.master.MasterConfig;
+import io.corral.master.MasterNode;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The {@code corral} command. */
+@Command(name = "corral", mixinStandardHelpOptions = true, version = "corral 0.1.0",
+    description = "A cluster resource manager: Raft-replicated masters, DRF offers, tasks as processes.",
+    subcommands = { Corral.Master.class, Corral.Agent.class, Corral.Dev.class, Corral.Run.class })
+public final class Corral
+{
+    public static void main(final String[] args)
+    {
+        final CommandLine cli = new CommandLine(new Corral());
+        cli.setExecutionExceptionHandler((ex, cmd, parsed) ->
+        {
+            cmd.getErr().println("corral: " + (ex instanceof IllegalArgumentException || ex instanceof TimeoutException ?
+                ex.getMessage() : ex.toString()));
+            return 2;
+        });
+        System.exit(cli.execute(args));
+    }
+
+    private static void awaitShutdown(final AutoCloseable... closeables) throws InterruptedException
+    {
+        final CountDownLatch done = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        {
+            for (final AutoCloseable c : closeables)
+            {
+                try
+                {
+                    c.close();
+                }
+                catch (final Exception ex)
+                {
+                    System.err.println("corral: error while stopping: " + ex);
+                }
+            }
+            done.countDown();
+        }, "corral-shutdown"));
+        done.await();
+    }
+
+    @Command(name = "master", description = "Run one master of a Raft quorum.")
+    static final class Master implements Callable<Integer>
+    {
+        @Option(names = "--id", required = true, description = "This master's id among --peers.")
+        int id;
+
+        @Option(names = "--peers", required = true,
+            description = "Every master as id=host:port (its Aeron address; Raft uses port+1000).")
+        String peers;
+
+        @Option(names = "--data", required = true, description = "Directory for this master's Raft log.")
+        File data;
+
+        @Override
+        public Integer call() throws Exception
+        {
+            final MasterNode master = new MasterNode(new MasterConfig().id(id).peers(peers).dataDir(data));
+            System.out.println("master " + id + " on " + master.address() + " (Ctrl-C to stop)");
+            awaitShutdown(master);
+            return 0;
+        }
+    }
+
+    @Command(name = "agent", description = "Run an agent that lends this host's resources and runs tasks.")
+    static final class Agent implements Callable<Integer>
+    {
+        @Option(names = "--masters", defaultValue = Protocol.DEV_MASTERS, description = "Master addresses.")
+        String masters;
+
+        @Option(names = "--cpus", defaultValue = "1", description = "CPUs to offer (default ${DEFAULT-VALUE}).")
+        double cpus;
+
+        @Option(names = "--mem", defaultValue = "1024", description = "Memory in MiB (default ${DEFAULT-VALUE}).")
+        long mem;
+
+        @Option(names = "--disk", defaultValue = "1024", description = "Disk in MiB (default ${DEFAULT-VALUE}).")
+        long disk;
+
+        @Option(names = "--work-dir", required = true, description = "Where task sandboxes go.")
+        File workDir;
+
+        @Option(names = "--bind", defaultValue = "127.0.0.1",
+            description = "Address masters reach this agent on (default ${DEFAULT-VALUE}).")
+        String bind;
+
+        @Override
+        public Integer call() throws Exception
+        {
+            final AgentNode agent = new AgentNode(new AgentConfig().masters(masters).cpus(cpus).memMiB(mem)
+                .diskMiB(disk).workDir(workDir).bindHost(bind));
+            System.out.println("agent on " + agent.endpoint() + ", masters " + masters + " (Ctrl-C to stop)");
+            awaitShutdown(agent);
+            return 0;
+        }
+    }
+
+    @Command(name = "dev", description = "A whole local cluster in one process: 3 masters and 2 agents.")
+    static final class Dev implements Callable<Integer>
+    {
+        @Option(names = "--data", description = "Directory for logs and sandboxes (default: a new temp dir).")
+        File data;
+
+        @Option(names = "--agents", defaultValue = "2", description = "Number of agents (default ${DEFAULT-VALUE}).")
+        int agents;
+
+        @Override
+        public Integer call() throws Exception
+        {
+            final File dir = data != null ? data : Files.createTempDirectory("corral-dev-").toFile();
+            final LocalCluster cluster = new LocalCluster(dir, 3, agents, 7001, 2, 2048);
+            final MasterNode leader;
+            try
+            {
+                leader = cluster.awaitReady(60, TimeUnit.SECONDS);
+            }
+            catch (final TimeoutException ex)
+            {
+                cluster.close();
+                throw ex;
+            }
+            System.out.println("corral dev: masters " + cluster.mastersSpec() + " (leader " + leader.address() + ", term " +
+                leader.term() + ")");
+            for (final AgentNode agent : cluster.agents())
+            {
+                System.out.println("corral dev: agent " + agent.agentId() + " on " + agent.endpoint() + ", sandboxes in " +
+                    agent.workDir());
+            }
+            System.out.println("corral dev: data in " + dir);
+            System.out.println("corral dev: ready. Try: bin/corral run -- echo hello   (Ctrl-C stops everything)");
+            System.out.flush();
+            awaitShutdown(cluster);
+            return 0;
+        }
+    }
+
+    @Command(name = "run", description = "Run one command as a task, like mesos-execute; exits with its exit code.")
+    static final class Run implements Callable<Integer>
+    {
+        @Option(names = "--masters", defaultValue = Protocol.DEV_MASTERS, description = "Master addresses.")
+        String masters;
+
+        @Option(names = "--cpus", defaultValue = "0.1", description = "CPUs for the task (default ${DEFAULT-VALUE}).")
+        double cpus;
+
+        @Option(names = "--mem", defaultValue = "32", description = "Memory in MiB (default ${DEFAULT-VALUE}).")
+        long mem;
+
+        @Option(names = "--name", defaultValue = "corral-run", description = "Task and framework name.")
+        String name;
+
+        @Option(names = "--role", defaultValue = "default", description = "Role to ask resources in.")
+        String role;
+
+        @Option(names = "--timeout", defaultValue = "60", description = "Seconds to wait for an offer (default ${DEFAULT-VALUE}).")
+        long timeoutSeconds;
+
+        @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "The command (run with sh -c).")
+        List<String> command;
+
+        @Override
+        public Integer call() throws Exception
+        {
+            final Resources wanted = Resources.of(cpus, mem);
+            final String taskId = name + "-" + Long.toHexString(System.nanoTime());
+            final String shell = String.join(" ", command);
+            final AtomicInteger exit = new AtomicInteger(-1);
+            final CountDownLatch done = new CountDownLatch(1);
+            final CountDownLatch launched = new CountDownLatch(1);
+            final Scheduler scheduler = new Scheduler()
+            {
+                private boolean accepted;
+
+                @Override
+                public void registered(final SchedulerDriver driver, final long frameworkId)
+                {
+                    System.out.println("registered as framework " + frameworkId);
+                }
+
+                @Override
+                public void resourceOffers(final SchedulerDriver driver, final List<Offer> offers)
+                {
+                    for (final Offer offer : offers)
+                    {
+                        if (!accepted && offer.resources().fits(wanted))
+                        {
+                            accepted = true;
+                            System.out.println("launching " + taskId + " on agent " + offer.agentId() + " (" +
+                                offer.hostname() + "): " + shell);
+                            driver.acceptOffer(offer.offerId(), List.of(new TaskSpec(taskId, shell, wanted)));
+                            launched.countDown();
+                        }
+                        else
+                        {
+                            driver.declineOffer(offer.offerId(), accepted ? 60 : 1);
+                        }
+                    }
+                }
+
+                @Override
+                public void statusUpdate(final SchedulerDriver driver, final TaskStatus status)
+                {
+                    System.out.println(status.state() + (status.message().isEmpty() ? "" : "  " + status.message()));
+                    if (status.message().startsWith("sandbox: "))
+                    {
+                        System.out.println("  stdout: " + status.message().substring(9) + "/stdout");
+                    }
+                    if (status.state().isTerminal())
+                    {
+                        exit.set(switch (status.state())
+                        {
+                            case FINISHED -> 0;
+                            case FAILED -> status.exitCode() == 0 ? 1 : status.exitCode();
+                            default -> 1;
+                        });
+                        done.countDown();
+                    }
+                }
+
+                @Override
+                public void error(final SchedulerDriver driver, final String message)
+                {
+                    System.err.println("error: " + message);
+                }
+
+                @Override
+                public void disconnected(final SchedulerDriver driver)
+                {
+                    System.err.println("disconnected from the master; looking for the leader");
+                }
+            };
+            try (CorralSchedulerDriver driver = new CorralSchedulerDriver(scheduler, new FrameworkInfo(name, role), masters))
+            {
+                driver.start();
+                if (!launched.await(timeoutSeconds, TimeUnit.SECONDS))
+                {
+                    System.err.println("corral run: no offer with " + wanted + " within " + timeoutSeconds +
+                        " s from " + masters + " (is a cluster running? try: bin/corral dev)");
+                    return 3;
+                }
+                done.await();
+                driver.stop();
+            }
+            return exit.get();
+        }
+    }
+}

@@ -1,0 +1,350 @@
+package io.corral.cli;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import io.aeron.Aeron;
+import io.aeron.ExclusivePublication;
+import io.aeron.Subscription;
+import io.corral.client.CorralSchedulerDriver;
+import io.corral.client.FrameworkInfo;
+import io.corral.client.Offer;
+import io.corral.client.Resources;
+import io.corral.client.Scheduler;
+import io.corral.client.SchedulerDriver;
+import io.corral.client.TaskSpec;
+import io.corral.client.TaskState;
+import io.corral.client.TaskStatus;
+import io.corral.codec.MediaDrivers;
+import io.corral.codec.Outbound;
+import io.corral.codec.Protocol;
+import io.corral.codec.sbe.ErrorReplyDecoder;
+import io.corral.codec.sbe.MessageHeaderDecoder;
+import io.corral.master.MasterNode;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The walking skeleton end to end: three real masters (Ratis on loopback), two real agents, a
+ * framework through the thin client, Aeron on loopback, and tasks run as real processes.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ClusterEndToEndTest
+{
+    private static final double AGENT_CPUS = 2;
+    private static final long AGENT_MEM = 2048;
+
+    @TempDir
+    static Path dir;
+
+    private LocalCluster cluster;
+    private RecordingScheduler scheduler;
+    private CorralSchedulerDriver driver;
+
+    /** Records every callback, so tests can wait for what they expect. */
+    static final class RecordingScheduler implements Scheduler
+    {
+        final BlockingQueue<Offer> offers = new LinkedBlockingQueue<>();
+        final BlockingQueue<TaskStatus> statuses = new LinkedBlockingQueue<>();
+        final BlockingQueue<String> errors = new LinkedBlockingQueue<>();
+        volatile long frameworkId;
+
+        @Override
+        public void registered(final SchedulerDriver driver, final long id)
+        {
+            frameworkId = id;
+        }
+
+        @Override
+        public void resourceOffers(final SchedulerDriver driver, final List<Offer> list)
+        {
+            offers.addAll(list);
+        }
+
+        @Override
+        public void statusUpdate(final SchedulerDriver driver, final TaskStatus status)
+        {
+            statuses.add(status);
+        }
+
+        @Override
+        public void error(final SchedulerDriver driver, final String message)
+        {
+            errors.add(message);
+        }
+    }
+
+    @BeforeAll
+    void startCluster() throws Exception
+    {
+        final int basePort = 21000 + (int)(ProcessHandle.current().pid() % 500) * 10;
+        cluster = new LocalCluster(dir.toFile(), 3, 2, basePort, AGENT_CPUS, AGENT_MEM);
+        cluster.awaitReady(60, TimeUnit.SECONDS);
+        scheduler = new RecordingScheduler();
+        driver = new CorralSchedulerDriver(scheduler, new FrameworkInfo("e2e", "test"), cluster.mastersSpec());
+        driver.start();
+    }
+
+    @AfterAll
+    void stopCluster()
+    {
+        if (driver != null)
+        {
+            driver.close();
+        }
+        if (cluster != null)
+        {
+            cluster.close();
+        }
+    }
+
+    private Offer takeOffer(final Predicate<Offer> wanted) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline)
+        {
+            final Offer offer = scheduler.offers.poll(200, TimeUnit.MILLISECONDS);
+            if (offer == null)
+            {
+                continue;
+            }
+            if (wanted.test(offer))
+            {
+                return offer;
+            }
+            driver.declineOffer(offer.offerId(), 0);
+        }
+        fail("no suitable offer within 30 s");
+        return null;
+    }
+
+    private TaskStatus awaitState(final String taskId, final TaskState state) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline)
+        {
+            final TaskStatus s = scheduler.statuses.poll(200, TimeUnit.MILLISECONDS);
+            if (s != null && s.taskId().equals(taskId))
+            {
+                if (s.state() == state)
+                {
+                    return s;
+                }
+                if (s.state().isTerminal())
+                {
+                    fail("task " + taskId + " ended " + s.state() + " (" + s.message() + "), expected " + state);
+                }
+            }
+        }
+        fail("task " + taskId + " did not reach " + state + " within 30 s");
+        return null;
+    }
+
+    private String launch(final String taskId, final String command) throws InterruptedException
+    {
+        final Offer offer = takeOffer(o -> o.resources().cpusMilli() >= 100 && o.resources().memMiB() >= 32);
+        driver.acceptOffer(offer.offerId(), List.of(new TaskSpec(taskId, command, Resources.of(0.1, 32))));
+        return taskId;
+    }
+
+    /** Every agent's whole capacity is offered again: nothing is still held. */
+    private void awaitAllResourcesBack() throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        final java.util.Set<Long> fullAgents = new java.util.HashSet<>();
+        while (System.nanoTime() < deadline && fullAgents.size() < cluster.agents().size())
+        {
+            final Offer offer = scheduler.offers.poll(200, TimeUnit.MILLISECONDS);
+            if (offer == null)
+            {
+                continue;
+            }
+            if (offer.resources().cpusMilli() == Math.round(AGENT_CPUS * 1000) && offer.resources().memMiB() == AGENT_MEM)
+            {
+                fullAgents.add(offer.agentId());
+            }
+            driver.declineOffer(offer.offerId(), 0);
+        }
+        assertEquals(cluster.agents().size(), fullAgents.size(), "every agent's full capacity is offered again");
+    }
+
+    @Test
+    void taskThatExitsZeroFinishesAndGivesItsResourcesBack() throws Exception
+    {
+        final String id = launch("ok-" + System.nanoTime(), "echo hello from corral");
+        final TaskStatus starting = awaitState(id, TaskState.STARTING);
+        awaitState(id, TaskState.RUNNING);
+        final TaskStatus finished = awaitState(id, TaskState.FINISHED);
+        assertEquals(0, finished.exitCode());
+        final String sandbox = starting.message().replace("sandbox: ", "");
+        assertEquals("hello from corral", Files.readString(new File(sandbox, "stdout").toPath()).trim());
+        assertEquals(TaskState.FINISHED, replicatedState(id));
+        awaitAllResourcesBack();
+    }
+
+    @Test
+    void taskThatExitsThreeFailsWithExitCodeThree() throws Exception
+    {
+        final String id = launch("fail-" + System.nanoTime(), "exit 3");
+        final TaskStatus failed = awaitState(id, TaskState.FAILED);
+        assertEquals(3, failed.exitCode());
+        assertTrue(failed.message().contains("3"), failed.message());
+        awaitAllResourcesBack();
+    }
+
+    @Test
+    void killedTaskEndsKilled() throws Exception
+    {
+        final String id = launch("sleep-" + System.nanoTime(), "sleep 60");
+        awaitState(id, TaskState.RUNNING);
+        driver.killTask(id);
+        final TaskStatus killed = awaitState(id, TaskState.KILLED);
+        assertNotNull(killed);
+        assertEquals(TaskState.KILLED, replicatedState(id));
+        awaitAllResourcesBack();
+    }
+
+    @Test
+    void acceptingAnUnknownOrUsedOfferIsRefusedAndLaunchesNothing() throws Exception
+    {
+        scheduler.errors.clear();
+        driver.acceptOffer(123456789L, List.of(new TaskSpec("ghost", "true", Resources.of(0.1, 32))));
+        final String error = scheduler.errors.poll(10, TimeUnit.SECONDS);
+        assertNotNull(error, "an error reaches the framework");
+        assertTrue(error.contains("UNKNOWN_OFFER") && error.contains("123456789"), error);
+
+        final Offer offer = takeOffer(o -> o.resources().cpusMilli() >= 200);
+        final String first = "used-" + System.nanoTime();
+        driver.acceptOffer(offer.offerId(), List.of(new TaskSpec(first, "true", Resources.of(0.1, 32))));
+        driver.acceptOffer(offer.offerId(), List.of(new TaskSpec("again-" + first, "true", Resources.of(0.1, 32))));
+        final String second = scheduler.errors.poll(10, TimeUnit.SECONDS);
+        assertNotNull(second);
+        assertTrue(second.contains("UNKNOWN_OFFER"), second);
+        awaitState(first, TaskState.FINISHED);
+        assertEquals(null, cluster.leader().state().task(scheduler.frameworkId, "again-" + first),
+            "the second accept launched nothing");
+        awaitAllResourcesBack();
+    }
+
+    @Test
+    void taskAskingForMoreThanTheOfferGetsTaskErrorWithTheReason() throws Exception
+    {
+        final Offer offer = takeOffer(o -> true);
+        final String id = "greedy-" + System.nanoTime();
+        driver.acceptOffer(offer.offerId(), List.of(new TaskSpec(id, "true",
+            new Resources(offer.resources().cpusMilli() + 1000, 32, 0, 0))));
+        final TaskStatus error = awaitState(id, TaskState.ERROR);
+        assertTrue(error.message().contains("but the offer has only"), error.message());
+        assertEquals(null, cluster.leader().state().task(scheduler.frameworkId, id), "nothing was launched");
+        awaitAllResourcesBack();
+    }
+
+    @Test
+    void malformedFrameGetsAnErrorReplyAndTheMasterKeepsServing() throws Exception
+    {
+        final MasterNode leader = cluster.leader();
+        final Aeron aeron = MediaDrivers.connect();
+        try (Subscription replies = aeron.addSubscription(Protocol.channel("127.0.0.1:0"), Protocol.STREAM_ID);
+            ExclusivePublication toLeader = aeron.addExclusivePublication(Protocol.channel(leader.address()),
+                Protocol.STREAM_ID))
+        {
+            String endpoint;
+            while ((endpoint = replies.resolvedEndpoint()) == null)
+            {
+                Thread.onSpinWait();
+            }
+            final Outbound out = new Outbound();
+            // Introduce ourselves (a subscription in a role the master rejects), then send garbage.
+            out.subscribe.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(0).name("x").role("-bad")
+                .endpoint(endpoint);
+            awaitOffer(toLeader, out.buffer, Outbound.length(out.subscribe.encodedLength()));
+            final UnsafeBuffer garbage = new UnsafeBuffer(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 });
+            awaitOffer(toLeader, garbage, 12);
+            final ErrorReplyDecoder error = new ErrorReplyDecoder();
+            final MessageHeaderDecoder header = new MessageHeaderDecoder();
+            final java.util.List<String> seen = new java.util.ArrayList<>();
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (seen.size() < 2 && System.nanoTime() < deadline)
+            {
+                replies.poll((buffer, offset, length, h) ->
+                {
+                    header.wrap(buffer, offset);
+                    if (header.templateId() == ErrorReplyDecoder.TEMPLATE_ID)
+                    {
+                        error.wrapAndApplyHeader(buffer, offset, header);
+                        seen.add(error.code() + " " + error.message());
+                    }
+                }, 10);
+                Thread.sleep(5);
+            }
+            assertEquals(2, seen.size(), "two error replies: " + seen);
+            assertTrue(seen.get(0).contains("role '-bad' is invalid"), seen.get(0));
+            assertTrue(seen.get(1).contains("bad frame"), seen.get(1));
+        }
+        finally
+        {
+            MediaDrivers.release(aeron);
+        }
+        final String id = launch("after-garbage-" + System.nanoTime(), "true");
+        awaitState(id, TaskState.FINISHED);
+    }
+
+    private static void awaitOffer(final ExclusivePublication pub, final org.agrona.DirectBuffer buffer,
+        final int length) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (pub.offer(buffer, 0, length) < 0)
+        {
+            if (System.nanoTime() > deadline)
+            {
+                fail("could not send to the leader");
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    private TaskState replicatedState(final String taskId) throws InterruptedException
+    {
+        // Every master applies the same log: all three must agree on the task's state.
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        TaskState agreed = null;
+        while (System.nanoTime() < deadline)
+        {
+            agreed = null;
+            boolean same = true;
+            for (final MasterNode m : cluster.masters())
+            {
+                final var task = m.state().task(scheduler.frameworkId, taskId);
+                final TaskState s = task == null ? null : TaskState.valueOf(task.state.name());
+                if (agreed == null)
+                {
+                    agreed = s;
+                }
+                same &= s != null && s == agreed;
+            }
+            if (same && agreed != null && agreed.isTerminal())
+            {
+                return agreed;
+            }
+            Thread.sleep(50);
+        }
+        return agreed;
+    }
+}

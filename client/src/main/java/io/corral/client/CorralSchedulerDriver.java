@@ -1,0 +1,356 @@
+package io.corral.client;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import io.aeron.Aeron;
+import io.aeron.ExclusivePublication;
+import io.aeron.Subscription;
+import io.corral.codec.MediaDrivers;
+import io.corral.codec.Outbound;
+import io.corral.codec.Protocol;
+import io.corral.codec.SchedulerInbound;
+import io.corral.codec.sbe.AcceptEncoder;
+import io.corral.codec.sbe.ErrorCode;
+import io.corral.codec.sbe.ErrorReplyDecoder;
+import io.corral.codec.sbe.NotLeaderDecoder;
+import io.corral.codec.sbe.OfferDecoder;
+import io.corral.codec.sbe.OfferRescindedDecoder;
+import io.corral.codec.sbe.SubscribedDecoder;
+import io.corral.codec.sbe.TaskStatusDecoder;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
+
+/**
+ * The thin client's driver: finds the leading master from a list of addresses, subscribes, and
+ * turns master messages into {@link Scheduler} callbacks on its own thread. Status updates are
+ * acknowledged after the callback returns (implicit acknowledgements, as Mesos's default).
+ */
+public final class CorralSchedulerDriver implements SchedulerDriver
+{
+    private static final long SUBSCRIBE_RETRY_NS = TimeUnit.MILLISECONDS.toNanos(500);
+
+    private final Scheduler scheduler;
+    private final FrameworkInfo info;
+    private final List<String> masters = new ArrayList<>();
+    private final ManyToOneConcurrentLinkedQueue<Runnable> calls = new ManyToOneConcurrentLinkedQueue<>();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private Aeron aeron;
+    private Subscription subscription;
+    private String endpoint;
+    private final Map<String, ExclusivePublication> publications = new HashMap<>();
+    private AgentRunner runner;
+    private volatile long frameworkId;
+
+    /** {@code masters}: comma-separated host:port of every master (any of them will do to start). */
+    public CorralSchedulerDriver(final Scheduler scheduler, final FrameworkInfo info, final String masters)
+    {
+        this.scheduler = scheduler;
+        this.info = info;
+        this.frameworkId = info.frameworkId();
+        for (final String m : masters.split(","))
+        {
+            if (!m.isBlank())
+            {
+                Protocol.port(m.trim());
+                this.masters.add(m.trim());
+            }
+        }
+        if (this.masters.isEmpty())
+        {
+            throw new IllegalArgumentException("no master addresses given");
+        }
+    }
+
+    @Override
+    public synchronized void start()
+    {
+        if (runner != null)
+        {
+            return;
+        }
+        aeron = MediaDrivers.connect();
+        subscription = aeron.addSubscription(Protocol.channel("127.0.0.1:0"), Protocol.STREAM_ID);
+        while ((endpoint = subscription.resolvedEndpoint()) == null)
+        {
+            Thread.onSpinWait();
+        }
+        for (final String master : masters)
+        {
+            publication(master);
+        }
+        runner = new AgentRunner(new SleepingMillisIdleStrategy(1),
+            ex -> scheduler.error(this, "driver failure: " + ex), null, new Duty());
+        AgentRunner.startOnThread(runner);
+    }
+
+    private ExclusivePublication publication(final String master)
+    {
+        return publications.computeIfAbsent(master,
+            m -> aeron.addExclusivePublication(Protocol.channel(m), Protocol.STREAM_ID));
+    }
+
+    @Override
+    public long frameworkId()
+    {
+        return frameworkId;
+    }
+
+    /** The address this driver receives on (host:port). */
+    public String endpoint()
+    {
+        return endpoint;
+    }
+
+    @Override
+    public void acceptOffer(final long offerId, final List<TaskSpec> tasks)
+    {
+        final List<TaskSpec> copy = List.copyOf(tasks);
+        final java.util.Set<String> ids = new java.util.HashSet<>();
+        for (final TaskSpec t : copy)
+        {
+            if (!ids.add(t.taskId()))
+            {
+                throw new IllegalArgumentException("task id '" + t.taskId() + "' appears twice in one accept");
+            }
+        }
+        calls.offer(() -> duty().sendAccept(offerId, copy));
+    }
+
+    @Override
+    public void declineOffer(final long offerId, final double refuseSeconds)
+    {
+        if (!(refuseSeconds >= 0))
+        {
+            throw new IllegalArgumentException("refuseSeconds must not be negative, got " + refuseSeconds);
+        }
+        calls.offer(() -> duty().sendDecline(offerId, Math.round(refuseSeconds * 1000)));
+    }
+
+    @Override
+    public void killTask(final String taskId)
+    {
+        calls.offer(() -> duty().sendKill(taskId));
+    }
+
+    @Override
+    public void stop()
+    {
+        final CountDownLatch sent = new CountDownLatch(1);
+        calls.offer(() ->
+        {
+            duty().sendTeardown();
+            sent.countDown();
+        });
+        try
+        {
+            sent.await(2, TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        close();
+    }
+
+    @Override
+    public void join() throws InterruptedException
+    {
+        stopped.await();
+    }
+
+    @Override
+    public synchronized void close()
+    {
+        if (runner != null)
+        {
+            runner.close();
+            publications.values().forEach(ExclusivePublication::close);
+            publications.clear();
+            subscription.close();
+            MediaDrivers.release(aeron);
+            runner = null;
+        }
+        stopped.countDown();
+    }
+
+    private Duty duty()
+    {
+        return (Duty)runner.agent();
+    }
+
+    private final class Duty implements Agent, SchedulerInbound.Handler
+    {
+        private final SchedulerInbound inbound = new SchedulerInbound(this);
+        private final Outbound out = new Outbound();
+        private String leader;
+        private int next;
+        private long nextSubscribeNs;
+        private long nowNs;
+        private boolean connected;
+
+        @Override
+        public String roleName()
+        {
+            return "corral-scheduler-driver";
+        }
+
+        @Override
+        public int doWork()
+        {
+            nowNs = System.nanoTime();
+            int work = subscription.poll(inbound, 32);
+            Runnable call;
+            while ((call = calls.poll()) != null)
+            {
+                call.run();
+                work++;
+            }
+            if (!connected && nowNs >= nextSubscribeNs)
+            {
+                nextSubscribeNs = nowNs + SUBSCRIBE_RETRY_NS;
+                final String target = leader != null ? leader : masters.get(next++ % masters.size());
+                out.subscribe.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId)
+                    .name(info.name()).role(info.role()).endpoint(endpoint);
+                out.offer(publication(target), Outbound.length(out.subscribe.encodedLength()));
+                leader = null;
+                work++;
+            }
+            return work;
+        }
+
+        private void send(final int length)
+        {
+            if (leader == null || !out.offer(publication(leader), length))
+            {
+                scheduler.error(CorralSchedulerDriver.this, "not connected to the leading master; request dropped");
+            }
+        }
+
+        void sendAccept(final long offerId, final List<TaskSpec> tasks)
+        {
+            final AcceptEncoder.TasksEncoder group = out.accept.wrapAndApplyHeader(out.buffer, 0, out.header)
+                .frameworkId(frameworkId).offerId(offerId).tasksCount(tasks.size());
+            for (final TaskSpec t : tasks)
+            {
+                final Resources r = t.resources();
+                group.next().resources().cpus(r.cpusMilli()).mem(r.memMiB()).disk(r.diskMiB()).gpus(r.gpus());
+                group.taskId(t.taskId()).command(t.command());
+            }
+            send(Outbound.length(out.accept.encodedLength()));
+        }
+
+        void sendDecline(final long offerId, final long refuseMillis)
+        {
+            out.decline.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId).offerId(offerId)
+                .refuseMillis(refuseMillis);
+            send(Outbound.length(out.decline.encodedLength()));
+        }
+
+        void sendKill(final String taskId)
+        {
+            out.kill.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId).taskId(taskId);
+            send(Outbound.length(out.kill.encodedLength()));
+        }
+
+        void sendTeardown()
+        {
+            if (frameworkId != 0 && leader != null)
+            {
+                out.teardown.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId);
+                out.offer(publication(leader), Outbound.length(out.teardown.encodedLength()));
+            }
+        }
+
+        @Override
+        public void onSubscribed(final SubscribedDecoder m, final int sessionId)
+        {
+            final long id = m.frameworkId();
+            m.term();
+            leader = m.masterEndpoint();
+            final boolean first = !connected;
+            connected = true;
+            frameworkId = id;
+            if (first)
+            {
+                scheduler.registered(CorralSchedulerDriver.this, id);
+            }
+        }
+
+        @Override
+        public void onNotLeader(final NotLeaderDecoder m, final int sessionId)
+        {
+            final String hint = m.leaderEndpoint();
+            if (connected)
+            {
+                connected = false;
+                scheduler.disconnected(CorralSchedulerDriver.this);
+            }
+            leader = hint.isEmpty() ? null : hint;
+            nextSubscribeNs = nowNs + (hint.isEmpty() ? SUBSCRIBE_RETRY_NS : 0);
+        }
+
+        @Override
+        public void onOffer(final OfferDecoder m, final int sessionId)
+        {
+            final long offerId = m.offerId();
+            final long agentId = m.agentId();
+            final Resources r = new Resources(m.resources().cpus(), m.resources().mem(), m.resources().disk(),
+                m.resources().gpus());
+            final String hostname = m.hostname();
+            scheduler.resourceOffers(CorralSchedulerDriver.this, List.of(new Offer(offerId, agentId, hostname, r)));
+        }
+
+        @Override
+        public void onTaskStatus(final TaskStatusDecoder m, final int sessionId)
+        {
+            final long agentId = m.agentId();
+            final long msb = m.uuidMsb();
+            final long lsb = m.uuidLsb();
+            final TaskState state = TaskState.valueOf(m.state().name());
+            final int exitCode = m.exitCode();
+            final long timestampMs = m.timestampMs();
+            final String taskId = m.taskId();
+            final String message = m.message();
+            scheduler.statusUpdate(CorralSchedulerDriver.this,
+                new TaskStatus(taskId, agentId, state, exitCode, message, timestampMs, msb, lsb));
+            if (leader != null)
+            {
+                out.acknowledge.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId)
+                    .uuidMsb(msb).uuidLsb(lsb).taskId(taskId);
+                out.offer(publication(leader), Outbound.length(out.acknowledge.encodedLength()));
+            }
+        }
+
+        @Override
+        public void onOfferRescinded(final OfferRescindedDecoder m, final int sessionId)
+        {
+            scheduler.offerRescinded(CorralSchedulerDriver.this, m.offerId());
+        }
+
+        @Override
+        public void onErrorReply(final ErrorReplyDecoder m, final int sessionId)
+        {
+            final ErrorCode code = m.code();
+            final String message = m.message();
+            if (code == ErrorCode.NOT_REGISTERED)
+            {
+                connected = false;
+                nextSubscribeNs = nowNs;
+            }
+            scheduler.error(CorralSchedulerDriver.this, code + ": " + message);
+        }
+
+        @Override
+        public void onBadFrame(final int sessionId, final int templateId, final String problem)
+        {
+            scheduler.error(CorralSchedulerDriver.this, "bad frame from master (template " + templateId + "): " + problem);
+        }
+    }
+}

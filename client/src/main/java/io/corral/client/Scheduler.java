@@ -1,0 +1,34 @@
+package io.corral.client;
+
+import java.util.List;
+
+/**
+ * What a framework implements. Callbacks arrive on the driver's thread, one at a time; they may
+ * call the driver (calls are queued and sent on that thread).
+ */
+public interface Scheduler
+{
+    /** The master accepted the framework and gave it an id. */
+    void registered(SchedulerDriver driver, long frameworkId);
+
+    /** New offers; accept or decline each. */
+    void resourceOffers(SchedulerDriver driver, List<Offer> offers);
+
+    /** A task changed state. The driver acknowledges it after this returns. */
+    void statusUpdate(SchedulerDriver driver, TaskStatus status);
+
+    /** An offer is no longer valid. */
+    default void offerRescinded(final SchedulerDriver driver, final long offerId)
+    {
+    }
+
+    /** The master refused a request; the message says why and what to do. */
+    default void error(final SchedulerDriver driver, final String message)
+    {
+    }
+
+    /** The driver lost the master and is looking for the leader again. */
+    default void disconnected(final SchedulerDriver driver)
+    {
+    }
+}

@@ -1,0 +1,31 @@
+package io.corral.client;
+
+import java.util.List;
+
+/** What a framework calls. Every method is safe from any thread. */
+public interface SchedulerDriver extends AutoCloseable
+{
+    /** Connects to the masters and subscribes; returns at once. */
+    void start();
+
+    /** Leaves the cluster: the master removes the framework and kills its tasks. Then closes. */
+    void stop();
+
+    /** Waits until the driver is stopped or closed. */
+    void join() throws InterruptedException;
+
+    /** Launches tasks on an offer's resources; unused resources go back at once. */
+    void acceptOffer(long offerId, List<TaskSpec> tasks);
+
+    /** Gives an offer back and refuses that agent for {@code refuseSeconds}. */
+    void declineOffer(long offerId, double refuseSeconds);
+
+    void killTask(String taskId);
+
+    /** The id the master gave this framework, or 0 before it is registered. */
+    long frameworkId();
+
+    /** Closes without telling the master (the framework's tasks keep running). */
+    @Override
+    void close();
+}

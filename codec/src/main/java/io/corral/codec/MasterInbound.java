@@ -1,0 +1,90 @@
+package io.corral.codec;
+
+import io.corral.codec.sbe.TeardownDecoder;
+import io.corral.codec.sbe.SubscribeDecoder;
+import io.corral.codec.sbe.StatusUpdateDecoder;
+import io.corral.codec.sbe.RegisterAgentDecoder;
+import io.corral.codec.sbe.KillDecoder;
+import io.corral.codec.sbe.DeclineDecoder;
+import io.corral.codec.sbe.AgentHeartbeatDecoder;
+import io.corral.codec.sbe.AcknowledgeDecoder;
+import io.corral.codec.sbe.AcceptDecoder;
+import org.agrona.DirectBuffer;
+
+/**
+ * Decodes what agents and frameworks send to a master. Checks schema and version, switches on the template id and hands the wrapped
+ * decoder to the handler, which must not keep it after the call. Unknown or malformed frames
+ * go to {@link Handler#onBadFrame}; a decoding failure never escapes.
+ */
+public final class MasterInbound extends InboundAdapter
+{
+    /** Callbacks, one per message this endpoint accepts. {@code sessionId} identifies the sender's stream. */
+    public interface Handler
+    {
+        void onRegisterAgent(RegisterAgentDecoder message, int sessionId);
+
+        void onAgentHeartbeat(AgentHeartbeatDecoder message, int sessionId);
+
+        void onStatusUpdate(StatusUpdateDecoder message, int sessionId);
+
+        void onSubscribe(SubscribeDecoder message, int sessionId);
+
+        void onAccept(AcceptDecoder message, int sessionId);
+
+        void onDecline(DeclineDecoder message, int sessionId);
+
+        void onKill(KillDecoder message, int sessionId);
+
+        void onAcknowledge(AcknowledgeDecoder message, int sessionId);
+
+        void onTeardown(TeardownDecoder message, int sessionId);
+
+        /** A frame that could not be decoded, or is not a message this endpoint accepts. */
+        void onBadFrame(int sessionId, int templateId, String problem);
+    }
+
+    private final Handler handler;
+    private final RegisterAgentDecoder registerAgent = new RegisterAgentDecoder();
+    private final AgentHeartbeatDecoder agentHeartbeat = new AgentHeartbeatDecoder();
+    private final StatusUpdateDecoder statusUpdate = new StatusUpdateDecoder();
+    private final SubscribeDecoder subscribe = new SubscribeDecoder();
+    private final AcceptDecoder accept = new AcceptDecoder();
+    private final DeclineDecoder decline = new DeclineDecoder();
+    private final KillDecoder kill = new KillDecoder();
+    private final AcknowledgeDecoder acknowledge = new AcknowledgeDecoder();
+    private final TeardownDecoder teardown = new TeardownDecoder();
+
+    public MasterInbound(final Handler handler)
+    {
+        this.handler = handler;
+    }
+
+    @Override
+    protected boolean dispatch(final int templateId, final DirectBuffer buffer, final int offset, final int blockLength,
+        final int version, final int sessionId)
+    {
+        switch (templateId)
+        {
+            case RegisterAgentDecoder.TEMPLATE_ID -> handler.onRegisterAgent(registerAgent.wrap(buffer, offset, blockLength, version), sessionId);
+            case AgentHeartbeatDecoder.TEMPLATE_ID -> handler.onAgentHeartbeat(agentHeartbeat.wrap(buffer, offset, blockLength, version), sessionId);
+            case StatusUpdateDecoder.TEMPLATE_ID -> handler.onStatusUpdate(statusUpdate.wrap(buffer, offset, blockLength, version), sessionId);
+            case SubscribeDecoder.TEMPLATE_ID -> handler.onSubscribe(subscribe.wrap(buffer, offset, blockLength, version), sessionId);
+            case AcceptDecoder.TEMPLATE_ID -> handler.onAccept(accept.wrap(buffer, offset, blockLength, version), sessionId);
+            case DeclineDecoder.TEMPLATE_ID -> handler.onDecline(decline.wrap(buffer, offset, blockLength, version), sessionId);
+            case KillDecoder.TEMPLATE_ID -> handler.onKill(kill.wrap(buffer, offset, blockLength, version), sessionId);
+            case AcknowledgeDecoder.TEMPLATE_ID -> handler.onAcknowledge(acknowledge.wrap(buffer, offset, blockLength, version), sessionId);
+            case TeardownDecoder.TEMPLATE_ID -> handler.onTeardown(teardown.wrap(buffer, offset, blockLength, version), sessionId);
+            default ->
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    protected void badFrame(final int sessionId, final int templateId, final String problem)
+    {
+        handler.onBadFrame(sessionId, templateId, problem);
+    }
+}

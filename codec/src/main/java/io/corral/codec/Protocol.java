@@ -1,0 +1,70 @@
+package io.corral.codec;
+
+import java.util.UUID;
+
+import io.corral.codec.sbe.MessageHeaderDecoder;
+
+/** Constants and small helpers shared by every Corral endpoint. */
+public final class Protocol
+{
+    /** Aeron stream every Corral endpoint listens on. */
+    public static final int STREAM_ID = 10;
+    public static final int SCHEMA_ID = MessageHeaderDecoder.SCHEMA_ID;
+    public static final int SCHEMA_VERSION = MessageHeaderDecoder.SCHEMA_VERSION;
+    /** Offset between a master's address (Aeron) and its Raft (gRPC) port. */
+    public static final int RAFT_PORT_OFFSET = 1000;
+    /** Offset between a master's address and its HTTP port. */
+    public static final int HTTP_PORT_OFFSET = 2000;
+    /** What `corral dev` runs and every client command assumes when no --masters is given. */
+    public static final String DEV_MASTERS = "127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003";
+
+    private Protocol()
+    {
+    }
+
+    /** Aeron UDP channel of a host:port endpoint. */
+    public static String channel(final String endpoint)
+    {
+        return "aeron:udp?endpoint=" + endpoint;
+    }
+
+    public static long[] uuid()
+    {
+        final UUID uuid = UUID.randomUUID();
+        return new long[] { uuid.getMostSignificantBits(), uuid.getLeastSignificantBits() };
+    }
+
+    public static String uuidString(final long msb, final long lsb)
+    {
+        return new UUID(msb, lsb).toString();
+    }
+
+    /** Parses {@code host:port}, naming the input when it is not of that form. */
+    public static int port(final String endpoint)
+    {
+        final int colon = endpoint.lastIndexOf(':');
+        try
+        {
+            if (colon <= 0)
+            {
+                throw new NumberFormatException();
+            }
+            final int port = Integer.parseInt(endpoint.substring(colon + 1));
+            if (port <= 0 || port > 65535)
+            {
+                throw new NumberFormatException();
+            }
+            return port;
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException("address '" + endpoint + "' is not host:port");
+        }
+    }
+
+    public static String host(final String endpoint)
+    {
+        port(endpoint);
+        return endpoint.substring(0, endpoint.lastIndexOf(':'));
+    }
+}

@@ -1,0 +1,114 @@
+package io.corral.codec;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.aeron.logbuffer.Header;
+import io.corral.codec.sbe.AcceptDecoder;
+import io.corral.codec.sbe.AcknowledgeDecoder;
+import io.corral.codec.sbe.AgentHeartbeatDecoder;
+import io.corral.codec.sbe.DeclineDecoder;
+import io.corral.codec.sbe.KillDecoder;
+import io.corral.codec.sbe.RegisterAgentDecoder;
+import io.corral.codec.sbe.StatusUpdateDecoder;
+import io.corral.codec.sbe.SubscribeDecoder;
+import io.corral.codec.sbe.TeardownDecoder;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MasterInboundTest
+{
+    private final List<String> seen = new ArrayList<>();
+    private final MasterInbound inbound = new MasterInbound(new MasterInbound.Handler()
+    {
+        public void onRegisterAgent(final RegisterAgentDecoder m, final int s)
+        {
+            seen.add("register " + m.agentId() + " " + m.resources().cpus() + " " + m.hostname() + " " + m.endpoint());
+        }
+
+        public void onAgentHeartbeat(final AgentHeartbeatDecoder m, final int s)
+        {
+            seen.add("heartbeat " + m.agentId());
+        }
+
+        public void onStatusUpdate(final StatusUpdateDecoder m, final int s)
+        {
+        }
+
+        public void onSubscribe(final SubscribeDecoder m, final int s)
+        {
+        }
+
+        public void onAccept(final AcceptDecoder m, final int s)
+        {
+        }
+
+        public void onDecline(final DeclineDecoder m, final int s)
+        {
+        }
+
+        public void onKill(final KillDecoder m, final int s)
+        {
+        }
+
+        public void onAcknowledge(final AcknowledgeDecoder m, final int s)
+        {
+        }
+
+        public void onTeardown(final TeardownDecoder m, final int s)
+        {
+        }
+
+        public void onBadFrame(final int sessionId, final int templateId, final String problem)
+        {
+            seen.add("bad " + templateId + ": " + problem);
+        }
+    });
+    private final Header header = new Header(0, 0);
+
+    {
+        header.buffer(new UnsafeBuffer(new byte[64]));
+    }
+
+    @Test
+    void shouldDecodeAMessageItAccepts()
+    {
+        final Outbound out = new Outbound();
+        out.registerAgent.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(7);
+        out.registerAgent.resources().cpus(2000).mem(1024).disk(0).gpus(0);
+        out.registerAgent.hostname("h1").endpoint("127.0.0.1:5000");
+        inbound.onFragment(out.buffer, 0, Outbound.length(out.registerAgent.encodedLength()), header);
+        assertEquals(List.of("register 7 2000 h1 127.0.0.1:5000"), seen);
+    }
+
+    @Test
+    void shouldReportWhatItDoesNotAcceptInsteadOfThrowing()
+    {
+        final Outbound out = new Outbound();
+        // A message meant for agents, sent to a master.
+        final int len = out.encodeNotLeader(1, "127.0.0.1:7001");
+        inbound.onFragment(out.buffer, 0, len, header);
+        // Too short for a header, a foreign schema, a newer version, a body cut short.
+        inbound.onFragment(new UnsafeBuffer(new byte[4]), 0, 4, header);
+        final UnsafeBuffer foreign = new UnsafeBuffer(new byte[32]);
+        foreign.putShort(0, (short)8);
+        foreign.putShort(2, (short)4);
+        foreign.putShort(4, (short)99);
+        inbound.onFragment(foreign, 0, 32, header);
+        out.heartbeat.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(1);
+        out.buffer.putShort(6, (short)(Protocol.SCHEMA_VERSION + 1));
+        inbound.onFragment(out.buffer, 0, Outbound.length(out.heartbeat.encodedLength()), header);
+        out.heartbeat.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(1);
+        inbound.onFragment(out.buffer, 0, 10, header);
+
+        assertEquals(5, seen.size(), seen.toString());
+        assertTrue(seen.get(0).contains("not a message this endpoint accepts"), seen.get(0));
+        assertTrue(seen.get(1).contains("shorter than an SBE header"), seen.get(1));
+        assertTrue(seen.get(2).contains("schema id 99"), seen.get(2));
+        assertTrue(seen.get(3).contains("newer than this node's"), seen.get(3));
+        assertTrue(seen.get(4).contains("shorter than its block length"), seen.get(4));
+    }
+}

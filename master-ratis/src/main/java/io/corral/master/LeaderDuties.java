@@ -1,0 +1,587 @@
+package io.corral.master;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import io.corral.allocator.Allocator;
+import io.corral.allocator.AllocatorConfig;
+import io.corral.allocator.AllocatorException;
+import io.corral.allocator.OfferBuffer;
+import io.corral.codec.Outbound;
+import io.corral.codec.Protocol;
+import io.corral.codec.sbe.AcceptDecoder;
+import io.corral.codec.sbe.ErrorCode;
+import io.corral.codec.sbe.ResourcesEncoder;
+import io.corral.codec.sbe.TaskState;
+import io.corral.codec.sbe.TaskStatesChangedEncoder;
+import io.corral.codec.sbe.TasksLaunchedEncoder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The leader's soft state and duties: the allocator, outstanding offers, and the batches of
+ * launches and status updates waiting to be proposed. Built from {@link MasterState} when the node
+ * takes office and dropped when it steps down; never replicated. Owned by the duty thread.
+ */
+final class LeaderDuties
+{
+    private static final Logger LOG = LoggerFactory.getLogger(LeaderDuties.class);
+
+    /** An offer made by this leader; its id carries the term so a later leader can refuse it. */
+    record OutstandingOffer(long offerId, long frameworkId, long agentId, int role, long[] resources)
+    {
+    }
+
+    private record PendingLaunch(long frameworkId, long agentId, long[] resources, String taskId, String command)
+    {
+    }
+
+    private record PendingStatus(long frameworkId, long agentId, long uuidMsb, long uuidLsb, TaskState state,
+        int exitCode, long timestampMs, String taskId, String message)
+    {
+    }
+
+    private final long term;
+    private final String address;
+    private final MasterState state;
+    private final Connections connections;
+    private final Outbound out;
+    private final Outbound records = new Outbound();
+    private final RecordProposer proposer;
+    private final Allocator allocator;
+    private final Map<Long, OutstandingOffer> offers = new HashMap<>();
+    private final List<PendingLaunch> launches = new ArrayList<>();
+    private final List<PendingStatus> statuses = new ArrayList<>();
+    private final Set<String> launchingTaskKeys = new HashSet<>();
+    private final Map<String, Long> idsInFlight = new HashMap<>();
+    private final long takenOfficeAtIndex;
+    private final long allocationIntervalNs;
+    private long nextOfferSeq;
+    private long nextIdSeq;
+    private long lastFullPassNs;
+    private boolean allocationDue = true;
+
+    /** Proposes one encoded record to the Raft log. */
+    interface RecordProposer
+    {
+        void propose(Outbound records, int length);
+    }
+
+    LeaderDuties(final long term, final String address, final MasterState state, final Connections connections, final Outbound out,
+        final RecordProposer proposer, final long allocationIntervalMs)
+    {
+        this.term = term;
+        this.address = address;
+        this.state = state;
+        this.connections = connections;
+        this.out = out;
+        this.proposer = proposer;
+        this.allocationIntervalNs = allocationIntervalMs * 1_000_000L;
+        this.allocator = new Allocator(new AllocatorConfig().seed(term));
+        this.takenOfficeAtIndex = rebuild();
+    }
+
+    long term()
+    {
+        return term;
+    }
+
+    /** Rebuilds the allocator from the replicated state: agents, frameworks, running tasks. */
+    private long rebuild()
+    {
+        final long index;
+        final List<MasterState.Agent> agents;
+        final List<MasterState.Framework> frameworks;
+        final List<MasterState.TaskView> tasks;
+        synchronized (state)
+        {
+            index = state.lastAppliedIndex();
+            agents = state.agents();
+            frameworks = state.frameworks();
+            tasks = state.tasks();
+        }
+        for (final MasterState.Agent agent : agents)
+        {
+            allocator.addAgent(agent.id(), agent.resources());
+        }
+        for (final MasterState.Framework framework : frameworks)
+        {
+            allocator.addFramework(framework.id(), role(framework.role()));
+        }
+        for (final MasterState.TaskView task : tasks)
+        {
+            if (!MasterState.isTerminal(task.state()))
+            {
+                final MasterState.Framework framework = state.framework(task.frameworkId());
+                try
+                {
+                    allocator.recoverAllocation(allocator.agentSlot(task.agentId()),
+                        allocator.frameworkSlot(task.frameworkId()), role(framework.role()), task.resources());
+                }
+                catch (final RuntimeException ex)
+                {
+                    LOG.warn("cannot recover allocation of {}: {}", task, ex.getMessage());
+                }
+            }
+        }
+        LOG.info("took office in term {} at log index {}: {} agents, {} frameworks, {} tasks", term, index,
+            agents.size(), frameworks.size(), tasks.size());
+        return index;
+    }
+
+    private int role(final String name)
+    {
+        final int slot = allocator.roleSlot(name);
+        return slot >= 0 ? slot : allocator.addRole(name);
+    }
+
+    /** A fresh id for an agent or framework: unique because one term has one leader. */
+    private long nextId()
+    {
+        return (term << 24) | (++nextIdSeq & 0xFF_FFFFL);
+    }
+
+    /**
+     * The id to admit a registering agent under: its own if the state knows it, else that of an
+     * agent already admitted or being admitted from the same endpoint (a retried registration must
+     * not become a second agent), else a new one.
+     */
+    long idForAgent(final long claimed, final String endpoint)
+    {
+        if (claimed != 0 && state.agent(claimed) != null)
+        {
+            return claimed;
+        }
+        for (final MasterState.Agent agent : state.agents())
+        {
+            if (agent.endpoint().equals(endpoint))
+            {
+                return agent.id();
+            }
+        }
+        return idsInFlight.computeIfAbsent("agent@" + endpoint, e -> nextId());
+    }
+
+    /** As {@link #idForAgent}, for a subscribing framework. */
+    long idForFramework(final long claimed, final String endpoint)
+    {
+        if (claimed != 0 && state.framework(claimed) != null)
+        {
+            return claimed;
+        }
+        for (final MasterState.Framework framework : state.frameworks())
+        {
+            if (framework.endpoint().equals(endpoint))
+            {
+                return framework.id();
+            }
+        }
+        return idsInFlight.computeIfAbsent("framework@" + endpoint, e -> nextId());
+    }
+
+    // ------------------------------------------------------------------ committed records
+
+    void onEvent(final MasterEvent event, final long nowNs)
+    {
+        if (event.index() <= takenOfficeAtIndex)
+        {
+            return;
+        }
+        if (event instanceof MasterEvent.AgentAdmitted e)
+        {
+            final MasterState.Agent agent = e.agent();
+            if (allocator.agentSlot(agent.id()) < 0)
+            {
+                allocator.addAgent(agent.id(), agent.resources());
+            }
+            allocationDue = true;
+            out.agentRegistered.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agent.id()).term(term).masterEndpoint(address);
+            connections.send(agent.endpoint(), out, Outbound.length(out.agentRegistered.encodedLength()), nowNs);
+            LOG.info("agent {} ({}) registered from {}", agent.id(), agent.hostname(), agent.endpoint());
+        }
+        else if (event instanceof MasterEvent.FrameworkAdded e)
+        {
+            final MasterState.Framework framework = e.framework();
+            if (allocator.frameworkSlot(framework.id()) < 0)
+            {
+                allocator.addFramework(framework.id(), role(framework.role()));
+            }
+            allocationDue = true;
+            out.subscribed.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(framework.id()).term(term).masterEndpoint(address);
+            connections.send(framework.endpoint(), out, Outbound.length(out.subscribed.encodedLength()), nowNs);
+            LOG.info("framework {} '{}' subscribed in role {}", framework.id(), framework.name(), framework.role());
+        }
+        else if (event instanceof MasterEvent.TaskLaunched e)
+        {
+            final MasterState.Task task = e.task();
+            launchingTaskKeys.remove(MasterState.taskKey(task.frameworkId, task.taskId));
+            final MasterState.Agent agent = state.agent(task.agentId);
+            out.runTask.wrapAndApplyHeader(out.buffer, 0, out.header)
+                .agentId(task.agentId).frameworkId(task.frameworkId);
+            put(out.runTask.resources(), task.resources);
+            out.runTask.taskId(task.taskId).command(task.command);
+            connections.send(agent == null ? null : agent.endpoint(), out,
+                Outbound.length(out.runTask.encodedLength()), nowNs);
+        }
+        else if (event instanceof MasterEvent.LaunchDropped e)
+        {
+            launchingTaskKeys.remove(MasterState.taskKey(e.frameworkId(), e.taskId()));
+            release(e.agentId(), e.frameworkId(), e.resources());
+            sendTaskStatus(e.frameworkId(), e.agentId(), e.taskId(), TaskState.ERROR, 0,
+                "not launched: " + e.reason(), nowNs);
+        }
+        else if (event instanceof MasterEvent.TaskStateChanged e)
+        {
+            final MasterState.Task task = e.task();
+            if (e.unchanged())
+            {
+                // A duplicate of an update already applied: the agent missed its ack.
+                sendStatusAck(task.agentId, task.frameworkId, task.taskId, e.uuidMsb(), e.uuidLsb(), nowNs);
+                return;
+            }
+            if (MasterState.isTerminal(task.state))
+            {
+                release(task.agentId, task.frameworkId, task.resources);
+            }
+            final MasterState.Framework framework = state.framework(task.frameworkId);
+            if (framework != null)
+            {
+                out.taskStatus.wrapAndApplyHeader(out.buffer, 0, out.header)
+                    .frameworkId(task.frameworkId).agentId(task.agentId).uuidMsb(e.uuidMsb()).uuidLsb(e.uuidLsb())
+                    .state(task.state).exitCode(task.exitCode).timestampMs(task.updatedAtMs)
+                    .taskId(task.taskId).message(task.message);
+                connections.send(framework.endpoint(), out, Outbound.length(out.taskStatus.encodedLength()), nowNs);
+            }
+        }
+        else if (event instanceof MasterEvent.FrameworkRemoved e)
+        {
+            for (final MasterState.TaskView task : state.tasks())
+            {
+                if (task.frameworkId() == e.frameworkId() && !MasterState.isTerminal(task.state()))
+                {
+                    sendKill(task.agentId(), task.frameworkId(), task.taskId(), nowNs);
+                }
+            }
+            offers.values().removeIf(o -> o.frameworkId() == e.frameworkId());
+            final int slot = allocator.frameworkSlot(e.frameworkId());
+            if (slot >= 0)
+            {
+                allocator.removeFramework(slot);
+            }
+            LOG.info("framework {} removed", e.frameworkId());
+        }
+        else if (event instanceof MasterEvent.AgentRemoved e)
+        {
+            offers.values().removeIf(o -> o.agentId() == e.agentId());
+            final int slot = allocator.agentSlot(e.agentId());
+            if (slot >= 0)
+            {
+                allocator.removeAgent(slot);
+            }
+        }
+        else if (event instanceof MasterEvent.BadRecord e)
+        {
+        LOG.error("skipped log record {}: {}", e.index(), e.problem());
+        }
+
+    }
+
+    private void release(final long agentId, final long frameworkId, final long[] resources)
+    {
+        final int agent = allocator.agentSlot(agentId);
+        final int framework = allocator.frameworkSlot(frameworkId);
+        final MasterState.Framework f = state.framework(frameworkId);
+        if (agent < 0 || framework < 0 || f == null)
+        {
+            return;
+        }
+        try
+        {
+            allocator.release(agent, framework, allocator.roleSlot(f.role()), resources);
+            allocationDue = true;
+        }
+        catch (final AllocatorException ex)
+        {
+            LOG.warn("could not release {} of framework {} on agent {}: {}", resources, frameworkId, agentId,
+                ex.getMessage());
+        }
+    }
+
+    // ------------------------------------------------------------------ requests (validated here)
+
+    /** Accept: checks the offer and every task; launches the valid ones in one record, refuses the rest. */
+    void onAccept(final AcceptDecoder accept, final String replyTo, final long nowNs)
+    {
+        final long frameworkId = accept.frameworkId();
+        final long offerId = accept.offerId();
+        final OutstandingOffer offer = offers.get(offerId);
+        if (offer == null || offer.frameworkId() != frameworkId)
+        {
+            // Skip the groups so the decoder is left consistent, then refuse.
+            for (final AcceptDecoder.TasksDecoder t : accept.tasks())
+            {
+                t.skipTaskId();
+                t.skipCommand();
+            }
+            error(replyTo, ErrorCode.UNKNOWN_OFFER, AcceptDecoder.TEMPLATE_ID, "offer " + offerId +
+                " is unknown or not yours: it was already used, declined or rescinded, or it came from an earlier " +
+                "leader (this leader's term is " + term + "); nothing was launched, wait for a new offer", nowNs);
+            return;
+        }
+        offers.remove(offerId);
+        final long[] left = offer.resources().clone();
+        final Set<String> inBatch = new HashSet<>();
+        for (final AcceptDecoder.TasksDecoder t : accept.tasks())
+        {
+            final long[] asked = MasterState.resources(t.resources());
+            final String taskId = t.taskId();
+            final String command = t.command();
+            final String problem = taskProblem(frameworkId, taskId, command, asked, left, inBatch);
+            if (problem != null)
+            {
+                sendTaskStatus(frameworkId, offer.agentId(), taskId, TaskState.ERROR, 0, problem, nowNs);
+                continue;
+            }
+            for (int i = 0; i < left.length; i++)
+            {
+                left[i] -= asked[i];
+            }
+            inBatch.add(taskId);
+            launchingTaskKeys.add(MasterState.taskKey(frameworkId, taskId));
+            launches.add(new PendingLaunch(frameworkId, offer.agentId(), asked, taskId, command));
+        }
+        boolean anyLeft = false;
+        for (final long v : left)
+        {
+            anyLeft |= v > 0;
+        }
+        if (anyLeft)
+        {
+            release(offer.agentId(), frameworkId, left);
+        }
+    }
+
+    private String taskProblem(final long frameworkId, final String taskId, final String command, final long[] asked,
+        final long[] left, final Set<String> inBatch)
+    {
+        if (taskId.isBlank())
+        {
+            return "task id is empty";
+        }
+        if (inBatch.contains(taskId) || state.task(frameworkId, taskId) != null ||
+            launchingTaskKeys.contains(MasterState.taskKey(frameworkId, taskId)))
+        {
+            return "task id '" + taskId + "' is already in use by this framework";
+        }
+        if (command.isBlank())
+        {
+            return "task '" + taskId + "' has an empty command";
+        }
+        boolean any = false;
+        final String[] names = { "cpus (milli)", "mem (MiB)", "disk (MiB)", "gpus" };
+        for (int i = 0; i < asked.length; i++)
+        {
+            if (asked[i] < 0)
+            {
+                return "task '" + taskId + "' asks for negative " + names[i];
+            }
+            if (asked[i] > left[i])
+            {
+                return "task '" + taskId + "' asks for " + names[i] + " " + asked[i] + " but the offer has only " +
+                    left[i] + " left";
+            }
+            any |= asked[i] > 0;
+        }
+        return any ? null : "task '" + taskId + "' asks for no resources";
+    }
+
+    void onDecline(final long frameworkId, final long offerId, final long refuseMillis, final String replyTo,
+        final long nowNs)
+    {
+        final OutstandingOffer offer = offers.get(offerId);
+        if (offer == null || offer.frameworkId() != frameworkId)
+        {
+            error(replyTo, ErrorCode.UNKNOWN_OFFER, 24, "offer " + offerId + " is unknown or not yours", nowNs);
+            return;
+        }
+        offers.remove(offerId);
+        try
+        {
+            allocator.decline(allocator.agentSlot(offer.agentId()), allocator.frameworkSlot(frameworkId), offer.role(),
+                offer.resources(), nowNs, Math.max(0, refuseMillis) * 1_000_000L);
+            allocationDue = true;
+        }
+        catch (final AllocatorException ex)
+        {
+            LOG.warn("decline of offer {} failed: {}", offerId, ex.getMessage());
+        }
+    }
+
+    void onKill(final long frameworkId, final String taskId, final String replyTo, final long nowNs)
+    {
+        final MasterState.Task task = state.task(frameworkId, taskId);
+        if (task == null || MasterState.isTerminal(task.state))
+        {
+            error(replyTo, ErrorCode.UNKNOWN_TASK, 25, task == null ? "task '" + taskId + "' is unknown" :
+                "task '" + taskId + "' has already ended (" + task.state + ")", nowNs);
+            return;
+        }
+        sendKill(task.agentId, frameworkId, taskId, nowNs);
+    }
+
+    void onStatusUpdate(final long agentId, final long frameworkId, final long msb, final long lsb,
+        final TaskState taskState, final int exitCode, final long timestampMs, final String taskId,
+        final String message, final long nowNs)
+    {
+        if (state.task(frameworkId, taskId) == null)
+        {
+            // Nothing to record: acknowledge so the agent stops retrying, and say why in the log.
+            LOG.warn("status update {} for unknown task {}/{} from agent {}", taskState, frameworkId, taskId, agentId);
+            sendStatusAck(agentId, frameworkId, taskId, msb, lsb, nowNs);
+            return;
+        }
+        statuses.add(new PendingStatus(frameworkId, agentId, msb, lsb, taskState, exitCode, timestampMs, taskId,
+            message));
+    }
+
+    void onAcknowledge(final long frameworkId, final String taskId, final long msb, final long lsb,
+        final long nowNs)
+    {
+        final MasterState.Task task = state.task(frameworkId, taskId);
+        if (task != null)
+        {
+            sendStatusAck(task.agentId, frameworkId, taskId, msb, lsb, nowNs);
+        }
+    }
+
+    // ------------------------------------------------------------------ each duty cycle
+
+    /** Proposes the batches gathered this cycle (one record each), then allocates if due. */
+    int doWork(final long nowNs)
+    {
+        int work = 0;
+        if (!launches.isEmpty())
+        {
+            final TasksLaunchedEncoder.TasksEncoder group = records.tasksLaunched
+                .wrapAndApplyHeader(records.buffer, 0, records.header).tasksCount(launches.size());
+            final long nowMs = System.currentTimeMillis();
+            for (final PendingLaunch l : launches)
+            {
+                group.next().frameworkId(l.frameworkId()).agentId(l.agentId());
+                put(group.resources(), l.resources());
+                group.timestampMs(nowMs).taskId(l.taskId()).command(l.command());
+            }
+            proposer.propose(records, Outbound.length(records.tasksLaunched.encodedLength()));
+            work += launches.size();
+            launches.clear();
+        }
+        if (!statuses.isEmpty())
+        {
+            final TaskStatesChangedEncoder.ChangesEncoder group = records.taskStatesChanged
+                .wrapAndApplyHeader(records.buffer, 0, records.header).changesCount(statuses.size());
+            for (final PendingStatus s : statuses)
+            {
+                group.next().frameworkId(s.frameworkId()).agentId(s.agentId()).uuidMsb(s.uuidMsb())
+                    .uuidLsb(s.uuidLsb()).state(s.state()).exitCode(s.exitCode()).timestampMs(s.timestampMs())
+                    .taskId(s.taskId()).message(s.message());
+            }
+            proposer.propose(records, Outbound.length(records.taskStatesChanged.encodedLength()));
+            work += statuses.size();
+            statuses.clear();
+        }
+        final boolean fullDue = nowNs - lastFullPassNs >= allocationIntervalNs;
+        if (allocationDue || fullDue)
+        {
+            final OfferBuffer made = fullDue ? allocator.fullPass(nowNs) : allocator.incrementalPass(nowNs);
+            if (fullDue)
+            {
+                lastFullPassNs = nowNs;
+            }
+            allocationDue = false;
+            for (int i = 0; i < made.size(); i++)
+            {
+                sendOffer(made, i, nowNs);
+            }
+            work += made.size();
+        }
+        return work;
+    }
+
+    private void sendOffer(final OfferBuffer made, final int i, final long nowNs)
+    {
+        final long agentId = allocator.agentId(made.agent(i));
+        final long frameworkId = allocator.frameworkId(made.framework(i));
+        final long[] resources = new long[4];
+        made.amounts(i, resources);
+        final long offerId = (term << 32) | (++nextOfferSeq & 0xFFFF_FFFFL);
+        offers.put(offerId, new OutstandingOffer(offerId, frameworkId, agentId, made.role(i), resources));
+        final MasterState.Framework framework = state.framework(frameworkId);
+        final MasterState.Agent agent = state.agent(agentId);
+        out.offer.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId).offerId(offerId)
+            .agentId(agentId);
+        put(out.offer.resources(), resources);
+        out.offer.hostname(agent == null ? "" : agent.hostname());
+        connections.send(framework == null ? null : framework.endpoint(), out,
+            Outbound.length(out.offer.encodedLength()), nowNs);
+    }
+
+    // ------------------------------------------------------------------ sending
+
+    private void sendKill(final long agentId, final long frameworkId, final String taskId, final long nowNs)
+    {
+        final MasterState.Agent agent = state.agent(agentId);
+        out.killTask.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId).frameworkId(frameworkId)
+            .taskId(taskId);
+        connections.send(agent == null ? null : agent.endpoint(), out, Outbound.length(out.killTask.encodedLength()),
+            nowNs);
+    }
+
+    private void sendStatusAck(final long agentId, final long frameworkId, final String taskId, final long msb,
+        final long lsb, final long nowNs)
+    {
+        final MasterState.Agent agent = state.agent(agentId);
+        out.statusAck.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId).frameworkId(frameworkId)
+            .uuidMsb(msb).uuidLsb(lsb).taskId(taskId);
+        connections.send(agent == null ? null : agent.endpoint(), out, Outbound.length(out.statusAck.encodedLength()),
+            nowNs);
+    }
+
+    /** A status the master makes up itself (TASK_ERROR for a refused launch): not replicated, not acknowledged. */
+    private void sendTaskStatus(final long frameworkId, final long agentId, final String taskId, final TaskState s,
+        final int exitCode, final String message, final long nowNs)
+    {
+        final MasterState.Framework framework = state.framework(frameworkId);
+        final long[] uuid = Protocol.uuid();
+        out.taskStatus.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId).agentId(agentId)
+            .uuidMsb(uuid[0]).uuidLsb(uuid[1]).state(s).exitCode(exitCode).timestampMs(System.currentTimeMillis())
+            .taskId(taskId).message(message);
+        connections.send(framework == null ? null : framework.endpoint(), out,
+            Outbound.length(out.taskStatus.encodedLength()), nowNs);
+    }
+
+    private void error(final String replyTo, final ErrorCode code, final int inReplyTo, final String message,
+        final long nowNs)
+    {
+        LOG.info("refused template {} from {}: {}", inReplyTo, replyTo, message);
+        connections.send(replyTo, out, out.encodeError(code, inReplyTo, message), nowNs);
+    }
+
+    static void put(final ResourcesEncoder encoder, final long[] resources)
+    {
+        encoder.cpus(resources[0]).mem(resources[1]).disk(resources[2]).gpus(resources[3]);
+    }
+
+    int outstandingOffers()
+    {
+        return offers.size();
+    }
+
+    Allocator allocator()
+    {
+        return allocator;
+    }
+}

@@ -1,0 +1,151 @@
+package io.corral.master;
+
+import java.io.File;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import io.corral.codec.Protocol;
+
+/**
+ * Settings of one master node, with named defaults; {@link #conclude()} checks them all and names
+ * the bad one. A master's address (host:port) is where agents and frameworks reach it over Aeron;
+ * its Raft (gRPC) port is that port + {@value Protocol#RAFT_PORT_OFFSET}.
+ */
+public final class MasterConfig
+{
+    public static final long DEFAULT_ELECTION_MIN_MS = 300;
+    public static final long DEFAULT_ELECTION_MAX_MS = 600;
+    public static final long DEFAULT_ALLOCATION_INTERVAL_MS = 1000;
+
+    private int id;
+    private final Map<Integer, String> peers = new LinkedHashMap<>();
+    private File dataDir;
+    private long electionMinMs = DEFAULT_ELECTION_MIN_MS;
+    private long electionMaxMs = DEFAULT_ELECTION_MAX_MS;
+    private long allocationIntervalMs = DEFAULT_ALLOCATION_INTERVAL_MS;
+
+    public MasterConfig id(final int id)
+    {
+        this.id = id;
+        return this;
+    }
+
+    /** Parses {@code 1=127.0.0.1:7001,2=127.0.0.1:7002,...}. */
+    public MasterConfig peers(final String spec)
+    {
+        peers.clear();
+        for (final String part : spec.split(","))
+        {
+            final String item = part.trim();
+            final int eq = item.indexOf('=');
+            if (eq <= 0)
+            {
+                throw new IllegalArgumentException("--peers entry '" + item + "' is not id=host:port");
+            }
+            final int peerId;
+            try
+            {
+                peerId = Integer.parseInt(item.substring(0, eq).trim());
+            }
+            catch (final NumberFormatException ex)
+            {
+                throw new IllegalArgumentException("--peers entry '" + item + "' has a non-numeric id");
+            }
+            final String address = item.substring(eq + 1).trim();
+            Protocol.port(address);
+            if (peers.put(peerId, address) != null)
+            {
+                throw new IllegalArgumentException("--peers names master " + peerId + " twice");
+            }
+        }
+        return this;
+    }
+
+    public MasterConfig dataDir(final File dataDir)
+    {
+        this.dataDir = dataDir;
+        return this;
+    }
+
+    public MasterConfig electionTimeoutMs(final long min, final long max)
+    {
+        this.electionMinMs = min;
+        this.electionMaxMs = max;
+        return this;
+    }
+
+    public MasterConfig allocationIntervalMs(final long intervalMs)
+    {
+        this.allocationIntervalMs = intervalMs;
+        return this;
+    }
+
+    public MasterConfig conclude()
+    {
+        if (peers.isEmpty())
+        {
+            throw new IllegalArgumentException("--peers is required, e.g. 1=127.0.0.1:7001,2=127.0.0.1:7002,3=127.0.0.1:7003");
+        }
+        if (!peers.containsKey(id))
+        {
+            throw new IllegalArgumentException("--id " + id + " is not one of the --peers ids " + peers.keySet());
+        }
+        if (dataDir == null)
+        {
+            throw new IllegalArgumentException("--data is required: the directory for this master's Raft log");
+        }
+        if (!dataDir.isDirectory() && !dataDir.mkdirs())
+        {
+            throw new IllegalArgumentException("--data " + dataDir + " cannot be created");
+        }
+        if (!dataDir.canWrite())
+        {
+            throw new IllegalArgumentException("--data " + dataDir + " is not writable");
+        }
+        if (electionMinMs <= 0 || electionMaxMs <= electionMinMs)
+        {
+            throw new IllegalArgumentException("election timeout must be 0 < min < max, got " + electionMinMs + ".." +
+                electionMaxMs + " ms");
+        }
+        if (allocationIntervalMs <= 0)
+        {
+            throw new IllegalArgumentException("allocation interval must be positive, got " + allocationIntervalMs);
+        }
+        return this;
+    }
+
+    public int id()
+    {
+        return id;
+    }
+
+    public Map<Integer, String> peers()
+    {
+        return peers;
+    }
+
+    public String address()
+    {
+        return peers.get(id);
+    }
+
+    public File dataDir()
+    {
+        return dataDir;
+    }
+
+    public long electionMinMs()
+    {
+        return electionMinMs;
+    }
+
+    public long electionMaxMs()
+    {
+        return electionMaxMs;
+    }
+
+    public long allocationIntervalMs()
+    {
+        return allocationIntervalMs;
+    }
+}

@@ -1,0 +1,458 @@
+package io.corral.master;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import io.aeron.Aeron;
+import io.aeron.Subscription;
+import io.corral.codec.MasterInbound;
+import io.corral.codec.MediaDrivers;
+import io.corral.codec.Outbound;
+import io.corral.codec.Protocol;
+import io.corral.codec.sbe.AcceptDecoder;
+import io.corral.codec.sbe.AcknowledgeDecoder;
+import io.corral.codec.sbe.AgentHeartbeatDecoder;
+import io.corral.codec.sbe.DeclineDecoder;
+import io.corral.codec.sbe.ErrorCode;
+import io.corral.codec.sbe.KillDecoder;
+import io.corral.codec.sbe.RegisterAgentDecoder;
+import io.corral.codec.sbe.StatusUpdateDecoder;
+import io.corral.codec.sbe.SubscribeDecoder;
+import io.corral.codec.sbe.TeardownDecoder;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One master: a Ratis server (gRPC, log on disk) applying records to {@link MasterState}, an Aeron
+ * endpoint for agents and frameworks, and one duty thread that owns every piece of mutable
+ * leader state. Non-leaders answer requests with the leader's address.
+ */
+public final class MasterNode implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(MasterNode.class);
+    private static final RaftGroupId GROUP_ID =
+        RaftGroupId.valueOf(UUID.nameUUIDFromBytes("corral-masters".getBytes(StandardCharsets.UTF_8)));
+
+    private final MasterConfig config;
+    private final MasterState state = new MasterState();
+    private final ManyToOneConcurrentLinkedQueue<MasterEvent> events = new ManyToOneConcurrentLinkedQueue<>();
+    private final RaftServer server;
+    private final RaftClient client;
+    private final Aeron aeron;
+    private final Subscription subscription;
+    private final Connections connections;
+    private final Duty duty;
+    private final AgentRunner runner;
+    private volatile boolean leader;
+    private volatile long leaderTerm;
+
+    public MasterNode(final MasterConfig config) throws IOException
+    {
+        config.conclude();
+        this.config = config;
+        final List<RaftPeer> peers = new ArrayList<>();
+        config.peers().forEach((id, address) -> peers.add(RaftPeer.newBuilder().setId(peerId(id))
+            .setAddress(Protocol.host(address) + ":" + (Protocol.port(address) + Protocol.RAFT_PORT_OFFSET)).build()));
+        final RaftGroup group = RaftGroup.valueOf(GROUP_ID, peers);
+        final RaftProperties properties = new RaftProperties();
+        GrpcConfigKeys.Server.setPort(properties, Protocol.port(config.address()) + Protocol.RAFT_PORT_OFFSET);
+        RaftServerConfigKeys.setStorageDir(properties, List.of(config.dataDir()));
+        RaftServerConfigKeys.Rpc.setTimeoutMin(properties,
+            TimeDuration.valueOf(config.electionMinMs(), TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(properties,
+            TimeDuration.valueOf(config.electionMaxMs(), TimeUnit.MILLISECONDS));
+        final MasterStateMachine stateMachine = new MasterStateMachine(state, events::offer);
+        server = RaftServer.newBuilder().setServerId(peerId(config.id())).setGroup(group).setProperties(properties)
+            .setStateMachine(stateMachine).build();
+        server.start();
+        client = RaftClient.newBuilder().setProperties(properties).setRaftGroup(group).build();
+
+        aeron = MediaDrivers.connect();
+        subscription = aeron.addSubscription(Protocol.channel(config.address()), Protocol.STREAM_ID);
+        connections = new Connections(aeron);
+        duty = new Duty();
+        runner = new AgentRunner(new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(100),
+            TimeUnit.MILLISECONDS.toNanos(1)), ex -> LOG.error("master {} duty cycle failed", config.id(), ex), null, duty);
+        AgentRunner.startOnThread(runner);
+        LOG.info("master {} listening on {} (raft port {}), data in {}", config.id(), config.address(),
+            Protocol.port(config.address()) + Protocol.RAFT_PORT_OFFSET, config.dataDir());
+    }
+
+    private static RaftPeerId peerId(final int id)
+    {
+        return RaftPeerId.valueOf("m" + id);
+    }
+
+    public int id()
+    {
+        return config.id();
+    }
+
+    public String address()
+    {
+        return config.address();
+    }
+
+    /** True once this node leads and its duties are running. */
+    public boolean isLeader()
+    {
+        return leader;
+    }
+
+    public long term()
+    {
+        return leaderTerm;
+    }
+
+    /** Read-only view of the replicated state (every master has one). */
+    public MasterState state()
+    {
+        return state;
+    }
+
+    private DivisionInfo info()
+    {
+        try
+        {
+            return server.getDivision(GROUP_ID).getInfo();
+        }
+        catch (final IOException ex)
+        {
+            return null;
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        runner.close();
+        connections.close();
+        subscription.close();
+        MediaDrivers.release(aeron);
+        try
+        {
+            client.close();
+        }
+        catch (final IOException ex)
+        {
+            LOG.warn("closing raft client", ex);
+        }
+        try
+        {
+            server.close();
+        }
+        catch (final IOException ex)
+        {
+            LOG.warn("closing raft server", ex);
+        }
+    }
+
+    /** The duty cycle: poll Aeron, apply committed events, check leadership, run leader duties. */
+    private final class Duty implements Agent, MasterInbound.Handler
+    {
+        private final MasterInbound inbound = new MasterInbound(this);
+        private final Outbound out = new Outbound();
+        private final Map<Integer, String> endpointBySession = new HashMap<>();
+        private LeaderDuties duties;
+        private long nowNs;
+        private long nextRoleCheckNs;
+
+        @Override
+        public int doWork()
+        {
+            nowNs = System.nanoTime();
+            int work = 0;
+            if (nowNs >= nextRoleCheckNs)
+            {
+                nextRoleCheckNs = nowNs + TimeUnit.MILLISECONDS.toNanos(20);
+                checkRole();
+            }
+            MasterEvent event;
+            while ((event = events.poll()) != null)
+            {
+                work++;
+                if (duties != null)
+                {
+                    duties.onEvent(event, nowNs);
+                }
+            }
+            work += subscription.poll(inbound, 64);
+            if (duties != null)
+            {
+                work += duties.doWork(nowNs);
+            }
+            work += connections.retry(nowNs);
+            return work;
+        }
+
+        private void checkRole()
+        {
+            final DivisionInfo info = info();
+            final boolean leading = info != null && info.isLeader() && info.isLeaderReady();
+            final long term = info == null ? 0 : info.getCurrentTerm();
+            if (leading && (duties == null || duties.term() != term))
+            {
+                duties = new LeaderDuties(term, config.address(), state, connections, out, this::propose, config.allocationIntervalMs());
+                leaderTerm = term;
+                leader = true;
+            }
+            else if (!leading && duties != null)
+            {
+                LOG.info("master {} stepped down from term {}", config.id(), duties.term());
+                duties = null;
+                leader = false;
+            }
+        }
+
+        private void propose(final Outbound records, final int length)
+        {
+            final Message message = Message.valueOf(ByteString.copyFrom(records.buffer.byteArray(), 0, length));
+            client.async().send(message).whenComplete((reply, ex) ->
+            {
+                if (ex != null || reply == null || !reply.isSuccess())
+                {
+                    LOG.warn("proposal failed: {}", ex != null ? ex.toString() : reply);
+                }
+            });
+        }
+
+        @Override
+        public String roleName()
+        {
+            return "corral-master-" + config.id();
+        }
+
+        /** Not the leader: tell the sender who is, or that there is none yet. */
+        private boolean redirected(final String replyTo)
+        {
+            if (duties != null)
+            {
+                return false;
+            }
+            final DivisionInfo info = info();
+            final RaftPeerId leaderId = info == null ? null : info.getLeaderId();
+            int id = 0;
+            String endpoint = "";
+            if (leaderId != null)
+            {
+                id = Integer.parseInt(leaderId.toString().substring(1));
+                endpoint = config.peers().getOrDefault(id, "");
+            }
+            connections.send(replyTo, out, out.encodeNotLeader(id, endpoint), nowNs);
+            return true;
+        }
+
+        private String endpointOfAgent(final long agentId)
+        {
+            final MasterState.Agent agent = state.agent(agentId);
+            return agent == null ? null : agent.endpoint();
+        }
+
+        private String endpointOfFramework(final long frameworkId)
+        {
+            final MasterState.Framework framework = state.framework(frameworkId);
+            return framework == null ? null : framework.endpoint();
+        }
+
+        private void error(final String replyTo, final ErrorCode code, final int inReplyTo, final String message)
+        {
+            connections.send(replyTo, out, out.encodeError(code, inReplyTo, message), nowNs);
+        }
+
+        @Override
+        public void onRegisterAgent(final RegisterAgentDecoder m, final int sessionId)
+        {
+            final long agentId = m.agentId();
+            final long[] resources = MasterState.resources(m.resources());
+            final String hostname = m.hostname();
+            final String endpoint = m.endpoint();
+            endpointBySession.put(sessionId, endpoint);
+            if (redirected(endpoint))
+            {
+                return;
+            }
+            String problem = null;
+            for (final long r : resources)
+            {
+                if (r < 0)
+                {
+                    problem = "negative resources";
+                }
+            }
+            if (resources[0] <= 0 && resources[1] <= 0)
+            {
+                problem = "an agent must offer some cpus or mem";
+            }
+            if (problem != null)
+            {
+                error(endpoint, ErrorCode.MALFORMED, RegisterAgentDecoder.TEMPLATE_ID, "registration refused: " + problem);
+                return;
+            }
+            final long id = duties.idForAgent(agentId, endpoint);
+            out.agentAdmitted.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(id);
+            LeaderDuties.put(out.agentAdmitted.resources(), resources);
+            out.agentAdmitted.timestampMs(System.currentTimeMillis()).hostname(hostname).endpoint(endpoint);
+            propose(out, Outbound.length(out.agentAdmitted.encodedLength()));
+        }
+
+        @Override
+        public void onAgentHeartbeat(final AgentHeartbeatDecoder m, final int sessionId)
+        {
+            final String endpoint = endpointOfAgent(m.agentId());
+            if (endpoint == null)
+            {
+                final String replyTo = endpointBySession.get(sessionId);
+                error(replyTo, ErrorCode.NOT_REGISTERED, AgentHeartbeatDecoder.TEMPLATE_ID,
+                    "agent " + m.agentId() + " is not registered: register again");
+                return;
+            }
+            redirected(endpoint);
+        }
+
+        @Override
+        public void onStatusUpdate(final StatusUpdateDecoder m, final int sessionId)
+        {
+            final long agentId = m.agentId();
+            final String endpoint = endpointOfAgent(agentId);
+            if (endpoint == null)
+            {
+                m.skipTaskId();
+                m.skipMessage();
+                error(endpointBySession.get(sessionId), ErrorCode.NOT_REGISTERED, StatusUpdateDecoder.TEMPLATE_ID,
+                    "agent " + agentId + " is not registered: register again");
+                return;
+            }
+            if (redirected(endpoint))
+            {
+                return;
+            }
+            duties.onStatusUpdate(agentId, m.frameworkId(), m.uuidMsb(), m.uuidLsb(), m.state(), m.exitCode(),
+                m.timestampMs(), m.taskId(), m.message(), nowNs);
+        }
+
+        @Override
+        public void onSubscribe(final SubscribeDecoder m, final int sessionId)
+        {
+            final long frameworkId = m.frameworkId();
+            final String name = m.name();
+            final String role = m.role();
+            final String endpoint = m.endpoint();
+            endpointBySession.put(sessionId, endpoint);
+            if (redirected(endpoint))
+            {
+                return;
+            }
+            if (!role.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"))
+            {
+                error(endpoint, ErrorCode.MALFORMED, SubscribeDecoder.TEMPLATE_ID, "role '" + role +
+                    "' is invalid: use letters, digits, '_', '.', '-'");
+                return;
+            }
+            final long id = duties.idForFramework(frameworkId, endpoint);
+            out.frameworkAdded.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(id)
+                .timestampMs(System.currentTimeMillis()).name(name).role(role).endpoint(endpoint);
+            propose(out, Outbound.length(out.frameworkAdded.encodedLength()));
+        }
+
+        private String frameworkEndpointOrRefuse(final long frameworkId, final int sessionId, final int template)
+        {
+            final String endpoint = endpointOfFramework(frameworkId);
+            if (endpoint == null)
+            {
+                error(endpointBySession.get(sessionId), ErrorCode.NOT_REGISTERED, template,
+                    "framework " + frameworkId + " is not subscribed: subscribe first");
+                return null;
+            }
+            return redirected(endpoint) ? null : endpoint;
+        }
+
+        @Override
+        public void onAccept(final AcceptDecoder m, final int sessionId)
+        {
+            final String endpoint = frameworkEndpointOrRefuse(m.frameworkId(), sessionId, AcceptDecoder.TEMPLATE_ID);
+            if (endpoint != null)
+            {
+                duties.onAccept(m, endpoint, nowNs);
+            }
+        }
+
+        @Override
+        public void onDecline(final DeclineDecoder m, final int sessionId)
+        {
+            final String endpoint = frameworkEndpointOrRefuse(m.frameworkId(), sessionId, DeclineDecoder.TEMPLATE_ID);
+            if (endpoint != null)
+            {
+                duties.onDecline(m.frameworkId(), m.offerId(), m.refuseMillis(), endpoint, nowNs);
+            }
+        }
+
+        @Override
+        public void onKill(final KillDecoder m, final int sessionId)
+        {
+            final long frameworkId = m.frameworkId();
+            final String taskId = m.taskId();
+            final String endpoint = frameworkEndpointOrRefuse(frameworkId, sessionId, KillDecoder.TEMPLATE_ID);
+            if (endpoint != null)
+            {
+                duties.onKill(frameworkId, taskId, endpoint, nowNs);
+            }
+        }
+
+        @Override
+        public void onAcknowledge(final AcknowledgeDecoder m, final int sessionId)
+        {
+            final long frameworkId = m.frameworkId();
+            final long msb = m.uuidMsb();
+            final long lsb = m.uuidLsb();
+            final String taskId = m.taskId();
+            if (frameworkEndpointOrRefuse(frameworkId, sessionId, AcknowledgeDecoder.TEMPLATE_ID) != null)
+            {
+                duties.onAcknowledge(frameworkId, taskId, msb, lsb, nowNs);
+            }
+        }
+
+        @Override
+        public void onTeardown(final TeardownDecoder m, final int sessionId)
+        {
+            if (frameworkEndpointOrRefuse(m.frameworkId(), sessionId, TeardownDecoder.TEMPLATE_ID) != null)
+            {
+                out.frameworkRemoved.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(m.frameworkId())
+                    .timestampMs(System.currentTimeMillis());
+                propose(out, Outbound.length(out.frameworkRemoved.encodedLength()));
+            }
+        }
+
+        @Override
+        public void onBadFrame(final int sessionId, final int templateId, final String problem)
+        {
+            final String replyTo = endpointBySession.get(sessionId);
+            LOG.warn("master {}: bad frame from session {} ({}): {}", config.id(), sessionId,
+                replyTo == null ? "sender unknown, no reply possible" : replyTo, problem);
+            error(replyTo, templateId >= 0 && templateId < 20 || templateId >= 50 ? ErrorCode.UNKNOWN_MESSAGE :
+                ErrorCode.MALFORMED, Math.max(0, templateId), "bad frame: " + problem);
+        }
+    }
+}

@@ -1,0 +1,295 @@
+package io.corral.master;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.TreeMap;
+
+import io.corral.codec.FrameCheck;
+import io.corral.codec.sbe.AgentAdmittedDecoder;
+import io.corral.codec.sbe.AgentRemovedDecoder;
+import io.corral.codec.sbe.FrameworkAddedDecoder;
+import io.corral.codec.sbe.FrameworkRemovedDecoder;
+import io.corral.codec.sbe.MessageHeaderDecoder;
+import io.corral.codec.sbe.ResourcesDecoder;
+import io.corral.codec.sbe.TaskState;
+import io.corral.codec.sbe.TaskStatesChangedDecoder;
+import io.corral.codec.sbe.TasksLaunchedDecoder;
+import org.agrona.DirectBuffer;
+
+/**
+ * The replicated state of the cluster: agents, frameworks and tasks with their latest states.
+ * Only {@link #apply} changes it, from SBE log records; applying is deterministic (no clock, no
+ * randomness, sorted maps), so every master that applies the same log holds the same state.
+ * Each applied record yields {@link MasterEvent}s for the leader's duties.
+ */
+public final class MasterState
+{
+    /** An agent admitted to the cluster. */
+    public record Agent(long id, String hostname, String endpoint, long[] resources, long admittedAtMs)
+    {
+    }
+
+    /** A framework subscribed to the cluster. */
+    public record Framework(long id, String name, String role, String endpoint, long addedAtMs)
+    {
+    }
+
+    /** A task and its latest known state. */
+    public static final class Task
+    {
+        public final long frameworkId;
+        public final long agentId;
+        public final String taskId;
+        public final String command;
+        public final long[] resources;
+        public final long launchedAtMs;
+        public TaskState state = TaskState.STAGING;
+        public int exitCode;
+        public String message = "";
+        public long updatedAtMs;
+        public long lastUuidMsb;
+        public long lastUuidLsb;
+
+        Task(final long frameworkId, final long agentId, final String taskId, final String command,
+            final long[] resources, final long launchedAtMs)
+        {
+            this.frameworkId = frameworkId;
+            this.agentId = agentId;
+            this.taskId = taskId;
+            this.command = command;
+            this.resources = resources;
+            this.launchedAtMs = launchedAtMs;
+            this.updatedAtMs = launchedAtMs;
+        }
+    }
+
+    private final TreeMap<Long, Agent> agents = new TreeMap<>();
+    private final TreeMap<Long, Framework> frameworks = new TreeMap<>();
+    private final TreeMap<String, Task> tasks = new TreeMap<>();
+    private long lastAppliedIndex;
+    private long appliedRecords;
+
+    private final MessageHeaderDecoder header = new MessageHeaderDecoder();
+    private final AgentAdmittedDecoder agentAdmitted = new AgentAdmittedDecoder();
+    private final AgentRemovedDecoder agentRemoved = new AgentRemovedDecoder();
+    private final FrameworkAddedDecoder frameworkAdded = new FrameworkAddedDecoder();
+    private final FrameworkRemovedDecoder frameworkRemoved = new FrameworkRemovedDecoder();
+    private final TasksLaunchedDecoder tasksLaunched = new TasksLaunchedDecoder();
+    private final TaskStatesChangedDecoder statesChanged = new TaskStatesChangedDecoder();
+
+    public static String taskKey(final long frameworkId, final String taskId)
+    {
+        return frameworkId + "/" + taskId;
+    }
+
+    public static boolean isTerminal(final TaskState state)
+    {
+        return state == TaskState.FINISHED || state == TaskState.FAILED || state == TaskState.KILLED ||
+            state == TaskState.LOST || state == TaskState.ERROR;
+    }
+
+    static long[] resources(final ResourcesDecoder r)
+    {
+        return new long[] { r.cpus(), r.mem(), r.disk(), r.gpus() };
+    }
+
+    /**
+     * Applies one log record at {@code index}; returns what happened for the leader to act on.
+     * A record that does not decode is skipped with an event saying so: an exception here would
+     * stop the Raft server.
+     */
+    public synchronized List<MasterEvent> apply(final DirectBuffer buffer, final int offset, final int length,
+        final long index)
+    {
+        final List<MasterEvent> events = new ArrayList<>(2);
+        lastAppliedIndex = index;
+        final String problem = FrameCheck.problem(header, buffer, offset, length);
+        if (problem != null)
+        {
+            events.add(new MasterEvent.BadRecord(index, problem));
+            return events;
+        }
+        final int body = offset + MessageHeaderDecoder.ENCODED_LENGTH;
+        final int block = header.blockLength();
+        final int version = header.version();
+        appliedRecords++;
+        switch (header.templateId())
+        {
+            case AgentAdmittedDecoder.TEMPLATE_ID ->
+            {
+                agentAdmitted.wrap(buffer, body, block, version);
+                final long id = agentAdmitted.agentId();
+                final long[] res = resources(agentAdmitted.resources());
+                final long at = agentAdmitted.timestampMs();
+                final String hostname = agentAdmitted.hostname();
+                final String endpoint = agentAdmitted.endpoint();
+                final Agent agent = new Agent(id, hostname, endpoint, res, at);
+                final Agent before = agents.put(id, agent);
+                events.add(new MasterEvent.AgentAdmitted(index, agent, before != null));
+            }
+            case AgentRemovedDecoder.TEMPLATE_ID ->
+            {
+                agentRemoved.wrap(buffer, body, block, version);
+                final long id = agentRemoved.agentId();
+                final long at = agentRemoved.timestampMs();
+                if (agents.remove(id) != null)
+                {
+                    for (final Task task : tasks.values())
+                    {
+                        if (task.agentId == id && !isTerminal(task.state))
+                        {
+                            task.state = TaskState.LOST;
+                            task.message = "agent " + id + " was removed";
+                            task.updatedAtMs = at;
+                            events.add(new MasterEvent.TaskStateChanged(index, task, 0, 0, false));
+                        }
+                    }
+                    events.add(new MasterEvent.AgentRemoved(index, id));
+                }
+            }
+            case FrameworkAddedDecoder.TEMPLATE_ID ->
+            {
+                frameworkAdded.wrap(buffer, body, block, version);
+                final long id = frameworkAdded.frameworkId();
+                final long at = frameworkAdded.timestampMs();
+                final String name = frameworkAdded.name();
+                final String role = frameworkAdded.role();
+                final String endpoint = frameworkAdded.endpoint();
+                final Framework framework = new Framework(id, name, role, endpoint, at);
+                final Framework before = frameworks.put(id, framework);
+                events.add(new MasterEvent.FrameworkAdded(index, framework, before != null));
+            }
+            case FrameworkRemovedDecoder.TEMPLATE_ID ->
+            {
+                frameworkRemoved.wrap(buffer, body, block, version);
+                final long id = frameworkRemoved.frameworkId();
+                if (frameworks.remove(id) != null)
+                {
+                    events.add(new MasterEvent.FrameworkRemoved(index, id));
+                }
+            }
+            case TasksLaunchedDecoder.TEMPLATE_ID ->
+            {
+                tasksLaunched.wrap(buffer, body, block, version);
+                for (final TasksLaunchedDecoder.TasksDecoder t : tasksLaunched.tasks())
+                {
+                    final long frameworkId = t.frameworkId();
+                    final long agentId = t.agentId();
+                    final long[] res = resources(t.resources());
+                    final long at = t.timestampMs();
+                    final String taskId = t.taskId();
+                    final String command = t.command();
+                    final String key = taskKey(frameworkId, taskId);
+                    if (tasks.containsKey(key) || !agents.containsKey(agentId) || !frameworks.containsKey(frameworkId))
+                    {
+                        events.add(new MasterEvent.LaunchDropped(index, frameworkId, agentId, taskId, res,
+                            tasks.containsKey(key) ? "task id " + taskId + " is already in use" :
+                                "agent or framework is gone"));
+                        continue;
+                    }
+                    final Task task = new Task(frameworkId, agentId, taskId, command, res, at);
+                    tasks.put(key, task);
+                    events.add(new MasterEvent.TaskLaunched(index, task));
+                }
+            }
+            case TaskStatesChangedDecoder.TEMPLATE_ID ->
+            {
+                statesChanged.wrap(buffer, body, block, version);
+                for (final TaskStatesChangedDecoder.ChangesDecoder c : statesChanged.changes())
+                {
+                    final long frameworkId = c.frameworkId();
+                    final long msb = c.uuidMsb();
+                    final long lsb = c.uuidLsb();
+                    final TaskState state = c.state();
+                    final int exitCode = c.exitCode();
+                    final long at = c.timestampMs();
+                    final String taskId = c.taskId();
+                    final String message = c.message();
+                    final Task task = tasks.get(taskKey(frameworkId, taskId));
+                    if (task == null)
+                    {
+                        continue;
+                    }
+                    final boolean duplicate = task.lastUuidMsb == msb && task.lastUuidLsb == lsb;
+                    if (duplicate || isTerminal(task.state) || state.value() < task.state.value() &&
+                        !isTerminal(state))
+                    {
+                        // Already applied, or would move the task backwards: nothing changes,
+                        // but the update still needs acknowledging.
+                        events.add(new MasterEvent.TaskStateChanged(index, task, msb, lsb, true));
+                        continue;
+                    }
+                    task.state = state;
+                    task.exitCode = exitCode;
+                    task.message = message;
+                    task.updatedAtMs = at;
+                    task.lastUuidMsb = msb;
+                    task.lastUuidLsb = lsb;
+                    events.add(new MasterEvent.TaskStateChanged(index, task, msb, lsb, false));
+                }
+            }
+            default -> events.add(new MasterEvent.BadRecord(index, "unknown record template " + header.templateId()));
+        }
+        return events;
+    }
+
+    public synchronized long lastAppliedIndex()
+    {
+        return lastAppliedIndex;
+    }
+
+    public synchronized long appliedRecords()
+    {
+        return appliedRecords;
+    }
+
+    public synchronized List<Agent> agents()
+    {
+        return new ArrayList<>(agents.values());
+    }
+
+    public synchronized Agent agent(final long id)
+    {
+        return agents.get(id);
+    }
+
+    public synchronized List<Framework> frameworks()
+    {
+        return new ArrayList<>(frameworks.values());
+    }
+
+    public synchronized Framework framework(final long id)
+    {
+        return frameworks.get(id);
+    }
+
+    public synchronized Task task(final long frameworkId, final String taskId)
+    {
+        return tasks.get(taskKey(frameworkId, taskId));
+    }
+
+    /** Copies of every task's fields, safe to read on another thread. */
+    public synchronized List<TaskView> tasks()
+    {
+        final List<TaskView> out = new ArrayList<>(tasks.size());
+        for (final Task t : tasks.values())
+        {
+            out.add(new TaskView(t.frameworkId, t.agentId, t.taskId, t.command, t.resources.clone(), t.state,
+                t.exitCode, t.message, t.updatedAtMs));
+        }
+        return out;
+    }
+
+    /** An immutable copy of a task. */
+    public record TaskView(long frameworkId, long agentId, String taskId, String command, long[] resources,
+        TaskState state, int exitCode, String message, long updatedAtMs)
+    {
+        @Override
+        public String toString()
+        {
+            return "Task[" + frameworkId + "/" + taskId + " on " + agentId + " " + state + " exit=" + exitCode +
+                " res=" + Arrays.toString(resources) + "]";
+        }
+    }
+}

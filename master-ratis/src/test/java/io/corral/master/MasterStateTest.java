@@ -1,0 +1,88 @@
+package io.corral.master;
+
+import java.util.List;
+
+import io.corral.codec.Outbound;
+import io.corral.codec.sbe.TaskState;
+import io.corral.codec.sbe.TasksLaunchedEncoder;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MasterStateTest
+{
+    private final Outbound out = new Outbound();
+    private long index;
+
+    private List<MasterEvent> apply(final MasterState state, final int length)
+    {
+        return state.apply(out.buffer, 0, length, ++index);
+    }
+
+    private void feed(final MasterState state)
+    {
+        out.agentAdmitted.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(1);
+        LeaderDuties.put(out.agentAdmitted.resources(), new long[] { 2000, 2048, 0, 0 });
+        out.agentAdmitted.timestampMs(10).hostname("a1").endpoint("127.0.0.1:1");
+        apply(state, Outbound.length(out.agentAdmitted.encodedLength()));
+        out.frameworkAdded.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(9).timestampMs(11).name("f")
+            .role("r").endpoint("127.0.0.1:2");
+        apply(state, Outbound.length(out.frameworkAdded.encodedLength()));
+        final TasksLaunchedEncoder.TasksEncoder tasks = out.tasksLaunched.wrapAndApplyHeader(out.buffer, 0, out.header)
+            .tasksCount(2);
+        tasks.next().frameworkId(9).agentId(1);
+        LeaderDuties.put(tasks.resources(), new long[] { 100, 32, 0, 0 });
+        tasks.timestampMs(12).taskId("t1").command("true");
+        tasks.next().frameworkId(9).agentId(1);
+        LeaderDuties.put(tasks.resources(), new long[] { 100, 32, 0, 0 });
+        tasks.timestampMs(12).taskId("t1").command("again");
+        apply(state, Outbound.length(out.tasksLaunched.encodedLength()));
+        changeState("t1", TaskState.RUNNING, 1, 13);
+        changeState("t1", TaskState.FINISHED, 2, 14);
+        changeState("t1", TaskState.RUNNING, 3, 15);
+        changeState("t1", TaskState.FINISHED, 2, 14);
+    }
+
+    private List<MasterEvent> lastEvents;
+
+    private void changeState(final String taskId, final TaskState s, final long uuid, final long at)
+    {
+        out.taskStatesChanged.wrapAndApplyHeader(out.buffer, 0, out.header).changesCount(1).next().frameworkId(9)
+            .agentId(1).uuidMsb(uuid).uuidLsb(uuid).state(s).exitCode(0).timestampMs(at).taskId(taskId).message("m");
+        lastEvents = apply(stateUnderTest, Outbound.length(out.taskStatesChanged.encodedLength()));
+    }
+
+    private MasterState stateUnderTest;
+
+    @Test
+    void applyingTheSameRecordsGivesTheSameStateAndStateNeverGoesBackwards()
+    {
+        final MasterState first = new MasterState();
+        stateUnderTest = first;
+        feed(first);
+        final MasterEvent.TaskStateChanged dup = assertInstanceOf(MasterEvent.TaskStateChanged.class, lastEvents.get(0));
+        assertTrue(dup.unchanged(), "a duplicate update changes nothing but is still acknowledged");
+
+        index = 0;
+        final MasterState second = new MasterState();
+        stateUnderTest = second;
+        feed(second);
+
+        assertEquals(first.tasks().toString(), second.tasks().toString());
+        assertEquals(1, first.tasks().size(), "the second launch of t1 was dropped");
+        assertEquals(TaskState.FINISHED, first.task(9, "t1").state, "RUNNING after FINISHED is ignored");
+        assertEquals(first.agents().toString().replaceAll("\\[J@\\w+", ""),
+            second.agents().toString().replaceAll("\\[J@\\w+", ""));
+    }
+
+    @Test
+    void aRecordThatDoesNotDecodeIsReportedNotThrown()
+    {
+        final MasterState state = new MasterState();
+        final List<MasterEvent> events = state.apply(new org.agrona.concurrent.UnsafeBuffer(new byte[3]), 0, 3, 1);
+        assertInstanceOf(MasterEvent.BadRecord.class, events.get(0));
+        assertEquals(1, state.lastAppliedIndex());
+    }
+}
