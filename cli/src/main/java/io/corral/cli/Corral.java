@@ -66,6 +66,22 @@ public final class Corral
         done.await();
     }
 
+    static void deleteTree(final File root)
+    {
+        final File[] children = root.listFiles();
+        if (children != null)
+        {
+            for (final File child : children)
+            {
+                deleteTree(child);
+            }
+        }
+        if (!root.delete() && root.exists())
+        {
+            System.err.println("corral: could not delete " + root);
+        }
+    }
+
     @Command(name = "master", description = "Run one master of a Raft quorum.")
     static final class Master implements Callable<Integer>
     {
@@ -125,7 +141,8 @@ public final class Corral
     @Command(name = "dev", description = "A whole local cluster in one process: 3 masters and 2 agents.")
     static final class Dev implements Callable<Integer>
     {
-        @Option(names = "--data", description = "Directory for logs and sandboxes (default: a new temp dir).")
+        @Option(names = "--data",
+            description = "Directory for Raft logs and sandboxes, kept on exit (default: a temp dir, removed on exit).")
         File data;
 
         @Option(names = "--agents", defaultValue = "2", description = "Number of agents (default ${DEFAULT-VALUE}).")
@@ -156,7 +173,15 @@ public final class Corral
             System.out.println("corral dev: data in " + dir);
             System.out.println("corral dev: ready. Try: bin/corral run -- echo hello   (Ctrl-C stops everything)");
             System.out.flush();
-            awaitShutdown(cluster);
+            if (data == null)
+            {
+                // A temp dir we made is ours to remove; a --data dir is the user's to keep.
+                awaitShutdown(cluster, () -> deleteTree(dir));
+            }
+            else
+            {
+                awaitShutdown(cluster);
+            }
             return 0;
         }
     }

@@ -306,6 +306,57 @@ class ClusterEndToEndTest
         awaitState(id, TaskState.FINISHED);
     }
 
+    @Test
+    void withExplicitAcknowledgementsAnUnacknowledgedUpdateComesAgainAndTheNextOneWaits() throws Exception
+    {
+        final RecordingScheduler explicit = new RecordingScheduler();
+        try (CorralSchedulerDriver second = new CorralSchedulerDriver(explicit, new FrameworkInfo("explicit", "test"),
+            cluster.mastersSpec()).explicitAcknowledgements())
+        {
+            second.start();
+            // Let the second framework have the agents: the first keeps giving back what it is offered.
+            Offer offer = null;
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (offer == null && System.nanoTime() < deadline)
+            {
+                Offer held;
+                while ((held = scheduler.offers.poll()) != null)
+                {
+                    driver.declineOffer(held.offerId(), 3);
+                }
+                offer = explicit.offers.poll(100, TimeUnit.MILLISECONDS);
+            }
+            assertNotNull(offer, "the second framework gets an offer");
+            second.acceptOffer(offer.offerId(), List.of(new TaskSpec("acked", "true", Resources.of(0.1, 32))));
+            final TaskStatus starting = explicit.statuses.poll(10, TimeUnit.SECONDS);
+            assertNotNull(starting);
+            assertEquals(TaskState.STARTING, starting.state());
+            final TaskStatus again = explicit.statuses.poll(10, TimeUnit.SECONDS);
+            assertNotNull(again, "an unacknowledged update is delivered again");
+            assertEquals(TaskState.STARTING, again.state(), "RUNNING waits until STARTING is acknowledged");
+            assertEquals(starting.uuidMsb(), again.uuidMsb());
+            assertEquals(starting.uuidLsb(), again.uuidLsb());
+            second.acknowledgeStatusUpdate(again);
+            TaskStatus next = explicit.statuses.poll(10, TimeUnit.SECONDS);
+            while (next != null && next.state() == TaskState.STARTING)
+            {
+                next = explicit.statuses.poll(10, TimeUnit.SECONDS);
+            }
+            assertNotNull(next);
+            assertEquals(TaskState.RUNNING, next.state());
+            second.acknowledgeStatusUpdate(next);
+            TaskStatus last = explicit.statuses.poll(10, TimeUnit.SECONDS);
+            while (last != null && last.state() == TaskState.RUNNING)
+            {
+                last = explicit.statuses.poll(10, TimeUnit.SECONDS);
+            }
+            assertNotNull(last);
+            assertEquals(TaskState.FINISHED, last.state());
+            second.acknowledgeStatusUpdate(last);
+            second.stop();
+        }
+    }
+
     private static void awaitOffer(final ExclusivePublication pub, final org.agrona.DirectBuffer buffer,
         final int length) throws InterruptedException
     {

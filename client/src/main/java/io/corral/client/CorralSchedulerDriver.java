@@ -47,6 +47,7 @@ public final class CorralSchedulerDriver implements SchedulerDriver
     private final Map<String, ExclusivePublication> publications = new HashMap<>();
     private AgentRunner runner;
     private volatile long frameworkId;
+    private volatile boolean implicitAcknowledgements = true;
 
     /** {@code masters}: comma-separated host:port of every master (any of them will do to start). */
     public CorralSchedulerDriver(final Scheduler scheduler, final FrameworkInfo info, final String masters)
@@ -66,6 +67,19 @@ public final class CorralSchedulerDriver implements SchedulerDriver
         {
             throw new IllegalArgumentException("no master addresses given");
         }
+    }
+
+    /** Call before {@link #start()}: the framework acknowledges each update itself. */
+    public CorralSchedulerDriver explicitAcknowledgements()
+    {
+        implicitAcknowledgements = false;
+        return this;
+    }
+
+    @Override
+    public void acknowledgeStatusUpdate(final TaskStatus status)
+    {
+        calls.offer(() -> duty().sendAcknowledge(status.taskId(), status.uuidMsb(), status.uuidLsb()));
     }
 
     @Override
@@ -320,6 +334,14 @@ public final class CorralSchedulerDriver implements SchedulerDriver
             final String message = m.message();
             scheduler.statusUpdate(CorralSchedulerDriver.this,
                 new TaskStatus(taskId, agentId, state, exitCode, message, timestampMs, msb, lsb));
+            if (implicitAcknowledgements)
+            {
+                sendAcknowledge(taskId, msb, lsb);
+            }
+        }
+
+        void sendAcknowledge(final String taskId, final long msb, final long lsb)
+        {
             if (leader != null)
             {
                 out.acknowledge.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId)

@@ -22,6 +22,13 @@ public interface SchedulerDriver extends AutoCloseable
 
     void killTask(String taskId);
 
+    /**
+     * Acknowledges a status update, so the agent stops resending it. Only needed with explicit
+     * acknowledgements ({@link CorralSchedulerDriver#explicitAcknowledgements}); by default the
+     * driver acknowledges each update after {@link Scheduler#statusUpdate} returns.
+     */
+    void acknowledgeStatusUpdate(TaskStatus status);
+
     /** The id the master gave this framework, or 0 before it is registered. */
     long frameworkId();
 

@@ -237,25 +237,25 @@ final class LeaderDuties
         else if (event instanceof MasterEvent.TaskStateChanged e)
         {
             final MasterState.Task task = e.task();
-            if (e.unchanged())
+            final MasterState.Framework framework = state.framework(task.frameworkId);
+            if (e.outcome() == MasterEvent.Outcome.STALE || framework == null)
             {
-                // A duplicate of an update already applied: the agent missed its ack.
+                // Nothing to tell a framework (superseded update, or the framework is gone):
+                // acknowledge so the agent stops resending.
                 sendStatusAck(task.agentId, task.frameworkId, task.taskId, e.uuidMsb(), e.uuidLsb(), nowNs);
                 return;
             }
-            if (MasterState.isTerminal(task.state))
+            if (e.outcome() == MasterEvent.Outcome.CHANGED && MasterState.isTerminal(task.state))
             {
                 release(task.agentId, task.frameworkId, task.resources);
             }
-            final MasterState.Framework framework = state.framework(task.frameworkId);
-            if (framework != null)
-            {
-                out.taskStatus.wrapAndApplyHeader(out.buffer, 0, out.header)
-                    .frameworkId(task.frameworkId).agentId(task.agentId).uuidMsb(e.uuidMsb()).uuidLsb(e.uuidLsb())
-                    .state(task.state).exitCode(task.exitCode).timestampMs(task.updatedAtMs)
-                    .taskId(task.taskId).message(task.message);
-                connections.send(framework.endpoint(), out, Outbound.length(out.taskStatus.encodedLength()), nowNs);
-            }
+            // Changed, or a duplicate whose acknowledgement has not come back: (re)deliver it;
+            // the framework's acknowledgement is relayed to the agent.
+            out.taskStatus.wrapAndApplyHeader(out.buffer, 0, out.header)
+                .frameworkId(task.frameworkId).agentId(task.agentId).uuidMsb(e.uuidMsb()).uuidLsb(e.uuidLsb())
+                .state(task.state).exitCode(task.exitCode).timestampMs(task.updatedAtMs)
+                .taskId(task.taskId).message(task.message);
+            connections.send(framework.endpoint(), out, Outbound.length(out.taskStatus.encodedLength()), nowNs);
         }
         else if (event instanceof MasterEvent.FrameworkRemoved e)
         {

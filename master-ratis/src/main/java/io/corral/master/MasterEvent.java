@@ -32,8 +32,18 @@ public sealed interface MasterEvent
     {
     }
 
-    /** A task's state changed ({@code unchanged}: a duplicate or stale update that still needs its ack). */
-    record TaskStateChanged(long index, MasterState.Task task, long uuidMsb, long uuidLsb, boolean unchanged)
+    /** What a status update did to its task. */
+    enum Outcome
+    {
+        /** The task moved to a new state. */
+        CHANGED,
+        /** The same update again (same uuid): the agent has not had its acknowledgement yet. */
+        DUPLICATE,
+        /** An update that would move a finished task or move it backwards: nothing changes. */
+        STALE
+    }
+
+    record TaskStateChanged(long index, MasterState.Task task, long uuidMsb, long uuidLsb, Outcome outcome)
         implements MasterEvent
     {
     }

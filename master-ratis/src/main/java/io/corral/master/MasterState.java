@@ -142,7 +142,7 @@ public final class MasterState
                             task.state = TaskState.LOST;
                             task.message = "agent " + id + " was removed";
                             task.updatedAtMs = at;
-                            events.add(new MasterEvent.TaskStateChanged(index, task, 0, 0, false));
+                            events.add(new MasterEvent.TaskStateChanged(index, task, 0, 0, MasterEvent.Outcome.CHANGED));
                         }
                     }
                     events.add(new MasterEvent.AgentRemoved(index, id));
@@ -215,9 +215,9 @@ public final class MasterState
                     if (duplicate || isTerminal(task.state) || state.value() < task.state.value() &&
                         !isTerminal(state))
                     {
-                        // Already applied, or would move the task backwards: nothing changes,
-                        // but the update still needs acknowledging.
-                        events.add(new MasterEvent.TaskStateChanged(index, task, msb, lsb, true));
+                        // Already applied, or would move the task backwards: nothing changes.
+                        events.add(new MasterEvent.TaskStateChanged(index, task, msb, lsb,
+                            duplicate ? MasterEvent.Outcome.DUPLICATE : MasterEvent.Outcome.STALE));
                         continue;
                     }
                     task.state = state;
@@ -226,7 +226,7 @@ public final class MasterState
                     task.updatedAtMs = at;
                     task.lastUuidMsb = msb;
                     task.lastUuidLsb = lsb;
-                    events.add(new MasterEvent.TaskStateChanged(index, task, msb, lsb, false));
+                    events.add(new MasterEvent.TaskStateChanged(index, task, msb, lsb, MasterEvent.Outcome.CHANGED));
                 }
             }
             default -> events.add(new MasterEvent.BadRecord(index, "unknown record template " + header.templateId()));

@@ -9,7 +9,6 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MasterStateTest
 {
@@ -42,10 +41,12 @@ class MasterStateTest
         changeState("t1", TaskState.RUNNING, 1, 13);
         changeState("t1", TaskState.FINISHED, 2, 14);
         changeState("t1", TaskState.RUNNING, 3, 15);
+        staleOutcome = ((MasterEvent.TaskStateChanged)lastEvents.get(0)).outcome();
         changeState("t1", TaskState.FINISHED, 2, 14);
     }
 
     private List<MasterEvent> lastEvents;
+    private MasterEvent.Outcome staleOutcome;
 
     private void changeState(final String taskId, final TaskState s, final long uuid, final long at)
     {
@@ -63,7 +64,7 @@ class MasterStateTest
         stateUnderTest = first;
         feed(first);
         final MasterEvent.TaskStateChanged dup = assertInstanceOf(MasterEvent.TaskStateChanged.class, lastEvents.get(0));
-        assertTrue(dup.unchanged(), "a duplicate update changes nothing but is still acknowledged");
+        assertEquals(MasterEvent.Outcome.DUPLICATE, dup.outcome(), "a duplicate update changes nothing");
 
         index = 0;
         final MasterState second = new MasterState();
@@ -72,6 +73,7 @@ class MasterStateTest
 
         assertEquals(first.tasks().toString(), second.tasks().toString());
         assertEquals(1, first.tasks().size(), "the second launch of t1 was dropped");
+        assertEquals(MasterEvent.Outcome.STALE, staleOutcome, "RUNNING after FINISHED is stale");
         assertEquals(TaskState.FINISHED, first.task(9, "t1").state, "RUNNING after FINISHED is ignored");
         assertEquals(first.agents().toString().replaceAll("\\[J@\\w+", ""),
             second.agents().toString().replaceAll("\\[J@\\w+", ""));
