@@ -42,7 +42,9 @@ public final class AgentNode implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(AgentNode.class);
     private static final long REGISTER_RETRY_NS = TimeUnit.MILLISECONDS.toNanos(500);
-    private static final long HEARTBEAT_NS = TimeUnit.SECONDS.toNanos(1);
+    private static final long HEARTBEAT_NS = TimeUnit.MILLISECONDS.toNanos(500);
+    /** No answer from the leader for this long: it is gone, look for the new one. */
+    private static final long LEADER_TIMEOUT_NS = TimeUnit.MILLISECONDS.toNanos(2500);
     private static final long STATUS_RETRY_NS = TimeUnit.SECONDS.toNanos(1);
 
     private final AgentConfig config;
@@ -157,6 +159,7 @@ public final class AgentNode implements AutoCloseable
         private String leader;
         private long nextRegisterNs;
         private long nextHeartbeatNs;
+        private long lastHeardNs;
         private long nowNs;
 
         @Override
@@ -184,6 +187,14 @@ public final class AgentNode implements AutoCloseable
                     register();
                     work++;
                 }
+                return work;
+            }
+            if (nowNs - lastHeardNs > LEADER_TIMEOUT_NS)
+            {
+                LOG.warn("no answer from master {} for {} ms: looking for the leader", leader,
+                    TimeUnit.NANOSECONDS.toMillis(nowNs - lastHeardNs));
+                leader = null;
+                nextRegisterNs = nowNs;
                 return work;
             }
             if (nowNs >= nextHeartbeatNs)
@@ -227,16 +238,20 @@ public final class AgentNode implements AutoCloseable
             final boolean first = agentId == 0;
             agentId = m.agentId();
             final long term = m.term();
-            leader = m.masterEndpoint();
+            final String from = m.masterEndpoint();
+            lastHeardNs = nowNs;
+            if (from.equals(leader))
+            {
+                return;
+            }
+            leader = from;
             if (!publications.containsKey(leader))
             {
                 publications.put(leader, aeron.addExclusivePublication(Protocol.channel(leader), Protocol.STREAM_ID));
             }
-            if (first)
-            {
-                LOG.info("registered as agent {} with master {} (term {})", agentId, leader, term);
-            }
-            // Everything unacknowledged goes to the (possibly new) leader at once.
+            LOG.info("{} agent {} with master {} (term {})", first ? "registered as" : "re-registered", agentId, leader,
+                term);
+            // Everything unacknowledged goes to the new leader at once.
             nextSendNs.replaceAll((k, v) -> 0L);
         }
 

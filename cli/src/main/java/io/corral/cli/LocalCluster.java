@@ -23,6 +23,8 @@ public final class LocalCluster implements AutoCloseable
     private final List<AgentNode> agents = new ArrayList<>();
     private final String mastersSpec;
     private final String peersSpec;
+    private final File dataDir;
+    private final java.util.function.Consumer<MasterConfig> tune;
 
     /**
      * @param basePort the first master listens on basePort, the next on basePort + 1, ...; Raft
@@ -31,6 +33,16 @@ public final class LocalCluster implements AutoCloseable
     public LocalCluster(final File dataDir, final int masterCount, final int agentCount, final int basePort,
         final double agentCpus, final long agentMemMiB) throws IOException
     {
+        this(dataDir, masterCount, agentCount, basePort, agentCpus, agentMemMiB, c -> { });
+    }
+
+    /** As above, with {@code tune} applied to every master's config (timeouts in tests). */
+    public LocalCluster(final File dataDir, final int masterCount, final int agentCount, final int basePort,
+        final double agentCpus, final long agentMemMiB, final java.util.function.Consumer<MasterConfig> tune)
+        throws IOException
+    {
+        this.dataDir = dataDir;
+        this.tune = tune;
         final StringJoiner peers = new StringJoiner(",");
         final StringJoiner addresses = new StringJoiner(",");
         for (int i = 1; i <= masterCount; i++)
@@ -44,9 +56,7 @@ public final class LocalCluster implements AutoCloseable
         {
             for (int i = 1; i <= masterCount; i++)
             {
-                masters.add(new MasterNode(new MasterConfig().id(i).peers(peersSpec)
-                    .dataDir(new File(dataDir, "master-" + i))
-                    .electionTimeoutMs(MasterConfig.DEFAULT_ELECTION_MIN_MS, MasterConfig.DEFAULT_ELECTION_MAX_MS)));
+                masters.add(startMaster(i));
             }
             for (int i = 1; i <= agentCount; i++)
             {
@@ -77,6 +87,29 @@ public final class LocalCluster implements AutoCloseable
         }
         throw new TimeoutException("cluster not ready after " + unit.toMillis(timeout) + " ms: leader=" + leader() +
             ", agents registered=" + agents.stream().filter(AgentNode::isRegistered).count() + "/" + agents.size());
+    }
+
+    private MasterNode startMaster(final int id) throws IOException
+    {
+        final MasterConfig config = new MasterConfig().id(id).peers(peersSpec)
+            .dataDir(new File(dataDir, "master-" + id));
+        tune.accept(config);
+        return new MasterNode(config);
+    }
+
+    /** Stops one master abruptly (as far as a JVM-internal node can be: its threads are stopped). */
+    public void stopMaster(final MasterNode master)
+    {
+        master.close();
+        masters.remove(master);
+    }
+
+    /** Starts master {@code id} again from its data directory. */
+    public MasterNode restartMaster(final int id) throws IOException
+    {
+        final MasterNode master = startMaster(id);
+        masters.add(master);
+        return master;
     }
 
     public MasterNode leader()

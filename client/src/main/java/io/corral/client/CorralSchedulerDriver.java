@@ -35,6 +35,10 @@ import org.agrona.concurrent.SleepingMillisIdleStrategy;
 public final class CorralSchedulerDriver implements SchedulerDriver
 {
     private static final long SUBSCRIBE_RETRY_NS = TimeUnit.MILLISECONDS.toNanos(500);
+    /** A connected driver resubscribes this often: that is its heartbeat. */
+    private static final long HEARTBEAT_NS = TimeUnit.SECONDS.toNanos(1);
+    /** No answer from the leader for this long: disconnected, look for the new one. */
+    private static final long LEADER_TIMEOUT_NS = TimeUnit.MILLISECONDS.toNanos(3000);
 
     private final Scheduler scheduler;
     private final FrameworkInfo info;
@@ -148,6 +152,13 @@ public final class CorralSchedulerDriver implements SchedulerDriver
     }
 
     @Override
+    public void reconcileTasks(final List<String> taskIds)
+    {
+        final List<String> copy = List.copyOf(taskIds);
+        calls.offer(() -> duty().sendReconcile(copy));
+    }
+
+    @Override
     public void killTask(final String taskId)
     {
         calls.offer(() -> duty().sendKill(taskId));
@@ -208,6 +219,8 @@ public final class CorralSchedulerDriver implements SchedulerDriver
         private long nextSubscribeNs;
         private long nowNs;
         private boolean connected;
+        private boolean everConnected;
+        private long lastHeardNs;
 
         @Override
         public String roleName()
@@ -226,14 +239,25 @@ public final class CorralSchedulerDriver implements SchedulerDriver
                 call.run();
                 work++;
             }
-            if (!connected && nowNs >= nextSubscribeNs)
+            if (connected && nowNs - lastHeardNs > LEADER_TIMEOUT_NS)
             {
-                nextSubscribeNs = nowNs + SUBSCRIBE_RETRY_NS;
+                connected = false;
+                leader = null;
+                nextSubscribeNs = nowNs;
+                scheduler.disconnected(CorralSchedulerDriver.this);
+            }
+            if (nowNs >= nextSubscribeNs)
+            {
+                // Until subscribed: try the masters in turn. Then: resubscribe as a heartbeat.
+                nextSubscribeNs = nowNs + (connected ? HEARTBEAT_NS : SUBSCRIBE_RETRY_NS);
                 final String target = leader != null ? leader : masters.get(next++ % masters.size());
                 out.subscribe.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId)
-                    .name(info.name()).role(info.role()).endpoint(endpoint);
+                    .failoverTimeoutMs(info.failoverTimeoutMs()).name(info.name()).role(info.role()).endpoint(endpoint);
                 out.offer(publication(target), Outbound.length(out.subscribe.encodedLength()));
-                leader = null;
+                if (!connected)
+                {
+                    leader = null;
+                }
                 work++;
             }
             return work;
@@ -267,6 +291,17 @@ public final class CorralSchedulerDriver implements SchedulerDriver
             send(Outbound.length(out.decline.encodedLength()));
         }
 
+        void sendReconcile(final List<String> taskIds)
+        {
+            final io.corral.codec.sbe.ReconcileEncoder.TasksEncoder group = out.reconcile
+                .wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId).tasksCount(taskIds.size());
+            for (final String id : taskIds)
+            {
+                group.next().taskId(id);
+            }
+            send(Outbound.length(out.reconcile.encodedLength()));
+        }
+
         void sendKill(final String taskId)
         {
             out.kill.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId).taskId(taskId);
@@ -288,12 +323,22 @@ public final class CorralSchedulerDriver implements SchedulerDriver
             final long id = m.frameworkId();
             m.term();
             leader = m.masterEndpoint();
-            final boolean first = !connected;
+            lastHeardNs = nowNs;
+            final boolean wasConnected = connected;
             connected = true;
             frameworkId = id;
-            if (first)
+            if (!wasConnected)
             {
-                scheduler.registered(CorralSchedulerDriver.this, id);
+                nextSubscribeNs = nowNs + HEARTBEAT_NS;
+                if (everConnected)
+                {
+                    scheduler.reregistered(CorralSchedulerDriver.this, id);
+                }
+                else
+                {
+                    scheduler.registered(CorralSchedulerDriver.this, id);
+                }
+                everConnected = true;
             }
         }
 
@@ -334,7 +379,7 @@ public final class CorralSchedulerDriver implements SchedulerDriver
             final String message = m.message();
             scheduler.statusUpdate(CorralSchedulerDriver.this,
                 new TaskStatus(taskId, agentId, state, exitCode, message, timestampMs, msb, lsb));
-            if (implicitAcknowledgements)
+            if (implicitAcknowledgements && (msb != 0 || lsb != 0))
             {
                 sendAcknowledge(taskId, msb, lsb);
             }

@@ -1,13 +1,17 @@
 package io.corral.client;
 
 /**
- * Who the framework is: a name, the role it asks resources in, and (to re-register after a
- * restart) the id the master gave it earlier, or 0.
+ * Who the framework is: a name, the role it asks resources in, (to re-register after a restart)
+ * the id the master gave it earlier or 0, and how long its tasks outlive a disconnection.
  */
-public record FrameworkInfo(String name, String role, long frameworkId)
+public record FrameworkInfo(String name, String role, long frameworkId, long failoverTimeoutMs)
 {
     public FrameworkInfo
     {
+        if (failoverTimeoutMs < 0)
+        {
+            throw new IllegalArgumentException("failover timeout must not be negative, got " + failoverTimeoutMs);
+        }
         if (name == null || name.isBlank())
         {
             throw new IllegalArgumentException("framework name must not be empty");
@@ -20,6 +24,18 @@ public record FrameworkInfo(String name, String role, long frameworkId)
 
     public FrameworkInfo(final String name, final String role)
     {
-        this(name, role, 0);
+        this(name, role, 0, 0);
+    }
+
+    /** The same framework, re-registering under the id it was given (its tasks keep running). */
+    public FrameworkInfo withId(final long id)
+    {
+        return new FrameworkInfo(name, role, id, failoverTimeoutMs);
+    }
+
+    /** How long the master keeps the framework's tasks after it disconnects (Mesos's failover_timeout). */
+    public FrameworkInfo withFailoverTimeoutMs(final long ms)
+    {
+        return new FrameworkInfo(name, role, frameworkId, ms);
     }
 }

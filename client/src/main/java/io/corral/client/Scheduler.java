@@ -27,7 +27,12 @@ public interface Scheduler
     {
     }
 
-    /** The driver lost the master and is looking for the leader again. */
+    /** The driver found the (new) leading master again after {@link #disconnected}. */
+    default void reregistered(final SchedulerDriver driver, final long frameworkId)
+    {
+    }
+
+    /** The driver lost the master and is looking for the leader again. Outstanding offers are void. */
     default void disconnected(final SchedulerDriver driver)
     {
     }

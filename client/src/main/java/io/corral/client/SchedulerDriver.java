@@ -29,6 +29,12 @@ public interface SchedulerDriver extends AutoCloseable
      */
     void acknowledgeStatusUpdate(TaskStatus status);
 
+    /**
+     * Asks for the latest state of these tasks, answered through {@link Scheduler#statusUpdate};
+     * an empty list asks for every task of this framework that has not ended (implicit).
+     */
+    void reconcileTasks(List<String> taskIds);
+
     /** The id the master gave this framework, or 0 before it is registered. */
     long frameworkId();
 

@@ -1,5 +1,6 @@
 package io.corral.codec;
 
+import io.corral.codec.sbe.ReconcileDecoder;
 import io.corral.codec.sbe.TeardownDecoder;
 import io.corral.codec.sbe.SubscribeDecoder;
 import io.corral.codec.sbe.StatusUpdateDecoder;
@@ -39,6 +40,8 @@ public final class MasterInbound extends InboundAdapter
 
         void onTeardown(TeardownDecoder message, int sessionId);
 
+        void onReconcile(ReconcileDecoder message, int sessionId);
+
         /** A frame that could not be decoded, or is not a message this endpoint accepts. */
         void onBadFrame(int sessionId, int templateId, String problem);
     }
@@ -53,6 +56,7 @@ public final class MasterInbound extends InboundAdapter
     private final KillDecoder kill = new KillDecoder();
     private final AcknowledgeDecoder acknowledge = new AcknowledgeDecoder();
     private final TeardownDecoder teardown = new TeardownDecoder();
+    private final ReconcileDecoder reconcile = new ReconcileDecoder();
 
     public MasterInbound(final Handler handler)
     {
@@ -74,6 +78,7 @@ public final class MasterInbound extends InboundAdapter
             case KillDecoder.TEMPLATE_ID -> handler.onKill(kill.wrap(buffer, offset, blockLength, version), sessionId);
             case AcknowledgeDecoder.TEMPLATE_ID -> handler.onAcknowledge(acknowledge.wrap(buffer, offset, blockLength, version), sessionId);
             case TeardownDecoder.TEMPLATE_ID -> handler.onTeardown(teardown.wrap(buffer, offset, blockLength, version), sessionId);
+            case ReconcileDecoder.TEMPLATE_ID -> handler.onReconcile(reconcile.wrap(buffer, offset, blockLength, version), sessionId);
             default ->
             {
                 return false;

@@ -18,6 +18,7 @@ import io.corral.codec.sbe.MessageHeaderEncoder;
 import io.corral.codec.sbe.NotLeaderEncoder;
 import io.corral.codec.sbe.OfferEncoder;
 import io.corral.codec.sbe.OfferRescindedEncoder;
+import io.corral.codec.sbe.ReconcileEncoder;
 import io.corral.codec.sbe.RegisterAgentEncoder;
 import io.corral.codec.sbe.RunTaskEncoder;
 import io.corral.codec.sbe.StatusAckEncoder;
@@ -60,6 +61,7 @@ public final class Outbound
     public final TaskStatusEncoder taskStatus = new TaskStatusEncoder();
     public final OfferRescindedEncoder offerRescinded = new OfferRescindedEncoder();
     public final TeardownEncoder teardown = new TeardownEncoder();
+    public final ReconcileEncoder reconcile = new ReconcileEncoder();
     public final AgentAdmittedEncoder agentAdmitted = new AgentAdmittedEncoder();
     public final FrameworkAddedEncoder frameworkAdded = new FrameworkAddedEncoder();
     public final TasksLaunchedEncoder tasksLaunched = new TasksLaunchedEncoder();

@@ -62,6 +62,10 @@ class MasterInboundTest
         {
         }
 
+        public void onReconcile(final io.corral.codec.sbe.ReconcileDecoder m, final int s)
+        {
+        }
+
         public void onBadFrame(final int sessionId, final int templateId, final String problem)
         {
             seen.add("bad " + templateId + ": " + problem);

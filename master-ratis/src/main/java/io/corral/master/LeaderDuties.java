@@ -58,6 +58,13 @@ final class LeaderDuties
     private final List<PendingStatus> statuses = new ArrayList<>();
     private final Set<String> launchingTaskKeys = new HashSet<>();
     private final Map<String, Long> idsInFlight = new HashMap<>();
+    private final Map<Long, Long> agentDeadlineNs = new HashMap<>();
+    private final Map<Long, Long> frameworkDeadlineNs = new HashMap<>();
+    private final Set<Long> removalsProposed = new HashSet<>();
+    private final long agentTimeoutNs;
+    private final long frameworkTimeoutNs;
+    private final long graceNs;
+    private long nextLivenessCheckNs;
     private final long takenOfficeAtIndex;
     private final long allocationIntervalNs;
     private long nextOfferSeq;
@@ -71,9 +78,14 @@ final class LeaderDuties
         void propose(Outbound records, int length);
     }
 
-    LeaderDuties(final long term, final String address, final MasterState state, final Connections connections, final Outbound out,
-        final RecordProposer proposer, final long allocationIntervalMs)
+    LeaderDuties(final long term, final MasterConfig config, final MasterState state, final Connections connections,
+        final Outbound out, final RecordProposer proposer, final long nowNs)
     {
+        final String address = config.address();
+        final long allocationIntervalMs = config.allocationIntervalMs();
+        this.agentTimeoutNs = config.agentTimeoutMs() * 1_000_000L;
+        this.frameworkTimeoutNs = config.frameworkTimeoutMs() * 1_000_000L;
+        this.graceNs = config.reregistrationGraceMs() * 1_000_000L;
         this.term = term;
         this.address = address;
         this.state = state;
@@ -82,7 +94,7 @@ final class LeaderDuties
         this.proposer = proposer;
         this.allocationIntervalNs = allocationIntervalMs * 1_000_000L;
         this.allocator = new Allocator(new AllocatorConfig().seed(term));
-        this.takenOfficeAtIndex = rebuild();
+        this.takenOfficeAtIndex = rebuild(nowNs);
     }
 
     long term()
@@ -91,7 +103,7 @@ final class LeaderDuties
     }
 
     /** Rebuilds the allocator from the replicated state: agents, frameworks, running tasks. */
-    private long rebuild()
+    private long rebuild(final long nowNs)
     {
         final long index;
         final List<MasterState.Agent> agents;
@@ -107,10 +119,14 @@ final class LeaderDuties
         for (final MasterState.Agent agent : agents)
         {
             allocator.addAgent(agent.id(), agent.resources());
+            // Everyone gets the grace period to find the new leader before being given up on.
+            agentDeadlineNs.put(agent.id(), nowNs + Math.max(graceNs, agentTimeoutNs));
         }
         for (final MasterState.Framework framework : frameworks)
         {
             allocator.addFramework(framework.id(), role(framework.role()));
+            frameworkDeadlineNs.put(framework.id(), nowNs + Math.max(graceNs, frameworkTimeoutNs) +
+                framework.failoverTimeoutMs() * 1_000_000L);
         }
         for (final MasterState.TaskView task : tasks)
         {
@@ -199,6 +215,7 @@ final class LeaderDuties
                 allocator.addAgent(agent.id(), agent.resources());
             }
             allocationDue = true;
+            agentSeen(agent.id(), nowNs);
             out.agentRegistered.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agent.id()).term(term).masterEndpoint(address);
             connections.send(agent.endpoint(), out, Outbound.length(out.agentRegistered.encodedLength()), nowNs);
             LOG.info("agent {} ({}) registered from {}", agent.id(), agent.hostname(), agent.endpoint());
@@ -211,6 +228,7 @@ final class LeaderDuties
                 allocator.addFramework(framework.id(), role(framework.role()));
             }
             allocationDue = true;
+            frameworkSeen(framework, nowNs);
             out.subscribed.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(framework.id()).term(term).masterEndpoint(address);
             connections.send(framework.endpoint(), out, Outbound.length(out.subscribed.encodedLength()), nowNs);
             LOG.info("framework {} '{}' subscribed in role {}", framework.id(), framework.name(), framework.role());
@@ -267,6 +285,8 @@ final class LeaderDuties
                 }
             }
             offers.values().removeIf(o -> o.frameworkId() == e.frameworkId());
+            frameworkDeadlineNs.remove(e.frameworkId());
+            removalsProposed.remove(e.frameworkId());
             final int slot = allocator.frameworkSlot(e.frameworkId());
             if (slot >= 0)
             {
@@ -276,7 +296,22 @@ final class LeaderDuties
         }
         else if (event instanceof MasterEvent.AgentRemoved e)
         {
-            offers.values().removeIf(o -> o.agentId() == e.agentId());
+            for (final java.util.Iterator<OutstandingOffer> it = offers.values().iterator(); it.hasNext(); )
+            {
+                final OutstandingOffer o = it.next();
+                if (o.agentId() == e.agentId())
+                {
+                    it.remove();
+                    final MasterState.Framework f = state.framework(o.frameworkId());
+                    out.offerRescinded.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(o.frameworkId())
+                        .offerId(o.offerId());
+                    connections.send(f == null ? null : f.endpoint(), out,
+                        Outbound.length(out.offerRescinded.encodedLength()), nowNs);
+                }
+            }
+            agentDeadlineNs.remove(e.agentId());
+            removalsProposed.remove(e.agentId());
+            LOG.warn("agent {} removed: its tasks are LOST", e.agentId());
             final int slot = allocator.agentSlot(e.agentId());
             if (slot >= 0)
             {
@@ -309,6 +344,114 @@ final class LeaderDuties
             LOG.warn("could not release {} of framework {} on agent {}: {}", resources, frameworkId, agentId,
                 ex.getMessage());
         }
+    }
+
+    // ------------------------------------------------------------------ liveness
+
+    void agentSeen(final long agentId, final long nowNs)
+    {
+        agentDeadlineNs.put(agentId, nowNs + agentTimeoutNs);
+    }
+
+    void frameworkSeen(final MasterState.Framework framework, final long nowNs)
+    {
+        frameworkDeadlineNs.put(framework.id(), nowNs + frameworkTimeoutNs + framework.failoverTimeoutMs() * 1_000_000L);
+    }
+
+    /** Answers a heartbeat or a re-registration of a known agent: it is alive, and this is the leader. */
+    void acknowledgeAgent(final MasterState.Agent agent, final long nowNs)
+    {
+        agentSeen(agent.id(), nowNs);
+        out.agentRegistered.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agent.id()).term(term)
+            .masterEndpoint(address);
+        connections.send(agent.endpoint(), out, Outbound.length(out.agentRegistered.encodedLength()), nowNs);
+    }
+
+    /** Answers a known framework's (re)subscription, which is also its heartbeat. */
+    void acknowledgeFramework(final MasterState.Framework framework, final long nowNs)
+    {
+        frameworkSeen(framework, nowNs);
+        out.subscribed.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(framework.id()).term(term)
+            .masterEndpoint(address);
+        connections.send(framework.endpoint(), out, Outbound.length(out.subscribed.encodedLength()), nowNs);
+    }
+
+    /** Removes agents and frameworks whose deadline passed (replicated: tasks LOST, or killed). */
+    private int checkLiveness(final long nowNs)
+    {
+        if (nowNs < nextLivenessCheckNs)
+        {
+            return 0;
+        }
+        nextLivenessCheckNs = nowNs + 100_000_000L;
+        int work = 0;
+        for (final Map.Entry<Long, Long> e : agentDeadlineNs.entrySet())
+        {
+            if (nowNs > e.getValue() && removalsProposed.add(e.getKey()))
+            {
+                LOG.warn("agent {} missed its heartbeats: removing it", e.getKey());
+                records.agentRemoved.wrapAndApplyHeader(records.buffer, 0, records.header).agentId(e.getKey())
+                    .timestampMs(System.currentTimeMillis());
+                proposer.propose(records, Outbound.length(records.agentRemoved.encodedLength()));
+                work++;
+            }
+        }
+        for (final Map.Entry<Long, Long> e : frameworkDeadlineNs.entrySet())
+        {
+            if (nowNs > e.getValue() && removalsProposed.add(e.getKey()))
+            {
+                LOG.warn("framework {} did not come back within its failover timeout: removing it", e.getKey());
+                records.frameworkRemoved.wrapAndApplyHeader(records.buffer, 0, records.header).frameworkId(e.getKey())
+                    .timestampMs(System.currentTimeMillis());
+                proposer.propose(records, Outbound.length(records.frameworkRemoved.encodedLength()));
+                work++;
+            }
+        }
+        return work;
+    }
+
+    /**
+     * Reconciliation as in Mesos: the latest state of each named task (LOST if the master does not
+     * know it), or with no names, of every task of the framework that has not ended. These carry no
+     * uuid: they need no acknowledgement.
+     */
+    void onReconcile(final long frameworkId, final List<String> taskIds, final long nowNs)
+    {
+        if (taskIds.isEmpty())
+        {
+            for (final MasterState.TaskView t : state.tasks())
+            {
+                if (t.frameworkId() == frameworkId && !MasterState.isTerminal(t.state()))
+                {
+                    sendReconciled(frameworkId, t.agentId(), t.taskId(), t.state(), t.exitCode(), t.message(), nowNs);
+                }
+            }
+            return;
+        }
+        for (final String taskId : taskIds)
+        {
+            final MasterState.Task t = state.task(frameworkId, taskId);
+            if (t == null)
+            {
+                sendReconciled(frameworkId, 0, taskId, TaskState.LOST, 0, "reconciliation: task is unknown to the master",
+                    nowNs);
+            }
+            else
+            {
+                sendReconciled(frameworkId, t.agentId, taskId, t.state, t.exitCode, t.message, nowNs);
+            }
+        }
+    }
+
+    private void sendReconciled(final long frameworkId, final long agentId, final String taskId, final TaskState s,
+        final int exitCode, final String message, final long nowNs)
+    {
+        final MasterState.Framework framework = state.framework(frameworkId);
+        out.taskStatus.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId).agentId(agentId)
+            .uuidMsb(0).uuidLsb(0).state(s).exitCode(exitCode).timestampMs(System.currentTimeMillis())
+            .taskId(taskId).message(message);
+        connections.send(framework == null ? null : framework.endpoint(), out,
+            Outbound.length(out.taskStatus.encodedLength()), nowNs);
     }
 
     // ------------------------------------------------------------------ requests (validated here)
@@ -463,7 +606,7 @@ final class LeaderDuties
     /** Proposes the batches gathered this cycle (one record each), then allocates if due. */
     int doWork(final long nowNs)
     {
-        int work = 0;
+        int work = checkLiveness(nowNs);
         if (!launches.isEmpty())
         {
             final TasksLaunchedEncoder.TasksEncoder group = records.tasksLaunched

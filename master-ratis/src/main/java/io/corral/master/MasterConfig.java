@@ -16,6 +16,12 @@ public final class MasterConfig
     public static final long DEFAULT_ELECTION_MIN_MS = 300;
     public static final long DEFAULT_ELECTION_MAX_MS = 600;
     public static final long DEFAULT_ALLOCATION_INTERVAL_MS = 1000;
+    /** An agent not heard from for this long is removed and its tasks become LOST. */
+    public static final long DEFAULT_AGENT_TIMEOUT_MS = 5000;
+    /** A framework not heard from for this long is disconnected; its failover timeout starts then. */
+    public static final long DEFAULT_FRAMEWORK_TIMEOUT_MS = 3000;
+    /** After a new leader takes office, agents and frameworks get this long to come back. */
+    public static final long DEFAULT_REREGISTRATION_GRACE_MS = 10_000;
 
     private int id;
     private final Map<Integer, String> peers = new LinkedHashMap<>();
@@ -23,6 +29,9 @@ public final class MasterConfig
     private long electionMinMs = DEFAULT_ELECTION_MIN_MS;
     private long electionMaxMs = DEFAULT_ELECTION_MAX_MS;
     private long allocationIntervalMs = DEFAULT_ALLOCATION_INTERVAL_MS;
+    private long agentTimeoutMs = DEFAULT_AGENT_TIMEOUT_MS;
+    private long frameworkTimeoutMs = DEFAULT_FRAMEWORK_TIMEOUT_MS;
+    private long reregistrationGraceMs = DEFAULT_REREGISTRATION_GRACE_MS;
 
     public MasterConfig id(final int id)
     {
@@ -80,8 +89,32 @@ public final class MasterConfig
         return this;
     }
 
+    public MasterConfig agentTimeoutMs(final long ms)
+    {
+        this.agentTimeoutMs = ms;
+        return this;
+    }
+
+    public MasterConfig frameworkTimeoutMs(final long ms)
+    {
+        this.frameworkTimeoutMs = ms;
+        return this;
+    }
+
+    public MasterConfig reregistrationGraceMs(final long ms)
+    {
+        this.reregistrationGraceMs = ms;
+        return this;
+    }
+
     public MasterConfig conclude()
     {
+        if (agentTimeoutMs <= 0 || frameworkTimeoutMs <= 0 || reregistrationGraceMs < 0)
+        {
+            throw new IllegalArgumentException("agent timeout and framework timeout must be positive and the " +
+                "re-registration grace not negative, got " + agentTimeoutMs + "/" + frameworkTimeoutMs + "/" +
+                reregistrationGraceMs + " ms");
+        }
         if (peers.isEmpty())
         {
             throw new IllegalArgumentException("--peers is required, e.g. 1=127.0.0.1:7001,2=127.0.0.1:7002,3=127.0.0.1:7003");
@@ -147,5 +180,20 @@ public final class MasterConfig
     public long allocationIntervalMs()
     {
         return allocationIntervalMs;
+    }
+
+    public long agentTimeoutMs()
+    {
+        return agentTimeoutMs;
+    }
+
+    public long frameworkTimeoutMs()
+    {
+        return frameworkTimeoutMs;
+    }
+
+    public long reregistrationGraceMs()
+    {
+        return reregistrationGraceMs;
     }
 }

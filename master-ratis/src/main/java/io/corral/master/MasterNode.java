@@ -21,6 +21,7 @@ import io.corral.codec.sbe.AgentHeartbeatDecoder;
 import io.corral.codec.sbe.DeclineDecoder;
 import io.corral.codec.sbe.ErrorCode;
 import io.corral.codec.sbe.KillDecoder;
+import io.corral.codec.sbe.ReconcileDecoder;
 import io.corral.codec.sbe.RegisterAgentDecoder;
 import io.corral.codec.sbe.StatusUpdateDecoder;
 import io.corral.codec.sbe.SubscribeDecoder;
@@ -40,6 +41,7 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
@@ -85,8 +87,11 @@ public final class MasterNode implements AutoCloseable
         RaftServerConfigKeys.Rpc.setTimeoutMax(properties,
             TimeDuration.valueOf(config.electionMaxMs(), TimeUnit.MILLISECONDS));
         final MasterStateMachine stateMachine = new MasterStateMachine(state, events::offer);
+        // A master restarted on its data directory recovers its log; a new one formats it.
+        final boolean existing = new java.io.File(config.dataDir(), GROUP_ID.getUuid().toString()).isDirectory();
         server = RaftServer.newBuilder().setServerId(peerId(config.id())).setGroup(group).setProperties(properties)
-            .setStateMachine(stateMachine).build();
+            .setStateMachine(stateMachine)
+            .setOption(existing ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT).build();
         server.start();
         client = RaftClient.newBuilder().setProperties(properties).setRaftGroup(group).build();
 
@@ -215,7 +220,7 @@ public final class MasterNode implements AutoCloseable
             final long term = info == null ? 0 : info.getCurrentTerm();
             if (leading && (duties == null || duties.term() != term))
             {
-                duties = new LeaderDuties(term, config.address(), state, connections, out, this::propose, config.allocationIntervalMs());
+                duties = new LeaderDuties(term, config, state, connections, out, this::propose, nowNs);
                 leaderTerm = term;
                 leader = true;
             }
@@ -311,6 +316,13 @@ public final class MasterNode implements AutoCloseable
                 error(endpoint, ErrorCode.MALFORMED, RegisterAgentDecoder.TEMPLATE_ID, "registration refused: " + problem);
                 return;
             }
+            final MasterState.Agent known = agentId == 0 ? null : state.agent(agentId);
+            if (known != null && known.endpoint().equals(endpoint) && java.util.Arrays.equals(known.resources(), resources))
+            {
+                // Re-registration (e.g. after a leader change): nothing to replicate.
+                duties.acknowledgeAgent(known, nowNs);
+                return;
+            }
             final long id = duties.idForAgent(agentId, endpoint);
             out.agentAdmitted.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(id);
             LeaderDuties.put(out.agentAdmitted.resources(), resources);
@@ -321,15 +333,19 @@ public final class MasterNode implements AutoCloseable
         @Override
         public void onAgentHeartbeat(final AgentHeartbeatDecoder m, final int sessionId)
         {
-            final String endpoint = endpointOfAgent(m.agentId());
-            if (endpoint == null)
+            final MasterState.Agent agent = state.agent(m.agentId());
+            if (agent == null)
             {
                 final String replyTo = endpointBySession.get(sessionId);
                 error(replyTo, ErrorCode.NOT_REGISTERED, AgentHeartbeatDecoder.TEMPLATE_ID,
                     "agent " + m.agentId() + " is not registered: register again");
                 return;
             }
-            redirected(endpoint);
+            endpointBySession.put(sessionId, agent.endpoint());
+            if (!redirected(agent.endpoint()))
+            {
+                duties.acknowledgeAgent(agent, nowNs);
+            }
         }
 
         @Override
@@ -357,6 +373,7 @@ public final class MasterNode implements AutoCloseable
         public void onSubscribe(final SubscribeDecoder m, final int sessionId)
         {
             final long frameworkId = m.frameworkId();
+            final long failoverTimeoutMs = m.failoverTimeoutMs();
             final String name = m.name();
             final String role = m.role();
             final String endpoint = m.endpoint();
@@ -371,9 +388,23 @@ public final class MasterNode implements AutoCloseable
                     "' is invalid: use letters, digits, '_', '.', '-'");
                 return;
             }
+            if (failoverTimeoutMs < 0)
+            {
+                error(endpoint, ErrorCode.MALFORMED, SubscribeDecoder.TEMPLATE_ID, "failover timeout must not be negative");
+                return;
+            }
+            final MasterState.Framework known = frameworkId == 0 ? null : state.framework(frameworkId);
+            if (known != null && known.endpoint().equals(endpoint) && known.role().equals(role) &&
+                known.name().equals(name) && known.failoverTimeoutMs() == failoverTimeoutMs)
+            {
+                // The framework's heartbeat, or a re-subscription after a leader change.
+                duties.acknowledgeFramework(known, nowNs);
+                return;
+            }
             final long id = duties.idForFramework(frameworkId, endpoint);
             out.frameworkAdded.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(id)
-                .timestampMs(System.currentTimeMillis()).name(name).role(role).endpoint(endpoint);
+                .timestampMs(System.currentTimeMillis()).failoverTimeoutMs(failoverTimeoutMs).name(name).role(role)
+                .endpoint(endpoint);
             propose(out, Outbound.length(out.frameworkAdded.encodedLength()));
         }
 
@@ -442,6 +473,21 @@ public final class MasterNode implements AutoCloseable
                 out.frameworkRemoved.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(m.frameworkId())
                     .timestampMs(System.currentTimeMillis());
                 propose(out, Outbound.length(out.frameworkRemoved.encodedLength()));
+            }
+        }
+
+        @Override
+        public void onReconcile(final ReconcileDecoder m, final int sessionId)
+        {
+            final long frameworkId = m.frameworkId();
+            final List<String> taskIds = new ArrayList<>();
+            for (final ReconcileDecoder.TasksDecoder t : m.tasks())
+            {
+                taskIds.add(t.taskId());
+            }
+            if (frameworkEndpointOrRefuse(frameworkId, sessionId, ReconcileDecoder.TEMPLATE_ID) != null)
+            {
+                duties.onReconcile(frameworkId, taskIds, nowNs);
             }
         }
 

@@ -31,7 +31,7 @@ public final class MasterState
     }
 
     /** A framework subscribed to the cluster. */
-    public record Framework(long id, String name, String role, String endpoint, long addedAtMs)
+    public record Framework(long id, String name, String role, String endpoint, long addedAtMs, long failoverTimeoutMs)
     {
     }
 
@@ -153,10 +153,11 @@ public final class MasterState
                 frameworkAdded.wrap(buffer, body, block, version);
                 final long id = frameworkAdded.frameworkId();
                 final long at = frameworkAdded.timestampMs();
+                final long failoverTimeoutMs = frameworkAdded.failoverTimeoutMs();
                 final String name = frameworkAdded.name();
                 final String role = frameworkAdded.role();
                 final String endpoint = frameworkAdded.endpoint();
-                final Framework framework = new Framework(id, name, role, endpoint, at);
+                final Framework framework = new Framework(id, name, role, endpoint, at, failoverTimeoutMs);
                 final Framework before = frameworks.put(id, framework);
                 events.add(new MasterEvent.FrameworkAdded(index, framework, before != null));
             }
@@ -211,7 +212,8 @@ public final class MasterState
                     {
                         continue;
                     }
-                    final boolean duplicate = task.lastUuidMsb == msb && task.lastUuidLsb == lsb;
+                    final boolean duplicate = (msb != 0 || lsb != 0) && task.lastUuidMsb == msb &&
+                        task.lastUuidLsb == lsb;
                     if (duplicate || isTerminal(task.state) || state.value() < task.state.value() &&
                         !isTerminal(state))
                     {

@@ -26,7 +26,7 @@ class MasterStateTest
         LeaderDuties.put(out.agentAdmitted.resources(), new long[] { 2000, 2048, 0, 0 });
         out.agentAdmitted.timestampMs(10).hostname("a1").endpoint("127.0.0.1:1");
         apply(state, Outbound.length(out.agentAdmitted.encodedLength()));
-        out.frameworkAdded.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(9).timestampMs(11).name("f")
+        out.frameworkAdded.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(9).timestampMs(11).failoverTimeoutMs(0).name("f")
             .role("r").endpoint("127.0.0.1:2");
         apply(state, Outbound.length(out.frameworkAdded.encodedLength()));
         final TasksLaunchedEncoder.TasksEncoder tasks = out.tasksLaunched.wrapAndApplyHeader(out.buffer, 0, out.header)
