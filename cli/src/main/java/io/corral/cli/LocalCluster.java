@@ -91,7 +91,12 @@ public final class LocalCluster implements AutoCloseable
 
     private MasterNode startMaster(final int id) throws IOException
     {
-        final MasterConfig config = new MasterConfig().id(id).peers(peersSpec)
+        return startMaster(id, peersSpec);
+    }
+
+    private MasterNode startMaster(final int id, final String peers) throws IOException
+    {
+        final MasterConfig config = new MasterConfig().id(id).peers(peers)
             .dataDir(new File(dataDir, "master-" + id));
         tune.accept(config);
         return new MasterNode(config);
@@ -110,6 +115,27 @@ public final class LocalCluster implements AutoCloseable
         final MasterNode master = startMaster(id);
         masters.add(master);
         return master;
+    }
+
+    /**
+     * Replaces a master (say, one whose disk was lost) by a new one with a new id and an empty data
+     * directory: a Raft membership change, as an operator would do it.
+     */
+    public MasterNode replaceMaster(final MasterNode old, final int newId, final int newPort) throws IOException
+    {
+        stopMaster(old);
+        final StringJoiner peers = new StringJoiner(",");
+        final java.util.Map<Integer, String> members = new java.util.LinkedHashMap<>();
+        for (final MasterNode m : masters)
+        {
+            members.put(m.id(), m.address());
+        }
+        members.put(newId, "127.0.0.1:" + newPort);
+        members.forEach((id, address) -> peers.add(id + "=" + address));
+        final MasterNode added = startMaster(newId, peers.toString());
+        masters.add(added);
+        added.setMembers(members);
+        return added;
     }
 
     public MasterNode leader()

@@ -22,6 +22,9 @@ public final class MasterConfig
     public static final long DEFAULT_FRAMEWORK_TIMEOUT_MS = 3000;
     /** After a new leader takes office, agents and frameworks get this long to come back. */
     public static final long DEFAULT_REREGISTRATION_GRACE_MS = 10_000;
+    /** A snapshot is taken after this many log entries; the log before it is purged. */
+    public static final long DEFAULT_SNAPSHOT_EVERY_ENTRIES = 10_000;
+    public static final long DEFAULT_LOG_SEGMENT_BYTES = 8L << 20;
 
     private int id;
     private final Map<Integer, String> peers = new LinkedHashMap<>();
@@ -32,6 +35,8 @@ public final class MasterConfig
     private long agentTimeoutMs = DEFAULT_AGENT_TIMEOUT_MS;
     private long frameworkTimeoutMs = DEFAULT_FRAMEWORK_TIMEOUT_MS;
     private long reregistrationGraceMs = DEFAULT_REREGISTRATION_GRACE_MS;
+    private long snapshotEveryEntries = DEFAULT_SNAPSHOT_EVERY_ENTRIES;
+    private long logSegmentBytes = DEFAULT_LOG_SEGMENT_BYTES;
 
     public MasterConfig id(final int id)
     {
@@ -107,8 +112,21 @@ public final class MasterConfig
         return this;
     }
 
+    /** Snapshot after {@code entries} log entries, in log segments of at most {@code segmentBytes}. */
+    public MasterConfig snapshotEvery(final long entries, final long segmentBytes)
+    {
+        this.snapshotEveryEntries = entries;
+        this.logSegmentBytes = segmentBytes;
+        return this;
+    }
+
     public MasterConfig conclude()
     {
+        if (snapshotEveryEntries < 1 || logSegmentBytes < 4096)
+        {
+            throw new IllegalArgumentException("snapshot interval must be at least 1 entry and log segments at least " +
+                "4096 bytes, got " + snapshotEveryEntries + " / " + logSegmentBytes);
+        }
         if (agentTimeoutMs <= 0 || frameworkTimeoutMs <= 0 || reregistrationGraceMs < 0)
         {
             throw new IllegalArgumentException("agent timeout and framework timeout must be positive and the " +
@@ -190,6 +208,16 @@ public final class MasterConfig
     public long frameworkTimeoutMs()
     {
         return frameworkTimeoutMs;
+    }
+
+    public long snapshotEveryEntries()
+    {
+        return snapshotEveryEntries;
+    }
+
+    public long logSegmentBytes()
+    {
+        return logSegmentBytes;
     }
 
     public long reregistrationGraceMs()

@@ -68,6 +68,7 @@ public final class MasterNode implements AutoCloseable
     private final Connections connections;
     private final Duty duty;
     private final AgentRunner runner;
+    private final java.util.concurrent.atomic.AtomicLong snapshotCallIds = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean leader;
     private volatile long leaderTerm;
 
@@ -86,6 +87,13 @@ public final class MasterNode implements AutoCloseable
             TimeDuration.valueOf(config.electionMinMs(), TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setTimeoutMax(properties,
             TimeDuration.valueOf(config.electionMaxMs(), TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, config.snapshotEveryEntries());
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(properties, 2);
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, true);
+        RaftServerConfigKeys.Log.setPurgeGap(properties, (int)Math.min(1024, config.snapshotEveryEntries()));
+        RaftServerConfigKeys.Log.setSegmentSizeMax(properties,
+            org.apache.ratis.util.SizeInBytes.valueOf(config.logSegmentBytes()));
         final MasterStateMachine stateMachine = new MasterStateMachine(state, events::offer);
         // A master restarted on its data directory recovers its log; a new one formats it.
         final boolean existing = new java.io.File(config.dataDir(), GROUP_ID.getUuid().toString()).isDirectory();
@@ -136,6 +144,43 @@ public final class MasterNode implements AutoCloseable
     public MasterState state()
     {
         return state;
+    }
+
+    /**
+     * Changes the quorum's membership (Raft joint consensus): e.g. to replace a master that lost
+     * its disk, start the new one with the new member list, then call this with that list. The
+     * leader catches the newcomer up, from a snapshot if its log was purged.
+     */
+    public void setMembers(final Map<Integer, String> members) throws IOException
+    {
+        final List<RaftPeer> peers = new ArrayList<>();
+        members.forEach((id, address) -> peers.add(RaftPeer.newBuilder().setId(peerId(id))
+            .setAddress(Protocol.host(address) + ":" + (Protocol.port(address) + Protocol.RAFT_PORT_OFFSET)).build()));
+        final org.apache.ratis.protocol.RaftClientReply reply = client.admin().setConfiguration(peers);
+        if (!reply.isSuccess())
+        {
+            throw new IOException("membership change to " + members.keySet() + " failed: " + reply.getException());
+        }
+    }
+
+    /** First index still in this master's Raft log: above 0 once a snapshot let it purge the start. */
+    public long logStartIndex() throws IOException
+    {
+        return server.getDivision(GROUP_ID).getRaftLog().getStartIndex();
+    }
+
+    /** Asks Raft for a snapshot now (operators; tests); returns its log index. */
+    public long takeSnapshot() throws IOException
+    {
+        final org.apache.ratis.protocol.SnapshotManagementRequest request =
+            org.apache.ratis.protocol.SnapshotManagementRequest.newCreate(client.getId(), peerId(config.id()), GROUP_ID,
+                snapshotCallIds.incrementAndGet(), 30_000);
+        final org.apache.ratis.protocol.RaftClientReply reply = server.snapshotManagement(request);
+        if (!reply.isSuccess())
+        {
+            throw new IOException("snapshot failed: " + reply.getException());
+        }
+        return reply.getLogIndex();
     }
 
     private DivisionInfo info()

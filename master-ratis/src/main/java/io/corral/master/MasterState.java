@@ -236,6 +236,159 @@ public final class MasterState
         return events;
     }
 
+    // ------------------------------------------------------------------ snapshots
+
+    private static final int SNAPSHOT_BATCH = 256;
+
+    /**
+     * The whole state as the same SBE records as the log, each preceded by its length (int, little
+     * endian). Deterministic: equal states give equal bytes. Applying them to an empty state with
+     * {@link #restore} rebuilds this state exactly. Tasks whose agent or framework was removed are
+     * written under a briefly re-admitted owner that is removed again after them.
+     */
+    public synchronized byte[] snapshotBytes()
+    {
+        final io.corral.codec.Outbound out = new io.corral.codec.Outbound();
+        final org.agrona.ExpandableArrayBuffer file = new org.agrona.ExpandableArrayBuffer(1 << 16);
+        final int[] position = { 0 };
+        final java.util.function.IntConsumer emit = length ->
+        {
+            file.putInt(position[0], length, java.nio.ByteOrder.LITTLE_ENDIAN);
+            file.putBytes(position[0] + 4, out.buffer, 0, length);
+            position[0] += 4 + length;
+        };
+        for (final Agent a : agents.values())
+        {
+            emitAgent(out, a.id(), a.resources(), a.admittedAtMs(), a.hostname(), a.endpoint());
+            emit.accept(io.corral.codec.Outbound.length(out.agentAdmitted.encodedLength()));
+        }
+        for (final Framework f : frameworks.values())
+        {
+            emitFramework(out, f.id(), f.addedAtMs(), f.failoverTimeoutMs(), f.name(), f.role(), f.endpoint());
+            emit.accept(io.corral.codec.Outbound.length(out.frameworkAdded.encodedLength()));
+        }
+        final java.util.TreeSet<Long> goneAgents = new java.util.TreeSet<>();
+        final java.util.TreeSet<Long> goneFrameworks = new java.util.TreeSet<>();
+        for (final Task t : tasks.values())
+        {
+            if (!agents.containsKey(t.agentId))
+            {
+                goneAgents.add(t.agentId);
+            }
+            if (!frameworks.containsKey(t.frameworkId))
+            {
+                goneFrameworks.add(t.frameworkId);
+            }
+        }
+        for (final long id : goneAgents)
+        {
+            emitAgent(out, id, new long[4], 0, "", "");
+            emit.accept(io.corral.codec.Outbound.length(out.agentAdmitted.encodedLength()));
+        }
+        for (final long id : goneFrameworks)
+        {
+            emitFramework(out, id, 0, 0, "", "", "");
+            emit.accept(io.corral.codec.Outbound.length(out.frameworkAdded.encodedLength()));
+        }
+        final List<Task> all = new ArrayList<>(tasks.values());
+        for (int from = 0; from < all.size(); from += SNAPSHOT_BATCH)
+        {
+            final List<Task> batch = all.subList(from, Math.min(all.size(), from + SNAPSHOT_BATCH));
+            final io.corral.codec.sbe.TasksLaunchedEncoder.TasksEncoder g = out.tasksLaunched
+                .wrapAndApplyHeader(out.buffer, 0, out.header).tasksCount(batch.size());
+            for (final Task t : batch)
+            {
+                g.next().frameworkId(t.frameworkId).agentId(t.agentId).resources().cpus(t.resources[0])
+                    .mem(t.resources[1]).disk(t.resources[2]).gpus(t.resources[3]);
+                g.timestampMs(t.launchedAtMs).taskId(t.taskId).command(t.command);
+            }
+            emit.accept(io.corral.codec.Outbound.length(out.tasksLaunched.encodedLength()));
+        }
+        final List<Task> moved = new ArrayList<>();
+        for (final Task t : all)
+        {
+            if (t.state != TaskState.STAGING)
+            {
+                moved.add(t);
+            }
+        }
+        for (int from = 0; from < moved.size(); from += SNAPSHOT_BATCH)
+        {
+            final List<Task> batch = moved.subList(from, Math.min(moved.size(), from + SNAPSHOT_BATCH));
+            final io.corral.codec.sbe.TaskStatesChangedEncoder.ChangesEncoder g = out.taskStatesChanged
+                .wrapAndApplyHeader(out.buffer, 0, out.header).changesCount(batch.size());
+            for (final Task t : batch)
+            {
+                g.next().frameworkId(t.frameworkId).agentId(t.agentId).uuidMsb(t.lastUuidMsb).uuidLsb(t.lastUuidLsb)
+                    .state(t.state).exitCode(t.exitCode).timestampMs(t.updatedAtMs).taskId(t.taskId)
+                    .message(t.message);
+            }
+            emit.accept(io.corral.codec.Outbound.length(out.taskStatesChanged.encodedLength()));
+        }
+        for (final long id : goneFrameworks)
+        {
+            out.frameworkRemoved.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(id).timestampMs(0);
+            emit.accept(io.corral.codec.Outbound.length(out.frameworkRemoved.encodedLength()));
+        }
+        for (final long id : goneAgents)
+        {
+            out.agentRemoved.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(id).timestampMs(0);
+            emit.accept(io.corral.codec.Outbound.length(out.agentRemoved.encodedLength()));
+        }
+        final byte[] bytes = new byte[position[0]];
+        file.getBytes(0, bytes);
+        return bytes;
+    }
+
+    private static void emitAgent(final io.corral.codec.Outbound out, final long id, final long[] res, final long at,
+        final String hostname, final String endpoint)
+    {
+        out.agentAdmitted.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(id).resources().cpus(res[0])
+            .mem(res[1]).disk(res[2]).gpus(res[3]);
+        out.agentAdmitted.timestampMs(at).hostname(hostname).endpoint(endpoint);
+    }
+
+    private static void emitFramework(final io.corral.codec.Outbound out, final long id, final long at,
+        final long failoverTimeoutMs, final String name, final String role, final String endpoint)
+    {
+        out.frameworkAdded.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(id).timestampMs(at)
+            .failoverTimeoutMs(failoverTimeoutMs).name(name).role(role).endpoint(endpoint);
+    }
+
+    /**
+     * Replaces this state with the one in {@code bytes} (from {@link #snapshotBytes}), applying each
+     * record through {@link #apply}, as of log index {@code index}.
+     */
+    public synchronized void restore(final byte[] bytes, final long index)
+    {
+        agents.clear();
+        frameworks.clear();
+        tasks.clear();
+        final org.agrona.concurrent.UnsafeBuffer buffer = new org.agrona.concurrent.UnsafeBuffer(bytes);
+        int position = 0;
+        while (position < bytes.length)
+        {
+            if (position + 4 > bytes.length)
+            {
+                throw new IllegalStateException("snapshot is truncated at byte " + position);
+            }
+            final int length = buffer.getInt(position, java.nio.ByteOrder.LITTLE_ENDIAN);
+            if (length <= 0 || position + 4 + length > bytes.length)
+            {
+                throw new IllegalStateException("snapshot record at byte " + position + " has a bad length " + length);
+            }
+            for (final MasterEvent event : apply(buffer, position + 4, length, index))
+            {
+                if (event instanceof MasterEvent.BadRecord bad)
+                {
+                    throw new IllegalStateException("snapshot holds a bad record: " + bad.problem());
+                }
+            }
+            position += 4 + length;
+        }
+        lastAppliedIndex = index;
+    }
+
     public synchronized long lastAppliedIndex()
     {
         return lastAppliedIndex;

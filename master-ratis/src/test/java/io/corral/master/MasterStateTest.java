@@ -80,6 +80,31 @@ class MasterStateTest
     }
 
     @Test
+    void aSnapshotRestoresTheSameStateIncludingTasksOfRemovedAgentsAndFrameworks()
+    {
+        final MasterState original = new MasterState();
+        stateUnderTest = original;
+        feed(original);
+        out.agentRemoved.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(1).timestampMs(20);
+        apply(original, Outbound.length(out.agentRemoved.encodedLength()));
+        out.frameworkRemoved.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(9).timestampMs(21);
+        apply(original, Outbound.length(out.frameworkRemoved.encodedLength()));
+        final byte[] bytes = original.snapshotBytes();
+
+        final MasterState restored = new MasterState();
+        restored.restore(bytes, 99);
+
+        assertEquals(original.tasks().toString(), restored.tasks().toString());
+        assertEquals(0, restored.agents().size());
+        assertEquals(0, restored.frameworks().size());
+        assertEquals(99, restored.lastAppliedIndex());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(bytes, restored.snapshotBytes(),
+            "a restored state writes the same snapshot bytes");
+        final byte[] cut = java.util.Arrays.copyOf(bytes, bytes.length - 3);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> new MasterState().restore(cut, 1));
+    }
+
+    @Test
     void aRecordThatDoesNotDecodeIsReportedNotThrown()
     {
         final MasterState state = new MasterState();
