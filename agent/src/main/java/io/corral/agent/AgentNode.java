@@ -155,6 +155,8 @@ public final class AgentNode implements AutoCloseable
         private final Map<String, RunningTask> tasks = new HashMap<>();
         private final Map<String, ArrayDeque<Update>> updates = new HashMap<>();
         private final Map<String, Long> nextSendNs = new HashMap<>();
+        /** Tasks that ended here, remembered so a late resent RunTask cannot start them again. */
+        private final java.util.LinkedHashSet<String> recentlyEnded = new java.util.LinkedHashSet<>();
         private int masterIndex;
         private String leader;
         private long nextRegisterNs;
@@ -275,6 +277,11 @@ public final class AgentNode implements AutoCloseable
             final String taskId = m.taskId();
             final String command = m.command();
             final String key = frameworkId + "/" + taskId;
+            if (tasks.containsKey(key) || recentlyEnded.contains(key))
+            {
+                // The master resends RunTask until it hears STARTING: a repeat is not a new launch.
+                return;
+            }
             final String problem = taskProblem(key, command, res);
             if (problem != null)
             {
@@ -313,10 +320,6 @@ public final class AgentNode implements AutoCloseable
 
         private String taskProblem(final String key, final String command, final long[] res)
         {
-            if (tasks.containsKey(key))
-            {
-                return "task " + key + " already exists on this agent";
-            }
             if (command.isBlank())
             {
                 return "empty command";
@@ -447,6 +450,11 @@ public final class AgentNode implements AutoCloseable
                 if (queue.isEmpty() && task != null && task.ended)
                 {
                     tasks.remove(key);
+                    recentlyEnded.add(key);
+                    if (recentlyEnded.size() > 100_000)
+                    {
+                        recentlyEnded.remove(recentlyEnded.iterator().next());
+                    }
                 }
             }
         }

@@ -65,6 +65,10 @@ final class LeaderDuties
     private final long frameworkTimeoutNs;
     private final long graceNs;
     private long nextLivenessCheckNs;
+    /** Launched tasks the agent has not confirmed yet (no STARTING): RunTask is resent until it does. */
+    private final Map<String, long[]> staging = new HashMap<>();
+    private static final long RUN_TASK_RETRY_NS = 2_000_000_000L;
+    private long nextResendCheckNs;
     private final long takenOfficeAtIndex;
     private final long allocationIntervalNs;
     private long nextOfferSeq;
@@ -130,6 +134,12 @@ final class LeaderDuties
         }
         for (final MasterState.TaskView task : tasks)
         {
+            if (task.state() == TaskState.STAGING)
+            {
+                // The previous leader may have died before sending RunTask: send it (again).
+                staging.put(MasterState.taskKey(task.frameworkId(), task.taskId()),
+                    new long[] { task.frameworkId(), task.agentId(), 0 });
+            }
             if (!MasterState.isTerminal(task.state()))
             {
                 final MasterState.Framework framework = state.framework(task.frameworkId());
@@ -236,14 +246,10 @@ final class LeaderDuties
         else if (event instanceof MasterEvent.TaskLaunched e)
         {
             final MasterState.Task task = e.task();
-            launchingTaskKeys.remove(MasterState.taskKey(task.frameworkId, task.taskId));
-            final MasterState.Agent agent = state.agent(task.agentId);
-            out.runTask.wrapAndApplyHeader(out.buffer, 0, out.header)
-                .agentId(task.agentId).frameworkId(task.frameworkId);
-            put(out.runTask.resources(), task.resources);
-            out.runTask.taskId(task.taskId).command(task.command);
-            connections.send(agent == null ? null : agent.endpoint(), out,
-                Outbound.length(out.runTask.encodedLength()), nowNs);
+            final String key = MasterState.taskKey(task.frameworkId, task.taskId);
+            launchingTaskKeys.remove(key);
+            staging.put(key, new long[] { task.frameworkId, task.agentId, nowNs });
+            sendRunTask(task, nowNs);
         }
         else if (event instanceof MasterEvent.LaunchDropped e)
         {
@@ -255,6 +261,10 @@ final class LeaderDuties
         else if (event instanceof MasterEvent.TaskStateChanged e)
         {
             final MasterState.Task task = e.task();
+            if (task.state != TaskState.STAGING)
+            {
+                staging.remove(MasterState.taskKey(task.frameworkId, task.taskId));
+            }
             final MasterState.Framework framework = state.framework(task.frameworkId);
             if (e.outcome() == MasterEvent.Outcome.STALE || framework == null)
             {
@@ -311,6 +321,7 @@ final class LeaderDuties
             }
             agentDeadlineNs.remove(e.agentId());
             removalsProposed.remove(e.agentId());
+            staging.values().removeIf(v -> v[1] == e.agentId());
             LOG.warn("agent {} removed: its tasks are LOST", e.agentId());
             final int slot = allocator.agentSlot(e.agentId());
             if (slot >= 0)
@@ -607,6 +618,11 @@ final class LeaderDuties
     int doWork(final long nowNs)
     {
         int work = checkLiveness(nowNs);
+        if (nowNs >= nextResendCheckNs)
+        {
+            nextResendCheckNs = nowNs + 200_000_000L;
+            work += resendUnconfirmedLaunches(nowNs);
+        }
         if (!launches.isEmpty())
         {
             final TasksLaunchedEncoder.TasksEncoder group = records.tasksLaunched
@@ -673,6 +689,40 @@ final class LeaderDuties
     }
 
     // ------------------------------------------------------------------ sending
+
+    private void sendRunTask(final MasterState.Task task, final long nowNs)
+    {
+        final MasterState.Agent agent = state.agent(task.agentId);
+        out.runTask.wrapAndApplyHeader(out.buffer, 0, out.header)
+            .agentId(task.agentId).frameworkId(task.frameworkId);
+        put(out.runTask.resources(), task.resources);
+        out.runTask.taskId(task.taskId).command(task.command);
+        connections.send(agent == null ? null : agent.endpoint(), out, Outbound.length(out.runTask.encodedLength()),
+            nowNs);
+    }
+
+    /** Resends RunTask for launches the agent has not confirmed (the agent ignores repeats). */
+    private int resendUnconfirmedLaunches(final long nowNs)
+    {
+        int work = 0;
+        for (final Map.Entry<String, long[]> e : staging.entrySet())
+        {
+            final long[] v = e.getValue();
+            if (nowNs - v[2] < RUN_TASK_RETRY_NS)
+            {
+                continue;
+            }
+            final String taskId = e.getKey().substring(e.getKey().indexOf('/') + 1);
+            final MasterState.Task task = state.task(v[0], taskId);
+            if (task != null && task.state == TaskState.STAGING)
+            {
+                sendRunTask(task, nowNs);
+                v[2] = nowNs;
+                work++;
+            }
+        }
+        return work;
+    }
 
     private void sendKill(final long agentId, final long frameworkId, final String taskId, final long nowNs)
     {

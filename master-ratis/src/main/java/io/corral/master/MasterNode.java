@@ -68,6 +68,7 @@ public final class MasterNode implements AutoCloseable
     private final Connections connections;
     private final Duty duty;
     private final AgentRunner runner;
+    private final MasterHttp http;
     private final java.util.concurrent.atomic.AtomicLong snapshotCallIds = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean leader;
     private volatile long leaderTerm;
@@ -110,8 +111,10 @@ public final class MasterNode implements AutoCloseable
         runner = new AgentRunner(new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(100),
             TimeUnit.MILLISECONDS.toNanos(1)), ex -> LOG.error("master {} duty cycle failed", config.id(), ex), null, duty);
         AgentRunner.startOnThread(runner);
-        LOG.info("master {} listening on {} (raft port {}), data in {}", config.id(), config.address(),
-            Protocol.port(config.address()) + Protocol.RAFT_PORT_OFFSET, config.dataDir());
+        http = new MasterHttp(this, Protocol.host(config.address()),
+            Protocol.port(config.address()) + Protocol.HTTP_PORT_OFFSET);
+        LOG.info("master {} listening on {} (raft port {}, http port {}), data in {}", config.id(), config.address(),
+            Protocol.port(config.address()) + Protocol.RAFT_PORT_OFFSET, http.port(), config.dataDir());
     }
 
     private static RaftPeerId peerId(final int id)
@@ -195,9 +198,31 @@ public final class MasterNode implements AutoCloseable
         }
     }
 
+    /** The Raft term this master is in (leader or not). */
+    public long currentTerm()
+    {
+        final DivisionInfo info = info();
+        return info == null ? 0 : info.getCurrentTerm();
+    }
+
+    /** The id of the master this one believes leads, or 0. */
+    public int leaderId()
+    {
+        final DivisionInfo info = info();
+        final RaftPeerId id = info == null ? null : info.getLeaderId();
+        return id == null ? 0 : Integer.parseInt(id.toString().substring(1));
+    }
+
+    /** The {@code /api/v1/state} document of this master. */
+    public Map<String, Object> stateDocument()
+    {
+        return MasterHttp.snapshot(this);
+    }
+
     @Override
     public void close()
     {
+        http.close();
         runner.close();
         connections.close();
         subscription.close();

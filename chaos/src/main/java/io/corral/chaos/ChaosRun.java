@@ -1,0 +1,376 @@
+package io.corral.chaos;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.corral.client.CorralSchedulerDriver;
+import io.corral.client.FrameworkInfo;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Starts a master quorum and agents as real processes, runs a workload framework against them,
+ * injects faults on a seeded schedule, then checks the invariants and prints failover times.
+ * Replay a failing run with the same {@code --seed}.
+ */
+@Command(name = "chaos", mixinStandardHelpOptions = true,
+    description = "Kill leaders (and more) under load and check that nothing acknowledged is lost.")
+public final class ChaosRun implements Callable<Integer>
+{
+    @Option(names = "--masters", defaultValue = "3", description = "Masters in the quorum (3 or 5).")
+    int masters;
+
+    @Option(names = "--agents", defaultValue = "2", description = "Agent processes.")
+    int agents;
+
+    @Option(names = "--kills", defaultValue = "10", description = "Number of faults to inject.")
+    int kills;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of the fault schedule and the workload.")
+    long seed;
+
+    @Option(names = "--mix", defaultValue = "leader-kill=6,leader-pause=2,follower-kill=1,agent-restart=1",
+        description = "Relative weights of the faults.")
+    String mix;
+
+    @Option(names = "--interval-ms", defaultValue = "3000", description = "Mean time between faults.")
+    long intervalMs;
+
+    @Option(names = "--port", defaultValue = "7401", description = "First master port (Raft +1000, HTTP +2000).")
+    int port;
+
+    @Option(names = "--jar", description = "The corral jar (default: cli/target/corral.jar).")
+    File jar;
+
+    @Option(names = "--work", description = "Work directory (default: a temp dir, removed afterwards).")
+    File work;
+
+    /** What a run found. */
+    public record Result(boolean ok, List<String> violations, Map<String, Integer> faults, int tasks,
+        Histogram election, Histogram offers, String summary)
+    {
+    }
+
+    public static void main(final String[] args)
+    {
+        System.exit(new CommandLine(new ChaosRun()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception
+    {
+        final Result r = run();
+        System.out.println(r.summary());
+        return r.ok() ? 0 : 1;
+    }
+
+    /** Also used by the short chaos test in the build. */
+    public static Result run(final String... args) throws Exception
+    {
+        final ChaosRun c = new ChaosRun();
+        new CommandLine(c).parseArgs(args);
+        return c.run();
+    }
+
+    private static void say(final String what)
+    {
+        System.out.printf("[chaos %tT] %s%n", System.currentTimeMillis(), what);
+    }
+
+    Result run() throws Exception
+    {
+        final File jarFile = jar != null ? jar : findJar();
+        final boolean ownWork = work == null;
+        final File dir = ownWork ? Files.createTempDirectory("corral-chaos-").toFile() : work;
+        final Map<String, Integer> weights = parseMix(mix);
+        final Map<String, Integer> done = new LinkedHashMap<>();
+        weights.keySet().forEach(k -> done.put(k, 0));
+        final Histogram election = new Histogram(60_000, 3);
+        final Histogram offersBack = new Histogram(60_000, 3);
+        final SplittableRandom random = new SplittableRandom(seed);
+        final Workload workload = new Workload(seed, 20);
+        say("masters=" + masters + " agents=" + agents + " faults=" + kills + " seed=" + seed + " mix=" + mix +
+            " work=" + dir);
+        try (ProcessCluster cluster = new ProcessCluster(jarFile, dir, port, masters))
+        {
+            for (int i = 1; i <= masters; i++)
+            {
+                cluster.startMaster(i);
+            }
+            awaitLeader(cluster, 0, 60_000);
+            for (int i = 1; i <= agents; i++)
+            {
+                cluster.startAgent(i);
+            }
+            final List<String> violations = new ArrayList<>();
+            long frameworkId;
+            try (CorralSchedulerDriver driver = new CorralSchedulerDriver(workload,
+                new FrameworkInfo("chaos-workload", "chaos").withFailoverTimeoutMs(120_000), cluster.masters()))
+            {
+                driver.start();
+                final java.util.concurrent.ScheduledExecutorService reconciler =
+                    java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+                reconciler.scheduleWithFixedDelay(() -> workload.reconcileStale(driver, TimeUnit.SECONDS.toNanos(5)),
+                    3, 3, TimeUnit.SECONDS);
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (workload.launched.isEmpty() && System.nanoTime() < deadline)
+                {
+                    Thread.sleep(50);
+                }
+                if (workload.launched.isEmpty())
+                {
+                    throw new IllegalStateException("no task launched within 60 s: see " + dir + "/logs");
+                }
+                for (int k = 1; k <= kills; k++)
+                {
+                    Thread.sleep(intervalMs / 2 + random.nextLong(intervalMs));
+                    final String fault = pick(weights, random);
+                    inject(fault, cluster, random, workload, election, offersBack);
+                    done.merge(fault, 1, Integer::sum);
+                }
+                say("faults done; letting the workload drain");
+                workload.stopLaunching();
+                final long drain = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (workload.openTasks() > 0 && System.nanoTime() < drain)
+                {
+                    Thread.sleep(200);
+                }
+                final List<String> unfinished = new ArrayList<>();
+                workload.launched.keySet().forEach(t ->
+                {
+                    if (workload.seen.stream().noneMatch(s -> s.taskId().equals(t) && s.state().isTerminal()))
+                    {
+                        unfinished.add(t);
+                    }
+                });
+                if (!unfinished.isEmpty())
+                {
+                    say("reconciling " + unfinished.size() + " tasks without a terminal state");
+                    driver.reconcileTasks(unfinished);
+                    Thread.sleep(3000);
+                }
+                frameworkId = driver.frameworkId();
+                reconciler.shutdownNow();
+            }
+            final Map<Integer, JsonNode> finals = awaitSameState(cluster);
+            violations.addAll(Checker.check(workload, frameworkId, finals));
+            final String summary = String.format(
+                "invariants %s: %d faults %s, %d tasks (%d reconciliations), %d violations; leader elected after kill p50=%d p99=%d max=%d ms" +
+                    " (n=%d); offers flowing again p50=%d p99=%d max=%d ms (n=%d)",
+                violations.isEmpty() ? "OK" : "BROKEN", kills, done, workload.launched.size(),
+                workload.reconciliations.get(), violations.size(),
+                election.getValueAtPercentile(50), election.getValueAtPercentile(99), election.getMaxValue(),
+                election.getTotalCount(), offersBack.getValueAtPercentile(50), offersBack.getValueAtPercentile(99),
+                offersBack.getMaxValue(), offersBack.getTotalCount());
+            for (final String v : violations.subList(0, Math.min(20, violations.size())))
+            {
+                say("VIOLATION " + v);
+            }
+            return new Result(violations.isEmpty(), violations, done, workload.launched.size(), election, offersBack,
+                summary);
+        }
+        finally
+        {
+            if (ownWork)
+            {
+                deleteTree(dir);
+            }
+        }
+    }
+
+    private void inject(final String fault, final ProcessCluster cluster, final SplittableRandom random,
+        final Workload workload, final Histogram election, final Histogram offersBack) throws Exception
+    {
+        final long[] leader = awaitLeader(cluster, 0, 30_000);
+        final int leaderId = (int)leader[0];
+        final long term = leader[1];
+        switch (fault)
+        {
+            case "leader-kill" ->
+            {
+                final long t0 = System.nanoTime();
+                cluster.killMaster(leaderId);
+                final long[] next = awaitLeader(cluster, term, 30_000);
+                final long electedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                election.recordValue(electedMs);
+                final long offersMs = awaitOffers(workload, term, t0);
+                if (offersMs >= 0)
+                {
+                    offersBack.recordValue(offersMs);
+                }
+                say("killed leader " + leaderId + " (term " + term + "): master " + next[0] + " leads term " + next[1] +
+                    " after " + electedMs + " ms, offers again after " + offersMs + " ms");
+                Thread.sleep(1000);
+                cluster.startMaster(leaderId);
+            }
+            case "leader-pause" ->
+            {
+                cluster.signalMaster(leaderId, "STOP");
+                final long[] next = awaitLeader(cluster, term, 30_000);
+                Thread.sleep(500);
+                cluster.signalMaster(leaderId, "CONT");
+                say("paused leader " + leaderId + " (term " + term + "); master " + next[0] + " took over in term " +
+                    next[1] + "; resumed the old one");
+            }
+            case "follower-kill" ->
+            {
+                final List<Integer> followers = new ArrayList<>(cluster.runningMasters());
+                followers.remove(Integer.valueOf(leaderId));
+                final int victim = followers.get(random.nextInt(followers.size()));
+                cluster.killMaster(victim);
+                say("killed follower " + victim);
+                Thread.sleep(1000);
+                cluster.startMaster(victim);
+            }
+            case "agent-restart" ->
+            {
+                final List<Integer> agentIds = cluster.runningAgents();
+                final int victim = agentIds.get(random.nextInt(agentIds.size()));
+                cluster.killAgent(victim);
+                say("killed agent " + victim + "; restarting it");
+                Thread.sleep(500);
+                cluster.startAgent(victim);
+            }
+            default -> throw new IllegalArgumentException("unknown fault " + fault);
+        }
+    }
+
+    /** Waits for a leader in a term above {@code aboveTerm}; returns {id, term}. */
+    private static long[] awaitLeader(final ProcessCluster cluster, final long aboveTerm, final long timeoutMs)
+        throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (System.nanoTime() < deadline)
+        {
+            final long[] leader = cluster.leader();
+            if (leader != null && leader[1] > aboveTerm)
+            {
+                return leader;
+            }
+            Thread.sleep(10);
+        }
+        throw new IllegalStateException("no leader above term " + aboveTerm + " within " + timeoutMs + " ms");
+    }
+
+    /** Milliseconds from {@code t0} until the framework got an offer of a later term, or -1. */
+    private static long awaitOffers(final Workload workload, final long oldTerm, final long t0)
+        throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline)
+        {
+            for (final Map.Entry<Long, Long> e : workload.firstOfferNsByTerm.entrySet())
+            {
+                if (e.getKey() > oldTerm && e.getValue() > t0)
+                {
+                    return TimeUnit.NANOSECONDS.toMillis(e.getValue() - t0);
+                }
+            }
+            Thread.sleep(5);
+        }
+        return -1;
+    }
+
+    /** Every running master answers and holds the same agents, frameworks and tasks. */
+    private static Map<Integer, JsonNode> awaitSameState(final ProcessCluster cluster) throws InterruptedException
+    {
+        Map<Integer, JsonNode> states = new LinkedHashMap<>();
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline)
+        {
+            states = new LinkedHashMap<>();
+            for (final int id : cluster.runningMasters())
+            {
+                final JsonNode s = cluster.state(id);
+                if (s != null)
+                {
+                    states.put(id, s);
+                }
+            }
+            if (states.size() == cluster.runningMasters().size() &&
+                states.values().stream().map(Checker::content).distinct().count() == 1)
+            {
+                return states;
+            }
+            Thread.sleep(200);
+        }
+        return states;
+    }
+
+    private static String pick(final Map<String, Integer> weights, final SplittableRandom random)
+    {
+        final int total = weights.values().stream().mapToInt(Integer::intValue).sum();
+        int r = random.nextInt(total);
+        for (final Map.Entry<String, Integer> e : weights.entrySet())
+        {
+            r -= e.getValue();
+            if (r < 0)
+            {
+                return e.getKey();
+            }
+        }
+        throw new IllegalStateException();
+    }
+
+    static Map<String, Integer> parseMix(final String mix)
+    {
+        final Map<String, Integer> weights = new LinkedHashMap<>();
+        for (final String part : mix.split(","))
+        {
+            final String[] kv = part.trim().split("=");
+            if (kv.length != 2 || !List.of("leader-kill", "leader-pause", "follower-kill", "agent-restart")
+                .contains(kv[0].trim()))
+            {
+                throw new IllegalArgumentException("--mix entry '" + part + "' is not fault=weight with fault one of " +
+                    "leader-kill, leader-pause, follower-kill, agent-restart");
+            }
+            final int w = Integer.parseInt(kv[1].trim());
+            if (w > 0)
+            {
+                weights.put(kv[0].trim(), w);
+            }
+        }
+        if (weights.isEmpty())
+        {
+            throw new IllegalArgumentException("--mix gives no fault a positive weight");
+        }
+        return weights;
+    }
+
+    private static File findJar()
+    {
+        for (File d = new File("").getAbsoluteFile(); d != null; d = d.getParentFile())
+        {
+            final File candidate = new File(d, "cli/target/corral.jar");
+            if (candidate.isFile())
+            {
+                return candidate;
+            }
+        }
+        throw new IllegalArgumentException("cli/target/corral.jar not found: build it (mvn -B -q package -DskipTests) " +
+            "or pass --jar");
+    }
+
+    private static void deleteTree(final File root)
+    {
+        final File[] children = root.listFiles();
+        if (children != null)
+        {
+            for (final File c : children)
+            {
+                deleteTree(c);
+            }
+        }
+        root.delete();
+    }
+}

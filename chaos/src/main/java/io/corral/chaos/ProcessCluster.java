@@ -1,0 +1,200 @@
+package io.corral.chaos;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.StringJoiner;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * Masters and agents as separate OS processes on loopback, each with its own data directory,
+ * Aeron directory, log file and a small heap; started from the corral jar, killed with real
+ * signals (SIGKILL, SIGSTOP/SIGCONT).
+ */
+final class ProcessCluster implements AutoCloseable
+{
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final File jar;
+    private final File work;
+    private final int basePort;
+    private final int masterCount;
+    private final String peers;
+    private final String masters;
+    private final Map<Integer, Process> masterProcs = new LinkedHashMap<>();
+    private final Map<Integer, Process> agentProcs = new LinkedHashMap<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(200)).build();
+    private int generation;
+
+    ProcessCluster(final File jar, final File work, final int basePort, final int masterCount)
+    {
+        this.jar = jar;
+        this.work = work;
+        this.basePort = basePort;
+        this.masterCount = masterCount;
+        final StringJoiner p = new StringJoiner(",");
+        final StringJoiner m = new StringJoiner(",");
+        for (int i = 1; i <= masterCount; i++)
+        {
+            p.add(i + "=127.0.0.1:" + (basePort + i - 1));
+            m.add("127.0.0.1:" + (basePort + i - 1));
+        }
+        peers = p.toString();
+        masters = m.toString();
+    }
+
+    String masters()
+    {
+        return masters;
+    }
+
+    int masterCount()
+    {
+        return masterCount;
+    }
+
+    private Process spawn(final String name, final List<String> args) throws IOException
+    {
+        final File logs = new File(work, "logs");
+        logs.mkdirs();
+        final List<String> cmd = new ArrayList<>(List.of(
+            System.getProperty("java.home") + "/bin/java", "-Xmx192m", "-Xss512k", "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1", "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED",
+            "-Dcorral.aeron.dir=" + new File(work, "aeron/" + name + "-" + (++generation)).getAbsolutePath(),
+            "-jar", jar.getAbsolutePath()));
+        cmd.addAll(args);
+        return new ProcessBuilder(cmd).redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(logs, name + ".log"))).start();
+    }
+
+    void startMaster(final int id) throws IOException
+    {
+        masterProcs.put(id, spawn("master-" + id, List.of("master", "--id", Integer.toString(id), "--peers", peers,
+            "--data", new File(work, "master-" + id).getAbsolutePath())));
+    }
+
+    void startAgent(final int id) throws IOException
+    {
+        agentProcs.put(id, spawn("agent-" + id, List.of("agent", "--masters", masters, "--cpus", "2", "--mem", "2048",
+            "--work-dir", new File(work, "agent-" + id).getAbsolutePath())));
+    }
+
+    /** SIGKILL: the process gets no chance to clean up. */
+    void killMaster(final int id)
+    {
+        final Process p = masterProcs.remove(id);
+        if (p != null)
+        {
+            p.destroyForcibly();
+            waitFor(p);
+        }
+    }
+
+    void killAgent(final int id)
+    {
+        final Process p = agentProcs.remove(id);
+        if (p != null)
+        {
+            p.destroyForcibly();
+            waitFor(p);
+        }
+    }
+
+    void signalMaster(final int id, final String signal) throws IOException, InterruptedException
+    {
+        final Process p = masterProcs.get(id);
+        if (p != null)
+        {
+            new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).inheritIO().start().waitFor();
+        }
+    }
+
+    private static void waitFor(final Process p)
+    {
+        try
+        {
+            p.waitFor();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    List<Integer> runningMasters()
+    {
+        return new ArrayList<>(masterProcs.keySet());
+    }
+
+    List<Integer> runningAgents()
+    {
+        return new ArrayList<>(agentProcs.keySet());
+    }
+
+    /** {@code /api/v1/state} of a master, or null if it does not answer. */
+    JsonNode state(final int id)
+    {
+        try
+        {
+            final HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" +
+                (basePort + id - 1 + 2000) + "/api/v1/state")).timeout(Duration.ofMillis(500)).build(),
+                HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
+        }
+        catch (final IOException ex)
+        {
+            return null;
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** The running master that says it leads in the highest term, with that term; or null. */
+    long[] leader()
+    {
+        long[] best = null;
+        for (final int id : runningMasters())
+        {
+            final JsonNode s = state(id);
+            if (s != null && s.path("master").path("leader").asBoolean())
+            {
+                final long term = s.path("master").path("term").asLong();
+                if (best == null || term > best[1])
+                {
+                    best = new long[] { id, term };
+                }
+            }
+        }
+        return best;
+    }
+
+    @Override
+    public void close()
+    {
+        for (final Process p : agentProcs.values())
+        {
+            p.destroyForcibly();
+            waitFor(p);
+        }
+        for (final Process p : masterProcs.values())
+        {
+            p.destroyForcibly();
+            waitFor(p);
+        }
+        agentProcs.clear();
+        masterProcs.clear();
+    }
+}
