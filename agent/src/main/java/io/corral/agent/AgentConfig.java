@@ -13,6 +13,8 @@ import io.corral.codec.Protocol;
 public final class AgentConfig
 {
     public static final long DEFAULT_KILL_GRACE_MS = 3000;
+    /** How often the agent tells the leader it is alive (the master's agent timeout should be several of these). */
+    public static final long DEFAULT_HEARTBEAT_MS = 500;
 
     private String masters = Protocol.DEV_MASTERS;
     private final long[] resources = new long[4];
@@ -20,6 +22,7 @@ public final class AgentConfig
     private String hostname = AgentNode.defaultHostname();
     private String bindHost = "127.0.0.1";
     private long killGraceMs = DEFAULT_KILL_GRACE_MS;
+    private long heartbeatMs = DEFAULT_HEARTBEAT_MS;
     private List<String> masterList;
 
     public AgentConfig masters(final String masters)
@@ -76,8 +79,18 @@ public final class AgentConfig
         return this;
     }
 
+    public AgentConfig heartbeatMs(final long heartbeatMs)
+    {
+        this.heartbeatMs = heartbeatMs;
+        return this;
+    }
+
     public AgentConfig conclude()
     {
+        if (heartbeatMs < 10)
+        {
+            throw new IllegalArgumentException("heartbeat interval must be at least 10 ms, got " + heartbeatMs);
+        }
         masterList = AgentNode.split(masters);
         if (masterList.isEmpty())
         {
@@ -132,6 +145,11 @@ public final class AgentConfig
     String bindHost()
     {
         return bindHost;
+    }
+
+    long heartbeatNs()
+    {
+        return TimeUnit.MILLISECONDS.toNanos(heartbeatMs);
     }
 
     long killGraceNs()

@@ -42,9 +42,8 @@ public final class AgentNode implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(AgentNode.class);
     private static final long REGISTER_RETRY_NS = TimeUnit.MILLISECONDS.toNanos(500);
-    private static final long HEARTBEAT_NS = TimeUnit.MILLISECONDS.toNanos(500);
-    /** No answer from the leader for this long: it is gone, look for the new one. */
-    private static final long LEADER_TIMEOUT_NS = TimeUnit.MILLISECONDS.toNanos(2500);
+    /** Heartbeats without an answer before the agent looks for a new leader. */
+    private static final int MISSED_ANSWERS = 5;
     private static final long STATUS_RETRY_NS = TimeUnit.SECONDS.toNanos(1);
 
     private final AgentConfig config;
@@ -191,7 +190,7 @@ public final class AgentNode implements AutoCloseable
                 }
                 return work;
             }
-            if (nowNs - lastHeardNs > LEADER_TIMEOUT_NS)
+            if (nowNs - lastHeardNs > MISSED_ANSWERS * config.heartbeatNs())
             {
                 LOG.warn("no answer from master {} for {} ms: looking for the leader", leader,
                     TimeUnit.NANOSECONDS.toMillis(nowNs - lastHeardNs));
@@ -201,7 +200,7 @@ public final class AgentNode implements AutoCloseable
             }
             if (nowNs >= nextHeartbeatNs)
             {
-                nextHeartbeatNs = nowNs + HEARTBEAT_NS;
+                nextHeartbeatNs = nowNs + config.heartbeatNs();
                 out.heartbeat.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId);
                 out.offer(publications.get(leader), Outbound.length(out.heartbeat.encodedLength()));
             }

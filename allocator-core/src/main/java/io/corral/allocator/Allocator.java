@@ -266,8 +266,8 @@ public final class Allocator implements AllocatorOperations
             if (sum > agents.clusterTotal[i])
             {
                 throw new AllocatorException("quota guarantee of role " + roles.name[role] + " is too large: " +
-                    "guarantees would total " + kinds.name(i) + " " + sum + " but the cluster has " +
-                    agents.clusterTotal[i]);
+                    "guarantees would total " + kinds.name(i) + " " + kinds.formatValue(i, sum) + " but the cluster has " +
+                    kinds.formatValue(i, agents.clusterTotal[i]));
             }
         }
         for (int i = 0; i < k; i++)

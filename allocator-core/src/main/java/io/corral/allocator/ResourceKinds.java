@@ -169,6 +169,15 @@ public final class ResourceKinds
         return sb.length() == 0 ? "(none)" : sb.toString();
     }
 
+    /** One value in the units a user writes: {@code 1.5} for 1500 milli-CPUs, {@code 1024} for 1024 MiB. */
+    public String formatValue(final int kind, final long value)
+    {
+        final long[] v = newVector();
+        v[kind] = value;
+        final String s = format(v, 0);
+        return value == 0 ? "0" : s.substring(s.indexOf(':') + 1);
+    }
+
     public String format(final long[] vector)
     {
         return format(vector, 0);

@@ -16,6 +16,8 @@ class ResourceKindsTest
         assertArrayEquals(new long[] { 1500, 1024, 0, 1, 100 }, kinds.parse("cpus:1.5; mem:1024;gpus:1;ssd:100"));
         assertEquals("cpus:1.5 mem:1024 gpus:1 ssd:100", kinds.format(new long[] { 1500, 1024, 0, 1, 100 }));
         assertEquals("(none)", kinds.format(kinds.newVector()));
+        assertEquals("0.25", kinds.formatValue(ResourceKinds.CPUS, 250));
+        assertEquals("2048", kinds.formatValue(ResourceKinds.MEM, 2048));
     }
 
     @Test

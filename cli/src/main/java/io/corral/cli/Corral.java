@@ -30,7 +30,7 @@ import picocli.CommandLine.Parameters;
 /** The {@code corral} command. */
 @Command(name = "corral", mixinStandardHelpOptions = true, version = "corral 0.1.0",
     description = "A cluster resource manager: Raft-replicated masters, DRF offers, tasks as processes.",
-    subcommands = { Corral.Master.class, Corral.Agent.class, Corral.Dev.class, Corral.Run.class })
+    subcommands = { Corral.Master.class, Corral.Agent.class, Corral.Dev.class, Corral.Run.class, Corral.Role.class })
 public final class Corral
 {
     public static void main(final String[] args)
@@ -95,10 +95,24 @@ public final class Corral
         @Option(names = "--data", required = true, description = "Directory for this master's Raft log.")
         File data;
 
+        @Option(names = "--agent-timeout-ms", defaultValue = "5000",
+            description = "An agent silent this long is removed, its tasks LOST (default ${DEFAULT-VALUE}).")
+        long agentTimeoutMs;
+
+        @Option(names = "--reregistration-grace-ms", defaultValue = "10000",
+            description = "After a failover, how long agents and frameworks get to come back (default ${DEFAULT-VALUE}).")
+        long graceMs;
+
+        @Option(names = "--snapshot-every", defaultValue = "10000",
+            description = "Snapshot after this many log entries, then purge the log (default ${DEFAULT-VALUE}).")
+        long snapshotEvery;
+
         @Override
         public Integer call() throws Exception
         {
-            final MasterNode master = new MasterNode(new MasterConfig().id(id).peers(peers).dataDir(data));
+            final MasterNode master = new MasterNode(new MasterConfig().id(id).peers(peers).dataDir(data)
+                .agentTimeoutMs(agentTimeoutMs).reregistrationGraceMs(graceMs)
+                .snapshotEvery(snapshotEvery, MasterConfig.DEFAULT_LOG_SEGMENT_BYTES));
             System.out.println("master " + id + " on " + master.address() + " (Ctrl-C to stop)");
             awaitShutdown(master);
             return 0;
@@ -123,6 +137,10 @@ public final class Corral
         @Option(names = "--work-dir", required = true, description = "Where task sandboxes go.")
         File workDir;
 
+        @Option(names = "--heartbeat-ms", defaultValue = "500",
+            description = "Heartbeat interval; 5 unanswered heartbeats and the agent looks for a new leader (default ${DEFAULT-VALUE}).")
+        long heartbeatMs;
+
         @Option(names = "--bind", defaultValue = "127.0.0.1",
             description = "Address masters reach this agent on (default ${DEFAULT-VALUE}).")
         String bind;
@@ -131,7 +149,7 @@ public final class Corral
         public Integer call() throws Exception
         {
             final AgentNode agent = new AgentNode(new AgentConfig().masters(masters).cpus(cpus).memMiB(mem)
-                .diskMiB(disk).workDir(workDir).bindHost(bind));
+                .diskMiB(disk).workDir(workDir).bindHost(bind).heartbeatMs(heartbeatMs));
             System.out.println("agent on " + agent.endpoint() + ", masters " + masters + " (Ctrl-C to stop)");
             awaitShutdown(agent);
             return 0;
@@ -183,6 +201,78 @@ public final class Corral
                 awaitShutdown(cluster);
             }
             return 0;
+        }
+    }
+
+    @Command(name = "role", description = "Set a role's weight and quota; replicated by the master quorum.")
+    static final class Role implements Callable<Integer>
+    {
+        @Parameters(index = "0", paramLabel = "NAME", description = "The role.")
+        String name;
+
+        @Option(names = "--weight", defaultValue = "1", description = "Weight in fair sharing (default ${DEFAULT-VALUE}).")
+        double weight;
+
+        @Option(names = "--guarantee", defaultValue = "", description = "Quota guarantee, e.g. 'cpus:4;mem:8192'.")
+        String guarantee;
+
+        @Option(names = "--limit", defaultValue = "", description = "Quota limit, e.g. 'cpus:8' (kinds not named: none).")
+        String limit;
+
+        @Option(names = "--masters", defaultValue = Protocol.DEV_MASTERS, description = "Master addresses.")
+        String masters;
+
+        @Override
+        public Integer call() throws Exception
+        {
+            final String body = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(
+                java.util.Map.of("weight", weight, "guarantee", guarantee, "limit", limit));
+            final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            final java.util.Deque<String> targets = new java.util.ArrayDeque<>(List.of(masters.split(",")));
+            final java.util.Set<String> tried = new java.util.HashSet<>();
+            while (!targets.isEmpty())
+            {
+                final String master = targets.poll().trim();
+                if (!tried.add(master))
+                {
+                    continue;
+                }
+                final java.net.URI uri = java.net.URI.create("http://" + Protocol.host(master) + ":" +
+                    (Protocol.port(master) + Protocol.HTTP_PORT_OFFSET) + "/api/v1/roles/" + name);
+                final java.net.http.HttpResponse<String> response;
+                try
+                {
+                    response = http.send(java.net.http.HttpRequest.newBuilder(uri)
+                        .timeout(java.time.Duration.ofSeconds(15))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                }
+                catch (final java.io.IOException ex)
+                {
+                    continue;
+                }
+                final com.fasterxml.jackson.databind.JsonNode json =
+                    new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body());
+                if (response.statusCode() == 200)
+                {
+                    System.out.println("role " + name + ": weight " + weight +
+                        (guarantee.isEmpty() ? "" : ", guarantee " + guarantee) + (limit.isEmpty() ? "" : ", limit " + limit));
+                    return 0;
+                }
+                if (response.statusCode() == 421)
+                {
+                    final String leader = json.path("leader").asText("");
+                    if (!leader.isEmpty())
+                    {
+                        targets.addFirst(leader);
+                    }
+                    continue;
+                }
+                System.err.println("corral role: refused: " + json.path("error").asText(response.body()));
+                return 2;
+            }
+            System.err.println("corral role: no leading master reachable at " + masters);
+            return 3;
         }
     }
 

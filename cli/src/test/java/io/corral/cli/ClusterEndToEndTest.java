@@ -357,6 +357,50 @@ class ClusterEndToEndTest
         }
     }
 
+    private static java.net.http.HttpResponse<String> postRole(final MasterNode master, final String name,
+        final String json) throws Exception
+    {
+        final int port = Protocol.port(master.address()) + Protocol.HTTP_PORT_OFFSET;
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + port + "/api/v1/roles/" + name))
+            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(json)).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void roleWeightsAndQuotasAreCheckedByTheLeaderAndReplicatedToEveryMaster() throws Exception
+    {
+        final MasterNode leader = cluster.leader();
+        final MasterNode follower = cluster.masters().stream().filter(m -> m != leader).findFirst().orElseThrow();
+        final var redirected = postRole(follower, "analytics", "{\"weight\": 3}");
+        assertEquals(421, redirected.statusCode(), redirected.body());
+        assertTrue(redirected.body().contains(leader.address()), redirected.body());
+
+        final var tooBig = postRole(leader, "analytics", "{\"guarantee\": \"cpus:100\"}");
+        assertEquals(400, tooBig.statusCode());
+        assertTrue(tooBig.body().contains("too large"), tooBig.body());
+        final var badWeight = postRole(leader, "analytics", "{\"weight\": -1}");
+        assertEquals(400, badWeight.statusCode());
+
+        final var ok = postRole(leader, "analytics", "{\"weight\": 3, \"guarantee\": \"cpus:1;mem:512\", \"limit\": \"cpus:3\"}");
+        assertEquals(200, ok.statusCode(), ok.body());
+        for (final MasterNode m : cluster.masters())
+        {
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (m.state().roles().isEmpty() && System.nanoTime() < deadline)
+            {
+                Thread.sleep(20);
+            }
+            assertEquals(1, m.state().roles().size(), "master " + m.id() + " has the role");
+            final var role = m.state().roles().get(0);
+            assertEquals("analytics", role.name());
+            assertEquals(3.0, role.weight());
+            assertEquals(1000, role.guarantee()[0]);
+            assertEquals(3000, role.limit()[0]);
+            assertEquals(Long.MAX_VALUE, role.limit()[1], "kinds without a limit have none");
+        }
+    }
+
     private static void awaitOffer(final ExclusivePublication pub, final org.agrona.DirectBuffer buffer,
         final int length) throws InterruptedException
     {

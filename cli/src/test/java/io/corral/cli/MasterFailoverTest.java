@@ -149,6 +149,8 @@ class MasterFailoverTest
         final Offer stale = offer(r);
 
         final MasterNode old = cluster.leader();
+        assertEquals(null, old.configureRole(new io.corral.master.MasterState.Role("batch", 2.0, new long[4],
+            new long[] { Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE })).get(10, TimeUnit.SECONDS));
         final long killedAt = System.nanoTime();
         cluster.stopMaster(old);
         MasterNode next = null;
@@ -161,6 +163,8 @@ class MasterFailoverTest
         assertNotEquals(old.id(), next.id());
         System.out.printf("new leader %d after %d ms%n", next.id(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt));
 
+        assertEquals(1, next.state().roles().size(), "the role's weight survived the failover");
+        assertEquals(2.0, next.state().roles().get(0).weight());
         assertEquals("disconnected", r.events.poll(20, TimeUnit.SECONDS));
         assertEquals("reregistered", r.events.poll(20, TimeUnit.SECONDS));
         final TaskStatus finished = await(r, "survivor", TaskState.FINISHED);

@@ -20,6 +20,7 @@ import io.corral.codec.sbe.OfferEncoder;
 import io.corral.codec.sbe.OfferRescindedEncoder;
 import io.corral.codec.sbe.ReconcileEncoder;
 import io.corral.codec.sbe.RegisterAgentEncoder;
+import io.corral.codec.sbe.RoleConfiguredEncoder;
 import io.corral.codec.sbe.RunTaskEncoder;
 import io.corral.codec.sbe.StatusAckEncoder;
 import io.corral.codec.sbe.StatusUpdateEncoder;
@@ -68,6 +69,7 @@ public final class Outbound
     public final TaskStatesChangedEncoder taskStatesChanged = new TaskStatesChangedEncoder();
     public final FrameworkRemovedEncoder frameworkRemoved = new FrameworkRemovedEncoder();
     public final AgentRemovedEncoder agentRemoved = new AgentRemovedEncoder();
+    public final RoleConfiguredEncoder roleConfigured = new RoleConfiguredEncoder();
 
     /** Length of a message whose body encoder reports {@code encodedLength}. */
     public static int length(final int encodedLength)

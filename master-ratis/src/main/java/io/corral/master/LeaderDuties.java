@@ -132,6 +132,10 @@ final class LeaderDuties
             frameworkDeadlineNs.put(framework.id(), nowNs + Math.max(graceNs, frameworkTimeoutNs) +
                 framework.failoverTimeoutMs() * 1_000_000L);
         }
+        for (final MasterState.Role r : state.roles())
+        {
+            applyRole(r);
+        }
         for (final MasterState.TaskView task : tasks)
         {
             if (task.state() == TaskState.STAGING)
@@ -329,6 +333,11 @@ final class LeaderDuties
                 allocator.removeAgent(slot);
             }
         }
+        else if (event instanceof MasterEvent.RoleConfigured e)
+        {
+            applyRole(e.role());
+            allocationDue = true;
+        }
         else if (event instanceof MasterEvent.BadRecord e)
         {
         LOG.error("skipped log record {}: {}", e.index(), e.problem());
@@ -354,6 +363,55 @@ final class LeaderDuties
         {
             LOG.warn("could not release {} of framework {} on agent {}: {}", resources, frameworkId, agentId,
                 ex.getMessage());
+        }
+    }
+
+    // ------------------------------------------------------------------ roles
+
+    private void applyRole(final MasterState.Role r)
+    {
+        try
+        {
+            final int slot = role(r.name());
+            allocator.setWeight(slot, r.weight());
+            allocator.setQuota(slot, r.guarantee(), r.limit());
+        }
+        catch (final AllocatorException ex)
+        {
+            LOG.warn("role {} cannot be applied to the allocator now: {}", r.name(), ex.getMessage());
+        }
+    }
+
+    /**
+     * Checks a role change against the allocator (quota guarantees must fit the cluster) and, if
+     * it fits, applies it there at once; the caller then replicates it. Returns why not, or null.
+     */
+    String checkRole(final MasterState.Role r)
+    {
+        if (!r.name().matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"))
+        {
+            return "role name '" + r.name() + "' is invalid: use letters, digits, '_', '.', '-'";
+        }
+        try
+        {
+            final int slot = role(r.name());
+            final double oldWeight = allocator.weight(slot);
+            allocator.setWeight(slot, r.weight());
+            try
+            {
+                allocator.setQuota(slot, r.guarantee(), r.limit());
+            }
+            catch (final AllocatorException ex)
+            {
+                allocator.setWeight(slot, oldWeight);
+                throw ex;
+            }
+            allocationDue = true;
+            return null;
+        }
+        catch (final AllocatorException ex)
+        {
+            return ex.getMessage();
         }
     }
 

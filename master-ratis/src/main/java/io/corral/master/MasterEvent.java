@@ -48,6 +48,10 @@ public sealed interface MasterEvent
     {
     }
 
+    record RoleConfigured(long index, MasterState.Role role) implements MasterEvent
+    {
+    }
+
     record BadRecord(long index, String problem) implements MasterEvent
     {
     }

@@ -38,6 +38,7 @@ final class MasterHttp implements AutoCloseable
         }));
         server.createContext("/api/v1/state", this::state);
         server.createContext("/health", exchange -> reply(exchange, 200, "{\"status\":\"ok\"}"));
+        server.createContext("/api/v1/roles/", this::role);
         server.start();
     }
 
@@ -54,6 +55,73 @@ final class MasterHttp implements AutoCloseable
             return;
         }
         reply(exchange, 200, JSON.writeValueAsString(snapshot(node)));
+    }
+
+    /**
+     * {@code POST /api/v1/roles/NAME} with {@code {"weight": 2, "guarantee": "cpus:1;mem:1024",
+     * "limit": "cpus:4"}} (all optional): replicated once the leader accepts it. A follower answers
+     * 421 with the leader's address.
+     */
+    private void role(final HttpExchange exchange) throws IOException
+    {
+        if (!"POST".equals(exchange.getRequestMethod()))
+        {
+            reply(exchange, 405, "{\"error\":\"use POST\"}");
+            return;
+        }
+        final String name = exchange.getRequestURI().getPath().substring("/api/v1/roles/".length());
+        final MasterState.Role role;
+        try
+        {
+            final com.fasterxml.jackson.databind.JsonNode body = JSON.readTree(exchange.getRequestBody());
+            final io.corral.allocator.ResourceKinds kinds = io.corral.allocator.ResourceKinds.standard();
+            final double weight = body == null || !body.has("weight") ? 1.0 : body.get("weight").asDouble(Double.NaN);
+            final long[] guarantee = kinds.parse(body == null ? "" : body.path("guarantee").asText(""));
+            final long[] limit = new long[] { Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE };
+            final String limitSpec = body == null ? "" : body.path("limit").asText("");
+            final long[] given = kinds.parse(limitSpec);
+            for (final String part : limitSpec.split(";"))
+            {
+                final int colon = part.indexOf(':');
+                if (colon > 0)
+                {
+                    final int k = kinds.indexOf(part.substring(0, colon).trim());
+                    limit[k] = given[k];
+                }
+            }
+            if (!(weight > 0) || Double.isInfinite(weight))
+            {
+                throw new IllegalArgumentException("weight must be a positive number");
+            }
+            role = new MasterState.Role(name, weight, guarantee, limit);
+        }
+        catch (final IllegalArgumentException | IOException ex)
+        {
+            reply(exchange, 400, JSON.writeValueAsString(Map.of("error", String.valueOf(ex.getMessage()))));
+            return;
+        }
+        final String refused;
+        try
+        {
+            refused = node.configureRole(role).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        catch (final Exception ex)
+        {
+            reply(exchange, 503, JSON.writeValueAsString(Map.of("error", "no answer: " + ex)));
+            return;
+        }
+        if (refused == null)
+        {
+            reply(exchange, 200, JSON.writeValueAsString(Map.of("role", name, "committed", true)));
+        }
+        else if (refused.startsWith("not the leader"))
+        {
+            reply(exchange, 421, JSON.writeValueAsString(Map.of("error", refused, "leader", node.leaderAddress())));
+        }
+        else
+        {
+            reply(exchange, 400, JSON.writeValueAsString(Map.of("error", refused)));
+        }
     }
 
     /** The state document; also what tests and the chaos checker compare between masters. */
@@ -109,6 +177,17 @@ final class MasterHttp implements AutoCloseable
         doc.put("lastAppliedIndex", index);
         doc.put("agents", agents);
         doc.put("frameworks", frameworks);
+        final List<Object> roles = new ArrayList<>();
+        for (final MasterState.Role r : state.roles())
+        {
+            final Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", r.name());
+            m.put("weight", r.weight());
+            m.put("guarantee", resources(r.guarantee()));
+            m.put("limit", resources(r.limit()));
+            roles.add(m);
+        }
+        doc.put("roles", roles);
         doc.put("tasks", tasks);
         return doc;
     }

@@ -61,6 +61,8 @@ public final class MasterNode implements AutoCloseable
     private final MasterConfig config;
     private final MasterState state = new MasterState();
     private final ManyToOneConcurrentLinkedQueue<MasterEvent> events = new ManyToOneConcurrentLinkedQueue<>();
+    /** Work handed to the duty thread by other threads (the HTTP API). */
+    private final ManyToOneConcurrentLinkedQueue<Runnable> commands = new ManyToOneConcurrentLinkedQueue<>();
     private final RaftServer server;
     private final RaftClient client;
     private final Aeron aeron;
@@ -213,6 +215,24 @@ public final class MasterNode implements AutoCloseable
         return id == null ? 0 : Integer.parseInt(id.toString().substring(1));
     }
 
+    /**
+     * Sets a role's weight and quota: checked by the leader against its allocator, then replicated.
+     * Completes with null once committed, or with the reason it was refused (including "not the
+     * leader", with the leader's address).
+     */
+    public java.util.concurrent.CompletableFuture<String> configureRole(final MasterState.Role role)
+    {
+        final java.util.concurrent.CompletableFuture<String> result = new java.util.concurrent.CompletableFuture<>();
+        commands.offer(() -> duty.configureRole(role, result));
+        return result;
+    }
+
+    /** Address of the leading master, or "" if none is known. */
+    public String leaderAddress()
+    {
+        return config.peers().getOrDefault(leaderId(), "");
+    }
+
     /** The {@code /api/v1/state} document of this master. */
     public Map<String, Object> stateDocument()
     {
@@ -265,6 +285,12 @@ public final class MasterNode implements AutoCloseable
                 nextRoleCheckNs = nowNs + TimeUnit.MILLISECONDS.toNanos(20);
                 checkRole();
             }
+            Runnable command;
+            while ((command = commands.poll()) != null)
+            {
+                command.run();
+                work++;
+            }
             MasterEvent event;
             while ((event = events.poll()) != null)
             {
@@ -300,6 +326,28 @@ public final class MasterNode implements AutoCloseable
                 duties = null;
                 leader = false;
             }
+        }
+
+        void configureRole(final MasterState.Role role, final java.util.concurrent.CompletableFuture<String> result)
+        {
+            if (duties == null)
+            {
+                result.complete("not the leader; the leader is " + (leaderAddress().isEmpty() ? "not known yet" :
+                    leaderAddress()));
+                return;
+            }
+            final String problem = duties.checkRole(role);
+            if (problem != null)
+            {
+                result.complete(problem);
+                return;
+            }
+            MasterState.encodeRole(out, role);
+            final Message message = Message.valueOf(ByteString.copyFrom(out.buffer.byteArray(), 0,
+                Outbound.length(out.roleConfigured.encodedLength())));
+            client.async().send(message).whenComplete((reply, ex) -> result.complete(
+                ex == null && reply != null && reply.isSuccess() ? null :
+                    "not committed: " + (ex != null ? ex.getMessage() : reply.getException())));
         }
 
         private void propose(final Outbound records, final int length)

@@ -35,6 +35,11 @@ public final class MasterState
     {
     }
 
+    /** A role's weight and quota (limit {@code Long.MAX_VALUE}: no limit for that kind). */
+    public record Role(String name, double weight, long[] guarantee, long[] limit)
+    {
+    }
+
     /** A task and its latest known state. */
     public static final class Task
     {
@@ -67,6 +72,7 @@ public final class MasterState
     private final TreeMap<Long, Agent> agents = new TreeMap<>();
     private final TreeMap<Long, Framework> frameworks = new TreeMap<>();
     private final TreeMap<String, Task> tasks = new TreeMap<>();
+    private final TreeMap<String, Role> roles = new TreeMap<>();
     private long lastAppliedIndex;
     private long appliedRecords;
 
@@ -77,6 +83,7 @@ public final class MasterState
     private final FrameworkRemovedDecoder frameworkRemoved = new FrameworkRemovedDecoder();
     private final TasksLaunchedDecoder tasksLaunched = new TasksLaunchedDecoder();
     private final TaskStatesChangedDecoder statesChanged = new TaskStatesChangedDecoder();
+    private final io.corral.codec.sbe.RoleConfiguredDecoder roleConfigured = new io.corral.codec.sbe.RoleConfiguredDecoder();
 
     public static String taskKey(final long frameworkId, final String taskId)
     {
@@ -231,6 +238,16 @@ public final class MasterState
                     events.add(new MasterEvent.TaskStateChanged(index, task, msb, lsb, MasterEvent.Outcome.CHANGED));
                 }
             }
+            case io.corral.codec.sbe.RoleConfiguredDecoder.TEMPLATE_ID ->
+            {
+                roleConfigured.wrap(buffer, body, block, version);
+                final double weight = roleConfigured.weight();
+                final long[] guarantee = resources(roleConfigured.quotaGuarantee());
+                final long[] limit = resources(roleConfigured.quotaLimit());
+                final Role role = new Role(roleConfigured.role(), weight, guarantee, limit);
+                roles.put(role.name(), role);
+                events.add(new MasterEvent.RoleConfigured(index, role));
+            }
             default -> events.add(new MasterEvent.BadRecord(index, "unknown record template " + header.templateId()));
         }
         return events;
@@ -257,6 +274,11 @@ public final class MasterState
             file.putBytes(position[0] + 4, out.buffer, 0, length);
             position[0] += 4 + length;
         };
+        for (final Role r : roles.values())
+        {
+            encodeRole(out, r);
+            emit.accept(io.corral.codec.Outbound.length(out.roleConfigured.encodedLength()));
+        }
         for (final Agent a : agents.values())
         {
             emitAgent(out, a.id(), a.resources(), a.admittedAtMs(), a.hostname(), a.endpoint());
@@ -340,6 +362,16 @@ public final class MasterState
         return bytes;
     }
 
+    /** Encodes a role's configuration as a log record into {@code out}. */
+    public static void encodeRole(final io.corral.codec.Outbound out, final Role r)
+    {
+        out.roleConfigured.wrapAndApplyHeader(out.buffer, 0, out.header).weight(r.weight());
+        out.roleConfigured.quotaGuarantee().cpus(r.guarantee()[0]).mem(r.guarantee()[1]).disk(r.guarantee()[2])
+            .gpus(r.guarantee()[3]);
+        out.roleConfigured.quotaLimit().cpus(r.limit()[0]).mem(r.limit()[1]).disk(r.limit()[2]).gpus(r.limit()[3]);
+        out.roleConfigured.role(r.name());
+    }
+
     private static void emitAgent(final io.corral.codec.Outbound out, final long id, final long[] res, final long at,
         final String hostname, final String endpoint)
     {
@@ -364,6 +396,7 @@ public final class MasterState
         agents.clear();
         frameworks.clear();
         tasks.clear();
+        roles.clear();
         final org.agrona.concurrent.UnsafeBuffer buffer = new org.agrona.concurrent.UnsafeBuffer(bytes);
         int position = 0;
         while (position < bytes.length)
@@ -407,6 +440,11 @@ public final class MasterState
     public synchronized Agent agent(final long id)
     {
         return agents.get(id);
+    }
+
+    public synchronized List<Role> roles()
+    {
+        return new ArrayList<>(roles.values());
     }
 
     public synchronized List<Framework> frameworks()

@@ -89,6 +89,9 @@ class MasterStateTest
         apply(original, Outbound.length(out.agentRemoved.encodedLength()));
         out.frameworkRemoved.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(9).timestampMs(21);
         apply(original, Outbound.length(out.frameworkRemoved.encodedLength()));
+        MasterState.encodeRole(out, new MasterState.Role("web", 2.5, new long[] { 1000, 0, 0, 0 },
+            new long[] { 4000, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE }));
+        apply(original, Outbound.length(out.roleConfigured.encodedLength()));
         final byte[] bytes = original.snapshotBytes();
 
         final MasterState restored = new MasterState();
@@ -97,6 +100,9 @@ class MasterStateTest
         assertEquals(original.tasks().toString(), restored.tasks().toString());
         assertEquals(0, restored.agents().size());
         assertEquals(0, restored.frameworks().size());
+        assertEquals(1, restored.roles().size());
+        assertEquals(2.5, restored.roles().get(0).weight());
+        assertEquals(4000, restored.roles().get(0).limit()[0]);
         assertEquals(99, restored.lastAppliedIndex());
         org.junit.jupiter.api.Assertions.assertArrayEquals(bytes, restored.snapshotBytes(),
             "a restored state writes the same snapshot bytes");
