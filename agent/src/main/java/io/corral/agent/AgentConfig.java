@@ -17,7 +17,8 @@ public final class AgentConfig
     public static final long DEFAULT_HEARTBEAT_MS = 500;
 
     private String masters = Protocol.DEV_MASTERS;
-    private final long[] resources = new long[4];
+    /** -1: detect from the host at conclude(). */
+    private final long[] resources = { -1, -1, -1, 0 };
     private File workDir;
     private String hostname = AgentNode.defaultHostname();
     private String bindHost = "127.0.0.1";
@@ -85,8 +86,51 @@ public final class AgentConfig
         return this;
     }
 
+    /**
+     * What this host has, as Mesos detects it: every core, memory from /proc/meminfo less 1 GiB
+     * (at most half of it), the usable disk of the work directory less 5 %.
+     */
+    static long[] detect(final File workDir)
+    {
+        final long cpus = Runtime.getRuntime().availableProcessors() * 1000L;
+        long memMiB = 1024;
+        try
+        {
+            for (final String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/meminfo")))
+            {
+                if (line.startsWith("MemTotal:"))
+                {
+                    final long totalMiB = Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                    memMiB = Math.max(totalMiB / 2, totalMiB - 1024);
+                }
+            }
+        }
+        catch (final java.io.IOException | NumberFormatException ex)
+        {
+            // not Linux, or unreadable: keep the conservative default
+        }
+        final long diskMiB = workDir == null ? 0 : (long)(workDir.getUsableSpace() / (1024 * 1024) * 0.95);
+        return new long[] { cpus, memMiB, diskMiB, 0 };
+    }
+
     public AgentConfig conclude()
     {
+        if (workDir == null)
+        {
+            throw new IllegalArgumentException("--work-dir is required");
+        }
+        if (!workDir.isDirectory() && !workDir.mkdirs() || !workDir.canWrite())
+        {
+            throw new IllegalArgumentException("--work-dir " + workDir + " cannot be created or is not writable");
+        }
+        final long[] detected = detect(workDir);
+        for (int i = 0; i < resources.length; i++)
+        {
+            if (resources[i] == -1)
+            {
+                resources[i] = detected[i];
+            }
+        }
         if (heartbeatMs < 10)
         {
             throw new IllegalArgumentException("heartbeat interval must be at least 10 ms, got " + heartbeatMs);
@@ -106,14 +150,6 @@ public final class AgentConfig
         if (resources[0] == 0 && resources[1] == 0)
         {
             throw new IllegalArgumentException("an agent must offer some cpus or mem (--cpus, --mem)");
-        }
-        if (workDir == null)
-        {
-            throw new IllegalArgumentException("--work-dir is required");
-        }
-        if (!workDir.isDirectory() && !workDir.mkdirs() || !workDir.canWrite())
-        {
-            throw new IllegalArgumentException("--work-dir " + workDir + " cannot be created or is not writable");
         }
         if (killGraceMs < 0)
         {

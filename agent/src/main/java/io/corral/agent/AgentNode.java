@@ -3,12 +3,13 @@ package io.corral.agent;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.util.ArrayDeque;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import io.aeron.Aeron;
@@ -36,15 +37,20 @@ import org.slf4j.LoggerFactory;
 /**
  * The agent daemon: registers with the leading master, heartbeats, runs each task as a real OS
  * process in its own sandbox, and reports task states as updates retried until acknowledged.
- * One duty thread owns all of it; process exits arrive through a queue.
+ * Its id, its tasks and their unacknowledged updates are checkpointed (Chronicle Map): an agent
+ * killed with -9 and started again on the same work directory re-adopts the tasks still running
+ * and delivers every pending update. One duty thread owns all of it; process exits arrive
+ * through a queue.
  */
 public final class AgentNode implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(AgentNode.class);
     private static final long REGISTER_RETRY_NS = TimeUnit.MILLISECONDS.toNanos(500);
+    private static final long STATUS_RETRY_NS = TimeUnit.SECONDS.toNanos(1);
     /** Heartbeats without an answer before the agent looks for a new leader. */
     private static final int MISSED_ANSWERS = 5;
-    private static final long STATUS_RETRY_NS = TimeUnit.SECONDS.toNanos(1);
+    /** File in each sandbox where the task wrapper writes the command's exit status. */
+    static final String EXIT_STATUS_FILE = ".exit_status";
 
     private final AgentConfig config;
     private final Aeron aeron;
@@ -53,6 +59,8 @@ public final class AgentNode implements AutoCloseable
     private final List<String> masters;
     private final Map<String, ExclusivePublication> publications = new HashMap<>();
     private final ManyToOneConcurrentLinkedQueue<Runnable> inbox = new ManyToOneConcurrentLinkedQueue<>();
+    private final AgentCheckpoint checkpoint;
+    private final Duty duty;
     private final AgentRunner runner;
     private volatile long agentId;
 
@@ -61,10 +69,11 @@ public final class AgentNode implements AutoCloseable
         config.conclude();
         this.config = config;
         this.masters = config.masters();
+        this.checkpoint = new AgentCheckpoint(config.workDir());
         aeron = MediaDrivers.connect();
         subscription = aeron.addSubscription(Protocol.channel(config.bindHost() + ":0"), Protocol.STREAM_ID);
         String resolved = null;
-        for (int i = 0; i < 1000 && resolved == null; i++)
+        for (int i = 0; i < 100_000 && resolved == null; i++)
         {
             resolved = subscription.resolvedEndpoint();
             if (resolved == null)
@@ -74,6 +83,7 @@ public final class AgentNode implements AutoCloseable
         }
         if (resolved == null)
         {
+            close(false);
             throw new IllegalStateException("could not bind an Aeron endpoint on " + config.bindHost());
         }
         endpoint = resolved;
@@ -81,10 +91,13 @@ public final class AgentNode implements AutoCloseable
         {
             publications.put(master, aeron.addExclusivePublication(Protocol.channel(master), Protocol.STREAM_ID));
         }
+        duty = new Duty();
+        final int recovered = duty.recover();
         runner = new AgentRunner(new SleepingMillisIdleStrategy(1),
-            ex -> LOG.error("agent duty cycle failed", ex), null, new Duty());
+            ex -> LOG.error("agent duty cycle failed", ex), null, duty);
         AgentRunner.startOnThread(runner);
-        LOG.info("agent on {} offering {} with work dir {}", endpoint, config.describeResources(), config.workDir());
+        LOG.info("agent on {} offering {} with work dir {}{}", endpoint, config.describeResources(), config.workDir(),
+            agentId == 0 ? "" : " (agent " + agentId + " restarting, " + recovered + " task(s) from its checkpoint)");
     }
 
     public String endpoint()
@@ -98,53 +111,53 @@ public final class AgentNode implements AutoCloseable
         return agentId;
     }
 
-    public java.io.File workDir()
+    public File workDir()
     {
         return config.workDir();
     }
 
     public boolean isRegistered()
     {
-        return agentId != 0;
+        return agentId != 0 && duty.leader != null;
     }
 
     /**
-     * Stops the agent and kills its tasks' process trees, so nothing it started outlives it.
-     * (Re-adopting running tasks after an agent restart needs the checkpoint of issue 5.)
+     * Stops the agent and kills its tasks' process trees, so nothing it started outlives it (an
+     * agent that is killed instead leaves them running, to be re-adopted when it restarts).
      */
     @Override
     public void close()
     {
-        runner.close();
-        ((Duty)runner.agent()).killAll();
+        close(true);
+    }
+
+    private void close(final boolean killTasks)
+    {
+        if (runner != null)
+        {
+            runner.close();
+        }
+        if (killTasks && duty != null)
+        {
+            duty.killAll();
+        }
         publications.values().forEach(ExclusivePublication::close);
         subscription.close();
         MediaDrivers.release(aeron);
+        checkpoint.close();
     }
 
-    /** One task process and what the agent knows about it. */
+    /** One task and its process (a child, or re-adopted after a restart). */
     private static final class RunningTask
     {
-        final long frameworkId;
-        final String taskId;
-        final File sandbox;
-        Process process;
-        boolean killRequested;
-        long killDeadlineNs;
-        boolean ended;
+        final TaskRecord record;
+        ProcessHandle process;
+        long killDeadlineNs = Long.MAX_VALUE;
 
-        RunningTask(final long frameworkId, final String taskId, final File sandbox)
+        RunningTask(final TaskRecord record)
         {
-            this.frameworkId = frameworkId;
-            this.taskId = taskId;
-            this.sandbox = sandbox;
+            this.record = record;
         }
-    }
-
-    /** A status update waiting for its acknowledgement; a task's updates go out in order. */
-    private record Update(long frameworkId, String taskId, long uuidMsb, long uuidLsb, TaskState state, int exitCode,
-        long timestampMs, String message)
-    {
     }
 
     private final class Duty implements Agent, AgentInbound.Handler
@@ -152,12 +165,11 @@ public final class AgentNode implements AutoCloseable
         private final AgentInbound inbound = new AgentInbound(this);
         private final Outbound out = new Outbound();
         private final Map<String, RunningTask> tasks = new HashMap<>();
-        private final Map<String, ArrayDeque<Update>> updates = new HashMap<>();
         private final Map<String, Long> nextSendNs = new HashMap<>();
         /** Tasks that ended here, remembered so a late resent RunTask cannot start them again. */
-        private final java.util.LinkedHashSet<String> recentlyEnded = new java.util.LinkedHashSet<>();
+        private final LinkedHashSet<String> recentlyEnded = new LinkedHashSet<>();
         private int masterIndex;
-        private String leader;
+        private volatile String leader;
         private long nextRegisterNs;
         private long nextHeartbeatNs;
         private long lastHeardNs;
@@ -167,6 +179,42 @@ public final class AgentNode implements AutoCloseable
         public String roleName()
         {
             return "corral-agent";
+        }
+
+        /** Reads the checkpoint: re-adopts live tasks, concludes the ones that ended meanwhile. */
+        int recover()
+        {
+            agentId = checkpoint.agentId();
+            for (final TaskRecord record : checkpoint.tasks().values())
+            {
+                final RunningTask task = new RunningTask(record);
+                tasks.put(record.key(), task);
+                nextSendNs.put(record.key(), 0L);
+                if (record.ended)
+                {
+                    continue;
+                }
+                final Optional<ProcessHandle> handle = ProcessHandle.of(record.pid);
+                final boolean same = handle.isPresent() && handle.get().isAlive() && handle.get().info().startInstant()
+                    .map(i -> i.toEpochMilli() == record.startMillis).orElse(false);
+                if (same)
+                {
+                    adopt(task, handle.get());
+                    LOG.info("re-adopted task {} (pid {})", record.key(), record.pid);
+                }
+                else
+                {
+                    conclude(task, readExitStatus(record), "while the agent was down");
+                }
+            }
+            return tasks.size();
+        }
+
+        private void adopt(final RunningTask task, final ProcessHandle handle)
+        {
+            task.process = handle;
+            final String key = task.record.key();
+            handle.onExit().thenAccept(p -> inbox.offer(() -> onExit(key)));
         }
 
         @Override
@@ -209,19 +257,6 @@ public final class AgentNode implements AutoCloseable
             return work;
         }
 
-        /** Called after the duty thread has stopped: no other thread touches the tasks then. */
-        void killAll()
-        {
-            for (final RunningTask task : tasks.values())
-            {
-                if (task.process != null && task.process.isAlive())
-                {
-                    task.process.descendants().forEach(ProcessHandle::destroyForcibly);
-                    task.process.destroyForcibly();
-                }
-            }
-        }
-
         private void register()
         {
             final String target = leader != null ? leader : masters.get(masterIndex++ % masters.size());
@@ -236,11 +271,25 @@ public final class AgentNode implements AutoCloseable
         @Override
         public void onAgentRegistered(final AgentRegisteredDecoder m, final int sessionId)
         {
-            final boolean first = agentId == 0;
-            agentId = m.agentId();
+            final long id = m.agentId();
             final long term = m.term();
             final String from = m.masterEndpoint();
             lastHeardNs = nowNs;
+            if (agentId != 0 && id != agentId)
+            {
+                // The masters removed this agent while it was away: its tasks are LOST there.
+                LOG.warn("the masters no longer know agent {} (now agent {}): killing its {} task(s)", agentId, id,
+                    tasks.size());
+                killAll();
+                tasks.clear();
+                nextSendNs.clear();
+                checkpoint.clearTasks();
+            }
+            if (id != agentId)
+            {
+                agentId = id;
+                checkpoint.agentId(id);
+            }
             if (from.equals(leader))
             {
                 return;
@@ -250,8 +299,7 @@ public final class AgentNode implements AutoCloseable
             {
                 publications.put(leader, aeron.addExclusivePublication(Protocol.channel(leader), Protocol.STREAM_ID));
             }
-            LOG.info("{} agent {} with master {} (term {})", first ? "registered as" : "re-registered", agentId, leader,
-                term);
+            LOG.info("registered as agent {} with master {} (term {})", agentId, leader, term);
             // Everything unacknowledged goes to the new leader at once.
             nextSendNs.replaceAll((k, v) -> 0L);
         }
@@ -271,89 +319,112 @@ public final class AgentNode implements AutoCloseable
         @Override
         public void onRunTask(final RunTaskDecoder m, final int sessionId)
         {
-            final long frameworkId = m.frameworkId();
-            final long[] res = { m.resources().cpus(), m.resources().mem(), m.resources().disk(), m.resources().gpus() };
-            final String taskId = m.taskId();
-            final String command = m.command();
-            final String key = frameworkId + "/" + taskId;
+            final TaskRecord record = new TaskRecord();
+            record.frameworkId = m.frameworkId();
+            record.resources = new long[] { m.resources().cpus(), m.resources().mem(), m.resources().disk(),
+                m.resources().gpus() };
+            record.taskId = m.taskId();
+            record.command = m.command();
+            final String key = record.key();
             if (tasks.containsKey(key) || recentlyEnded.contains(key))
             {
                 // The master resends RunTask until it hears STARTING: a repeat is not a new launch.
                 return;
             }
-            final String problem = taskProblem(key, command, res);
+            final RunningTask task = new RunningTask(record);
+            tasks.put(key, task);
+            final String problem = taskProblem(record);
             if (problem != null)
             {
-                queueUpdate(frameworkId, taskId, TaskState.ERROR, 0, problem);
+                record.ended = true;
+                queueUpdate(task, TaskState.ERROR, 0, problem);
                 return;
             }
-            final File sandbox = new File(config.workDir(), "frameworks/" + frameworkId + "/tasks/" +
-                safe(taskId) + "/runs/0");
-            final RunningTask task = new RunningTask(frameworkId, taskId, sandbox);
-            tasks.put(key, task);
-            queueUpdate(frameworkId, taskId, TaskState.STARTING, 0, "sandbox: " + sandbox.getAbsolutePath());
+            final File sandbox = new File(config.workDir(), "frameworks/" + record.frameworkId + "/tasks/" +
+                safe(record.taskId) + "/runs/0");
+            record.sandbox = sandbox.getAbsolutePath();
+            queueUpdate(task, TaskState.STARTING, 0, "sandbox: " + record.sandbox);
             try
             {
                 if (!sandbox.isDirectory() && !sandbox.mkdirs())
                 {
                     throw new IOException("cannot create sandbox " + sandbox);
                 }
-                final ProcessBuilder pb = new ProcessBuilder("sh", "-c", command)
+                // A small shell supervises the command and writes its exit status into the
+                // sandbox, so an agent restarted after the command ended still learns how it ended.
+                final ProcessBuilder pb = new ProcessBuilder("sh", "-c", "sh -c \"$1\"; echo $? > \"$2\"",
+                    "corral-task", record.command, new File(sandbox, EXIT_STATUS_FILE).getAbsolutePath())
                     .directory(sandbox)
                     .redirectOutput(new File(sandbox, "stdout"))
                     .redirectError(new File(sandbox, "stderr"));
-                pb.environment().put("CORRAL_TASK_ID", taskId);
-                pb.environment().put("CORRAL_FRAMEWORK_ID", Long.toString(frameworkId));
+                pb.environment().put("CORRAL_TASK_ID", record.taskId);
+                pb.environment().put("CORRAL_FRAMEWORK_ID", Long.toString(record.frameworkId));
                 pb.environment().put("CORRAL_AGENT_ID", Long.toString(agentId));
-                pb.environment().put("CORRAL_SANDBOX", sandbox.getAbsolutePath());
-                task.process = pb.start();
-                queueUpdate(frameworkId, taskId, TaskState.RUNNING, 0, "pid " + task.process.pid());
-                task.process.onExit().thenAccept(p -> inbox.offer(() -> onExit(key, p.exitValue())));
+                pb.environment().put("CORRAL_SANDBOX", record.sandbox);
+                final Process process = pb.start();
+                record.pid = process.pid();
+                record.startMillis = process.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(0L);
+                queueUpdate(task, TaskState.RUNNING, 0, "pid " + process.pid());
+                adopt(task, process.toHandle());
             }
             catch (final IOException ex)
             {
-                task.ended = true;
-                queueUpdate(frameworkId, taskId, TaskState.FAILED, -1, "could not start: " + ex.getMessage());
+                record.ended = true;
+                queueUpdate(task, TaskState.FAILED, -1, "could not start: " + ex.getMessage());
             }
         }
 
-        private String taskProblem(final String key, final String command, final long[] res)
+        private String taskProblem(final TaskRecord record)
         {
-            if (command.isBlank())
+            if (record.command.isBlank())
             {
                 return "empty command";
             }
             final long[] total = config.resources();
-            for (int i = 0; i < res.length; i++)
+            final String[] names = { "cpus (milli)", "mem (MiB)", "disk (MiB)", "gpus" };
+            for (int i = 0; i < record.resources.length; i++)
             {
-                if (res[i] < 0 || res[i] > total[i])
+                if (record.resources[i] < 0 || record.resources[i] > total[i])
                 {
-                    return "task asks for " + res[i] + " of resource " + i + " but the agent has " + total[i];
+                    return "task asks for " + names[i] + " " + record.resources[i] + " but the agent has " + total[i];
                 }
             }
             return null;
         }
 
-        private void onExit(final String key, final int exitValue)
+        private void onExit(final String key)
         {
             final RunningTask task = tasks.get(key);
-            if (task == null || task.ended)
+            if (task == null || task.record.ended)
             {
                 return;
             }
-            task.ended = true;
-            if (task.killRequested)
+            conclude(task, readExitStatus(task.record), "");
+        }
+
+        /** Records how a task ended; {@code exitStatus} is null when no status was written. */
+        private void conclude(final RunningTask task, final Integer exitStatus, final String when)
+        {
+            final TaskRecord record = task.record;
+            record.ended = true;
+            final String suffix = when.isEmpty() ? "" : " " + when;
+            if (record.killRequested)
             {
-                queueUpdate(task.frameworkId, task.taskId, TaskState.KILLED, exitValue, "killed on request");
+                queueUpdate(task, TaskState.KILLED, exitStatus == null ? 0 : exitStatus, "killed on request" + suffix);
             }
-            else if (exitValue == 0)
+            else if (exitStatus == null)
             {
-                queueUpdate(task.frameworkId, task.taskId, TaskState.FINISHED, 0, "exited 0");
+                queueUpdate(task, TaskState.FAILED, -1, "task process (pid " + record.pid + ") ended without an exit " +
+                    "status" + suffix + ": killed by a signal, or vanished");
+            }
+            else if (exitStatus == 0)
+            {
+                queueUpdate(task, TaskState.FINISHED, 0, "exited 0" + suffix);
             }
             else
             {
-                queueUpdate(task.frameworkId, task.taskId, TaskState.FAILED, exitValue,
-                    exitValue > 128 ? "killed by signal " + (exitValue - 128) : "exited with code " + exitValue);
+                queueUpdate(task, TaskState.FAILED, exitStatus, (exitStatus > 128 ? "killed by signal " +
+                    (exitStatus - 128) : "exited with code " + exitStatus) + suffix);
             }
         }
 
@@ -363,13 +434,14 @@ public final class AgentNode implements AutoCloseable
             final long frameworkId = m.frameworkId();
             final String taskId = m.taskId();
             final RunningTask task = tasks.get(frameworkId + "/" + taskId);
-            if (task == null || task.ended || task.process == null)
+            if (task == null || task.record.ended || task.process == null)
             {
                 return;
             }
-            if (!task.killRequested)
+            if (!task.record.killRequested)
             {
-                task.killRequested = true;
+                task.record.killRequested = true;
+                checkpoint.save(task.record);
                 task.killDeadlineNs = nowNs + config.killGraceNs();
                 task.process.descendants().forEach(ProcessHandle::destroy);
                 task.process.destroy();
@@ -382,52 +454,65 @@ public final class AgentNode implements AutoCloseable
             int work = 0;
             for (final RunningTask task : tasks.values())
             {
-                if (task.killRequested && !task.ended && nowNs >= task.killDeadlineNs)
+                if (task.record.killRequested && !task.record.ended && nowNs >= task.killDeadlineNs)
                 {
                     task.process.descendants().forEach(ProcessHandle::destroyForcibly);
                     task.process.destroyForcibly();
                     task.killDeadlineNs = Long.MAX_VALUE;
-                    LOG.info("SIGKILL to task {} after the grace period", task.taskId);
+                    LOG.info("SIGKILL to task {} after the grace period", task.record.taskId);
                     work++;
                 }
             }
             return work;
         }
 
-        private void queueUpdate(final long frameworkId, final String taskId, final TaskState state, final int exitCode,
-            final String message)
+        /** Called after the duty thread has stopped: no other thread touches the tasks then. */
+        void killAll()
+        {
+            for (final RunningTask task : tasks.values())
+            {
+                if (task.process != null && task.process.isAlive())
+                {
+                    task.record.killRequested = true;
+                    checkpoint.save(task.record);
+                    task.process.descendants().forEach(ProcessHandle::destroyForcibly);
+                    task.process.destroyForcibly();
+                }
+            }
+        }
+
+        private void queueUpdate(final RunningTask task, final TaskState state, final int exitCode, final String message)
         {
             final long[] uuid = Protocol.uuid();
-            final String key = frameworkId + "/" + taskId;
-            updates.computeIfAbsent(key, k -> new ArrayDeque<>()).add(new Update(frameworkId, taskId, uuid[0], uuid[1],
-                state, exitCode, System.currentTimeMillis(), message));
-            nextSendNs.putIfAbsent(key, 0L);
+            final TaskRecord.Update update = new TaskRecord.Update();
+            update.uuidMsb = uuid[0];
+            update.uuidLsb = uuid[1];
+            update.state = state.name();
+            update.exitCode = exitCode;
+            update.timestampMs = System.currentTimeMillis();
+            update.message = message;
+            task.record.pending.add(update);
+            checkpoint.save(task.record);
+            nextSendNs.putIfAbsent(task.record.key(), 0L);
         }
 
         private int sendDueUpdates()
         {
             int work = 0;
-            final Iterator<Map.Entry<String, ArrayDeque<Update>>> it = updates.entrySet().iterator();
-            while (it.hasNext())
+            for (final RunningTask task : tasks.values())
             {
-                final Map.Entry<String, ArrayDeque<Update>> e = it.next();
-                final Update head = e.getValue().peek();
-                if (head == null)
-                {
-                    it.remove();
-                    nextSendNs.remove(e.getKey());
-                    continue;
-                }
-                if (nowNs < nextSendNs.getOrDefault(e.getKey(), 0L))
+                final TaskRecord record = task.record;
+                if (record.pending.isEmpty() || nowNs < nextSendNs.getOrDefault(record.key(), 0L))
                 {
                     continue;
                 }
+                final TaskRecord.Update head = record.pending.get(0);
                 out.statusUpdate.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId)
-                    .frameworkId(head.frameworkId()).uuidMsb(head.uuidMsb()).uuidLsb(head.uuidLsb()).state(head.state())
-                    .exitCode(head.exitCode()).timestampMs(head.timestampMs()).taskId(head.taskId())
-                    .message(head.message());
+                    .frameworkId(record.frameworkId).uuidMsb(head.uuidMsb).uuidLsb(head.uuidLsb)
+                    .state(TaskState.valueOf(head.state)).exitCode(head.exitCode).timestampMs(head.timestampMs)
+                    .taskId(record.taskId).message(head.message);
                 out.offer(publications.get(leader), Outbound.length(out.statusUpdate.encodedLength()));
-                nextSendNs.put(e.getKey(), nowNs + STATUS_RETRY_NS);
+                nextSendNs.put(record.key(), nowNs + STATUS_RETRY_NS);
                 work++;
             }
             return work;
@@ -440,21 +525,32 @@ public final class AgentNode implements AutoCloseable
             final long msb = m.uuidMsb();
             final long lsb = m.uuidLsb();
             final String key = frameworkId + "/" + m.taskId();
-            final ArrayDeque<Update> queue = updates.get(key);
-            if (queue != null && !queue.isEmpty() && queue.peek().uuidMsb() == msb && queue.peek().uuidLsb() == lsb)
+            final RunningTask task = tasks.get(key);
+            if (task == null || task.record.pending.isEmpty())
             {
-                queue.poll();
-                nextSendNs.put(key, 0L);
-                final RunningTask task = tasks.get(key);
-                if (queue.isEmpty() && task != null && task.ended)
+                return;
+            }
+            final TaskRecord.Update head = task.record.pending.get(0);
+            if (head.uuidMsb != msb || head.uuidLsb != lsb)
+            {
+                return;
+            }
+            task.record.pending.remove(0);
+            nextSendNs.put(key, 0L);
+            if (task.record.pending.isEmpty() && task.record.ended)
+            {
+                tasks.remove(key);
+                nextSendNs.remove(key);
+                checkpoint.remove(key);
+                recentlyEnded.add(key);
+                if (recentlyEnded.size() > 100_000)
                 {
-                    tasks.remove(key);
-                    recentlyEnded.add(key);
-                    if (recentlyEnded.size() > 100_000)
-                    {
-                        recentlyEnded.remove(recentlyEnded.iterator().next());
-                    }
+                    recentlyEnded.remove(recentlyEnded.iterator().next());
                 }
+            }
+            else
+            {
+                checkpoint.save(task.record);
             }
         }
 
@@ -475,6 +571,24 @@ public final class AgentNode implements AutoCloseable
         public void onBadFrame(final int sessionId, final int templateId, final String problem)
         {
             LOG.warn("agent: bad frame (template {}) from session {}: {}", templateId, sessionId, problem);
+        }
+    }
+
+    /** The exit status the task wrapper wrote, or null if it wrote none. */
+    static Integer readExitStatus(final TaskRecord record)
+    {
+        if (record.sandbox == null)
+        {
+            return null;
+        }
+        final File file = new File(record.sandbox, EXIT_STATUS_FILE);
+        try
+        {
+            return file.isFile() ? Integer.valueOf(Files.readString(file.toPath()).trim()) : null;
+        }
+        catch (final IOException | NumberFormatException ex)
+        {
+            return null;
         }
     }
 

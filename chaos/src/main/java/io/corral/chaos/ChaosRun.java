@@ -46,6 +46,10 @@ public final class ChaosRun implements Callable<Integer>
     @Option(names = "--interval-ms", defaultValue = "3000", description = "Mean time between faults.")
     long intervalMs;
 
+    @Option(names = "--election-timeout-ms", defaultValue = "200-400",
+        description = "Raft election timeout range of the masters, MIN-MAX ms.")
+    String electionTimeout;
+
     @Option(names = "--port", defaultValue = "7401", description = "First master port (Raft +1000, HTTP +2000).")
     int port;
 
@@ -100,8 +104,8 @@ public final class ChaosRun implements Callable<Integer>
         final SplittableRandom random = new SplittableRandom(seed);
         final Workload workload = new Workload(seed, 20);
         say("masters=" + masters + " agents=" + agents + " faults=" + kills + " seed=" + seed + " mix=" + mix +
-            " work=" + dir);
-        try (ProcessCluster cluster = new ProcessCluster(jarFile, dir, port, masters))
+            " election-timeout=" + electionTimeout + " ms work=" + dir);
+        try (ProcessCluster cluster = new ProcessCluster(jarFile, dir, port, masters, electionTimeout))
         {
             for (int i = 1; i <= masters; i++)
             {

@@ -24,6 +24,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 final class ProcessCluster implements AutoCloseable
 {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** What Agrona and Chronicle Map need on JDK 17 (TOOLCHAIN.md). */
+    static final List<String> JVM_FLAGS = List.of("--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED", "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED", "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED", "--add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED", "-Dchronicle.announcer.disable=true", "-Dchronicle.analytics.disable=true");
 
     private final File jar;
     private final File work;
@@ -36,8 +38,12 @@ final class ProcessCluster implements AutoCloseable
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(200)).build();
     private int generation;
 
-    ProcessCluster(final File jar, final File work, final int basePort, final int masterCount)
+    private final String electionTimeout;
+
+    ProcessCluster(final File jar, final File work, final int basePort, final int masterCount,
+        final String electionTimeout)
     {
+        this.electionTimeout = electionTimeout;
         this.jar = jar;
         this.work = work;
         this.basePort = basePort;
@@ -69,7 +75,9 @@ final class ProcessCluster implements AutoCloseable
         logs.mkdirs();
         final List<String> cmd = new ArrayList<>(List.of(
             System.getProperty("java.home") + "/bin/java", "-Xmx192m", "-Xss512k", "-XX:+UseSerialGC",
-            "-XX:TieredStopAtLevel=1", "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED",
+            "-XX:TieredStopAtLevel=1"));
+        cmd.addAll(JVM_FLAGS);
+        cmd.addAll(List.of(
             "-Dcorral.aeron.dir=" + new File(work, "aeron/" + name + "-" + (++generation)).getAbsolutePath(),
             "-jar", jar.getAbsolutePath()));
         cmd.addAll(args);
@@ -80,7 +88,7 @@ final class ProcessCluster implements AutoCloseable
     void startMaster(final int id) throws IOException
     {
         masterProcs.put(id, spawn("master-" + id, List.of("master", "--id", Integer.toString(id), "--peers", peers,
-            "--data", new File(work, "master-" + id).getAbsolutePath())));
+            "--data", new File(work, "master-" + id).getAbsolutePath(), "--election-timeout-ms", electionTimeout)));
     }
 
     void startAgent(final int id) throws IOException

@@ -103,6 +103,10 @@ public final class Corral
             description = "After a failover, how long agents and frameworks get to come back (default ${DEFAULT-VALUE}).")
         long graceMs;
 
+        @Option(names = "--election-timeout-ms", defaultValue = "200-400",
+            description = "Raft election timeout range MIN-MAX in ms (default ${DEFAULT-VALUE}).")
+        String electionTimeout;
+
         @Option(names = "--snapshot-every", defaultValue = "10000",
             description = "Snapshot after this many log entries, then purge the log (default ${DEFAULT-VALUE}).")
         long snapshotEvery;
@@ -110,7 +114,13 @@ public final class Corral
         @Override
         public Integer call() throws Exception
         {
+            final String[] range = electionTimeout.split("-");
+            if (range.length != 2)
+            {
+                throw new IllegalArgumentException("--election-timeout-ms must be MIN-MAX, e.g. 300-600");
+            }
             final MasterNode master = new MasterNode(new MasterConfig().id(id).peers(peers).dataDir(data)
+                .electionTimeoutMs(Long.parseLong(range[0].trim()), Long.parseLong(range[1].trim()))
                 .agentTimeoutMs(agentTimeoutMs).reregistrationGraceMs(graceMs)
                 .snapshotEvery(snapshotEvery, MasterConfig.DEFAULT_LOG_SEGMENT_BYTES));
             System.out.println("master " + id + " on " + master.address() + " (Ctrl-C to stop)");
@@ -125,14 +135,17 @@ public final class Corral
         @Option(names = "--masters", defaultValue = Protocol.DEV_MASTERS, description = "Master addresses.")
         String masters;
 
-        @Option(names = "--cpus", defaultValue = "1", description = "CPUs to offer (default ${DEFAULT-VALUE}).")
-        double cpus;
+        @Option(names = "--cpus", description = "CPUs to offer (default: every core of this host).")
+        Double cpus;
 
-        @Option(names = "--mem", defaultValue = "1024", description = "Memory in MiB (default ${DEFAULT-VALUE}).")
-        long mem;
+        @Option(names = "--mem", description = "Memory in MiB (default: /proc/meminfo total less 1 GiB, at most half).")
+        Long mem;
 
-        @Option(names = "--disk", defaultValue = "1024", description = "Disk in MiB (default ${DEFAULT-VALUE}).")
-        long disk;
+        @Option(names = "--disk", description = "Disk in MiB (default: usable space of --work-dir less 5 %).")
+        Long disk;
+
+        @Option(names = "--gpus", defaultValue = "0", description = "GPUs to offer (default ${DEFAULT-VALUE}).")
+        long gpus;
 
         @Option(names = "--work-dir", required = true, description = "Where task sandboxes go.")
         File workDir;
@@ -148,8 +161,21 @@ public final class Corral
         @Override
         public Integer call() throws Exception
         {
-            final AgentNode agent = new AgentNode(new AgentConfig().masters(masters).cpus(cpus).memMiB(mem)
-                .diskMiB(disk).workDir(workDir).bindHost(bind).heartbeatMs(heartbeatMs));
+            final AgentConfig config = new AgentConfig().masters(masters).workDir(workDir).bindHost(bind)
+                .heartbeatMs(heartbeatMs).gpus(gpus);
+            if (cpus != null)
+            {
+                config.cpus(cpus);
+            }
+            if (mem != null)
+            {
+                config.memMiB(mem);
+            }
+            if (disk != null)
+            {
+                config.diskMiB(disk);
+            }
+            final AgentNode agent = new AgentNode(config);
             System.out.println("agent on " + agent.endpoint() + ", masters " + masters + " (Ctrl-C to stop)");
             awaitShutdown(agent);
             return 0;

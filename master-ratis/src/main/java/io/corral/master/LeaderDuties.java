@@ -67,6 +67,8 @@ final class LeaderDuties
     private long nextLivenessCheckNs;
     /** Launched tasks the agent has not confirmed yet (no STARTING): RunTask is resent until it does. */
     private final Map<String, long[]> staging = new HashMap<>();
+    /** Updates the framework has acknowledged (soft state): an agent's duplicate of one is dropped. */
+    private final java.util.LinkedHashSet<String> acknowledgedByFramework = new java.util.LinkedHashSet<>();
     private static final long RUN_TASK_RETRY_NS = 2_000_000_000L;
     private long nextResendCheckNs;
     private final long takenOfficeAtIndex;
@@ -270,7 +272,9 @@ final class LeaderDuties
                 staging.remove(MasterState.taskKey(task.frameworkId, task.taskId));
             }
             final MasterState.Framework framework = state.framework(task.frameworkId);
-            if (e.outcome() == MasterEvent.Outcome.STALE || framework == null)
+            final boolean alreadyAcknowledged = e.outcome() == MasterEvent.Outcome.DUPLICATE &&
+                acknowledgedByFramework.contains(e.uuidMsb() + ":" + e.uuidLsb());
+            if (e.outcome() == MasterEvent.Outcome.STALE || framework == null || alreadyAcknowledged)
             {
                 // Nothing to tell a framework (superseded update, or the framework is gone):
                 // acknowledge so the agent stops resending.
@@ -666,6 +670,10 @@ final class LeaderDuties
         final MasterState.Task task = state.task(frameworkId, taskId);
         if (task != null)
         {
+            if (acknowledgedByFramework.add(msb + ":" + lsb) && acknowledgedByFramework.size() > 100_000)
+            {
+                acknowledgedByFramework.remove(acknowledgedByFramework.iterator().next());
+            }
             sendStatusAck(task.agentId, frameworkId, taskId, msb, lsb, nowNs);
         }
     }

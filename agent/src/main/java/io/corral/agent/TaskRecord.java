@@ -1,0 +1,39 @@
+package io.corral.agent;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the agent checkpoints about one task: enough to re-adopt its process after the agent
+ * restarts (pid plus the process's start time, so a reused pid is not mistaken for it) and to
+ * deliver every status update that was not yet acknowledged.
+ */
+public final class TaskRecord
+{
+    /** A status update waiting for its acknowledgement; a task's updates go out in order. */
+    public static final class Update
+    {
+        public long uuidMsb;
+        public long uuidLsb;
+        public String state;
+        public int exitCode;
+        public long timestampMs;
+        public String message;
+    }
+
+    public long frameworkId;
+    public String taskId;
+    public String command;
+    public long[] resources;
+    public String sandbox;
+    public long pid;
+    public long startMillis;
+    public boolean killRequested;
+    public boolean ended;
+    public List<Update> pending = new ArrayList<>();
+
+    String key()
+    {
+        return frameworkId + "/" + taskId;
+    }
+}

@@ -1,0 +1,182 @@
+package io.corral.chaos;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import io.corral.cli.LocalCluster;
+import io.corral.client.CorralSchedulerDriver;
+import io.corral.client.FrameworkInfo;
+import io.corral.client.Offer;
+import io.corral.client.Resources;
+import io.corral.client.Scheduler;
+import io.corral.client.SchedulerDriver;
+import io.corral.client.TaskSpec;
+import io.corral.client.TaskState;
+import io.corral.client.TaskStatus;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The agent as a separate JVM, killed with -9 and started again on the same work directory: its
+ * checkpoint (Chronicle Map) lets it re-adopt tasks still running, report the ones that ended or
+ * vanished meanwhile, and deliver every pending update, each once to the framework.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class AgentRecoveryTest
+{
+    @TempDir
+    Path dir;
+
+    private LocalCluster cluster;
+    private CorralSchedulerDriver driver;
+    private Process agent;
+
+    static final class Recorder implements Scheduler
+    {
+        final BlockingQueue<Offer> offers = new LinkedBlockingQueue<>();
+        final List<TaskStatus> statuses = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        public void registered(final SchedulerDriver d, final long id)
+        {
+        }
+
+        public void resourceOffers(final SchedulerDriver d, final List<Offer> list)
+        {
+            offers.addAll(list);
+        }
+
+        public void statusUpdate(final SchedulerDriver d, final TaskStatus s)
+        {
+            statuses.add(s);
+        }
+    }
+
+    private Process startAgent(final File workDir) throws Exception
+    {
+        final List<String> cmd = new ArrayList<>(List.of(System.getProperty("java.home") + "/bin/java", "-Xmx192m",
+            "-XX:+UseSerialGC"));
+        cmd.addAll(ProcessCluster.JVM_FLAGS);
+        cmd.addAll(List.of("-Dcorral.aeron.dir=" + new File(dir.toFile(), "aeron-" + System.nanoTime()),
+            "-jar", jar().getAbsolutePath(), "agent", "--masters", cluster.mastersSpec(), "--cpus", "2", "--mem", "2048",
+            "--work-dir", workDir.getAbsolutePath()));
+        return new ProcessBuilder(cmd).redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(dir.toFile(), "agent.log"))).start();
+    }
+
+    private static File jar()
+    {
+        for (File d = new File("").getAbsoluteFile(); d != null; d = d.getParentFile())
+        {
+            final File candidate = new File(d, "cli/target/corral.jar");
+            if (candidate.isFile())
+            {
+                return candidate;
+            }
+        }
+        throw new IllegalStateException("cli/target/corral.jar not built");
+    }
+
+    @AfterEach
+    void stop()
+    {
+        if (driver != null)
+        {
+            driver.close();
+        }
+        if (agent != null)
+        {
+            agent.destroyForcibly();
+        }
+        if (cluster != null)
+        {
+            cluster.close();
+        }
+    }
+
+    private TaskStatus await(final Recorder r, final String taskId, final TaskState state) throws Exception
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+        while (System.nanoTime() < deadline)
+        {
+            for (final TaskStatus s : r.statuses)
+            {
+                if (s.taskId().equals(taskId) && s.state() == state)
+                {
+                    return s;
+                }
+                if (s.taskId().equals(taskId) && s.state().isTerminal() && s.state() != state)
+                {
+                    fail(taskId + " ended " + s.state() + " (" + s.message() + "), expected " + state);
+                }
+            }
+            Thread.sleep(50);
+        }
+        fail(taskId + " did not reach " + state + "; saw " + r.statuses);
+        return null;
+    }
+
+    @Test
+    void anAgentKilledWithMinus9ReadoptsItsTasksAndDeliversEveryUpdateOnce() throws Exception
+    {
+        final int basePort = 27000 + (int)(ProcessHandle.current().pid() % 300) * 10;
+        cluster = new LocalCluster(dir.toFile(), 3, 0, basePort, 2, 2048);
+        cluster.awaitReady(60, TimeUnit.SECONDS);
+        final File workDir = new File(dir.toFile(), "agent-work");
+        agent = startAgent(workDir);
+        final Recorder r = new Recorder();
+        driver = new CorralSchedulerDriver(r, new FrameworkInfo("recovery", "test").withFailoverTimeoutMs(60_000),
+            cluster.mastersSpec());
+        driver.start();
+        final Offer offer = r.offers.poll(60, TimeUnit.SECONDS);
+        assertNotNull(offer, "the agent process registered and its resources are offered");
+        driver.acceptOffer(offer.offerId(), List.of(
+            new TaskSpec("survivor", "sleep 4; echo done", Resources.of(0.1, 32)),
+            new TaskSpec("ends-while-down", "sleep 1; exit 3", Resources.of(0.1, 32)),
+            new TaskSpec("vanishes", "sleep 60", Resources.of(0.1, 32))));
+        final TaskStatus running = await(r, "survivor", TaskState.RUNNING);
+        await(r, "ends-while-down", TaskState.RUNNING);
+        final TaskStatus vanishing = await(r, "vanishes", TaskState.RUNNING);
+        final long agentId = running.agentId();
+
+        agent.destroyForcibly().waitFor();
+        final long survivorPid = Long.parseLong(running.message().replace("pid ", ""));
+        assertTrue(ProcessHandle.of(survivorPid).map(ProcessHandle::isAlive).orElse(false),
+            "tasks keep running while their agent is dead");
+        final ProcessHandle doomed = ProcessHandle.of(Long.parseLong(vanishing.message().replace("pid ", ""))).orElseThrow();
+        doomed.descendants().forEach(ProcessHandle::destroyForcibly);
+        doomed.destroyForcibly();
+        Thread.sleep(1500);
+
+        agent = startAgent(workDir);
+        final TaskStatus finished = await(r, "survivor", TaskState.FINISHED);
+        assertEquals(agentId, finished.agentId(), "the agent came back under its own id");
+        final TaskStatus failed = await(r, "ends-while-down", TaskState.FAILED);
+        assertEquals(3, failed.exitCode(), "the exit status written while the agent was down is reported");
+        assertTrue(failed.message().contains("while the agent was down"), failed.message());
+        final TaskStatus lost = await(r, "vanishes", TaskState.FAILED);
+        assertTrue(lost.message().contains("without an exit status"), lost.message());
+
+        final File sandbox = new File(workDir, "frameworks/" + driver.frameworkId() + "/tasks/survivor/runs/0");
+        assertEquals("done", Files.readString(new File(sandbox, "stdout").toPath()).trim(), "the task ran once");
+        Thread.sleep(2000);
+        for (final String task : List.of("survivor", "ends-while-down", "vanishes"))
+        {
+            final List<TaskState> seen = r.statuses.stream().filter(s -> s.taskId().equals(task))
+                .map(TaskStatus::state).toList();
+            assertEquals(seen.stream().distinct().count(), seen.size(), task + ": each update delivered once: " + seen);
+        }
+    }
+}
