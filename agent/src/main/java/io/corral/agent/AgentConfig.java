@@ -24,6 +24,7 @@ public final class AgentConfig
     private String bindHost = "127.0.0.1";
     private long killGraceMs = DEFAULT_KILL_GRACE_MS;
     private long heartbeatMs = DEFAULT_HEARTBEAT_MS;
+    private String isolation = "auto";
     private List<String> masterList;
 
     public AgentConfig masters(final String masters)
@@ -78,6 +79,18 @@ public final class AgentConfig
     {
         this.killGraceMs = killGraceMs;
         return this;
+    }
+
+    /** cgroups, rss, none, or auto (cgroups where the agent may create them, else rss). */
+    public AgentConfig isolation(final String isolation)
+    {
+        this.isolation = isolation;
+        return this;
+    }
+
+    String isolation()
+    {
+        return isolation;
     }
 
     public AgentConfig heartbeatMs(final long heartbeatMs)

@@ -60,6 +60,7 @@ public final class AgentNode implements AutoCloseable
     private final Map<String, ExclusivePublication> publications = new HashMap<>();
     private final ManyToOneConcurrentLinkedQueue<Runnable> inbox = new ManyToOneConcurrentLinkedQueue<>();
     private final AgentCheckpoint checkpoint;
+    private final Isolator isolator;
     private final Duty duty;
     private final AgentRunner runner;
     private volatile long agentId;
@@ -69,6 +70,7 @@ public final class AgentNode implements AutoCloseable
         config.conclude();
         this.config = config;
         this.masters = config.masters();
+        this.isolator = Isolator.choose(config.isolation());
         this.checkpoint = new AgentCheckpoint(config.workDir());
         aeron = MediaDrivers.connect();
         subscription = aeron.addSubscription(Protocol.channel(config.bindHost() + ":0"), Protocol.STREAM_ID);
@@ -96,8 +98,9 @@ public final class AgentNode implements AutoCloseable
         runner = new AgentRunner(new SleepingMillisIdleStrategy(1),
             ex -> LOG.error("agent duty cycle failed", ex), null, duty);
         AgentRunner.startOnThread(runner);
-        LOG.info("agent on {} offering {} with work dir {}{}", endpoint, config.describeResources(), config.workDir(),
-            agentId == 0 ? "" : " (agent " + agentId + " restarting, " + recovered + " task(s) from its checkpoint)");
+        LOG.info("agent on {} offering {} with work dir {}{}; isolation: {}", endpoint, config.describeResources(),
+            config.workDir(), agentId == 0 ? "" : " (agent " + agentId + " restarting, " + recovered +
+                " task(s) from its checkpoint)", isolator.describe());
     }
 
     public String endpoint()
@@ -172,6 +175,7 @@ public final class AgentNode implements AutoCloseable
         private volatile String leader;
         private long nextRegisterNs;
         private long nextHeartbeatNs;
+        private long nextLimitCheckNs;
         private long lastHeardNs;
         private long nowNs;
 
@@ -254,6 +258,11 @@ public final class AgentNode implements AutoCloseable
             }
             work += sendDueUpdates();
             work += enforceKillDeadlines();
+            if (nowNs >= nextLimitCheckNs)
+            {
+                nextLimitCheckNs = nowNs + TimeUnit.MILLISECONDS.toNanos(500);
+                work += enforceMemoryLimits();
+            }
             return work;
         }
 
@@ -352,7 +361,9 @@ public final class AgentNode implements AutoCloseable
                 }
                 // A small shell supervises the command and writes its exit status into the
                 // sandbox, so an agent restarted after the command ended still learns how it ended.
-                final ProcessBuilder pb = new ProcessBuilder("sh", "-c", "sh -c \"$1\"; echo $? > \"$2\"",
+                // The isolator's prelude runs first (joining the task's cgroups).
+                final String prelude = isolator.prepare(record);
+                final ProcessBuilder pb = new ProcessBuilder("sh", "-c", prelude + "sh -c \"$1\"; echo $? > \"$2\"",
                     "corral-task", record.command, new File(sandbox, EXIT_STATUS_FILE).getAbsolutePath())
                     .directory(sandbox)
                     .redirectOutput(new File(sandbox, "stdout"))
@@ -408,7 +419,14 @@ public final class AgentNode implements AutoCloseable
             final TaskRecord record = task.record;
             record.ended = true;
             final String suffix = when.isEmpty() ? "" : " " + when;
-            if (record.killRequested)
+            final boolean memoryKilled = record.memoryLimit || isolator.wasMemoryKilled(record);
+            isolator.release(record);
+            if (memoryKilled && !record.killRequested)
+            {
+                queueUpdate(task, TaskState.FAILED, exitStatus == null ? 137 : exitStatus, "MEMORY_LIMIT: the task " +
+                    "exceeded its memory limit of " + record.resources[1] + " MiB and was killed" + suffix);
+            }
+            else if (record.killRequested)
             {
                 queueUpdate(task, TaskState.KILLED, exitStatus == null ? 0 : exitStatus, "killed on request" + suffix);
             }
@@ -447,6 +465,27 @@ public final class AgentNode implements AutoCloseable
                 task.process.destroy();
                 LOG.info("SIGTERM to task {} (pid {})", taskId, task.process.pid());
             }
+        }
+
+        /** For isolators that watch rather than confine: kill a task over its memory limit. */
+        private int enforceMemoryLimits()
+        {
+            int work = 0;
+            for (final RunningTask task : tasks.values())
+            {
+                final TaskRecord record = task.record;
+                if (!record.ended && !record.memoryLimit && task.process != null && task.process.isAlive() &&
+                    isolator.overLimit(record))
+                {
+                    record.memoryLimit = true;
+                    checkpoint.save(record);
+                    task.process.descendants().forEach(ProcessHandle::destroyForcibly);
+                    task.process.destroyForcibly();
+                    LOG.info("task {} exceeded its memory limit of {} MiB: killed", record.taskId, record.resources[1]);
+                    work++;
+                }
+            }
+            return work;
         }
 
         private int enforceKillDeadlines()

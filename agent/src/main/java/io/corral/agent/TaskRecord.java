@@ -29,6 +29,8 @@ public final class TaskRecord
     public long pid;
     public long startMillis;
     public boolean killRequested;
+    /** Killed by the agent's memory watch (the rss isolator). */
+    public boolean memoryLimit;
     public boolean ended;
     public List<Update> pending = new ArrayList<>();
 

@@ -150,6 +150,10 @@ public final class Corral
         @Option(names = "--work-dir", required = true, description = "Where task sandboxes go.")
         File workDir;
 
+        @Option(names = "--isolation", defaultValue = "auto",
+            description = "cgroups, rss, none, or auto: cgroups where possible, else rss (default ${DEFAULT-VALUE}).")
+        String isolation;
+
         @Option(names = "--heartbeat-ms", defaultValue = "500",
             description = "Heartbeat interval; 5 unanswered heartbeats and the agent looks for a new leader (default ${DEFAULT-VALUE}).")
         long heartbeatMs;
@@ -162,7 +166,7 @@ public final class Corral
         public Integer call() throws Exception
         {
             final AgentConfig config = new AgentConfig().masters(masters).workDir(workDir).bindHost(bind)
-                .heartbeatMs(heartbeatMs).gpus(gpus);
+                .heartbeatMs(heartbeatMs).gpus(gpus).isolation(isolation);
             if (cpus != null)
             {
                 config.cpus(cpus);

@@ -222,6 +222,17 @@ class ClusterEndToEndTest
     }
 
     @Test
+    void aTaskThatOutgrowsItsMemoryIsKilledWithMemoryLimit() throws Exception
+    {
+        final String id = launch("hog-" + System.nanoTime(),
+            "python3 -c 'b = bytearray(300 * 1024 * 1024); import time; time.sleep(30)'");
+        final TaskStatus failed = awaitState(id, TaskState.FAILED);
+        assertTrue(failed.message().startsWith("MEMORY_LIMIT"), failed.message());
+        assertTrue(failed.message().contains("32 MiB"), failed.message());
+        awaitAllResourcesBack();
+    }
+
+    @Test
     void acceptingAnUnknownOrUsedOfferIsRefusedAndLaunchesNothing() throws Exception
     {
         scheduler.errors.clear();
