@@ -25,6 +25,8 @@ public final class AgentConfig
     private long killGraceMs = DEFAULT_KILL_GRACE_MS;
     private long heartbeatMs = DEFAULT_HEARTBEAT_MS;
     private String isolation = "auto";
+    private String attributes = "";
+    private long sandboxGcHours = 168;
     private List<String> masterList;
 
     public AgentConfig masters(final String masters)
@@ -93,6 +95,37 @@ public final class AgentConfig
         return isolation;
     }
 
+    /** Attributes sent at registration and shown in offers, e.g. {@code rack:r1;zone:a}. */
+    public AgentConfig attributes(final String attributes)
+    {
+        for (final String part : attributes.split(";"))
+        {
+            if (!part.isBlank() && !part.trim().matches("[A-Za-z0-9_.-]+:[^;:]*"))
+            {
+                throw new IllegalArgumentException("--attributes entry '" + part + "' is not name:value");
+            }
+        }
+        this.attributes = attributes.trim();
+        return this;
+    }
+
+    String attributes()
+    {
+        return attributes;
+    }
+
+    /** Sandboxes of ended tasks are removed once this old (default a week). */
+    public AgentConfig sandboxGcHours(final long hours)
+    {
+        this.sandboxGcHours = hours;
+        return this;
+    }
+
+    long sandboxGcMs()
+    {
+        return TimeUnit.HOURS.toMillis(sandboxGcHours);
+    }
+
     public AgentConfig heartbeatMs(final long heartbeatMs)
     {
         this.heartbeatMs = heartbeatMs;
@@ -143,6 +176,10 @@ public final class AgentConfig
             {
                 resources[i] = detected[i];
             }
+        }
+        if (sandboxGcHours < 0)
+        {
+            throw new IllegalArgumentException("sandbox GC age must not be negative, got " + sandboxGcHours + " hours");
         }
         if (heartbeatMs < 10)
         {

@@ -156,6 +156,11 @@ public final class AgentNode implements AutoCloseable
         final TaskRecord record;
         ProcessHandle process;
         long killDeadlineNs = Long.MAX_VALUE;
+        ProcessHandle check;
+        long checkStartedNs;
+        boolean checkTimedOut;
+        long nextCheckNs;
+        int healthFailures;
 
         RunningTask(final TaskRecord record)
         {
@@ -176,6 +181,7 @@ public final class AgentNode implements AutoCloseable
         private long nextRegisterNs;
         private long nextHeartbeatNs;
         private long nextLimitCheckNs;
+        private long nextGcNs;
         private long lastHeardNs;
         private long nowNs;
 
@@ -258,10 +264,23 @@ public final class AgentNode implements AutoCloseable
             }
             work += sendDueUpdates();
             work += enforceKillDeadlines();
+            if (nowNs >= nextGcNs)
+            {
+                nextGcNs = nowNs + TimeUnit.MINUTES.toNanos(10);
+                final java.util.Set<String> live = new java.util.HashSet<>();
+                tasks.values().forEach(t -> live.add(t.record.frameworkId + "/" + safe(t.record.taskId)));
+                final int removed = SandboxGc.collect(config.workDir(), live, config.sandboxGcMs(),
+                    System.currentTimeMillis());
+                if (removed > 0)
+                {
+                    LOG.info("removed {} old sandbox(es)", removed);
+                }
+            }
             if (nowNs >= nextLimitCheckNs)
             {
-                nextLimitCheckNs = nowNs + TimeUnit.MILLISECONDS.toNanos(500);
+                nextLimitCheckNs = nowNs + TimeUnit.MILLISECONDS.toNanos(100);
                 work += enforceMemoryLimits();
+                work += runHealthChecks();
             }
             return work;
         }
@@ -272,7 +291,7 @@ public final class AgentNode implements AutoCloseable
             out.registerAgent.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId);
             final long[] res = config.resources();
             out.registerAgent.resources().cpus(res[0]).mem(res[1]).disk(res[2]).gpus(res[3]);
-            out.registerAgent.hostname(config.hostname()).endpoint(endpoint);
+            out.registerAgent.hostname(config.hostname()).endpoint(endpoint).attributes(config.attributes());
             out.offer(publications.get(target), Outbound.length(out.registerAgent.encodedLength()));
             leader = null;
         }
@@ -332,8 +351,14 @@ public final class AgentNode implements AutoCloseable
             record.frameworkId = m.frameworkId();
             record.resources = new long[] { m.resources().cpus(), m.resources().mem(), m.resources().disk(),
                 m.resources().gpus() };
+            record.killGraceMs = m.options().killGraceMs();
+            record.healthIntervalMs = m.options().healthIntervalMs();
+            record.healthTimeoutMs = m.options().healthTimeoutMs();
+            record.healthMaxFailures = m.options().healthMaxFailures();
             record.taskId = m.taskId();
             record.command = m.command();
+            record.env = m.env();
+            record.healthCommand = m.healthCommand();
             final String key = record.key();
             if (tasks.containsKey(key) || recentlyEnded.contains(key))
             {
@@ -371,6 +396,14 @@ public final class AgentNode implements AutoCloseable
                 pb.environment().put("CORRAL_TASK_ID", record.taskId);
                 pb.environment().put("CORRAL_FRAMEWORK_ID", Long.toString(record.frameworkId));
                 pb.environment().put("CORRAL_AGENT_ID", Long.toString(agentId));
+                for (final String line : record.env.split("\n"))
+                {
+                    final int eq = line.indexOf('=');
+                    if (eq > 0)
+                    {
+                        pb.environment().put(line.substring(0, eq), line.substring(eq + 1));
+                    }
+                }
                 pb.environment().put("CORRAL_SANDBOX", record.sandbox);
                 final Process process = pb.start();
                 record.pid = process.pid();
@@ -428,7 +461,9 @@ public final class AgentNode implements AutoCloseable
             }
             else if (record.killRequested)
             {
-                queueUpdate(task, TaskState.KILLED, exitStatus == null ? 0 : exitStatus, "killed on request" + suffix);
+                queueUpdate(task, TaskState.KILLED, exitStatus == null ? 0 : exitStatus, (record.unhealthy ?
+                    "UNHEALTHY: killed after its health check failed " + record.healthMaxFailures + " times in a row" :
+                    "killed on request") + suffix);
             }
             else if (exitStatus == null)
             {
@@ -458,12 +493,83 @@ public final class AgentNode implements AutoCloseable
             }
             if (!task.record.killRequested)
             {
-                task.record.killRequested = true;
-                checkpoint.save(task.record);
-                task.killDeadlineNs = nowNs + config.killGraceNs();
-                task.process.descendants().forEach(ProcessHandle::destroy);
-                task.process.destroy();
-                LOG.info("SIGTERM to task {} (pid {})", taskId, task.process.pid());
+                terminate(task, "");
+            }
+        }
+
+        /** SIGTERM to the task's process tree now, SIGKILL after its grace period. */
+        private void terminate(final RunningTask task, final String why)
+        {
+            task.record.killRequested = true;
+            checkpoint.save(task.record);
+            task.killDeadlineNs = nowNs + (task.record.killGraceMs > 0 ?
+                TimeUnit.MILLISECONDS.toNanos(task.record.killGraceMs) : config.killGraceNs());
+            // The signal goes to the command's tree, not to the wrapper: the wrapper stays to wait
+            // for it (so the tree can still be found for SIGKILL) and records how it ended.
+            task.process.descendants().forEach(ProcessHandle::destroy);
+            LOG.info("SIGTERM to task {} (pid {}){}", task.record.taskId, task.process.pid(), why);
+        }
+
+        /** Runs due health checks without waiting for them; counts failures and timeouts. */
+        private int runHealthChecks()
+        {
+            int work = 0;
+            for (final RunningTask task : tasks.values())
+            {
+                final TaskRecord r = task.record;
+                if (r.healthIntervalMs <= 0 || r.ended || r.killRequested || task.process == null)
+                {
+                    continue;
+                }
+                if (task.check != null)
+                {
+                    if (task.check.isAlive() && nowNs - task.checkStartedNs > TimeUnit.MILLISECONDS.toNanos(r.healthTimeoutMs))
+                    {
+                        task.check.descendants().forEach(ProcessHandle::destroyForcibly);
+                        task.check.destroyForcibly();
+                        task.checkTimedOut = true;
+                    }
+                    continue;
+                }
+                if (nowNs < task.nextCheckNs)
+                {
+                    continue;
+                }
+                try
+                {
+                    final Process check = new ProcessBuilder("sh", "-c", r.healthCommand).directory(new File(r.sandbox))
+                        .redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(r.sandbox, "health.log"))).start();
+                    task.check = check.toHandle();
+                    task.checkStartedNs = nowNs;
+                    task.checkTimedOut = false;
+                    final String key = r.key();
+                    check.onExit().thenAccept(p -> inbox.offer(() -> onHealthCheckDone(key, p.exitValue())));
+                    work++;
+                }
+                catch (final IOException ex)
+                {
+                    onHealthCheckDone(r.key(), -1);
+                }
+            }
+            return work;
+        }
+
+        private void onHealthCheckDone(final String key, final int exit)
+        {
+            final RunningTask task = tasks.get(key);
+            if (task == null)
+            {
+                return;
+            }
+            final boolean healthy = exit == 0 && !task.checkTimedOut;
+            task.check = null;
+            task.nextCheckNs = nowNs + TimeUnit.MILLISECONDS.toNanos(task.record.healthIntervalMs);
+            task.healthFailures = healthy ? 0 : task.healthFailures + 1;
+            if (task.healthFailures >= task.record.healthMaxFailures && !task.record.ended && !task.record.killRequested)
+            {
+                task.record.unhealthy = true;
+                terminate(task, ": health check failed " + task.healthFailures + " times in a row");
             }
         }
 
@@ -496,7 +602,6 @@ public final class AgentNode implements AutoCloseable
                 if (task.record.killRequested && !task.record.ended && nowNs >= task.killDeadlineNs)
                 {
                     task.process.descendants().forEach(ProcessHandle::destroyForcibly);
-                    task.process.destroyForcibly();
                     task.killDeadlineNs = Long.MAX_VALUE;
                     LOG.info("SIGKILL to task {} after the grace period", task.record.taskId);
                     work++;

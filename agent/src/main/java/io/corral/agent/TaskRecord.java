@@ -25,6 +25,17 @@ public final class TaskRecord
     public String taskId;
     public String command;
     public long[] resources;
+    /** NAME=value lines. */
+    public String env = "";
+    /** 0: the agent's default grace between SIGTERM and SIGKILL. */
+    public long killGraceMs;
+    /** Health check (interval 0: none). */
+    public String healthCommand = "";
+    public long healthIntervalMs;
+    public long healthTimeoutMs;
+    public int healthMaxFailures;
+    /** Killed because its health check failed too often. */
+    public boolean unhealthy;
     public String sandbox;
     public long pid;
     public long startMillis;

@@ -150,6 +150,14 @@ public final class Corral
         @Option(names = "--work-dir", required = true, description = "Where task sandboxes go.")
         File workDir;
 
+        @Option(names = "--sandbox-gc-hours", defaultValue = "168",
+            description = "Remove sandboxes of ended tasks this old (default ${DEFAULT-VALUE}).")
+        long sandboxGcHours;
+
+        @Option(names = "--attributes", defaultValue = "",
+            description = "Attributes shown in offers, e.g. 'rack:r1;zone:a'.")
+        String attributes;
+
         @Option(names = "--isolation", defaultValue = "auto",
             description = "cgroups, rss, none, or auto: cgroups where possible, else rss (default ${DEFAULT-VALUE}).")
         String isolation;
@@ -166,7 +174,8 @@ public final class Corral
         public Integer call() throws Exception
         {
             final AgentConfig config = new AgentConfig().masters(masters).workDir(workDir).bindHost(bind)
-                .heartbeatMs(heartbeatMs).gpus(gpus).isolation(isolation);
+                .heartbeatMs(heartbeatMs).gpus(gpus).isolation(isolation).attributes(attributes)
+                .sandboxGcHours(sandboxGcHours);
             if (cpus != null)
             {
                 config.cpus(cpus);

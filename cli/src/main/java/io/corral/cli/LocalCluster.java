@@ -61,7 +61,8 @@ public final class LocalCluster implements AutoCloseable
             for (int i = 1; i <= agentCount; i++)
             {
                 agents.add(new AgentNode(new AgentConfig().masters(mastersSpec).cpus(agentCpus).memMiB(agentMemMiB)
-                    .diskMiB(1024).hostname("agent-" + i).workDir(new File(dataDir, "agent-" + i))));
+                    .diskMiB(1024).hostname("agent-" + i).attributes("host:agent-" + i + ";zone:local")
+                    .workDir(new File(dataDir, "agent-" + i))));
             }
         }
         catch (final IOException | RuntimeException ex)

@@ -221,6 +221,63 @@ class ClusterEndToEndTest
         awaitAllResourcesBack();
     }
 
+    private String launch(final TaskSpec spec) throws InterruptedException
+    {
+        final Offer offer = takeOffer(o -> o.resources().cpusMilli() >= 100 && o.resources().memMiB() >= 32);
+        driver.acceptOffer(offer.offerId(), List.of(spec));
+        return spec.taskId();
+    }
+
+    @Test
+    void aTaskGetsItsEnvironmentAndSandboxAndOffersShowAgentAttributes() throws Exception
+    {
+        final Offer offer = takeOffer(o -> true);
+        assertTrue(offer.attributes().get("host").startsWith("agent-"), offer.attributes().toString());
+        assertEquals("local", offer.attributes().get("zone"));
+        driver.declineOffer(offer.offerId(), 0);
+        final String id = launch(new TaskSpec("env-" + System.nanoTime(),
+            "echo \"$GREETING $CORRAL_TASK_ID\" > out.txt; pwd", Resources.of(0.1, 32))
+            .withEnv(java.util.Map.of("GREETING", "hi")));
+        final TaskStatus starting = awaitState(id, TaskState.STARTING);
+        awaitState(id, TaskState.FINISHED);
+        final String sandbox = starting.message().replace("sandbox: ", "");
+        assertEquals("hi " + id, Files.readString(Path.of(sandbox, "out.txt")).trim());
+        assertEquals(sandbox, Files.readString(Path.of(sandbox, "stdout")).trim(), "the sandbox is the working directory");
+        awaitAllResourcesBack();
+    }
+
+    @Test
+    void aTaskThatIgnoresSigtermIsKilledWithSigkillAfterItsGracePeriod() throws Exception
+    {
+        final String stubborn = launch(new TaskSpec("stubborn-" + System.nanoTime(), "trap '' TERM; sleep 60",
+            Resources.of(0.1, 32)).withKillGraceMs(300));
+        awaitState(stubborn, TaskState.RUNNING);
+        driver.killTask(stubborn);
+        final TaskStatus killed = awaitState(stubborn, TaskState.KILLED);
+        assertEquals(137, killed.exitCode(), "SIGTERM was ignored, SIGKILL ended it: " + killed.message());
+
+        final String polite = launch("polite-" + System.nanoTime(), "sleep 60");
+        awaitState(polite, TaskState.RUNNING);
+        driver.killTask(polite);
+        assertEquals(143, awaitState(polite, TaskState.KILLED).exitCode(), "SIGTERM was enough");
+        awaitAllResourcesBack();
+    }
+
+    @Test
+    void aTaskWhoseHealthCheckKeepsFailingIsKilledAsUnhealthy() throws Exception
+    {
+        final TaskSpec.HealthCheck check = new TaskSpec.HealthCheck("test -f ready", 200, 1000, 3);
+        final String sick = launch(new TaskSpec("sick-" + System.nanoTime(), "sleep 60", Resources.of(0.1, 32))
+            .withHealthCheck(check));
+        final TaskStatus killed = awaitState(sick, TaskState.KILLED);
+        assertTrue(killed.message().startsWith("UNHEALTHY"), killed.message());
+
+        final String well = launch(new TaskSpec("well-" + System.nanoTime(), "touch ready; sleep 2",
+            Resources.of(0.1, 32)).withHealthCheck(check));
+        awaitState(well, TaskState.FINISHED);
+        awaitAllResourcesBack();
+    }
+
     @Test
     void aTaskThatOutgrowsItsMemoryIsKilledWithMemoryLimit() throws Exception
     {

@@ -205,6 +205,21 @@ public final class CorralSchedulerDriver implements SchedulerDriver
         stopped.countDown();
     }
 
+    /** Parses {@code rack:r1;zone:a}. */
+    static java.util.Map<String, String> attributes(final String spec)
+    {
+        final java.util.Map<String, String> out = new java.util.TreeMap<>();
+        for (final String part : spec.split(";"))
+        {
+            final int colon = part.indexOf(':');
+            if (colon > 0)
+            {
+                out.put(part.substring(0, colon).trim(), part.substring(colon + 1).trim());
+            }
+        }
+        return java.util.Collections.unmodifiableMap(out);
+    }
+
     private Duty duty()
     {
         return (Duty)runner.agent();
@@ -279,7 +294,11 @@ public final class CorralSchedulerDriver implements SchedulerDriver
             {
                 final Resources r = t.resources();
                 group.next().resources().cpus(r.cpusMilli()).mem(r.memMiB()).disk(r.diskMiB()).gpus(r.gpus());
-                group.taskId(t.taskId()).command(t.command());
+                final TaskSpec.HealthCheck h = t.healthCheck();
+                group.options().killGraceMs(t.killGraceMs()).healthIntervalMs(h == null ? 0 : h.intervalMs())
+                    .healthTimeoutMs(h == null ? 0 : h.timeoutMs()).healthMaxFailures(h == null ? 0 : h.maxFailures());
+                group.taskId(t.taskId()).command(t.command()).env(t.envLines())
+                    .healthCommand(h == null ? "" : h.command());
             }
             send(Outbound.length(out.accept.encodedLength()));
         }
@@ -363,7 +382,9 @@ public final class CorralSchedulerDriver implements SchedulerDriver
             final Resources r = new Resources(m.resources().cpus(), m.resources().mem(), m.resources().disk(),
                 m.resources().gpus());
             final String hostname = m.hostname();
-            scheduler.resourceOffers(CorralSchedulerDriver.this, List.of(new Offer(offerId, agentId, hostname, r)));
+            final java.util.Map<String, String> attributes = attributes(m.attributes());
+            scheduler.resourceOffers(CorralSchedulerDriver.this,
+                List.of(new Offer(offerId, agentId, hostname, r, attributes)));
         }
 
         @Override

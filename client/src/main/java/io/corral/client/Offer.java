@@ -1,6 +1,8 @@
 package io.corral.client;
 
-/** Resources of one agent offered to this framework; accept or decline it by id. */
-public record Offer(long offerId, long agentId, String hostname, Resources resources)
+import java.util.Map;
+
+/** Resources of one agent offered to this framework, with the agent's attributes; accept or decline it by id. */
+public record Offer(long offerId, long agentId, String hostname, Resources resources, Map<String, String> attributes)
 {
 }

@@ -1,8 +1,32 @@
 package io.corral.client;
 
-/** A task to launch from an offer: an id unique within the framework, a shell command, and its resources. */
-public record TaskSpec(String taskId, String command, Resources resources)
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A task to launch from an offer: an id unique within the framework, a shell command, its
+ * resources, and optionally environment variables, a kill grace period and a health check.
+ */
+public record TaskSpec(String taskId, String command, Resources resources, Map<String, String> env, long killGraceMs,
+    HealthCheck healthCheck)
 {
+    /** A command run in the task's sandbox every {@code intervalMs}; {@code maxFailures} in a row kill the task. */
+    public record HealthCheck(String command, long intervalMs, long timeoutMs, int maxFailures)
+    {
+        public HealthCheck
+        {
+            if (command == null || command.isBlank())
+            {
+                throw new IllegalArgumentException("health check command must not be empty");
+            }
+            if (intervalMs <= 0 || timeoutMs <= 0 || maxFailures <= 0)
+            {
+                throw new IllegalArgumentException("health check interval, timeout and failures must be positive, got " +
+                    intervalMs + " ms / " + timeoutMs + " ms / " + maxFailures);
+            }
+        }
+    }
+
     public TaskSpec
     {
         if (taskId == null || taskId.isBlank())
@@ -17,5 +41,47 @@ public record TaskSpec(String taskId, String command, Resources resources)
         {
             throw new IllegalArgumentException("task '" + taskId + "' has no resources");
         }
+        if (killGraceMs < 0)
+        {
+            throw new IllegalArgumentException("task '" + taskId + "' has a negative kill grace");
+        }
+        env = env == null ? Map.of() : new TreeMap<>(env);
+        for (final String name : env.keySet())
+        {
+            if (!name.matches("[A-Za-z_][A-Za-z0-9_]*"))
+            {
+                throw new IllegalArgumentException("task '" + taskId + "': environment variable name '" + name +
+                    "' is invalid");
+            }
+        }
+    }
+
+    public TaskSpec(final String taskId, final String command, final Resources resources)
+    {
+        this(taskId, command, resources, Map.of(), 0, null);
+    }
+
+    public TaskSpec withEnv(final Map<String, String> variables)
+    {
+        return new TaskSpec(taskId, command, resources, variables, killGraceMs, healthCheck);
+    }
+
+    /** SIGTERM, then SIGKILL after this long (0: the agent's default, 3 s). */
+    public TaskSpec withKillGraceMs(final long ms)
+    {
+        return new TaskSpec(taskId, command, resources, env, ms, healthCheck);
+    }
+
+    public TaskSpec withHealthCheck(final HealthCheck check)
+    {
+        return new TaskSpec(taskId, command, resources, env, killGraceMs, check);
+    }
+
+    /** The environment as the wire carries it: NAME=value lines. */
+    String envLines()
+    {
+        final StringBuilder sb = new StringBuilder();
+        env.forEach((k, v) -> sb.append(k).append('=').append(v.replace("\n", " ")).append('\n'));
+        return sb.toString();
     }
 }

@@ -36,7 +36,8 @@ final class LeaderDuties
     {
     }
 
-    private record PendingLaunch(long frameworkId, long agentId, long[] resources, String taskId, String command)
+    private record PendingLaunch(long frameworkId, long agentId, long[] resources, String taskId, String command,
+        long[] options, String env, String healthCommand)
     {
     }
 
@@ -542,6 +543,8 @@ final class LeaderDuties
             {
                 t.skipTaskId();
                 t.skipCommand();
+                t.skipEnv();
+                t.skipHealthCommand();
             }
             error(replyTo, ErrorCode.UNKNOWN_OFFER, AcceptDecoder.TEMPLATE_ID, "offer " + offerId +
                 " is unknown or not yours: it was already used, declined or rescinded, or it came from an earlier " +
@@ -554,9 +557,18 @@ final class LeaderDuties
         for (final AcceptDecoder.TasksDecoder t : accept.tasks())
         {
             final long[] asked = MasterState.resources(t.resources());
+            final long[] options = MasterState.options(t.options());
             final String taskId = t.taskId();
             final String command = t.command();
-            final String problem = taskProblem(frameworkId, taskId, command, asked, left, inBatch);
+            final String env = t.env();
+            final String healthCommand = t.healthCommand();
+            String problem = taskProblem(frameworkId, taskId, command, asked, left, inBatch);
+            if (problem == null && (options[0] < 0 || options[1] < 0 || options[2] < 0 || options[3] < 0 ||
+                options[1] > 0 && (healthCommand.isBlank() || options[2] <= 0 || options[3] <= 0)))
+            {
+                problem = "task '" + taskId + "' has an invalid kill grace or health check (interval, timeout and " +
+                    "failures must be positive, with a command)";
+            }
             if (problem != null)
             {
                 sendTaskStatus(frameworkId, offer.agentId(), taskId, TaskState.ERROR, 0, problem, nowNs);
@@ -568,7 +580,8 @@ final class LeaderDuties
             }
             inBatch.add(taskId);
             launchingTaskKeys.add(MasterState.taskKey(frameworkId, taskId));
-            launches.add(new PendingLaunch(frameworkId, offer.agentId(), asked, taskId, command));
+            launches.add(new PendingLaunch(frameworkId, offer.agentId(), asked, taskId, command, options, env,
+                healthCommand));
         }
         boolean anyLeft = false;
         for (final long v : left)
@@ -698,7 +711,9 @@ final class LeaderDuties
             {
                 group.next().frameworkId(l.frameworkId()).agentId(l.agentId());
                 put(group.resources(), l.resources());
-                group.timestampMs(nowMs).taskId(l.taskId()).command(l.command());
+                group.timestampMs(nowMs);
+                MasterState.putOptions(group.options(), l.options());
+                group.taskId(l.taskId()).command(l.command()).env(l.env()).healthCommand(l.healthCommand());
             }
             proposer.propose(records, Outbound.length(records.tasksLaunched.encodedLength()));
             work += launches.size();
@@ -749,7 +764,7 @@ final class LeaderDuties
         out.offer.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId).offerId(offerId)
             .agentId(agentId);
         put(out.offer.resources(), resources);
-        out.offer.hostname(agent == null ? "" : agent.hostname());
+        out.offer.hostname(agent == null ? "" : agent.hostname()).attributes(agent == null ? "" : agent.attributes());
         connections.send(framework == null ? null : framework.endpoint(), out,
             Outbound.length(out.offer.encodedLength()), nowNs);
     }
@@ -762,7 +777,8 @@ final class LeaderDuties
         out.runTask.wrapAndApplyHeader(out.buffer, 0, out.header)
             .agentId(task.agentId).frameworkId(task.frameworkId);
         put(out.runTask.resources(), task.resources);
-        out.runTask.taskId(task.taskId).command(task.command);
+        MasterState.putOptions(out.runTask.options(), task.options);
+        out.runTask.taskId(task.taskId).command(task.command).env(task.env).healthCommand(task.healthCommand);
         connections.send(agent == null ? null : agent.endpoint(), out, Outbound.length(out.runTask.encodedLength()),
             nowNs);
     }

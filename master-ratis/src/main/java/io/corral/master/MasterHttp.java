@@ -150,6 +150,7 @@ final class MasterHttp implements AutoCloseable
                 m.put("hostname", a.hostname());
                 m.put("endpoint", a.endpoint());
                 m.put("resources", resources(a.resources()));
+                m.put("attributes", a.attributes());
                 agents.add(m);
             }
             for (final MasterState.Framework f : state.frameworks())

@@ -412,6 +412,7 @@ public final class MasterNode implements AutoCloseable
             final long[] resources = MasterState.resources(m.resources());
             final String hostname = m.hostname();
             final String endpoint = m.endpoint();
+            final String attributes = m.attributes();
             endpointBySession.put(sessionId, endpoint);
             if (redirected(endpoint))
             {
@@ -435,7 +436,8 @@ public final class MasterNode implements AutoCloseable
                 return;
             }
             final MasterState.Agent known = agentId == 0 ? null : state.agent(agentId);
-            if (known != null && known.endpoint().equals(endpoint) && java.util.Arrays.equals(known.resources(), resources))
+            if (known != null && known.endpoint().equals(endpoint) && java.util.Arrays.equals(known.resources(), resources) &&
+                known.attributes().equals(attributes))
             {
                 // Re-registration (e.g. after a leader change): nothing to replicate.
                 duties.acknowledgeAgent(known, nowNs);
@@ -444,7 +446,8 @@ public final class MasterNode implements AutoCloseable
             final long id = duties.idForAgent(agentId, endpoint);
             out.agentAdmitted.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(id);
             LeaderDuties.put(out.agentAdmitted.resources(), resources);
-            out.agentAdmitted.timestampMs(System.currentTimeMillis()).hostname(hostname).endpoint(endpoint);
+            out.agentAdmitted.timestampMs(System.currentTimeMillis()).hostname(hostname).endpoint(endpoint)
+                .attributes(attributes);
             propose(out, Outbound.length(out.agentAdmitted.encodedLength()));
         }
 

@@ -26,7 +26,8 @@ import org.agrona.DirectBuffer;
 public final class MasterState
 {
     /** An agent admitted to the cluster. */
-    public record Agent(long id, String hostname, String endpoint, long[] resources, long admittedAtMs)
+    public record Agent(long id, String hostname, String endpoint, long[] resources, long admittedAtMs,
+        String attributes)
     {
     }
 
@@ -49,6 +50,10 @@ public final class MasterState
         public final String command;
         public final long[] resources;
         public final long launchedAtMs;
+        /** killGraceMs, healthIntervalMs, healthTimeoutMs, healthMaxFailures. */
+        public final long[] options;
+        public final String env;
+        public final String healthCommand;
         public TaskState state = TaskState.STAGING;
         public int exitCode;
         public String message = "";
@@ -57,8 +62,12 @@ public final class MasterState
         public long lastUuidLsb;
 
         Task(final long frameworkId, final long agentId, final String taskId, final String command,
-            final long[] resources, final long launchedAtMs)
+            final long[] resources, final long launchedAtMs, final long[] options, final String env,
+            final String healthCommand)
         {
+            this.options = options;
+            this.env = env;
+            this.healthCommand = healthCommand;
             this.frameworkId = frameworkId;
             this.agentId = agentId;
             this.taskId = taskId;
@@ -101,6 +110,17 @@ public final class MasterState
         return new long[] { r.cpus(), r.mem(), r.disk(), r.gpus() };
     }
 
+    static long[] options(final io.corral.codec.sbe.TaskOptionsDecoder o)
+    {
+        return new long[] { o.killGraceMs(), o.healthIntervalMs(), o.healthTimeoutMs(), o.healthMaxFailures() };
+    }
+
+    static void putOptions(final io.corral.codec.sbe.TaskOptionsEncoder o, final long[] options)
+    {
+        o.killGraceMs(options[0]).healthIntervalMs(options[1]).healthTimeoutMs(options[2])
+            .healthMaxFailures((int)options[3]);
+    }
+
     /**
      * Applies one log record at {@code index}; returns what happened for the leader to act on.
      * A record that does not decode is skipped with an event saying so: an exception here would
@@ -131,7 +151,8 @@ public final class MasterState
                 final long at = agentAdmitted.timestampMs();
                 final String hostname = agentAdmitted.hostname();
                 final String endpoint = agentAdmitted.endpoint();
-                final Agent agent = new Agent(id, hostname, endpoint, res, at);
+                final String attributes = agentAdmitted.attributes();
+                final Agent agent = new Agent(id, hostname, endpoint, res, at, attributes);
                 final Agent before = agents.put(id, agent);
                 events.add(new MasterEvent.AgentAdmitted(index, agent, before != null));
             }
@@ -186,8 +207,11 @@ public final class MasterState
                     final long agentId = t.agentId();
                     final long[] res = resources(t.resources());
                     final long at = t.timestampMs();
+                    final long[] options = options(t.options());
                     final String taskId = t.taskId();
                     final String command = t.command();
+                    final String env = t.env();
+                    final String healthCommand = t.healthCommand();
                     final String key = taskKey(frameworkId, taskId);
                     if (tasks.containsKey(key) || !agents.containsKey(agentId) || !frameworks.containsKey(frameworkId))
                     {
@@ -196,7 +220,7 @@ public final class MasterState
                                 "agent or framework is gone"));
                         continue;
                     }
-                    final Task task = new Task(frameworkId, agentId, taskId, command, res, at);
+                    final Task task = new Task(frameworkId, agentId, taskId, command, res, at, options, env, healthCommand);
                     tasks.put(key, task);
                     events.add(new MasterEvent.TaskLaunched(index, task));
                 }
@@ -281,7 +305,7 @@ public final class MasterState
         }
         for (final Agent a : agents.values())
         {
-            emitAgent(out, a.id(), a.resources(), a.admittedAtMs(), a.hostname(), a.endpoint());
+            emitAgent(out, a.id(), a.resources(), a.admittedAtMs(), a.hostname(), a.endpoint(), a.attributes());
             emit.accept(io.corral.codec.Outbound.length(out.agentAdmitted.encodedLength()));
         }
         for (final Framework f : frameworks.values())
@@ -304,7 +328,7 @@ public final class MasterState
         }
         for (final long id : goneAgents)
         {
-            emitAgent(out, id, new long[4], 0, "", "");
+            emitAgent(out, id, new long[4], 0, "", "", "");
             emit.accept(io.corral.codec.Outbound.length(out.agentAdmitted.encodedLength()));
         }
         for (final long id : goneFrameworks)
@@ -322,7 +346,9 @@ public final class MasterState
             {
                 g.next().frameworkId(t.frameworkId).agentId(t.agentId).resources().cpus(t.resources[0])
                     .mem(t.resources[1]).disk(t.resources[2]).gpus(t.resources[3]);
-                g.timestampMs(t.launchedAtMs).taskId(t.taskId).command(t.command);
+                g.timestampMs(t.launchedAtMs);
+                putOptions(g.options(), t.options);
+                g.taskId(t.taskId).command(t.command).env(t.env).healthCommand(t.healthCommand);
             }
             emit.accept(io.corral.codec.Outbound.length(out.tasksLaunched.encodedLength()));
         }
@@ -373,11 +399,11 @@ public final class MasterState
     }
 
     private static void emitAgent(final io.corral.codec.Outbound out, final long id, final long[] res, final long at,
-        final String hostname, final String endpoint)
+        final String hostname, final String endpoint, final String attributes)
     {
         out.agentAdmitted.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(id).resources().cpus(res[0])
             .mem(res[1]).disk(res[2]).gpus(res[3]);
-        out.agentAdmitted.timestampMs(at).hostname(hostname).endpoint(endpoint);
+        out.agentAdmitted.timestampMs(at).hostname(hostname).endpoint(endpoint).attributes(attributes);
     }
 
     private static void emitFramework(final io.corral.codec.Outbound out, final long id, final long at,

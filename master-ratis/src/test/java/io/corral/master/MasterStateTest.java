@@ -24,7 +24,7 @@ class MasterStateTest
     {
         out.agentAdmitted.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(1);
         LeaderDuties.put(out.agentAdmitted.resources(), new long[] { 2000, 2048, 0, 0 });
-        out.agentAdmitted.timestampMs(10).hostname("a1").endpoint("127.0.0.1:1");
+        out.agentAdmitted.timestampMs(10).hostname("a1").endpoint("127.0.0.1:1").attributes("rack:r1");
         apply(state, Outbound.length(out.agentAdmitted.encodedLength()));
         out.frameworkAdded.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(9).timestampMs(11).failoverTimeoutMs(0).name("f")
             .role("r").endpoint("127.0.0.1:2");
@@ -33,10 +33,14 @@ class MasterStateTest
             .tasksCount(2);
         tasks.next().frameworkId(9).agentId(1);
         LeaderDuties.put(tasks.resources(), new long[] { 100, 32, 0, 0 });
-        tasks.timestampMs(12).taskId("t1").command("true");
+        tasks.timestampMs(12);
+        MasterState.putOptions(tasks.options(), new long[] { 5000, 1000, 500, 3 });
+        tasks.taskId("t1").command("true").env("A=1\n").healthCommand("true");
         tasks.next().frameworkId(9).agentId(1);
         LeaderDuties.put(tasks.resources(), new long[] { 100, 32, 0, 0 });
-        tasks.timestampMs(12).taskId("t1").command("again");
+        tasks.timestampMs(12);
+        MasterState.putOptions(tasks.options(), new long[4]);
+        tasks.taskId("t1").command("again").env("").healthCommand("");
         apply(state, Outbound.length(out.tasksLaunched.encodedLength()));
         changeState("t1", TaskState.RUNNING, 1, 13);
         changeState("t1", TaskState.FINISHED, 2, 14);
