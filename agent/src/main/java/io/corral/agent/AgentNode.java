@@ -171,6 +171,8 @@ public final class AgentNode implements AutoCloseable
     private final class Duty implements Agent, AgentInbound.Handler
     {
         private final AgentInbound inbound = new AgentInbound(this);
+        /** Messages larger than one Aeron frame arrive in fragments. */
+        private final io.aeron.FragmentAssembler assembler = new io.aeron.FragmentAssembler(inbound);
         private final Outbound out = new Outbound();
         private final Map<String, RunningTask> tasks = new HashMap<>();
         private final Map<String, Long> nextSendNs = new HashMap<>();
@@ -231,7 +233,7 @@ public final class AgentNode implements AutoCloseable
         public int doWork()
         {
             nowNs = System.nanoTime();
-            int work = subscription.poll(inbound, 32);
+            int work = subscription.poll(assembler, 32);
             Runnable r;
             while ((r = inbox.poll()) != null)
             {

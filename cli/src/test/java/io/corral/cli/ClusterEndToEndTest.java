@@ -279,6 +279,37 @@ class ClusterEndToEndTest
     }
 
     @Test
+    void anAcceptLargerThanOneAeronFrameLaunchesEveryTask() throws Exception
+    {
+        final Offer offer = takeOffer(o -> o.resources().cpusMilli() >= 600 && o.resources().memMiB() >= 240);
+        final List<TaskSpec> tasks = new java.util.ArrayList<>();
+        final String prefix = "batch-" + System.nanoTime() + "-";
+        for (int i = 0; i < 60; i++)
+        {
+            tasks.add(new TaskSpec(prefix + i, "true # a comment to make the message longer than one Aeron frame",
+                new Resources(10, 4, 0, 0)));
+        }
+        driver.acceptOffer(offer.offerId(), tasks);
+        final java.util.Set<String> finished = new java.util.HashSet<>();
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (finished.size() < 60 && System.nanoTime() < deadline)
+        {
+            final TaskStatus s = scheduler.statuses.poll(200, TimeUnit.MILLISECONDS);
+            if (s != null && s.taskId().startsWith(prefix))
+            {
+                assertTrue(!s.state().isTerminal() || s.state() == TaskState.FINISHED, s.taskId() + " " + s.state() +
+                    ": " + s.message());
+                if (s.state() == TaskState.FINISHED)
+                {
+                    finished.add(s.taskId());
+                }
+            }
+        }
+        assertEquals(60, finished.size(), "every task of the large accept finished");
+        awaitAllResourcesBack();
+    }
+
+    @Test
     void aTaskThatOutgrowsItsMemoryIsKilledWithMemoryLimit() throws Exception
     {
         final String id = launch("hog-" + System.nanoTime(),

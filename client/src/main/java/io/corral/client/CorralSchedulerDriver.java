@@ -228,6 +228,8 @@ public final class CorralSchedulerDriver implements SchedulerDriver
     private final class Duty implements Agent, SchedulerInbound.Handler
     {
         private final SchedulerInbound inbound = new SchedulerInbound(this);
+        /** Messages larger than one Aeron frame arrive in fragments. */
+        private final io.aeron.FragmentAssembler assembler = new io.aeron.FragmentAssembler(inbound);
         private final Outbound out = new Outbound();
         private String leader;
         private int next;
@@ -247,7 +249,7 @@ public final class CorralSchedulerDriver implements SchedulerDriver
         public int doWork()
         {
             nowNs = System.nanoTime();
-            int work = subscription.poll(inbound, 32);
+            int work = subscription.poll(assembler, 32);
             Runnable call;
             while ((call = calls.poll()) != null)
             {

@@ -269,6 +269,8 @@ public final class MasterNode implements AutoCloseable
     private final class Duty implements Agent, MasterInbound.Handler
     {
         private final MasterInbound inbound = new MasterInbound(this);
+        /** Messages larger than one Aeron frame (an accept of many tasks) arrive in fragments. */
+        private final io.aeron.FragmentAssembler assembler = new io.aeron.FragmentAssembler(inbound);
         private final Outbound out = new Outbound();
         private final Map<Integer, String> endpointBySession = new HashMap<>();
         private LeaderDuties duties;
@@ -300,7 +302,7 @@ public final class MasterNode implements AutoCloseable
                     duties.onEvent(event, nowNs);
                 }
             }
-            work += subscription.poll(inbound, 64);
+            work += subscription.poll(assembler, 64);
             if (duties != null)
             {
                 work += duties.doWork(nowNs);
