@@ -150,6 +150,10 @@ public final class Corral
         @Option(names = "--work-dir", required = true, description = "Where task sandboxes go.")
         File workDir;
 
+        @Option(names = "--resources", description = "Resources as 'cpus:4;mem:8192;disk:100000;gpus:1' " +
+            "(overrides --cpus/--mem/--disk/--gpus; only these kinds are carried by the protocol yet).")
+        String resources;
+
         @Option(names = "--sandbox-gc-hours", defaultValue = "168",
             description = "Remove sandboxes of ended tasks this old (default ${DEFAULT-VALUE}).")
         long sandboxGcHours;
@@ -187,6 +191,25 @@ public final class Corral
             if (disk != null)
             {
                 config.diskMiB(disk);
+            }
+            if (resources != null)
+            {
+                final io.corral.allocator.ResourceKinds kinds = io.corral.allocator.ResourceKinds.standard();
+                final long[] given = kinds.parse(resources);
+                for (final String part : resources.split(";"))
+                {
+                    final String name = part.contains(":") ? part.substring(0, part.indexOf(':')).trim() : "";
+                    switch (name)
+                    {
+                        case "cpus" -> config.cpus(given[io.corral.allocator.ResourceKinds.CPUS] / 1000.0);
+                        case "mem" -> config.memMiB(given[io.corral.allocator.ResourceKinds.MEM]);
+                        case "disk" -> config.diskMiB(given[io.corral.allocator.ResourceKinds.DISK]);
+                        case "gpus" -> config.gpus(given[io.corral.allocator.ResourceKinds.GPUS]);
+                        default ->
+                        {
+                        }
+                    }
+                }
             }
             final AgentNode agent = new AgentNode(config);
             System.out.println("agent on " + agent.endpoint() + ", masters " + masters + " (Ctrl-C to stop)");
