@@ -37,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -243,6 +244,19 @@ class ClusterEndToEndTest
         final String sandbox = starting.message().replace("sandbox: ", "");
         assertEquals("hi " + id, Files.readString(Path.of(sandbox, "out.txt")).trim());
         assertEquals(sandbox, Files.readString(Path.of(sandbox, "stdout")).trim(), "the sandbox is the working directory");
+        awaitAllResourcesBack();
+    }
+
+    @Test
+    void theArgvFormPassesArgumentsUnchanged() throws Exception
+    {
+        final String id = launch(TaskSpec.ofArgv("argv-" + System.nanoTime(), Resources.of(0.1, 32),
+            "printf", "%s|", "two words", "it's", "$HOME", "a\nb"));
+        final TaskStatus starting = awaitState(id, TaskState.STARTING);
+        awaitState(id, TaskState.FINISHED);
+        final String sandbox = starting.message().replace("sandbox: ", "");
+        assertEquals("two words|it's|$HOME|a\nb|", Files.readString(Path.of(sandbox, "stdout")));
+        assertThrows(IllegalArgumentException.class, () -> TaskSpec.ofArgv("x", Resources.of(0.1, 32)));
         awaitAllResourcesBack();
     }
 

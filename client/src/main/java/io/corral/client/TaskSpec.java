@@ -61,6 +61,24 @@ public record TaskSpec(String taskId, String command, Resources resources, Map<S
         this(taskId, command, resources, Map.of(), 0, null);
     }
 
+    /**
+     * The argv form: runs {@code argv[0]} with exactly these arguments (no shell expansion). Each
+     * argument is single-quoted for {@code sh}, which hands them back unchanged.
+     */
+    public static TaskSpec ofArgv(final String taskId, final Resources resources, final String... argv)
+    {
+        if (argv == null || argv.length == 0 || argv[0].isEmpty())
+        {
+            throw new IllegalArgumentException("task '" + taskId + "' has an empty argv");
+        }
+        final StringBuilder command = new StringBuilder("exec");
+        for (final String arg : argv)
+        {
+            command.append(" '").append(arg.replace("'", "'\\''")).append('\'');
+        }
+        return new TaskSpec(taskId, command.toString(), resources);
+    }
+
     public TaskSpec withEnv(final Map<String, String> variables)
     {
         return new TaskSpec(taskId, command, resources, variables, killGraceMs, healthCheck);
