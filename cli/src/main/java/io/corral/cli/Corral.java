@@ -30,10 +30,18 @@ import picocli.CommandLine.Parameters;
 /** The {@code corral} command. */
 @Command(name = "corral", mixinStandardHelpOptions = true, version = "corral 0.1.0",
     description = "A cluster resource manager: Raft-replicated masters, DRF offers, tasks as processes.",
-    subcommands = { Corral.Master.class, Corral.Agent.class, Corral.Dev.class, Corral.Run.class, Corral.Role.class })
+    subcommands = { Corral.Master.class, Corral.Agent.class, Corral.Dev.class, Corral.Run.class, Corral.Role.class,
+        OperatorCommands.State.class, OperatorCommands.Agents.class, OperatorCommands.Frameworks.class,
+        OperatorCommands.Tasks.class, OperatorCommands.Kill.class })
 public final class Corral
 {
     public static void main(final String[] args)
+    {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line with Corral's error handling: a clear message on stderr and exit code 2. */
+    public static CommandLine commandLine()
     {
         final CommandLine cli = new CommandLine(new Corral());
         cli.setExecutionExceptionHandler((ex, cmd, parsed) ->
@@ -42,7 +50,7 @@ public final class Corral
                 ex.getMessage() : ex.toString()));
             return 2;
         });
-        System.exit(cli.execute(args));
+        return cli;
     }
 
     private static void awaitShutdown(final AutoCloseable... closeables) throws InterruptedException

@@ -247,6 +247,57 @@ class ClusterEndToEndTest
         awaitAllResourcesBack();
     }
 
+    /** Runs a corral command in this JVM; returns {exit code, stdout, stderr}. */
+    private static String[] corral(final String... args)
+    {
+        final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        final java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        final java.io.PrintStream oldOut = System.out;
+        final java.io.PrintStream oldErr = System.err;
+        System.setOut(new java.io.PrintStream(out, true));
+        System.setErr(new java.io.PrintStream(err, true));
+        try
+        {
+            final picocli.CommandLine cli = Corral.commandLine();
+            cli.setErr(new java.io.PrintWriter(err, true));
+            final int code = cli.execute(args);
+            return new String[] { Integer.toString(code), out.toString(), err.toString() };
+        }
+        finally
+        {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void operatorCommandsShowTheClusterAndKillATask() throws Exception
+    {
+        final String id = launch("cli-" + System.nanoTime(), "sleep 60");
+        awaitState(id, TaskState.RUNNING);
+        final String[] tasks = corral("tasks", "--masters", cluster.mastersSpec());
+        assertEquals("0", tasks[0], tasks[2]);
+        assertTrue(tasks[1].startsWith("FRAMEWORK"), tasks[1]);
+        assertTrue(tasks[1].lines().anyMatch(l -> l.contains(id) && l.contains("RUNNING")), tasks[1]);
+        final String[] agents = corral("agents", "--masters", cluster.mastersSpec(), "--json");
+        assertEquals(2, new com.fasterxml.jackson.databind.ObjectMapper().readTree(agents[1]).size(), agents[1]);
+        final String[] state = corral("state", "--masters", cluster.mastersSpec());
+        assertTrue(state[1].startsWith("leader: master " + cluster.leader().id()), state[1]);
+
+        final String[] kill = corral("kill", id, "--masters", cluster.mastersSpec());
+        assertEquals("0", kill[0], kill[2]);
+        awaitState(id, TaskState.KILLED);
+        final String[] again = corral("kill", id, "--masters", cluster.mastersSpec());
+        assertEquals("2", again[0]);
+        assertTrue(again[2].contains("has already ended"), again[2]);
+        final String[] unknown = corral("kill", "no-such-task", "--masters", cluster.mastersSpec());
+        assertTrue(unknown[2].contains("unknown task 'no-such-task'"), unknown[2]);
+        final String[] nobody = corral("tasks", "--masters", "127.0.0.1:1");
+        assertEquals("2", nobody[0]);
+        assertTrue(nobody[2].contains("no master reachable"), nobody[2]);
+        awaitAllResourcesBack();
+    }
+
     @Test
     void theArgvFormPassesArgumentsUnchanged() throws Exception
     {

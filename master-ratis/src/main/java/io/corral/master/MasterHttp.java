@@ -39,6 +39,7 @@ final class MasterHttp implements AutoCloseable
         server.createContext("/api/v1/state", this::state);
         server.createContext("/health", exchange -> reply(exchange, 200, "{\"status\":\"ok\"}"));
         server.createContext("/api/v1/roles/", this::role);
+        server.createContext("/api/v1/tasks/", this::kill);
         server.start();
     }
 
@@ -121,6 +122,44 @@ final class MasterHttp implements AutoCloseable
         else
         {
             reply(exchange, 400, JSON.writeValueAsString(Map.of("error", refused)));
+        }
+    }
+
+    /** {@code POST /api/v1/tasks/FRAMEWORK/TASK/kill}: the leader has the task's agent kill it. */
+    private void kill(final HttpExchange exchange) throws IOException
+    {
+        final String[] parts = exchange.getRequestURI().getPath().substring("/api/v1/tasks/".length()).split("/");
+        if (!"POST".equals(exchange.getRequestMethod()) || parts.length != 3 || !"kill".equals(parts[2]))
+        {
+            reply(exchange, 404, "{\"error\":\"use POST /api/v1/tasks/FRAMEWORK/TASK/kill\"}");
+            return;
+        }
+        final String refused;
+        try
+        {
+            refused = node.killTask(Long.parseLong(parts[0]), parts[1]).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        catch (final NumberFormatException ex)
+        {
+            reply(exchange, 400, JSON.writeValueAsString(Map.of("error", "framework id '" + parts[0] + "' is not a number")));
+            return;
+        }
+        catch (final Exception ex)
+        {
+            reply(exchange, 503, JSON.writeValueAsString(Map.of("error", "no answer: " + ex)));
+            return;
+        }
+        if (refused == null)
+        {
+            reply(exchange, 200, JSON.writeValueAsString(Map.of("killing", parts[1])));
+        }
+        else if (refused.startsWith("not the leader"))
+        {
+            reply(exchange, 421, JSON.writeValueAsString(Map.of("error", refused, "leader", node.leaderAddress())));
+        }
+        else
+        {
+            reply(exchange, 404, JSON.writeValueAsString(Map.of("error", refused)));
         }
     }
 

@@ -227,6 +227,17 @@ public final class MasterNode implements AutoCloseable
         return result;
     }
 
+    /**
+     * An operator's kill (corral kill): the leader asks the task's agent to kill it. Completes with
+     * null once sent, or why not.
+     */
+    public java.util.concurrent.CompletableFuture<String> killTask(final long frameworkId, final String taskId)
+    {
+        final java.util.concurrent.CompletableFuture<String> result = new java.util.concurrent.CompletableFuture<>();
+        commands.offer(() -> duty.killTask(frameworkId, taskId, result));
+        return result;
+    }
+
     /** Address of the leading master, or "" if none is known. */
     public String leaderAddress()
     {
@@ -328,6 +339,26 @@ public final class MasterNode implements AutoCloseable
                 duties = null;
                 leader = false;
             }
+        }
+
+        void killTask(final long frameworkId, final String taskId,
+            final java.util.concurrent.CompletableFuture<String> result)
+        {
+            if (duties == null)
+            {
+                result.complete("not the leader; the leader is " + (leaderAddress().isEmpty() ? "not known yet" :
+                    leaderAddress()));
+                return;
+            }
+            final MasterState.Task task = state.task(frameworkId, taskId);
+            if (task == null || MasterState.isTerminal(task.state))
+            {
+                result.complete(task == null ? "task '" + taskId + "' of framework " + frameworkId + " is unknown" :
+                    "task '" + taskId + "' has already ended (" + task.state + ")");
+                return;
+            }
+            duties.onKill(frameworkId, taskId, null, nowNs);
+            result.complete(null);
         }
 
         void configureRole(final MasterState.Role role, final java.util.concurrent.CompletableFuture<String> result)

@@ -1,0 +1,111 @@
+package io.corral.cli;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.corral.codec.Protocol;
+
+/** The operator HTTP API of the masters (port + 2000), as the CLI uses it. */
+final class MasterApi
+{
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private final List<String> masters;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    MasterApi(final String masters)
+    {
+        this.masters = List.of(masters.split(","));
+    }
+
+    private URI uri(final String master, final String path)
+    {
+        final String m = master.trim();
+        return URI.create("http://" + Protocol.host(m) + ":" + (Protocol.port(m) + Protocol.HTTP_PORT_OFFSET) + path);
+    }
+
+    /** The state as the leader has it (or as any master has it when there is no leader yet, with a note). */
+    JsonNode state() throws IOException, InterruptedException
+    {
+        JsonNode any = null;
+        for (final String master : masters)
+        {
+            try
+            {
+                final HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri(master, "/api/v1/state"))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                final JsonNode state = JSON.readTree(r.body());
+                if (state.path("master").path("leader").asBoolean())
+                {
+                    return state;
+                }
+                if (any == null)
+                {
+                    any = state;
+                }
+            }
+            catch (final IOException ex)
+            {
+                // not reachable: try the next
+            }
+        }
+        if (any == null)
+        {
+            throw new IllegalArgumentException("no master reachable at " + String.join(",", masters) +
+                " (is a cluster running? try: bin/corral dev)");
+        }
+        System.err.println("note: no leader yet; showing master " + any.path("master").path("id").asInt() +
+            "'s applied state");
+        return any;
+    }
+
+    /** POSTs to the leader (following 421 redirects); returns the final response. */
+    HttpResponse<String> post(final String path, final String body) throws IOException, InterruptedException
+    {
+        final Deque<String> targets = new ArrayDeque<>(masters);
+        final Set<String> tried = new HashSet<>();
+        HttpResponse<String> last = null;
+        while (!targets.isEmpty())
+        {
+            final String master = targets.poll().trim();
+            if (!tried.add(master))
+            {
+                continue;
+            }
+            try
+            {
+                last = http.send(HttpRequest.newBuilder(uri(master, path)).timeout(Duration.ofSeconds(15))
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            }
+            catch (final IOException ex)
+            {
+                continue;
+            }
+            if (last.statusCode() != 421)
+            {
+                return last;
+            }
+            final String leader = JSON.readTree(last.body()).path("leader").asText("");
+            if (!leader.isEmpty())
+            {
+                targets.addFirst(leader);
+            }
+        }
+        if (last == null)
+        {
+            throw new IllegalArgumentException("no master reachable at " + String.join(",", masters));
+        }
+        throw new IllegalArgumentException("no leader yet: " + JSON.readTree(last.body()).path("error").asText());
+    }
+}

@@ -1,0 +1,234 @@
+package io.corral.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.corral.codec.Protocol;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code corral state|agents|frameworks|tasks|kill}: readable tables, or {@code --json} for scripts. */
+final class OperatorCommands
+{
+    private OperatorCommands()
+    {
+    }
+
+    abstract static class Base implements Callable<Integer>
+    {
+        @Option(names = "--masters", defaultValue = Protocol.DEV_MASTERS, description = "Master addresses.")
+        String masters;
+
+        @Option(names = "--json", description = "Print JSON instead of a table.")
+        boolean json;
+
+        static void table(final List<String> header, final List<List<String>> rows)
+        {
+            final int[] width = new int[header.size()];
+            for (int i = 0; i < width.length; i++)
+            {
+                width[i] = header.get(i).length();
+                for (final List<String> row : rows)
+                {
+                    width[i] = Math.min(60, Math.max(width[i], row.get(i).length()));
+                }
+            }
+            final StringBuilder sb = new StringBuilder();
+            for (final List<String> row : prepend(header, rows))
+            {
+                for (int i = 0; i < row.size(); i++)
+                {
+                    String cell = row.get(i);
+                    if (cell.length() > width[i])
+                    {
+                        cell = cell.substring(0, width[i] - 1) + "…";
+                    }
+                    sb.append(String.format(Locale.ROOT, "%-" + width[i] + "s", cell)).append(i + 1 < row.size() ? "  " : "");
+                }
+                sb.append('\n');
+            }
+            System.out.print(sb);
+        }
+
+        private static List<List<String>> prepend(final List<String> header, final List<List<String>> rows)
+        {
+            final List<List<String>> all = new ArrayList<>();
+            all.add(header);
+            all.addAll(rows);
+            return all;
+        }
+
+        static String cpus(final JsonNode r)
+        {
+            return r.path("cpus").asText();
+        }
+    }
+
+    @Command(name = "agents", description = "The agents the masters know.")
+    static final class Agents extends Base
+    {
+        @Override
+        public Integer call() throws Exception
+        {
+            final JsonNode state = new MasterApi(masters).state();
+            if (json)
+            {
+                System.out.println(MasterApi.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state.path("agents")));
+                return 0;
+            }
+            final List<List<String>> rows = new ArrayList<>();
+            for (final JsonNode a : state.path("agents"))
+            {
+                final JsonNode r = a.path("resources");
+                rows.add(List.of(a.path("id").asText(), a.path("hostname").asText(), cpus(r), r.path("mem").asText(),
+                    r.path("disk").asText(), a.path("attributes").asText(), a.path("endpoint").asText()));
+            }
+            table(List.of("ID", "HOSTNAME", "CPUS", "MEM", "DISK", "ATTRIBUTES", "ENDPOINT"), rows);
+            return 0;
+        }
+    }
+
+    @Command(name = "frameworks", description = "The frameworks subscribed.")
+    static final class Frameworks extends Base
+    {
+        @Override
+        public Integer call() throws Exception
+        {
+            final JsonNode state = new MasterApi(masters).state();
+            if (json)
+            {
+                System.out.println(MasterApi.JSON.writerWithDefaultPrettyPrinter()
+                    .writeValueAsString(state.path("frameworks")));
+                return 0;
+            }
+            final List<List<String>> rows = new ArrayList<>();
+            for (final JsonNode f : state.path("frameworks"))
+            {
+                rows.add(List.of(f.path("id").asText(), f.path("name").asText(), f.path("role").asText(),
+                    f.path("failoverTimeoutMs").asText()));
+            }
+            table(List.of("ID", "NAME", "ROLE", "FAILOVER_MS"), rows);
+            return 0;
+        }
+    }
+
+    @Command(name = "tasks", description = "Tasks and their latest states.")
+    static final class Tasks extends Base
+    {
+        @Option(names = "--framework", description = "Only this framework's tasks.")
+        Long framework;
+
+        @Override
+        public Integer call() throws Exception
+        {
+            final JsonNode state = new MasterApi(masters).state();
+            final List<JsonNode> tasks = new ArrayList<>();
+            for (final JsonNode t : state.path("tasks"))
+            {
+                if (framework == null || t.path("frameworkId").asLong() == framework)
+                {
+                    tasks.add(t);
+                }
+            }
+            if (json)
+            {
+                System.out.println(MasterApi.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(tasks));
+                return 0;
+            }
+            final List<List<String>> rows = new ArrayList<>();
+            for (final JsonNode t : tasks)
+            {
+                rows.add(List.of(t.path("frameworkId").asText(), t.path("taskId").asText(), t.path("state").asText(),
+                    t.path("exitCode").asText(), t.path("agentId").asText(), t.path("message").asText()));
+            }
+            table(List.of("FRAMEWORK", "TASK", "STATE", "EXIT", "AGENT", "MESSAGE"), rows);
+            return 0;
+        }
+    }
+
+    @Command(name = "state", description = "Who leads, and everything the masters know.")
+    static final class State extends Base
+    {
+        @Override
+        public Integer call() throws Exception
+        {
+            final JsonNode state = new MasterApi(masters).state();
+            if (json)
+            {
+                System.out.println(MasterApi.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));
+                return 0;
+            }
+            final JsonNode m = state.path("master");
+            System.out.printf("leader: master %d (%s), term %d; %d agents, %d frameworks, %d tasks, %d roles%n%n",
+                m.path("leaderId").asInt(), m.path("leader").asBoolean() ? m.path("address").asText() : "see its id",
+                m.path("term").asLong(), state.path("agents").size(), state.path("frameworks").size(),
+                state.path("tasks").size(), state.path("roles").size());
+            final Agents agents = new Agents();
+            agents.masters = masters;
+            agents.call();
+            System.out.println();
+            final Frameworks frameworks = new Frameworks();
+            frameworks.masters = masters;
+            frameworks.call();
+            System.out.println();
+            final Tasks tasks = new Tasks();
+            tasks.masters = masters;
+            return tasks.call();
+        }
+    }
+
+    @Command(name = "kill", description = "Kill a task (SIGTERM, grace, SIGKILL on its agent).")
+    static final class Kill implements Callable<Integer>
+    {
+        @Parameters(index = "0", paramLabel = "TASK", description = "The task id.")
+        String taskId;
+
+        @Option(names = "--framework", description = "The task's framework (needed if several have this task id).")
+        Long framework;
+
+        @Option(names = "--masters", defaultValue = Protocol.DEV_MASTERS, description = "Master addresses.")
+        String masters;
+
+        @Override
+        public Integer call() throws Exception
+        {
+            final MasterApi api = new MasterApi(masters);
+            Long fw = framework;
+            if (fw == null)
+            {
+                final List<Long> owners = new ArrayList<>();
+                for (final JsonNode t : api.state().path("tasks"))
+                {
+                    if (t.path("taskId").asText().equals(taskId))
+                    {
+                        owners.add(t.path("frameworkId").asLong());
+                    }
+                }
+                if (owners.isEmpty())
+                {
+                    System.err.println("corral kill: unknown task '" + taskId + "' (see: corral tasks)");
+                    return 2;
+                }
+                if (owners.size() > 1)
+                {
+                    System.err.println("corral kill: frameworks " + owners + " all have a task '" + taskId +
+                        "': add --framework ID");
+                    return 2;
+                }
+                fw = owners.get(0);
+            }
+            final var r = api.post("/api/v1/tasks/" + fw + "/" + taskId + "/kill", "");
+            if (r.statusCode() == 200)
+            {
+                System.out.println("killing " + taskId + " (framework " + fw + ")");
+                return 0;
+            }
+            System.err.println("corral kill: " + MasterApi.JSON.readTree(r.body()).path("error").asText(r.body()));
+            return 2;
+        }
+    }
+}
