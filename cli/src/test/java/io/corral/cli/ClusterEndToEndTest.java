@@ -298,6 +298,111 @@ class ClusterEndToEndTest
         awaitAllResourcesBack();
     }
 
+    /** The first offer to {@code other}, while the main framework keeps stepping aside. */
+    private Offer firstOfferFor(final RecordingScheduler other) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline)
+        {
+            Offer held;
+            while ((held = scheduler.offers.poll()) != null)
+            {
+                driver.declineOffer(held.offerId(), 5);
+            }
+            final Offer offer = other.offers.poll(100, TimeUnit.MILLISECONDS);
+            if (offer != null)
+            {
+                return offer;
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void aFrameworkInTwoRolesCanSuppressAndReviveOffersPerRole() throws Exception
+    {
+        final RecordingScheduler two = new RecordingScheduler();
+        try (CorralSchedulerDriver roles = new CorralSchedulerDriver(two, FrameworkInfo.inRoles("two-roles", "ra", "rb"),
+            cluster.mastersSpec()))
+        {
+            roles.start();
+            final Offer first = firstOfferFor(two);
+            assertNotNull(first);
+            assertTrue(first.role().equals("ra") || first.role().equals("rb"), first.role());
+            roles.suppressOffers(List.of());
+            roles.declineOffer(first.offerId(), 0);
+            Offer more;
+            while ((more = two.offers.poll(1, TimeUnit.SECONDS)) != null)
+            {
+                roles.declineOffer(more.offerId(), 0);
+            }
+            assertEquals(null, two.offers.poll(2, TimeUnit.SECONDS), "suppressed in every role: no offers");
+            roles.reviveOffers(List.of("rb"));
+            final Offer revived = firstOfferFor(two);
+            assertNotNull(revived, "revived in rb");
+            assertEquals("rb", revived.role(), "ra stays suppressed");
+            roles.acceptOffer(revived.offerId(), List.of(new TaskSpec("in-rb", "true", Resources.of(0.1, 32))));
+            TaskStatus s;
+            do
+            {
+                s = two.statuses.poll(10, TimeUnit.SECONDS);
+            }
+            while (s != null && !s.state().isTerminal());
+            assertNotNull(s);
+            assertEquals(TaskState.FINISHED, s.state());
+            roles.stop();
+        }
+        awaitAllResourcesBack();
+    }
+
+    @Test
+    void aFrameworkThatStopsWithFailoverKeepsItsTasksAndReregistersWithItsId() throws Exception
+    {
+        final RecordingScheduler first = new RecordingScheduler();
+        final FrameworkInfo info = new FrameworkInfo("failover-fw", "test").withFailoverTimeoutMs(60_000);
+        final long id;
+        try (CorralSchedulerDriver d1 = new CorralSchedulerDriver(first, info, cluster.mastersSpec()))
+        {
+            d1.start();
+            final Offer o = firstOfferFor(first);
+            assertNotNull(o);
+            d1.acceptOffer(o.offerId(), List.of(new TaskSpec("keeps-running", "sleep 60", Resources.of(0.1, 32))));
+            TaskStatus s;
+            do
+            {
+                s = first.statuses.poll(10, TimeUnit.SECONDS);
+            }
+            while (s != null && s.state() != TaskState.RUNNING);
+            assertNotNull(s);
+            id = d1.frameworkId();
+            d1.stop(true);
+        }
+        final RecordingScheduler second = new RecordingScheduler();
+        try (CorralSchedulerDriver d2 = new CorralSchedulerDriver(second, info.withId(id), cluster.mastersSpec()))
+        {
+            d2.start();
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (second.frameworkId == 0 && System.nanoTime() < deadline)
+            {
+                Thread.sleep(20);
+            }
+            assertEquals(id, second.frameworkId, "re-registered under its old id");
+            assertEquals(io.corral.codec.sbe.TaskState.RUNNING, cluster.leader().state().task(id, "keeps-running").state,
+                "its task kept running");
+            d2.killTask("keeps-running");
+            TaskStatus s;
+            do
+            {
+                s = second.statuses.poll(10, TimeUnit.SECONDS);
+            }
+            while (s != null && !s.state().isTerminal());
+            assertNotNull(s, "the new instance hears about the old instance's task");
+            assertEquals(TaskState.KILLED, s.state());
+            d2.stop();
+        }
+        awaitAllResourcesBack();
+    }
+
     @Test
     void theArgvFormPassesArgumentsUnchanged() throws Exception
     {

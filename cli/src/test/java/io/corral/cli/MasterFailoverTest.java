@@ -67,6 +67,11 @@ class MasterFailoverTest
             offers.addAll(list);
         }
 
+        public void agentLost(final SchedulerDriver d, final long agentId)
+        {
+            events.add("agentLost " + agentId);
+        }
+
         public void offerRescinded(final SchedulerDriver d, final long offerId)
         {
             rescinded.add(offerId);
@@ -221,6 +226,13 @@ class MasterFailoverTest
         agent.close();
         final TaskStatus lost = await(r, "doomed", TaskState.LOST);
         assertTrue(lost.message().contains("removed"), lost.message());
+        String event;
+        do
+        {
+            event = r.events.poll(10, TimeUnit.SECONDS);
+        }
+        while (event != null && !event.startsWith("agentLost"));
+        assertEquals("agentLost " + agentId, event, "the framework is told the agent is lost");
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (cluster.leader().state().agent(agentId) != null && System.nanoTime() < deadline)
         {

@@ -165,6 +165,33 @@ public final class CorralSchedulerDriver implements SchedulerDriver
     }
 
     @Override
+    public void stop(final boolean failover)
+    {
+        if (failover)
+        {
+            close();
+        }
+        else
+        {
+            stop();
+        }
+    }
+
+    @Override
+    public void suppressOffers(final List<String> roles)
+    {
+        final List<String> copy = List.copyOf(roles);
+        calls.offer(() -> duty().sendSuppress(true, copy));
+    }
+
+    @Override
+    public void reviveOffers(final List<String> roles)
+    {
+        final List<String> copy = List.copyOf(roles);
+        calls.offer(() -> duty().sendSuppress(false, copy));
+    }
+
+    @Override
     public void stop()
     {
         final CountDownLatch sent = new CountDownLatch(1);
@@ -312,6 +339,25 @@ public final class CorralSchedulerDriver implements SchedulerDriver
             send(Outbound.length(out.decline.encodedLength()));
         }
 
+        /** Roles this framework suppressed: sent again after a re-registration (a new leader forgets). */
+        private final java.util.Set<String> suppressed = new java.util.TreeSet<>();
+
+        void sendSuppress(final boolean suppress, final List<String> roles)
+        {
+            final List<String> targets = roles.isEmpty() ? info.roles() : roles;
+            if (suppress)
+            {
+                suppressed.addAll(targets);
+            }
+            else
+            {
+                targets.forEach(suppressed::remove);
+            }
+            out.suppress.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId)
+                .suppress((short)(suppress ? 1 : 0)).roles(String.join(",", roles));
+            send(Outbound.length(out.suppress.encodedLength()));
+        }
+
         void sendReconcile(final List<String> taskIds)
         {
             final io.corral.codec.sbe.ReconcileEncoder.TasksEncoder group = out.reconcile
@@ -353,6 +399,10 @@ public final class CorralSchedulerDriver implements SchedulerDriver
                 nextSubscribeNs = nowNs + HEARTBEAT_NS;
                 if (everConnected)
                 {
+                    if (!suppressed.isEmpty())
+                    {
+                        sendSuppress(true, new ArrayList<>(suppressed));
+                    }
                     scheduler.reregistered(CorralSchedulerDriver.this, id);
                 }
                 else
@@ -385,8 +435,9 @@ public final class CorralSchedulerDriver implements SchedulerDriver
                 m.resources().gpus());
             final String hostname = m.hostname();
             final java.util.Map<String, String> attributes = attributes(m.attributes());
+            final String role = m.role();
             scheduler.resourceOffers(CorralSchedulerDriver.this,
-                List.of(new Offer(offerId, agentId, hostname, r, attributes)));
+                List.of(new Offer(offerId, agentId, hostname, r, attributes, role)));
         }
 
         @Override
@@ -422,6 +473,12 @@ public final class CorralSchedulerDriver implements SchedulerDriver
         public void onOfferRescinded(final OfferRescindedDecoder m, final int sessionId)
         {
             scheduler.offerRescinded(CorralSchedulerDriver.this, m.offerId());
+        }
+
+        @Override
+        public void onAgentLost(final io.corral.codec.sbe.AgentLostDecoder m, final int sessionId)
+        {
+            scheduler.agentLost(CorralSchedulerDriver.this, m.agentId());
         }
 
         @Override

@@ -16,15 +16,36 @@ public record FrameworkInfo(String name, String role, long frameworkId, long fai
         {
             throw new IllegalArgumentException("framework name must not be empty");
         }
-        if (role == null || !role.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"))
+        if (role == null)
         {
-            throw new IllegalArgumentException("role '" + role + "' is invalid: use letters, digits, '_', '.', '-'");
+            throw new IllegalArgumentException("a framework needs at least one role");
+        }
+        final java.util.Set<String> seen = new java.util.HashSet<>();
+        for (final String r : role.split(",", -1))
+        {
+            if (!r.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}") || !seen.add(r))
+            {
+                throw new IllegalArgumentException("role '" + r + "' is invalid or repeated: use letters, digits, " +
+                    "'_', '.', '-'");
+            }
         }
     }
 
     public FrameworkInfo(final String name, final String role)
     {
         this(name, role, 0, 0);
+    }
+
+    /** A framework that takes offers in several roles. */
+    public static FrameworkInfo inRoles(final String name, final String... roles)
+    {
+        return new FrameworkInfo(name, String.join(",", roles));
+    }
+
+    /** The roles, in the order given. */
+    public java.util.List<String> roles()
+    {
+        return java.util.List.of(role.split(","));
     }
 
     /** The same framework, re-registering under the id it was given (its tasks keep running). */

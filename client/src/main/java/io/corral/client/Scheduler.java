@@ -22,6 +22,11 @@ public interface Scheduler
     {
     }
 
+    /** An agent was removed (it stopped heartbeating): its tasks are LOST, as their updates say. */
+    default void agentLost(final SchedulerDriver driver, final long agentId)
+    {
+    }
+
     /** The master refused a request; the message says why and what to do. */
     default void error(final SchedulerDriver driver, final String message)
     {

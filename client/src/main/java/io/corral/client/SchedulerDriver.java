@@ -11,6 +11,18 @@ public interface SchedulerDriver extends AutoCloseable
     /** Leaves the cluster: the master removes the framework and kills its tasks. Then closes. */
     void stop();
 
+    /**
+     * With {@code failover} true, stops without leaving: the framework's tasks keep running and a
+     * new instance can re-register with the same id within the failover timeout. False is {@link #stop()}.
+     */
+    void stop(boolean failover);
+
+    /** Stops offers in these roles (none listed: all of the framework's roles). */
+    void suppressOffers(List<String> roles);
+
+    /** Resumes offers in these roles (none listed: all) and clears decline filters. */
+    void reviveOffers(List<String> roles);
+
     /** Waits until the driver is stopped or closed. */
     void join() throws InterruptedException;
 

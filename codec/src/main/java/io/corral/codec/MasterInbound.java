@@ -42,6 +42,8 @@ public final class MasterInbound extends InboundAdapter
 
         void onReconcile(ReconcileDecoder message, int sessionId);
 
+        void onSuppress(io.corral.codec.sbe.SuppressDecoder message, int sessionId);
+
         /** A frame that could not be decoded, or is not a message this endpoint accepts. */
         void onBadFrame(int sessionId, int templateId, String problem);
     }
@@ -57,6 +59,7 @@ public final class MasterInbound extends InboundAdapter
     private final AcknowledgeDecoder acknowledge = new AcknowledgeDecoder();
     private final TeardownDecoder teardown = new TeardownDecoder();
     private final ReconcileDecoder reconcile = new ReconcileDecoder();
+    private final io.corral.codec.sbe.SuppressDecoder suppress = new io.corral.codec.sbe.SuppressDecoder();
 
     public MasterInbound(final Handler handler)
     {
@@ -79,6 +82,7 @@ public final class MasterInbound extends InboundAdapter
             case AcknowledgeDecoder.TEMPLATE_ID -> handler.onAcknowledge(acknowledge.wrap(buffer, offset, blockLength, version), sessionId);
             case TeardownDecoder.TEMPLATE_ID -> handler.onTeardown(teardown.wrap(buffer, offset, blockLength, version), sessionId);
             case ReconcileDecoder.TEMPLATE_ID -> handler.onReconcile(reconcile.wrap(buffer, offset, blockLength, version), sessionId);
+            case io.corral.codec.sbe.SuppressDecoder.TEMPLATE_ID -> handler.onSuppress(suppress.wrap(buffer, offset, blockLength, version), sessionId);
             default ->
             {
                 return false;

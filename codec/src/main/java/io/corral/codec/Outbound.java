@@ -63,6 +63,8 @@ public final class Outbound
     public final OfferRescindedEncoder offerRescinded = new OfferRescindedEncoder();
     public final TeardownEncoder teardown = new TeardownEncoder();
     public final ReconcileEncoder reconcile = new ReconcileEncoder();
+    public final io.corral.codec.sbe.SuppressEncoder suppress = new io.corral.codec.sbe.SuppressEncoder();
+    public final io.corral.codec.sbe.AgentLostEncoder agentLost = new io.corral.codec.sbe.AgentLostEncoder();
     public final AgentAdmittedEncoder agentAdmitted = new AgentAdmittedEncoder();
     public final FrameworkAddedEncoder frameworkAdded = new FrameworkAddedEncoder();
     public final TasksLaunchedEncoder tasksLaunched = new TasksLaunchedEncoder();

@@ -30,6 +30,8 @@ public final class SchedulerInbound extends InboundAdapter
 
         void onErrorReply(ErrorReplyDecoder message, int sessionId);
 
+        void onAgentLost(io.corral.codec.sbe.AgentLostDecoder message, int sessionId);
+
         /** A frame that could not be decoded, or is not a message this endpoint accepts. */
         void onBadFrame(int sessionId, int templateId, String problem);
     }
@@ -41,6 +43,7 @@ public final class SchedulerInbound extends InboundAdapter
     private final TaskStatusDecoder taskStatus = new TaskStatusDecoder();
     private final OfferRescindedDecoder offerRescinded = new OfferRescindedDecoder();
     private final ErrorReplyDecoder errorReply = new ErrorReplyDecoder();
+    private final io.corral.codec.sbe.AgentLostDecoder agentLost = new io.corral.codec.sbe.AgentLostDecoder();
 
     public SchedulerInbound(final Handler handler)
     {
@@ -59,6 +62,7 @@ public final class SchedulerInbound extends InboundAdapter
             case TaskStatusDecoder.TEMPLATE_ID -> handler.onTaskStatus(taskStatus.wrap(buffer, offset, blockLength, version), sessionId);
             case OfferRescindedDecoder.TEMPLATE_ID -> handler.onOfferRescinded(offerRescinded.wrap(buffer, offset, blockLength, version), sessionId);
             case ErrorReplyDecoder.TEMPLATE_ID -> handler.onErrorReply(errorReply.wrap(buffer, offset, blockLength, version), sessionId);
+            case io.corral.codec.sbe.AgentLostDecoder.TEMPLATE_ID -> handler.onAgentLost(agentLost.wrap(buffer, offset, blockLength, version), sessionId);
             default ->
             {
                 return false;

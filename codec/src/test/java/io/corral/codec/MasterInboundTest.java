@@ -66,6 +66,10 @@ class MasterInboundTest
         {
         }
 
+        public void onSuppress(final io.corral.codec.sbe.SuppressDecoder m, final int s)
+        {
+        }
+
         public void onBadFrame(final int sessionId, final int templateId, final String problem)
         {
             seen.add("bad " + templateId + ": " + problem);

@@ -37,7 +37,7 @@ final class LeaderDuties
     }
 
     private record PendingLaunch(long frameworkId, long agentId, long[] resources, String taskId, String command,
-        long[] options, String env, String healthCommand)
+        long[] options, String env, String healthCommand, String role)
     {
     }
 
@@ -131,7 +131,7 @@ final class LeaderDuties
         }
         for (final MasterState.Framework framework : frameworks)
         {
-            allocator.addFramework(framework.id(), role(framework.role()));
+            allocator.addFramework(framework.id(), roles(framework.role()));
             frameworkDeadlineNs.put(framework.id(), nowNs + Math.max(graceNs, frameworkTimeoutNs) +
                 framework.failoverTimeoutMs() * 1_000_000L);
         }
@@ -153,7 +153,7 @@ final class LeaderDuties
                 try
                 {
                     allocator.recoverAllocation(allocator.agentSlot(task.agentId()),
-                        allocator.frameworkSlot(task.frameworkId()), role(framework.role()), task.resources());
+                        allocator.frameworkSlot(task.frameworkId()), role(task.role()), task.resources());
                 }
                 catch (final RuntimeException ex)
                 {
@@ -164,6 +164,18 @@ final class LeaderDuties
         LOG.info("took office in term {} at log index {}: {} agents, {} frameworks, {} tasks", term, index,
             agents.size(), frameworks.size(), tasks.size());
         return index;
+    }
+
+    /** Slots of a comma-separated role list (a framework may subscribe to several). */
+    private int[] roles(final String names)
+    {
+        final String[] parts = names.split(",");
+        final int[] slots = new int[parts.length];
+        for (int i = 0; i < parts.length; i++)
+        {
+            slots[i] = role(parts[i].trim());
+        }
+        return slots;
     }
 
     private int role(final String name)
@@ -242,7 +254,7 @@ final class LeaderDuties
             final MasterState.Framework framework = e.framework();
             if (allocator.frameworkSlot(framework.id()) < 0)
             {
-                allocator.addFramework(framework.id(), role(framework.role()));
+                allocator.addFramework(framework.id(), roles(framework.role()));
             }
             allocationDue = true;
             frameworkSeen(framework, nowNs);
@@ -261,7 +273,7 @@ final class LeaderDuties
         else if (event instanceof MasterEvent.LaunchDropped e)
         {
             launchingTaskKeys.remove(MasterState.taskKey(e.frameworkId(), e.taskId()));
-            release(e.agentId(), e.frameworkId(), e.resources());
+            release(e.agentId(), e.frameworkId(), e.role(), e.resources());
             sendTaskStatus(e.frameworkId(), e.agentId(), e.taskId(), TaskState.ERROR, 0,
                 "not launched: " + e.reason(), nowNs);
         }
@@ -284,7 +296,7 @@ final class LeaderDuties
             }
             if (e.outcome() == MasterEvent.Outcome.CHANGED && MasterState.isTerminal(task.state))
             {
-                release(task.agentId, task.frameworkId, task.resources);
+                release(task.agentId, task.frameworkId, task.role, task.resources);
             }
             // Changed, or a duplicate whose acknowledgement has not come back: (re)deliver it;
             // the framework's acknowledgement is relayed to the agent.
@@ -331,6 +343,11 @@ final class LeaderDuties
             agentDeadlineNs.remove(e.agentId());
             removalsProposed.remove(e.agentId());
             staging.values().removeIf(v -> v[1] == e.agentId());
+            for (final MasterState.Framework f : state.frameworks())
+            {
+                out.agentLost.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(f.id()).agentId(e.agentId());
+                connections.send(f.endpoint(), out, Outbound.length(out.agentLost.encodedLength()), nowNs);
+            }
             LOG.warn("agent {} removed: its tasks are LOST", e.agentId());
             final int slot = allocator.agentSlot(e.agentId());
             if (slot >= 0)
@@ -350,18 +367,17 @@ final class LeaderDuties
 
     }
 
-    private void release(final long agentId, final long frameworkId, final long[] resources)
+    private void release(final long agentId, final long frameworkId, final String role, final long[] resources)
     {
         final int agent = allocator.agentSlot(agentId);
         final int framework = allocator.frameworkSlot(frameworkId);
-        final MasterState.Framework f = state.framework(frameworkId);
-        if (agent < 0 || framework < 0 || f == null)
+        if (agent < 0 || framework < 0 || allocator.roleSlot(role) < 0)
         {
             return;
         }
         try
         {
-            allocator.release(agent, framework, allocator.roleSlot(f.role()), resources);
+            allocator.release(agent, framework, allocator.roleSlot(role), resources);
             allocationDue = true;
         }
         catch (final AllocatorException ex)
@@ -581,7 +597,7 @@ final class LeaderDuties
             inBatch.add(taskId);
             launchingTaskKeys.add(MasterState.taskKey(frameworkId, taskId));
             launches.add(new PendingLaunch(frameworkId, offer.agentId(), asked, taskId, command, options, env,
-                healthCommand));
+                healthCommand, allocator.roleName(offer.role())));
         }
         boolean anyLeft = false;
         for (final long v : left)
@@ -590,7 +606,7 @@ final class LeaderDuties
         }
         if (anyLeft)
         {
-            release(offer.agentId(), frameworkId, left);
+            release(offer.agentId(), frameworkId, allocator.roleName(offer.role()), left);
         }
     }
 
@@ -648,6 +664,52 @@ final class LeaderDuties
         {
             LOG.warn("decline of offer {} failed: {}", offerId, ex.getMessage());
         }
+    }
+
+    /** Suppress (or revive) offers to a framework in some of its roles, or all of them (empty list). */
+    void onSuppress(final long frameworkId, final boolean suppress, final String roleList, final String replyTo,
+        final long nowNs)
+    {
+        final int f = allocator.frameworkSlot(frameworkId);
+        if (f < 0)
+        {
+            return;
+        }
+        final int[] subscribed = allocator.frameworkRoles(f);
+        final List<Integer> targets = new ArrayList<>();
+        if (roleList.isBlank())
+        {
+            for (final int r : subscribed)
+            {
+                targets.add(r);
+            }
+        }
+        else
+        {
+            for (final String name : roleList.split(","))
+            {
+                final int r = allocator.roleSlot(name.trim());
+                if (r < 0 || java.util.Arrays.stream(subscribed).noneMatch(x -> x == r))
+                {
+                    error(replyTo, ErrorCode.MALFORMED, 31, "framework " + frameworkId + " is not subscribed to role '" +
+                        name.trim() + "'; nothing was changed", nowNs);
+                    return;
+                }
+                targets.add(r);
+            }
+        }
+        for (final int r : targets)
+        {
+            if (suppress)
+            {
+                allocator.suppress(f, r);
+            }
+            else
+            {
+                allocator.revive(f, r);
+            }
+        }
+        allocationDue = true;
     }
 
     void onKill(final long frameworkId, final String taskId, final String replyTo, final long nowNs)
@@ -713,7 +775,8 @@ final class LeaderDuties
                 put(group.resources(), l.resources());
                 group.timestampMs(nowMs);
                 MasterState.putOptions(group.options(), l.options());
-                group.taskId(l.taskId()).command(l.command()).env(l.env()).healthCommand(l.healthCommand());
+                group.taskId(l.taskId()).command(l.command()).env(l.env()).healthCommand(l.healthCommand())
+                    .role(l.role());
             }
             proposer.propose(records, Outbound.length(records.tasksLaunched.encodedLength()));
             work += launches.size();
@@ -764,7 +827,8 @@ final class LeaderDuties
         out.offer.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId).offerId(offerId)
             .agentId(agentId);
         put(out.offer.resources(), resources);
-        out.offer.hostname(agent == null ? "" : agent.hostname()).attributes(agent == null ? "" : agent.attributes());
+        out.offer.hostname(agent == null ? "" : agent.hostname()).attributes(agent == null ? "" : agent.attributes())
+            .role(allocator.roleName(made.role(i)));
         connections.send(framework == null ? null : framework.endpoint(), out,
             Outbound.length(out.offer.encodedLength()), nowNs);
     }

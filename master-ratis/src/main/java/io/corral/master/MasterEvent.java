@@ -27,7 +27,8 @@ public sealed interface MasterEvent
     }
 
     /** A launch in a committed batch that could not take effect; its resources go back. */
-    record LaunchDropped(long index, long frameworkId, long agentId, String taskId, long[] resources, String reason)
+    record LaunchDropped(long index, long frameworkId, long agentId, String taskId, long[] resources, String role,
+        String reason)
         implements MasterEvent
     {
     }

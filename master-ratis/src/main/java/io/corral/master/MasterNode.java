@@ -536,11 +536,15 @@ public final class MasterNode implements AutoCloseable
             {
                 return;
             }
-            if (!role.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"))
+            final java.util.Set<String> seen = new java.util.HashSet<>();
+            for (final String r : role.split(",", -1))
             {
-                error(endpoint, ErrorCode.MALFORMED, SubscribeDecoder.TEMPLATE_ID, "role '" + role +
-                    "' is invalid: use letters, digits, '_', '.', '-'");
-                return;
+                if (!r.trim().matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}") || !seen.add(r.trim()))
+                {
+                    error(endpoint, ErrorCode.MALFORMED, SubscribeDecoder.TEMPLATE_ID, "role '" + r +
+                        "' is invalid or repeated: use letters, digits, '_', '.', '-'");
+                    return;
+                }
             }
             if (failoverTimeoutMs < 0)
             {
@@ -627,6 +631,20 @@ public final class MasterNode implements AutoCloseable
                 out.frameworkRemoved.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(m.frameworkId())
                     .timestampMs(System.currentTimeMillis());
                 propose(out, Outbound.length(out.frameworkRemoved.encodedLength()));
+            }
+        }
+
+        @Override
+        public void onSuppress(final io.corral.codec.sbe.SuppressDecoder m, final int sessionId)
+        {
+            final long frameworkId = m.frameworkId();
+            final boolean suppress = m.suppress() != 0;
+            final String roles = m.roles();
+            final String endpoint = frameworkEndpointOrRefuse(frameworkId, sessionId,
+                io.corral.codec.sbe.SuppressDecoder.TEMPLATE_ID);
+            if (endpoint != null)
+            {
+                duties.onSuppress(frameworkId, suppress, roles, endpoint, nowNs);
             }
         }
 

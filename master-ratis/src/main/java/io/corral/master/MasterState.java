@@ -54,6 +54,8 @@ public final class MasterState
         public final long[] options;
         public final String env;
         public final String healthCommand;
+        /** The role whose resources the task uses (the role of the offer it was launched from). */
+        public final String role;
         public TaskState state = TaskState.STAGING;
         public int exitCode;
         public String message = "";
@@ -63,8 +65,9 @@ public final class MasterState
 
         Task(final long frameworkId, final long agentId, final String taskId, final String command,
             final long[] resources, final long launchedAtMs, final long[] options, final String env,
-            final String healthCommand)
+            final String healthCommand, final String role)
         {
+            this.role = role;
             this.options = options;
             this.env = env;
             this.healthCommand = healthCommand;
@@ -212,15 +215,17 @@ public final class MasterState
                     final String command = t.command();
                     final String env = t.env();
                     final String healthCommand = t.healthCommand();
+                    final String role = t.role();
                     final String key = taskKey(frameworkId, taskId);
                     if (tasks.containsKey(key) || !agents.containsKey(agentId) || !frameworks.containsKey(frameworkId))
                     {
-                        events.add(new MasterEvent.LaunchDropped(index, frameworkId, agentId, taskId, res,
+                        events.add(new MasterEvent.LaunchDropped(index, frameworkId, agentId, taskId, res, role,
                             tasks.containsKey(key) ? "task id " + taskId + " is already in use" :
                                 "agent or framework is gone"));
                         continue;
                     }
-                    final Task task = new Task(frameworkId, agentId, taskId, command, res, at, options, env, healthCommand);
+                    final Task task = new Task(frameworkId, agentId, taskId, command, res, at, options, env, healthCommand,
+                        role);
                     tasks.put(key, task);
                     events.add(new MasterEvent.TaskLaunched(index, task));
                 }
@@ -348,7 +353,7 @@ public final class MasterState
                     .mem(t.resources[1]).disk(t.resources[2]).gpus(t.resources[3]);
                 g.timestampMs(t.launchedAtMs);
                 putOptions(g.options(), t.options);
-                g.taskId(t.taskId).command(t.command).env(t.env).healthCommand(t.healthCommand);
+                g.taskId(t.taskId).command(t.command).env(t.env).healthCommand(t.healthCommand).role(t.role);
             }
             emit.accept(io.corral.codec.Outbound.length(out.tasksLaunched.encodedLength()));
         }
@@ -495,14 +500,14 @@ public final class MasterState
         for (final Task t : tasks.values())
         {
             out.add(new TaskView(t.frameworkId, t.agentId, t.taskId, t.command, t.resources.clone(), t.state,
-                t.exitCode, t.message, t.updatedAtMs));
+                t.exitCode, t.message, t.updatedAtMs, t.role));
         }
         return out;
     }
 
     /** An immutable copy of a task. */
     public record TaskView(long frameworkId, long agentId, String taskId, String command, long[] resources,
-        TaskState state, int exitCode, String message, long updatedAtMs)
+        TaskState state, int exitCode, String message, long updatedAtMs, String role)
     {
         @Override
         public String toString()

@@ -35,12 +35,12 @@ class MasterStateTest
         LeaderDuties.put(tasks.resources(), new long[] { 100, 32, 0, 0 });
         tasks.timestampMs(12);
         MasterState.putOptions(tasks.options(), new long[] { 5000, 1000, 500, 3 });
-        tasks.taskId("t1").command("true").env("A=1\n").healthCommand("true");
+        tasks.taskId("t1").command("true").env("A=1\n").healthCommand("true").role("r");
         tasks.next().frameworkId(9).agentId(1);
         LeaderDuties.put(tasks.resources(), new long[] { 100, 32, 0, 0 });
         tasks.timestampMs(12);
         MasterState.putOptions(tasks.options(), new long[4]);
-        tasks.taskId("t1").command("again").env("").healthCommand("");
+        tasks.taskId("t1").command("again").env("").healthCommand("").role("r");
         apply(state, Outbound.length(out.tasksLaunched.encodedLength()));
         changeState("t1", TaskState.RUNNING, 1, 13);
         changeState("t1", TaskState.FINISHED, 2, 14);
