@@ -364,8 +364,20 @@ public final class Corral
         @Option(names = "--role", defaultValue = "default", description = "Role to ask resources in.")
         String role;
 
-        @Option(names = "--timeout", defaultValue = "60", description = "Seconds to wait for an offer (default ${DEFAULT-VALUE}).")
+        @Option(names = "--env", description = "NAME=value for the task's environment (repeatable).")
+        java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
+
+        @Option(names = "--attempts", defaultValue = "1",
+            description = "Launch again when the task fails, up to this many attempts in all (default ${DEFAULT-VALUE}).")
+        int attempts;
+
+        @Option(names = "--timeout", defaultValue = "0",
+            description = "Kill the task after this many seconds and exit 124, like timeout(1) (default: no limit).")
         long timeoutSeconds;
+
+        @Option(names = "--offer-timeout", defaultValue = "60",
+            description = "Seconds to wait for a suitable offer (default ${DEFAULT-VALUE}).")
+        long offerTimeoutSeconds;
 
         @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "The command (run with sh -c).")
         List<String> command;
@@ -373,15 +385,29 @@ public final class Corral
         @Override
         public Integer call() throws Exception
         {
+            if (attempts < 1)
+            {
+                throw new IllegalArgumentException("--attempts must be at least 1");
+            }
             final Resources wanted = Resources.of(cpus, mem);
-            final String taskId = name + "-" + Long.toHexString(System.nanoTime());
+            final String base = name + "-" + Long.toHexString(System.nanoTime());
             final String shell = String.join(" ", command);
             final AtomicInteger exit = new AtomicInteger(-1);
+            final AtomicInteger attempt = new AtomicInteger(0);
+            final java.util.concurrent.atomic.AtomicBoolean timedOut = new java.util.concurrent.atomic.AtomicBoolean();
             final CountDownLatch done = new CountDownLatch(1);
             final CountDownLatch launched = new CountDownLatch(1);
+            final java.util.concurrent.ScheduledExecutorService timer =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r ->
+                {
+                    final Thread t = new Thread(r, "corral-run-timeout");
+                    t.setDaemon(true);
+                    return t;
+                });
             final Scheduler scheduler = new Scheduler()
             {
-                private boolean accepted;
+                private boolean waiting = true;
+                private String current;
 
                 @Override
                 public void registered(final SchedulerDriver driver, final long frameworkId)
@@ -394,17 +420,29 @@ public final class Corral
                 {
                     for (final Offer offer : offers)
                     {
-                        if (!accepted && offer.resources().fits(wanted))
+                        if (waiting && offer.resources().fits(wanted))
                         {
-                            accepted = true;
-                            System.out.println("launching " + taskId + " on agent " + offer.agentId() + " (" +
+                            waiting = false;
+                            final int n = attempt.incrementAndGet();
+                            current = attempts == 1 ? base : base + "-attempt" + n;
+                            System.out.println("launching " + current + " on agent " + offer.agentId() + " (" +
                                 offer.hostname() + "): " + shell);
-                            driver.acceptOffer(offer.offerId(), List.of(new TaskSpec(taskId, shell, wanted)));
+                            driver.acceptOffer(offer.offerId(), List.of(new TaskSpec(current, shell, wanted).withEnv(env)));
                             launched.countDown();
+                            if (timeoutSeconds > 0)
+                            {
+                                final String id = current;
+                                timer.schedule(() ->
+                                {
+                                    timedOut.set(true);
+                                    System.out.println("timeout after " + timeoutSeconds + " s: killing " + id);
+                                    driver.killTask(id);
+                                }, timeoutSeconds, TimeUnit.SECONDS);
+                            }
                         }
                         else
                         {
-                            driver.declineOffer(offer.offerId(), accepted ? 60 : 1);
+                            driver.declineOffer(offer.offerId(), waiting ? 1 : 60);
                         }
                     }
                 }
@@ -417,16 +455,26 @@ public final class Corral
                     {
                         System.out.println("  stdout: " + status.message().substring(9) + "/stdout");
                     }
-                    if (status.state().isTerminal())
+                    if (!status.state().isTerminal() || !status.taskId().equals(current))
                     {
-                        exit.set(switch (status.state())
-                        {
-                            case FINISHED -> 0;
-                            case FAILED -> status.exitCode() == 0 ? 1 : status.exitCode();
-                            default -> 1;
-                        });
-                        done.countDown();
+                        return;
                     }
+                    final boolean failed = status.state() != io.corral.client.TaskState.FINISHED &&
+                        status.state() != io.corral.client.TaskState.KILLED;
+                    if (failed && attempt.get() < attempts && !timedOut.get())
+                    {
+                        System.out.println("attempt " + attempt.get() + " of " + attempts + " failed: trying again");
+                        waiting = true;
+                        driver.reviveOffers(List.of());
+                        return;
+                    }
+                    exit.set(timedOut.get() ? 124 : switch (status.state())
+                    {
+                        case FINISHED -> 0;
+                        case FAILED -> status.exitCode() == 0 ? 1 : status.exitCode();
+                        default -> 1;
+                    });
+                    done.countDown();
                 }
 
                 @Override
@@ -444,14 +492,18 @@ public final class Corral
             try (CorralSchedulerDriver driver = new CorralSchedulerDriver(scheduler, new FrameworkInfo(name, role), masters))
             {
                 driver.start();
-                if (!launched.await(timeoutSeconds, TimeUnit.SECONDS))
+                if (!launched.await(offerTimeoutSeconds, TimeUnit.SECONDS))
                 {
-                    System.err.println("corral run: no offer with " + wanted + " within " + timeoutSeconds +
+                    System.err.println("corral run: no offer with " + wanted + " within " + offerTimeoutSeconds +
                         " s from " + masters + " (is a cluster running? try: bin/corral dev)");
                     return 3;
                 }
                 done.await();
                 driver.stop();
+            }
+            finally
+            {
+                timer.shutdownNow();
             }
             return exit.get();
         }

@@ -403,6 +403,72 @@ class ClusterEndToEndTest
         awaitAllResourcesBack();
     }
 
+    /** Runs {@code body} while the main framework keeps declining what it is offered. */
+    private <T> T whileMainFrameworkStepsAside(final java.util.concurrent.Callable<T> body) throws Exception
+    {
+        final java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        final Thread decliner = new Thread(() ->
+        {
+            while (!stop.get())
+            {
+                try
+                {
+                    final Offer o = scheduler.offers.poll(50, TimeUnit.MILLISECONDS);
+                    if (o != null)
+                    {
+                        driver.declineOffer(o.offerId(), 2);
+                    }
+                }
+                catch (final InterruptedException ex)
+                {
+                    return;
+                }
+            }
+        });
+        decliner.start();
+        try
+        {
+            return body.call();
+        }
+        finally
+        {
+            stop.set(true);
+            decliner.join();
+        }
+    }
+
+    @Test
+    void corralRunRetriesPassesTheEnvironmentAndTimesOut() throws Exception
+    {
+        whileMainFrameworkStepsAside(() ->
+        {
+            runCommands();
+            return null;
+        });
+        awaitAllResourcesBack();
+    }
+
+    private void runCommands() throws Exception
+    {
+        final Path marker = dir.resolve("marker-" + System.nanoTime());
+        final String[] retried = corral("run", "--masters", cluster.mastersSpec(), "--attempts", "3", "--",
+            "test -f " + marker + " || { touch " + marker + "; exit 7; }");
+        assertEquals("0", retried[0], retried[1] + retried[2]);
+        assertTrue(retried[1].contains("FAILED") && retried[1].contains("trying again") &&
+            retried[1].contains("FINISHED"), retried[1]);
+
+        final String[] env = corral("run", "--masters", cluster.mastersSpec(), "--env", "GREETING=hi", "--",
+            "test \"$GREETING\" = hi");
+        assertEquals("0", env[0], env[1] + env[2]);
+
+        final String[] slow = corral("run", "--masters", cluster.mastersSpec(), "--timeout", "1", "--", "sleep 30");
+        assertEquals("124", slow[0], slow[1] + slow[2]);
+        assertTrue(slow[1].contains("KILLED"), slow[1]);
+
+        final String[] failing = corral("run", "--masters", cluster.mastersSpec(), "--", "exit 5");
+        assertEquals("5", failing[0], failing[1]);
+    }
+
     @Test
     void theArgvFormPassesArgumentsUnchanged() throws Exception
     {
