@@ -61,6 +61,7 @@ public final class AgentNode implements AutoCloseable
     private final ManyToOneConcurrentLinkedQueue<Runnable> inbox = new ManyToOneConcurrentLinkedQueue<>();
     private final AgentCheckpoint checkpoint;
     private final Isolator isolator;
+    private final SandboxHttp http;
     private final Duty duty;
     private final AgentRunner runner;
     private volatile long agentId;
@@ -72,6 +73,15 @@ public final class AgentNode implements AutoCloseable
         this.masters = config.masters();
         this.isolator = Isolator.choose(config.isolation());
         this.checkpoint = new AgentCheckpoint(config.workDir());
+        try
+        {
+            this.http = new SandboxHttp(config.bindHost(), config.workDir());
+        }
+        catch (final IOException ex)
+        {
+            checkpoint.close();
+            throw new java.io.UncheckedIOException("cannot serve sandboxes over HTTP on " + config.bindHost(), ex);
+        }
         aeron = MediaDrivers.connect();
         subscription = aeron.addSubscription(Protocol.channel(config.bindHost() + ":0"), Protocol.STREAM_ID);
         String resolved = null;
@@ -119,6 +129,12 @@ public final class AgentNode implements AutoCloseable
         return config.workDir();
     }
 
+    /** Where this agent serves its task sandboxes over HTTP (host:port). */
+    public String httpEndpoint()
+    {
+        return http.endpoint();
+    }
+
     public boolean isRegistered()
     {
         return agentId != 0 && duty.leader != null;
@@ -148,6 +164,7 @@ public final class AgentNode implements AutoCloseable
         subscription.close();
         MediaDrivers.release(aeron);
         checkpoint.close();
+        http.close();
     }
 
     /** One task and its process (a child, or re-adopted after a restart). */
@@ -293,7 +310,8 @@ public final class AgentNode implements AutoCloseable
             out.registerAgent.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId);
             final long[] res = config.resources();
             out.registerAgent.resources().cpus(res[0]).mem(res[1]).disk(res[2]).gpus(res[3]);
-            out.registerAgent.hostname(config.hostname()).endpoint(endpoint).attributes(config.attributes());
+            out.registerAgent.hostname(config.hostname()).endpoint(endpoint).attributes(config.attributes())
+                .httpEndpoint(http.endpoint());
             out.offer(publications.get(target), Outbound.length(out.registerAgent.encodedLength()));
             leader = null;
         }

@@ -32,7 +32,7 @@ import picocli.CommandLine.Parameters;
     description = "A cluster resource manager: Raft-replicated masters, DRF offers, tasks as processes.",
     subcommands = { Corral.Master.class, Corral.Agent.class, Corral.Dev.class, Corral.Run.class, Corral.Role.class,
         OperatorCommands.State.class, OperatorCommands.Agents.class, OperatorCommands.Frameworks.class,
-        OperatorCommands.Tasks.class, OperatorCommands.Kill.class })
+        OperatorCommands.Tasks.class, OperatorCommands.Kill.class, OperatorCommands.Logs.class })
 public final class Corral
 {
     public static void main(final String[] args)

@@ -18,6 +18,21 @@ final class OperatorCommands
     {
     }
 
+    /** The tasks named {@code taskId} (of {@code framework} when given) in a state document. */
+    static List<JsonNode> tasksNamed(final JsonNode state, final String taskId, final Long framework)
+    {
+        final List<JsonNode> out = new ArrayList<>();
+        for (final JsonNode t : state.path("tasks"))
+        {
+            if (t.path("taskId").asText().equals(taskId) &&
+                (framework == null || t.path("frameworkId").asLong() == framework))
+            {
+                out.add(t);
+            }
+        }
+        return out;
+    }
+
     abstract static class Base implements Callable<Integer>
     {
         @Option(names = "--masters", defaultValue = Protocol.DEV_MASTERS, description = "Master addresses.")
@@ -201,12 +216,9 @@ final class OperatorCommands
             if (fw == null)
             {
                 final List<Long> owners = new ArrayList<>();
-                for (final JsonNode t : api.state().path("tasks"))
+                for (final JsonNode t : tasksNamed(api.state(), taskId, null))
                 {
-                    if (t.path("taskId").asText().equals(taskId))
-                    {
-                        owners.add(t.path("frameworkId").asLong());
-                    }
+                    owners.add(t.path("frameworkId").asLong());
                 }
                 if (owners.isEmpty())
                 {
@@ -229,6 +241,89 @@ final class OperatorCommands
             }
             System.err.println("corral kill: " + MasterApi.JSON.readTree(r.body()).path("error").asText(r.body()));
             return 2;
+        }
+    }
+
+    @Command(name = "logs", description = "Print a task's stdout (or stderr), from its agent's sandbox.")
+    static final class Logs implements Callable<Integer>
+    {
+        @Parameters(index = "0", paramLabel = "TASK", description = "The task id.")
+        String taskId;
+
+        @Option(names = "--framework", description = "The task's framework (needed if several have this task id).")
+        Long framework;
+
+        @Option(names = "--stderr", description = "stderr instead of stdout.")
+        boolean stderr;
+
+        @Option(names = "--follow", description = "Keep printing until the task ends.")
+        boolean follow;
+
+        @Option(names = "--masters", defaultValue = Protocol.DEV_MASTERS, description = "Master addresses.")
+        String masters;
+
+        @Override
+        public Integer call() throws Exception
+        {
+            final MasterApi api = new MasterApi(masters);
+            final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            long offset = 0;
+            while (true)
+            {
+                final JsonNode state = api.state();
+                final List<JsonNode> named = tasksNamed(state, taskId, framework);
+                final JsonNode task = named.isEmpty() ? null : named.get(0);
+                final int matches = named.size();
+                if (task == null || matches > 1)
+                {
+                    System.err.println("corral logs: " + (task == null ? "unknown task '" + taskId + "' (see: corral tasks)" :
+                        "several frameworks have a task '" + taskId + "': add --framework ID"));
+                    return 2;
+                }
+                String agentHttp = null;
+                for (final JsonNode a : state.path("agents"))
+                {
+                    if (a.path("id").asLong() == task.path("agentId").asLong())
+                    {
+                        agentHttp = a.path("http").asText();
+                    }
+                }
+                if (agentHttp == null || agentHttp.isEmpty())
+                {
+                    System.err.println("corral logs: the agent of task '" + taskId + "' is gone; its sandbox is not reachable");
+                    return 2;
+                }
+                final boolean ended = !java.util.Set.of("STAGING", "STARTING", "RUNNING").contains(task.path("state").asText());
+                while (true)
+                {
+                    final java.net.http.HttpResponse<byte[]> r = http.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://" + agentHttp + "/files/" + task.path("frameworkId").asText() + "/" +
+                            java.net.URLEncoder.encode(taskId, java.nio.charset.StandardCharsets.UTF_8) + "?path=" +
+                            (stderr ? "stderr" : "stdout") + "&offset=" + offset)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+                    if (r.statusCode() == 404 && offset == 0 && !ended)
+                    {
+                        break;
+                    }
+                    if (r.statusCode() != 200)
+                    {
+                        System.err.println("corral logs: " + new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
+                        return 2;
+                    }
+                    System.out.write(r.body());
+                    System.out.flush();
+                    offset += r.body().length;
+                    if (r.body().length == 0)
+                    {
+                        break;
+                    }
+                }
+                if (!follow || ended)
+                {
+                    return 0;
+                }
+                Thread.sleep(500);
+            }
         }
     }
 }

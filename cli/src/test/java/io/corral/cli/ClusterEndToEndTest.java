@@ -470,6 +470,27 @@ class ClusterEndToEndTest
     }
 
     @Test
+    void corralLogsPrintsAndFollowsASandboxAndServesNothingOutsideIt() throws Exception
+    {
+        final String id = launch("logs-" + System.nanoTime(), "echo first; echo oops >&2; sleep 1; echo second");
+        awaitState(id, TaskState.RUNNING);
+        final String[] followed = corral("logs", id, "--follow", "--masters", cluster.mastersSpec());
+        assertEquals("0", followed[0], followed[2]);
+        assertEquals("first\nsecond\n", followed[1], "followed until the task ended");
+        final String[] err = corral("logs", id, "--stderr", "--masters", cluster.mastersSpec());
+        assertEquals("oops\n", err[1]);
+        final String agentHttp = cluster.agents().stream().map(io.corral.agent.AgentNode::httpEndpoint)
+            .filter(h -> h != null).findFirst().orElseThrow();
+        final var escape = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://" + agentHttp + "/files/" + scheduler.frameworkId + "/" + id +
+                "?path=../../../../../../../../etc/passwd")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, escape.statusCode(), escape.body());
+        final String[] unknown = corral("logs", "nope", "--masters", cluster.mastersSpec());
+        assertEquals("2", unknown[0]);
+        awaitAllResourcesBack();
+    }
+
+    @Test
     void theArgvFormPassesArgumentsUnchanged() throws Exception
     {
         final String id = launch(TaskSpec.ofArgv("argv-" + System.nanoTime(), Resources.of(0.1, 32),

@@ -190,6 +190,7 @@ final class MasterHttp implements AutoCloseable
                 m.put("endpoint", a.endpoint());
                 m.put("resources", resources(a.resources()));
                 m.put("attributes", a.attributes());
+                m.put("http", a.httpEndpoint());
                 agents.add(m);
             }
             for (final MasterState.Framework f : state.frameworks())

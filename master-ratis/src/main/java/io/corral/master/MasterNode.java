@@ -446,6 +446,7 @@ public final class MasterNode implements AutoCloseable
             final String hostname = m.hostname();
             final String endpoint = m.endpoint();
             final String attributes = m.attributes();
+            final String http = m.httpEndpoint();
             endpointBySession.put(sessionId, endpoint);
             if (redirected(endpoint))
             {
@@ -470,7 +471,7 @@ public final class MasterNode implements AutoCloseable
             }
             final MasterState.Agent known = agentId == 0 ? null : state.agent(agentId);
             if (known != null && known.endpoint().equals(endpoint) && java.util.Arrays.equals(known.resources(), resources) &&
-                known.attributes().equals(attributes))
+                known.attributes().equals(attributes) && known.httpEndpoint().equals(http))
             {
                 // Re-registration (e.g. after a leader change): nothing to replicate.
                 duties.acknowledgeAgent(known, nowNs);
@@ -480,7 +481,7 @@ public final class MasterNode implements AutoCloseable
             out.agentAdmitted.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(id);
             LeaderDuties.put(out.agentAdmitted.resources(), resources);
             out.agentAdmitted.timestampMs(System.currentTimeMillis()).hostname(hostname).endpoint(endpoint)
-                .attributes(attributes);
+                .attributes(attributes).httpEndpoint(http);
             propose(out, Outbound.length(out.agentAdmitted.encodedLength()));
         }
 

@@ -27,7 +27,7 @@ public final class MasterState
 {
     /** An agent admitted to the cluster. */
     public record Agent(long id, String hostname, String endpoint, long[] resources, long admittedAtMs,
-        String attributes)
+        String attributes, String httpEndpoint)
     {
     }
 
@@ -155,7 +155,8 @@ public final class MasterState
                 final String hostname = agentAdmitted.hostname();
                 final String endpoint = agentAdmitted.endpoint();
                 final String attributes = agentAdmitted.attributes();
-                final Agent agent = new Agent(id, hostname, endpoint, res, at, attributes);
+                final String http = agentAdmitted.httpEndpoint();
+                final Agent agent = new Agent(id, hostname, endpoint, res, at, attributes, http);
                 final Agent before = agents.put(id, agent);
                 events.add(new MasterEvent.AgentAdmitted(index, agent, before != null));
             }
@@ -310,7 +311,8 @@ public final class MasterState
         }
         for (final Agent a : agents.values())
         {
-            emitAgent(out, a.id(), a.resources(), a.admittedAtMs(), a.hostname(), a.endpoint(), a.attributes());
+            emitAgent(out, a.id(), a.resources(), a.admittedAtMs(), a.hostname(), a.endpoint(), a.attributes(),
+                a.httpEndpoint());
             emit.accept(io.corral.codec.Outbound.length(out.agentAdmitted.encodedLength()));
         }
         for (final Framework f : frameworks.values())
@@ -333,7 +335,7 @@ public final class MasterState
         }
         for (final long id : goneAgents)
         {
-            emitAgent(out, id, new long[4], 0, "", "", "");
+            emitAgent(out, id, new long[4], 0, "", "", "", "");
             emit.accept(io.corral.codec.Outbound.length(out.agentAdmitted.encodedLength()));
         }
         for (final long id : goneFrameworks)
@@ -404,11 +406,11 @@ public final class MasterState
     }
 
     private static void emitAgent(final io.corral.codec.Outbound out, final long id, final long[] res, final long at,
-        final String hostname, final String endpoint, final String attributes)
+        final String hostname, final String endpoint, final String attributes, final String http)
     {
         out.agentAdmitted.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(id).resources().cpus(res[0])
             .mem(res[1]).disk(res[2]).gpus(res[3]);
-        out.agentAdmitted.timestampMs(at).hostname(hostname).endpoint(endpoint).attributes(attributes);
+        out.agentAdmitted.timestampMs(at).hostname(hostname).endpoint(endpoint).attributes(attributes).httpEndpoint(http);
     }
 
     private static void emitFramework(final io.corral.codec.Outbound out, final long id, final long at,

@@ -24,7 +24,7 @@ class MasterStateTest
     {
         out.agentAdmitted.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(1);
         LeaderDuties.put(out.agentAdmitted.resources(), new long[] { 2000, 2048, 0, 0 });
-        out.agentAdmitted.timestampMs(10).hostname("a1").endpoint("127.0.0.1:1").attributes("rack:r1");
+        out.agentAdmitted.timestampMs(10).hostname("a1").endpoint("127.0.0.1:1").attributes("rack:r1").httpEndpoint("127.0.0.1:2");
         apply(state, Outbound.length(out.agentAdmitted.encodedLength()));
         out.frameworkAdded.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(9).timestampMs(11).failoverTimeoutMs(0).name("f")
             .role("r").endpoint("127.0.0.1:2");

@@ -1,0 +1,126 @@
+package io.corral.agent;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.RandomAccessFile;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executors;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+/**
+ * Read-only access to task sandboxes: {@code GET /files/FRAMEWORK/TASK?path=stdout&offset=N}
+ * returns the file's bytes from {@code offset} (at most 1 MiB). Only files inside that task's
+ * sandbox are served.
+ */
+final class SandboxHttp implements AutoCloseable
+{
+    private static final int MAX_CHUNK = 1 << 20;
+
+    private final HttpServer server;
+    private final File workDir;
+
+    SandboxHttp(final String host, final File workDir) throws IOException
+    {
+        this.workDir = workDir.getCanonicalFile();
+        server = HttpServer.create(new InetSocketAddress(host, 0), 16);
+        server.setExecutor(Executors.newSingleThreadExecutor(r ->
+        {
+            final Thread t = new Thread(r, "corral-agent-http");
+            t.setDaemon(true);
+            return t;
+        }));
+        server.createContext("/files/", this::files);
+        server.start();
+    }
+
+    String endpoint()
+    {
+        return server.getAddress().getHostString() + ":" + server.getAddress().getPort();
+    }
+
+    private void files(final HttpExchange exchange) throws IOException
+    {
+        final String[] parts = exchange.getRequestURI().getPath().substring("/files/".length()).split("/");
+        String path = "stdout";
+        long offset = 0;
+        final String query = exchange.getRequestURI().getRawQuery();
+        if (query != null)
+        {
+            for (final String kv : query.split("&"))
+            {
+                final int eq = kv.indexOf('=');
+                final String key = eq < 0 ? kv : kv.substring(0, eq);
+                final String value = eq < 0 ? "" : java.net.URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8);
+                if (key.equals("path"))
+                {
+                    path = value;
+                }
+                else if (key.equals("offset"))
+                {
+                    try
+                    {
+                        offset = Math.max(0, Long.parseLong(value));
+                    }
+                    catch (final NumberFormatException ex)
+                    {
+                        reply(exchange, 400, "offset must be a number");
+                        return;
+                    }
+                }
+            }
+        }
+        if (parts.length != 2 || !"GET".equals(exchange.getRequestMethod()))
+        {
+            reply(exchange, 404, "use GET /files/FRAMEWORK/TASK?path=stdout&offset=0");
+            return;
+        }
+        final File sandbox = new File(workDir, "frameworks/" + parts[0] + "/tasks/" +
+            parts[1].replaceAll("[^A-Za-z0-9_.-]", "_") + "/runs/0").getCanonicalFile();
+        final File file = new File(sandbox, path).getCanonicalFile();
+        if (!file.toPath().startsWith(sandbox.toPath()) || !sandbox.toPath().startsWith(workDir.toPath()))
+        {
+            reply(exchange, 403, "only files inside the task's sandbox are served");
+            return;
+        }
+        if (!file.isFile())
+        {
+            reply(exchange, 404, "no file '" + path + "' in the sandbox of task " + parts[1]);
+            return;
+        }
+        try (RandomAccessFile in = new RandomAccessFile(file, "r"))
+        {
+            final long length = in.length();
+            final int n = (int)Math.max(0, Math.min(MAX_CHUNK, length - offset));
+            final byte[] bytes = new byte[n];
+            in.seek(Math.min(offset, length));
+            in.readFully(bytes);
+            exchange.getResponseHeaders().set("X-Corral-File-Length", Long.toString(length));
+            exchange.sendResponseHeaders(200, n == 0 ? -1 : n);
+            try (OutputStream out = exchange.getResponseBody())
+            {
+                out.write(bytes);
+            }
+        }
+    }
+
+    private static void reply(final HttpExchange exchange, final int code, final String message) throws IOException
+    {
+        final byte[] bytes = message.getBytes(StandardCharsets.UTF_8);
+        exchange.sendResponseHeaders(code, bytes.length);
+        try (OutputStream out = exchange.getResponseBody())
+        {
+            out.write(bytes);
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        server.stop(0);
+        ((java.util.concurrent.ExecutorService)server.getExecutor()).shutdownNow();
+    }
+}
