@@ -32,7 +32,8 @@ import picocli.CommandLine.Parameters;
     description = "A cluster resource manager: Raft-replicated masters, DRF offers, tasks as processes.",
     subcommands = { Corral.Master.class, Corral.Agent.class, Corral.Dev.class, Corral.Run.class, Corral.Role.class,
         OperatorCommands.State.class, OperatorCommands.Agents.class, OperatorCommands.Frameworks.class,
-        OperatorCommands.Tasks.class, OperatorCommands.Kill.class, OperatorCommands.Logs.class })
+        OperatorCommands.Tasks.class, OperatorCommands.Kill.class, OperatorCommands.Logs.class,
+        Corral.WordCountCommand.class })
 public final class Corral
 {
     public static void main(final String[] args)
@@ -343,6 +344,43 @@ public final class Corral
             }
             System.err.println("corral role: no leading master reachable at " + masters);
             return 3;
+        }
+    }
+
+    @Command(name = "wordcount", description = "Example batch framework: count the words of a file on the agents.")
+    static final class WordCountCommand implements Callable<Integer>
+    {
+        @Option(names = "--input", required = true, description = "The text file.")
+        File input;
+
+        @Option(names = "--chunks", defaultValue = "4", description = "Tasks to split it into (default ${DEFAULT-VALUE}).")
+        int chunks;
+
+        @Option(names = "--top", defaultValue = "10", description = "Top words to print (default ${DEFAULT-VALUE}).")
+        int top;
+
+        @Option(names = "--masters", defaultValue = Protocol.DEV_MASTERS, description = "Master addresses.")
+        String masters;
+
+        @Override
+        public Integer call() throws Exception
+        {
+            if (!input.isFile())
+            {
+                throw new IllegalArgumentException("--input " + input + " is not a readable file");
+            }
+            if (chunks < 1)
+            {
+                throw new IllegalArgumentException("--chunks must be at least 1");
+            }
+            final java.util.Map<String, Long> counts = new io.corral.examples.WordCount(
+                io.corral.examples.WordCount.split(input.toPath(), chunks), masters, System.out).run(600);
+            counts.entrySet().stream()
+                .sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed()
+                    .thenComparing(java.util.Map.Entry.comparingByKey()))
+                .limit(top).forEach(e -> System.out.println(e.getValue() + " " + e.getKey()));
+            System.out.println("total " + counts.values().stream().mapToLong(Long::longValue).sum());
+            return 0;
         }
     }
 

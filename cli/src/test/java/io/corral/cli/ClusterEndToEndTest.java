@@ -491,6 +491,40 @@ class ClusterEndToEndTest
     }
 
     @Test
+    void wordcountCountsWhatWcCounts() throws Exception
+    {
+        final java.util.SplittableRandom random = new java.util.SplittableRandom(42);
+        final String[] vocabulary = { "raft", "offer", "agent", "task", "quorum", "leader", "share", "role" };
+        final StringBuilder text = new StringBuilder();
+        final java.util.Map<String, Long> expected = new java.util.HashMap<>();
+        for (int line = 0; line < 2000; line++)
+        {
+            for (int w = random.nextInt(0, 12); w > 0; w--)
+            {
+                final String word = vocabulary[random.nextInt(vocabulary.length)];
+                expected.merge(word, 1L, Long::sum);
+                text.append(word).append(random.nextBoolean() ? " " : "\t ");
+            }
+            text.append('\n');
+        }
+        final Path input = dir.resolve("words-" + System.nanoTime() + ".txt");
+        Files.writeString(input, text);
+        final Process wc = new ProcessBuilder("wc", "-w", input.toString()).start();
+        final long wcTotal = Long.parseLong(new String(wc.getInputStream().readAllBytes()).trim().split("\\s+")[0]);
+
+        final String[] result = whileMainFrameworkStepsAside(() -> corral("wordcount", "--input", input.toString(),
+            "--chunks", "4", "--top", "1", "--masters", cluster.mastersSpec()));
+
+        assertEquals("0", result[0], result[1] + result[2]);
+        final List<String> lines = result[1].lines().toList();
+        assertEquals("total " + wcTotal, lines.get(lines.size() - 1), result[1]);
+        assertTrue(result[1].contains("4/4 chunks done"), result[1]);
+        final var top = expected.entrySet().stream().max(java.util.Map.Entry.comparingByValue()).orElseThrow();
+        assertEquals(top.getValue() + " " + top.getKey(), lines.get(lines.size() - 2));
+        awaitAllResourcesBack();
+    }
+
+    @Test
     void theArgvFormPassesArgumentsUnchanged() throws Exception
     {
         final String id = launch(TaskSpec.ofArgv("argv-" + System.nanoTime(), Resources.of(0.1, 32),

@@ -1,0 +1,240 @@
+package io.corral.examples;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.corral.client.CorralSchedulerDriver;
+import io.corral.client.FrameworkInfo;
+import io.corral.client.Offer;
+import io.corral.client.Resources;
+import io.corral.client.Scheduler;
+import io.corral.client.SchedulerDriver;
+import io.corral.client.TaskSpec;
+import io.corral.client.TaskState;
+import io.corral.client.TaskStatus;
+
+/**
+ * A batch job on Corral: split a text file into chunks, count each chunk's words in a task on the
+ * agents, gather the counts from the tasks' sandboxes, and print the total and the top words.
+ * A failed chunk is launched again (up to three attempts).
+ */
+public final class WordCount implements Scheduler
+{
+    private static final int MAX_ATTEMPTS = 3;
+    private static final Resources PER_TASK = Resources.of(0.1, 32);
+    /** Word frequencies of the chunk in CHUNK: "count word" lines. */
+    private static final String COUNT = "printf '%s' \"$CHUNK\" | tr -s '[:space:]' '\\n' | grep -v '^$' | sort | uniq -c";
+
+    private final List<String> chunks;
+    private final String masters;
+    private final PrintStream out;
+    private final Map<Integer, Integer> attempts = new ConcurrentHashMap<>();
+    private final List<Integer> pending = new ArrayList<>();
+    private final Map<String, Integer> chunkOfTask = new ConcurrentHashMap<>();
+    private final Map<String, Long> counts = new HashMap<>();
+    private final ObjectMapper json = new ObjectMapper();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final CountDownLatch done = new CountDownLatch(1);
+    private int finished;
+    private String failure;
+
+    public WordCount(final List<String> chunks, final String masters, final PrintStream out)
+    {
+        this.chunks = chunks;
+        this.masters = masters;
+        this.out = out;
+        for (int i = 0; i < chunks.size(); i++)
+        {
+            pending.add(i);
+        }
+    }
+
+    /** Splits a file into about {@code n} chunks on line boundaries. */
+    public static List<String> split(final Path input, final int n) throws IOException
+    {
+        final List<String> lines = Files.readAllLines(input, StandardCharsets.UTF_8);
+        final List<String> chunks = new ArrayList<>();
+        final int per = Math.max(1, (lines.size() + n - 1) / n);
+        for (int i = 0; i < lines.size(); i += per)
+        {
+            chunks.add(String.join("\n", lines.subList(i, Math.min(lines.size(), i + per))) + "\n");
+        }
+        return chunks;
+    }
+
+    /** Runs the job; returns the word counts, or throws with the reason it failed. */
+    public Map<String, Long> run(final long timeoutSeconds) throws Exception
+    {
+        try (CorralSchedulerDriver driver = new CorralSchedulerDriver(this, new FrameworkInfo("wordcount", "default"),
+            masters))
+        {
+            driver.start();
+            if (!done.await(timeoutSeconds, TimeUnit.SECONDS))
+            {
+                throw new IllegalStateException("wordcount did not finish within " + timeoutSeconds + " s (" + finished +
+                    "/" + chunks.size() + " chunks done)");
+            }
+            driver.stop();
+        }
+        if (failure != null)
+        {
+            throw new IllegalStateException(failure);
+        }
+        return counts;
+    }
+
+    @Override
+    public void registered(final SchedulerDriver driver, final long frameworkId)
+    {
+        out.println("wordcount: " + chunks.size() + " chunks");
+    }
+
+    @Override
+    public void resourceOffers(final SchedulerDriver driver, final List<Offer> offers)
+    {
+        for (final Offer offer : offers)
+        {
+            long cpus = offer.resources().cpusMilli();
+            long mem = offer.resources().memMiB();
+            final List<TaskSpec> tasks = new ArrayList<>();
+            while (!pending.isEmpty() && cpus >= PER_TASK.cpusMilli() && mem >= PER_TASK.memMiB())
+            {
+                final int chunk = pending.remove(0);
+                final int attempt = attempts.merge(chunk, 1, Integer::sum);
+                final String id = "chunk-" + chunk + "-" + attempt;
+                chunkOfTask.put(id, chunk);
+                tasks.add(new TaskSpec(id, COUNT, PER_TASK).withEnv(Map.of("CHUNK", chunks.get(chunk))));
+                cpus -= PER_TASK.cpusMilli();
+                mem -= PER_TASK.memMiB();
+            }
+            if (tasks.isEmpty())
+            {
+                driver.declineOffer(offer.offerId(), 5);
+            }
+            else
+            {
+                driver.acceptOffer(offer.offerId(), tasks);
+            }
+        }
+    }
+
+    @Override
+    public void statusUpdate(final SchedulerDriver driver, final TaskStatus status)
+    {
+        final Integer chunk = chunkOfTask.get(status.taskId());
+        if (chunk == null || !status.state().isTerminal())
+        {
+            return;
+        }
+        if (status.state() == TaskState.FINISHED && gather(status))
+        {
+            finished++;
+            out.println("wordcount: " + finished + "/" + chunks.size() + " chunks done");
+            if (finished == chunks.size())
+            {
+                done.countDown();
+            }
+            return;
+        }
+        if (attempts.get(chunk) >= MAX_ATTEMPTS)
+        {
+            failure = "chunk " + chunk + " failed " + MAX_ATTEMPTS + " times; last: " + status.state() + " " +
+                status.message();
+            done.countDown();
+            return;
+        }
+        out.println("wordcount: chunk " + chunk + " " + status.state() + " (" + status.message() + "): trying again");
+        pending.add(chunk);
+        driver.reviveOffers(List.of());
+    }
+
+    /** Reads the task's "count word" lines from its agent's sandbox and adds them up. */
+    private boolean gather(final TaskStatus status)
+    {
+        try
+        {
+            final String stdout = fetch(status);
+            for (final String line : stdout.split("\n"))
+            {
+                final String trimmed = line.trim();
+                final int space = trimmed.indexOf(' ');
+                if (space > 0)
+                {
+                    counts.merge(trimmed.substring(space + 1), Long.parseLong(trimmed.substring(0, space)), Long::sum);
+                }
+            }
+            return true;
+        }
+        catch (final IOException | InterruptedException | RuntimeException ex)
+        {
+            out.println("wordcount: could not read the output of " + status.taskId() + ": " + ex.getMessage());
+            return false;
+        }
+    }
+
+    private String fetch(final TaskStatus status) throws IOException, InterruptedException
+    {
+        String agentHttp = null;
+        long frameworkId = 0;
+        for (final String master : masters.split(","))
+        {
+            final int colon = master.lastIndexOf(':');
+            final String url = "http://" + master.substring(0, colon) + ":" +
+                (Integer.parseInt(master.substring(colon + 1).trim()) + 2000) + "/api/v1/state";
+            try
+            {
+                final JsonNode state = json.readTree(http.send(HttpRequest.newBuilder(URI.create(url)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+                for (final JsonNode a : state.path("agents"))
+                {
+                    if (a.path("id").asLong() == status.agentId())
+                    {
+                        agentHttp = a.path("http").asText();
+                    }
+                }
+                for (final JsonNode t : state.path("tasks"))
+                {
+                    if (t.path("taskId").asText().equals(status.taskId()))
+                    {
+                        frameworkId = t.path("frameworkId").asLong();
+                    }
+                }
+                if (agentHttp != null && frameworkId != 0)
+                {
+                    break;
+                }
+            }
+            catch (final IOException ex)
+            {
+                // try the next master
+            }
+        }
+        if (agentHttp == null || frameworkId == 0)
+        {
+            throw new IOException("agent " + status.agentId() + " or the task is unknown to the masters");
+        }
+        final HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + agentHttp + "/files/" +
+            frameworkId + "/" + status.taskId() + "?path=stdout")).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200)
+        {
+            throw new IOException("agent answered " + r.statusCode() + ": " + r.body());
+        }
+        return r.body();
+    }
+}
