@@ -33,7 +33,7 @@ import picocli.CommandLine.Parameters;
     subcommands = { Corral.Master.class, Corral.Agent.class, Corral.Dev.class, Corral.Run.class, Corral.Role.class,
         OperatorCommands.State.class, OperatorCommands.Agents.class, OperatorCommands.Frameworks.class,
         OperatorCommands.Tasks.class, OperatorCommands.Kill.class, OperatorCommands.Logs.class,
-        Corral.WordCountCommand.class })
+        Corral.WordCountCommand.class, Corral.ServiceCommand.class })
 public final class Corral
 {
     public static void main(final String[] args)
@@ -381,6 +381,68 @@ public final class Corral
                 .limit(top).forEach(e -> System.out.println(e.getValue() + " " + e.getKey()));
             System.out.println("total " + counts.values().stream().mapToLong(Long::longValue).sum());
             return 0;
+        }
+    }
+
+    @Command(name = "service", description = "Example framework: keep N instances of a command running.",
+        subcommands = { ServiceCommand.Scale.class })
+    static final class ServiceCommand implements Callable<Integer>
+    {
+        @Option(names = "--name", defaultValue = "svc", description = "Service name (default ${DEFAULT-VALUE}).")
+        String name;
+
+        @Option(names = "--instances", defaultValue = "1", description = "Instances to keep running.")
+        int instances;
+
+        @Option(names = "--spread-by", description = "Agent attribute to spread instances over (e.g. host).")
+        String spreadBy;
+
+        @Option(names = "--cpus", defaultValue = "0.1", description = "CPUs per instance.")
+        double cpus;
+
+        @Option(names = "--mem", defaultValue = "32", description = "Memory per instance in MiB.")
+        long mem;
+
+        @Option(names = "--masters", defaultValue = Protocol.DEV_MASTERS, description = "Master addresses.")
+        String masters;
+
+        @Parameters(arity = "0..*", paramLabel = "COMMAND", description = "The command each instance runs.")
+        List<String> command;
+
+        @Override
+        public Integer call() throws Exception
+        {
+            if (command == null || command.isEmpty())
+            {
+                throw new IllegalArgumentException("give the command to run: corral service --instances 3 -- CMD");
+            }
+            final io.corral.examples.Service service = new io.corral.examples.Service(name, String.join(" ", command),
+                Resources.of(cpus, mem), instances, spreadBy, System.out);
+            final CorralSchedulerDriver driver = service.start(masters);
+            System.out.println("scale with: bin/corral service scale --control " + service.controlAddress() + " N");
+            awaitShutdown(() -> driver.stop(true), service);
+            return 0;
+        }
+
+        @Command(name = "scale", description = "Change the number of instances of a running service.")
+        static final class Scale implements Callable<Integer>
+        {
+            @Option(names = "--control", required = true, description = "The control address the service printed.")
+            String control;
+
+            @Parameters(index = "0", paramLabel = "N", description = "Instances wanted.")
+            int instances;
+
+            @Override
+            public Integer call() throws Exception
+            {
+                final java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + control + "/scale?instances=" +
+                        instances)).POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+                (r.statusCode() == 200 ? System.out : System.err).println(r.body());
+                return r.statusCode() == 200 ? 0 : 2;
+            }
         }
     }
 
