@@ -525,6 +525,34 @@ class ClusterEndToEndTest
     }
 
     @Test
+    void twoOffersOfOneAgentCanBeAcceptedTogether() throws Exception
+    {
+        final Offer whole = takeOffer(o -> o.resources().cpusMilli() == 2000);
+        final String first = "first-half-" + System.nanoTime();
+        driver.acceptOffer(whole.offerId(), List.of(new TaskSpec(first, "sleep 1", Resources.of(0.5, 32))));
+        // What the first task left is offered again; when it ends, its 0.5 cpus come as a second offer.
+        final Offer rest = takeOffer(o -> o.agentId() == whole.agentId() && o.resources().cpusMilli() == 1500);
+        awaitState(first, TaskState.FINISHED);
+        final Offer freed = takeOffer(o -> o.agentId() == whole.agentId() && o.resources().cpusMilli() == 500);
+        final String big = "whole-agent-" + System.nanoTime();
+        driver.acceptOffers(List.of(rest.offerId(), freed.offerId()),
+            List.of(new TaskSpec(big, "true", new Resources(2000, 1024, 0, 0))));
+        awaitState(big, TaskState.FINISHED);
+
+        final Offer a = takeOffer(o -> true);
+        final Offer b = takeOffer(o -> o.agentId() != a.agentId());
+        scheduler.errors.clear();
+        driver.acceptOffers(List.of(a.offerId(), b.offerId()), List.of(new TaskSpec("across", "true",
+            Resources.of(0.1, 32))));
+        final String error = scheduler.errors.poll(10, TimeUnit.SECONDS);
+        assertNotNull(error);
+        assertTrue(error.contains("different agents"), error);
+        driver.declineOffer(a.offerId(), 0);
+        driver.declineOffer(b.offerId(), 0);
+        awaitAllResourcesBack();
+    }
+
+    @Test
     void theArgvFormPassesArgumentsUnchanged() throws Exception
     {
         final String id = launch(TaskSpec.ofArgv("argv-" + System.nanoTime(), Resources.of(0.1, 32),

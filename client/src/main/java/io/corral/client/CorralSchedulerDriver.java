@@ -129,16 +129,27 @@ public final class CorralSchedulerDriver implements SchedulerDriver
     @Override
     public void acceptOffer(final long offerId, final List<TaskSpec> tasks)
     {
+        acceptOffers(List.of(offerId), tasks);
+    }
+
+    @Override
+    public void acceptOffers(final List<Long> offerIds, final List<TaskSpec> tasks)
+    {
+        if (offerIds.isEmpty())
+        {
+            throw new IllegalArgumentException("name at least one offer to accept");
+        }
+        final List<Long> ids = List.copyOf(offerIds);
         final List<TaskSpec> copy = List.copyOf(tasks);
-        final java.util.Set<String> ids = new java.util.HashSet<>();
+        final java.util.Set<String> taskIds = new java.util.HashSet<>();
         for (final TaskSpec t : copy)
         {
-            if (!ids.add(t.taskId()))
+            if (!taskIds.add(t.taskId()))
             {
                 throw new IllegalArgumentException("task id '" + t.taskId() + "' appears twice in one accept");
             }
         }
-        calls.offer(() -> duty().sendAccept(offerId, copy));
+        calls.offer(() -> duty().sendAccept(ids, copy));
     }
 
     @Override
@@ -315,10 +326,15 @@ public final class CorralSchedulerDriver implements SchedulerDriver
             }
         }
 
-        void sendAccept(final long offerId, final List<TaskSpec> tasks)
+        void sendAccept(final List<Long> offerIds, final List<TaskSpec> tasks)
         {
-            final AcceptEncoder.TasksEncoder group = out.accept.wrapAndApplyHeader(out.buffer, 0, out.header)
-                .frameworkId(frameworkId).offerId(offerId).tasksCount(tasks.size());
+            final AcceptEncoder.MoreOffersEncoder more = out.accept.wrapAndApplyHeader(out.buffer, 0, out.header)
+                .frameworkId(frameworkId).offerId(offerIds.get(0)).moreOffersCount(offerIds.size() - 1);
+            for (final long id : offerIds.subList(1, offerIds.size()))
+            {
+                more.next().offerId(id);
+            }
+            final AcceptEncoder.TasksEncoder group = out.accept.tasksCount(tasks.size());
             for (final TaskSpec t : tasks)
             {
                 final Resources r = t.resources();

@@ -29,6 +29,12 @@ public interface SchedulerDriver extends AutoCloseable
     /** Launches tasks on an offer's resources; unused resources go back at once. */
     void acceptOffer(long offerId, List<TaskSpec> tasks);
 
+    /**
+     * Launches tasks on several offers of the same agent (and role) together, e.g. resources freed
+     * after the first offer came; the master refuses offers of different agents.
+     */
+    void acceptOffers(List<Long> offerIds, List<TaskSpec> tasks);
+
     /** Gives an offer back and refuses that agent for {@code refuseSeconds}. */
     void declineOffer(long offerId, double refuseSeconds);
 

@@ -551,8 +551,45 @@ final class LeaderDuties
     {
         final long frameworkId = accept.frameworkId();
         final long offerId = accept.offerId();
+        final List<Long> offerIds = new ArrayList<>();
+        offerIds.add(offerId);
+        for (final AcceptDecoder.MoreOffersDecoder more : accept.moreOffers())
+        {
+            offerIds.add(more.offerId());
+        }
+        String refused = null;
         final OutstandingOffer offer = offers.get(offerId);
-        if (offer == null || offer.frameworkId() != frameworkId)
+        long[] combined = offer == null ? null : offer.resources().clone();
+        for (final long id : offerIds)
+        {
+            final OutstandingOffer o = offers.get(id);
+            if (o == null || o.frameworkId() != frameworkId)
+            {
+                refused = "offer " + id + " is unknown or not yours: it was already used, declined or rescinded, or " +
+                    "it came from an earlier leader (this leader's term is " + term + "); nothing was launched, wait " +
+                    "for a new offer";
+                break;
+            }
+            if (id != offerId)
+            {
+                if (o.agentId() != offer.agentId() || o.role() != offer.role())
+                {
+                    refused = "offers " + offerId + " and " + id + " are of different agents or roles: several offers " +
+                        "can be used together only for one agent and one role; nothing was launched";
+                    break;
+                }
+                if (offerIds.indexOf(id) != offerIds.lastIndexOf(id))
+                {
+                    refused = "offer " + id + " is named twice; nothing was launched";
+                    break;
+                }
+                for (int i = 0; i < combined.length; i++)
+                {
+                    combined[i] += o.resources()[i];
+                }
+            }
+        }
+        if (refused != null)
         {
             // Skip the groups so the decoder is left consistent, then refuse.
             for (final AcceptDecoder.TasksDecoder t : accept.tasks())
@@ -562,13 +599,11 @@ final class LeaderDuties
                 t.skipEnv();
                 t.skipHealthCommand();
             }
-            error(replyTo, ErrorCode.UNKNOWN_OFFER, AcceptDecoder.TEMPLATE_ID, "offer " + offerId +
-                " is unknown or not yours: it was already used, declined or rescinded, or it came from an earlier " +
-                "leader (this leader's term is " + term + "); nothing was launched, wait for a new offer", nowNs);
+            error(replyTo, ErrorCode.UNKNOWN_OFFER, AcceptDecoder.TEMPLATE_ID, refused, nowNs);
             return;
         }
-        offers.remove(offerId);
-        final long[] left = offer.resources().clone();
+        offerIds.forEach(offers::remove);
+        final long[] left = combined;
         final Set<String> inBatch = new HashSet<>();
         for (final AcceptDecoder.TasksDecoder t : accept.tasks())
         {
