@@ -99,7 +99,8 @@ class ClusterEndToEndTest
         cluster = new LocalCluster(dir.toFile(), 3, 2, basePort, AGENT_CPUS, AGENT_MEM);
         cluster.awaitReady(60, TimeUnit.SECONDS);
         scheduler = new RecordingScheduler();
-        driver = new CorralSchedulerDriver(scheduler, new FrameworkInfo("e2e", "test"), cluster.mastersSpec());
+        driver = new CorralSchedulerDriver(scheduler, new FrameworkInfo("e2e", "test").withPrincipal("e2e-tester"),
+            cluster.mastersSpec());
         driver.start();
     }
 
@@ -279,6 +280,8 @@ class ClusterEndToEndTest
         assertEquals("0", tasks[0], tasks[2]);
         assertTrue(tasks[1].startsWith("FRAMEWORK"), tasks[1]);
         assertTrue(tasks[1].lines().anyMatch(l -> l.contains(id) && l.contains("RUNNING")), tasks[1]);
+        final String[] frameworks = corral("frameworks", "--masters", cluster.mastersSpec(), "--json");
+        assertTrue(frameworks[1].contains("\"principal\" : \"e2e-tester\""), frameworks[1]);
         final String[] agents = corral("agents", "--masters", cluster.mastersSpec(), "--json");
         assertEquals(2, new com.fasterxml.jackson.databind.ObjectMapper().readTree(agents[1]).size(), agents[1]);
         final String[] state = corral("state", "--masters", cluster.mastersSpec());

@@ -307,7 +307,8 @@ public final class CorralSchedulerDriver implements SchedulerDriver
                 nextSubscribeNs = nowNs + (connected ? HEARTBEAT_NS : SUBSCRIBE_RETRY_NS);
                 final String target = leader != null ? leader : masters.get(next++ % masters.size());
                 out.subscribe.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId)
-                    .failoverTimeoutMs(info.failoverTimeoutMs()).name(info.name()).role(info.role()).endpoint(endpoint);
+                    .failoverTimeoutMs(info.failoverTimeoutMs()).name(info.name()).role(info.role()).endpoint(endpoint)
+                    .principal(info.principal());
                 out.offer(publication(target), Outbound.length(out.subscribe.encodedLength()));
                 if (!connected)
                 {

@@ -4,10 +4,11 @@ package io.corral.client;
  * Who the framework is: a name, the role it asks resources in, (to re-register after a restart)
  * the id the master gave it earlier or 0, and how long its tasks outlive a disconnection.
  */
-public record FrameworkInfo(String name, String role, long frameworkId, long failoverTimeoutMs)
+public record FrameworkInfo(String name, String role, long frameworkId, long failoverTimeoutMs, String principal)
 {
     public FrameworkInfo
     {
+        principal = principal == null ? "" : principal;
         if (failoverTimeoutMs < 0)
         {
             throw new IllegalArgumentException("failover timeout must not be negative, got " + failoverTimeoutMs);
@@ -33,7 +34,13 @@ public record FrameworkInfo(String name, String role, long frameworkId, long fai
 
     public FrameworkInfo(final String name, final String role)
     {
-        this(name, role, 0, 0);
+        this(name, role, 0, 0, "");
+    }
+
+    /** Who runs the framework (shown to operators; Corral does not authenticate it yet). */
+    public FrameworkInfo withPrincipal(final String who)
+    {
+        return new FrameworkInfo(name, role, frameworkId, failoverTimeoutMs, who);
     }
 
     /** A framework that takes offers in several roles. */
@@ -51,12 +58,12 @@ public record FrameworkInfo(String name, String role, long frameworkId, long fai
     /** The same framework, re-registering under the id it was given (its tasks keep running). */
     public FrameworkInfo withId(final long id)
     {
-        return new FrameworkInfo(name, role, id, failoverTimeoutMs);
+        return new FrameworkInfo(name, role, id, failoverTimeoutMs, principal);
     }
 
     /** How long the master keeps the framework's tasks after it disconnects (Mesos's failover_timeout). */
     public FrameworkInfo withFailoverTimeoutMs(final long ms)
     {
-        return new FrameworkInfo(name, role, frameworkId, ms);
+        return new FrameworkInfo(name, role, frameworkId, ms, principal);
     }
 }

@@ -200,6 +200,7 @@ final class MasterHttp implements AutoCloseable
                 m.put("name", f.name());
                 m.put("role", f.role());
                 m.put("failoverTimeoutMs", f.failoverTimeoutMs());
+                m.put("principal", f.principal());
                 frameworks.add(m);
             }
             for (final MasterState.TaskView t : state.tasks())

@@ -532,6 +532,7 @@ public final class MasterNode implements AutoCloseable
             final String name = m.name();
             final String role = m.role();
             final String endpoint = m.endpoint();
+            final String principal = m.principal();
             endpointBySession.put(sessionId, endpoint);
             if (redirected(endpoint))
             {
@@ -554,7 +555,8 @@ public final class MasterNode implements AutoCloseable
             }
             final MasterState.Framework known = frameworkId == 0 ? null : state.framework(frameworkId);
             if (known != null && known.endpoint().equals(endpoint) && known.role().equals(role) &&
-                known.name().equals(name) && known.failoverTimeoutMs() == failoverTimeoutMs)
+                known.name().equals(name) && known.failoverTimeoutMs() == failoverTimeoutMs &&
+                known.principal().equals(principal))
             {
                 // The framework's heartbeat, or a re-subscription after a leader change.
                 duties.acknowledgeFramework(known, nowNs);
@@ -563,7 +565,7 @@ public final class MasterNode implements AutoCloseable
             final long id = duties.idForFramework(frameworkId, endpoint);
             out.frameworkAdded.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(id)
                 .timestampMs(System.currentTimeMillis()).failoverTimeoutMs(failoverTimeoutMs).name(name).role(role)
-                .endpoint(endpoint);
+                .endpoint(endpoint).principal(principal);
             propose(out, Outbound.length(out.frameworkAdded.encodedLength()));
         }
 

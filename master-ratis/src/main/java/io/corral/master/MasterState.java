@@ -32,7 +32,8 @@ public final class MasterState
     }
 
     /** A framework subscribed to the cluster. */
-    public record Framework(long id, String name, String role, String endpoint, long addedAtMs, long failoverTimeoutMs)
+    public record Framework(long id, String name, String role, String endpoint, long addedAtMs, long failoverTimeoutMs,
+        String principal)
     {
     }
 
@@ -189,7 +190,8 @@ public final class MasterState
                 final String name = frameworkAdded.name();
                 final String role = frameworkAdded.role();
                 final String endpoint = frameworkAdded.endpoint();
-                final Framework framework = new Framework(id, name, role, endpoint, at, failoverTimeoutMs);
+                final String principal = frameworkAdded.principal();
+                final Framework framework = new Framework(id, name, role, endpoint, at, failoverTimeoutMs, principal);
                 final Framework before = frameworks.put(id, framework);
                 events.add(new MasterEvent.FrameworkAdded(index, framework, before != null));
             }
@@ -317,7 +319,8 @@ public final class MasterState
         }
         for (final Framework f : frameworks.values())
         {
-            emitFramework(out, f.id(), f.addedAtMs(), f.failoverTimeoutMs(), f.name(), f.role(), f.endpoint());
+            emitFramework(out, f.id(), f.addedAtMs(), f.failoverTimeoutMs(), f.name(), f.role(), f.endpoint(),
+                f.principal());
             emit.accept(io.corral.codec.Outbound.length(out.frameworkAdded.encodedLength()));
         }
         final java.util.TreeSet<Long> goneAgents = new java.util.TreeSet<>();
@@ -340,7 +343,7 @@ public final class MasterState
         }
         for (final long id : goneFrameworks)
         {
-            emitFramework(out, id, 0, 0, "", "", "");
+            emitFramework(out, id, 0, 0, "", "", "", "");
             emit.accept(io.corral.codec.Outbound.length(out.frameworkAdded.encodedLength()));
         }
         final List<Task> all = new ArrayList<>(tasks.values());
@@ -414,10 +417,10 @@ public final class MasterState
     }
 
     private static void emitFramework(final io.corral.codec.Outbound out, final long id, final long at,
-        final long failoverTimeoutMs, final String name, final String role, final String endpoint)
+        final long failoverTimeoutMs, final String name, final String role, final String endpoint, final String principal)
     {
         out.frameworkAdded.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(id).timestampMs(at)
-            .failoverTimeoutMs(failoverTimeoutMs).name(name).role(role).endpoint(endpoint);
+            .failoverTimeoutMs(failoverTimeoutMs).name(name).role(role).endpoint(endpoint).principal(principal);
     }
 
     /**

@@ -27,7 +27,7 @@ class MasterStateTest
         out.agentAdmitted.timestampMs(10).hostname("a1").endpoint("127.0.0.1:1").attributes("rack:r1").httpEndpoint("127.0.0.1:2");
         apply(state, Outbound.length(out.agentAdmitted.encodedLength()));
         out.frameworkAdded.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(9).timestampMs(11).failoverTimeoutMs(0).name("f")
-            .role("r").endpoint("127.0.0.1:2");
+            .role("r").endpoint("127.0.0.1:2").principal("alice");
         apply(state, Outbound.length(out.frameworkAdded.encodedLength()));
         final TasksLaunchedEncoder.TasksEncoder tasks = out.tasksLaunched.wrapAndApplyHeader(out.buffer, 0, out.header)
             .tasksCount(2);
