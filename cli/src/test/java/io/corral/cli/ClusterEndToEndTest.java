@@ -354,6 +354,7 @@ class ClusterEndToEndTest
             assertNotNull(s);
             assertEquals(TaskState.FINISHED, s.state());
             roles.stop();
+            roles.join();
         }
         awaitAllResourcesBack();
     }

@@ -233,6 +233,22 @@ class MasterFailoverTest
         }
         while (event != null && !event.startsWith("agentLost"));
         assertEquals("agentLost " + agentId, event, "the framework is told the agent is lost");
+        final java.util.Set<Long> heldOnLostAgent = new java.util.HashSet<>();
+        r.offers.forEach(offer ->
+        {
+            if (offer.agentId() == agentId)
+            {
+                heldOnLostAgent.add(offer.offerId());
+            }
+        });
+        assertTrue(!heldOnLostAgent.isEmpty(), "the framework held the rest of the lost agent as an offer");
+        final long rescindDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!r.rescinded.containsAll(heldOnLostAgent) && System.nanoTime() < rescindDeadline)
+        {
+            Thread.sleep(20);
+        }
+        assertTrue(r.rescinded.containsAll(heldOnLostAgent), "offers on the lost agent were rescinded: held " +
+            heldOnLostAgent + ", rescinded " + r.rescinded);
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (cluster.leader().state().agent(agentId) != null && System.nanoTime() < deadline)
         {
