@@ -156,9 +156,19 @@ class AgentRecoveryTest
         assertTrue(ProcessHandle.of(survivorPid).map(ProcessHandle::isAlive).orElse(false),
             "tasks keep running while their agent is dead");
         final ProcessHandle doomed = ProcessHandle.of(Long.parseLong(vanishing.message().replace("pid ", ""))).orElseThrow();
-        doomed.descendants().forEach(ProcessHandle::destroyForcibly);
+        // The wrapper first, so that it cannot record how its command ended: the task vanishes.
+        final List<ProcessHandle> tree = doomed.descendants().toList();
         doomed.destroyForcibly();
-        Thread.sleep(1500);
+        tree.forEach(ProcessHandle::destroyForcibly);
+        // Let "ends-while-down" end while its agent is down: its wrapper writes its exit status.
+        final File endedStatus = new File(workDir, "frameworks/" + driver.frameworkId() +
+            "/tasks/ends-while-down/runs/0/.exit_status");
+        final long endDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while ((!endedStatus.isFile() || doomed.isAlive()) && System.nanoTime() < endDeadline)
+        {
+            Thread.sleep(20);
+        }
+        assertTrue(endedStatus.isFile(), "the task ended while its agent was down");
 
         agent = startAgent(workDir);
         final TaskStatus finished = await(r, "survivor", TaskState.FINISHED);
@@ -171,12 +181,18 @@ class AgentRecoveryTest
 
         final File sandbox = new File(workDir, "frameworks/" + driver.frameworkId() + "/tasks/survivor/runs/0");
         assertEquals("done", Files.readString(new File(sandbox, "stdout").toPath()).trim(), "the task ran once");
-        Thread.sleep(2000);
-        for (final String task : List.of("survivor", "ends-while-down", "vanishes"))
+        // Watch for longer than the agent's 1 s resend interval: a duplicate would show up now.
+        final long watchUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
+        do
         {
-            final List<TaskState> seen = r.statuses.stream().filter(s -> s.taskId().equals(task))
-                .map(TaskStatus::state).toList();
-            assertEquals(seen.stream().distinct().count(), seen.size(), task + ": each update delivered once: " + seen);
+            for (final String task : List.of("survivor", "ends-while-down", "vanishes"))
+            {
+                final List<TaskState> seen = r.statuses.stream().filter(s -> s.taskId().equals(task))
+                    .map(TaskStatus::state).toList();
+                assertEquals(seen.stream().distinct().count(), seen.size(), task + ": each update delivered once: " + seen);
+            }
+            Thread.sleep(50);
         }
+        while (System.nanoTime() < watchUntil);
     }
 }
