@@ -59,13 +59,7 @@ final class LeaderDuties
     private final List<PendingStatus> statuses = new ArrayList<>();
     private final Set<String> launchingTaskKeys = new HashSet<>();
     private final Map<String, Long> idsInFlight = new HashMap<>();
-    private final Map<Long, Long> agentDeadlineNs = new HashMap<>();
-    private final Map<Long, Long> frameworkDeadlineNs = new HashMap<>();
-    private final Set<Long> removalsProposed = new HashSet<>();
-    private final long agentTimeoutNs;
-    private final long frameworkTimeoutNs;
-    private final long graceNs;
-    private long nextLivenessCheckNs;
+    private final LivenessTracker liveness;
     /** Launched tasks the agent has not confirmed yet (no STARTING): RunTask is resent until it does. */
     private final Map<String, long[]> staging = new HashMap<>();
     /** Updates the framework has acknowledged (soft state): an agent's duplicate of one is dropped. */
@@ -90,9 +84,7 @@ final class LeaderDuties
     {
         final String address = config.address();
         final long allocationIntervalMs = config.allocationIntervalMs();
-        this.agentTimeoutNs = config.agentTimeoutMs() * 1_000_000L;
-        this.frameworkTimeoutNs = config.frameworkTimeoutMs() * 1_000_000L;
-        this.graceNs = config.reregistrationGraceMs() * 1_000_000L;
+        this.liveness = new LivenessTracker(config);
         this.term = term;
         this.address = address;
         this.state = state;
@@ -126,15 +118,13 @@ final class LeaderDuties
         for (final MasterState.Agent agent : agents)
         {
             allocator.addAgent(agent.id(), agent.resources());
-            // Everyone gets the grace period to find the new leader before being given up on.
-            agentDeadlineNs.put(agent.id(), nowNs + Math.max(graceNs, agentTimeoutNs));
         }
         for (final MasterState.Framework framework : frameworks)
         {
             allocator.addFramework(framework.id(), roles(framework.role()));
-            frameworkDeadlineNs.put(framework.id(), nowNs + Math.max(graceNs, frameworkTimeoutNs) +
-                framework.failoverTimeoutMs() * 1_000_000L);
         }
+        // Everyone gets the grace period to find the new leader before being given up on.
+        liveness.tookOffice(agents, frameworks, nowNs);
         for (final MasterState.Role r : state.roles())
         {
             applyRole(r);
@@ -244,7 +234,7 @@ final class LeaderDuties
                 allocator.addAgent(agent.id(), agent.resources());
             }
             allocationDue = true;
-            agentSeen(agent.id(), nowNs);
+            liveness.agentSeen(agent.id(), nowNs);
             out.agentRegistered.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agent.id()).term(term).masterEndpoint(address);
             connections.send(agent.endpoint(), out, Outbound.length(out.agentRegistered.encodedLength()), nowNs);
             LOG.info("agent {} ({}) registered from {}", agent.id(), agent.hostname(), agent.endpoint());
@@ -257,7 +247,7 @@ final class LeaderDuties
                 allocator.addFramework(framework.id(), roles(framework.role()));
             }
             allocationDue = true;
-            frameworkSeen(framework, nowNs);
+            liveness.frameworkSeen(framework, nowNs);
             out.subscribed.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(framework.id()).term(term).masterEndpoint(address);
             connections.send(framework.endpoint(), out, Outbound.length(out.subscribed.encodedLength()), nowNs);
             LOG.info("framework {} '{}' subscribed in role {}", framework.id(), framework.name(), framework.role());
@@ -316,8 +306,7 @@ final class LeaderDuties
                 }
             }
             offers.values().removeIf(o -> o.frameworkId() == e.frameworkId());
-            frameworkDeadlineNs.remove(e.frameworkId());
-            removalsProposed.remove(e.frameworkId());
+            liveness.frameworkGone(e.frameworkId());
             final int slot = allocator.frameworkSlot(e.frameworkId());
             if (slot >= 0)
             {
@@ -340,8 +329,7 @@ final class LeaderDuties
                         Outbound.length(out.offerRescinded.encodedLength()), nowNs);
                 }
             }
-            agentDeadlineNs.remove(e.agentId());
-            removalsProposed.remove(e.agentId());
+            liveness.agentGone(e.agentId());
             staging.values().removeIf(v -> v[1] == e.agentId());
             for (final MasterState.Framework f : state.frameworks())
             {
@@ -438,20 +426,10 @@ final class LeaderDuties
 
     // ------------------------------------------------------------------ liveness
 
-    void agentSeen(final long agentId, final long nowNs)
-    {
-        agentDeadlineNs.put(agentId, nowNs + agentTimeoutNs);
-    }
-
-    void frameworkSeen(final MasterState.Framework framework, final long nowNs)
-    {
-        frameworkDeadlineNs.put(framework.id(), nowNs + frameworkTimeoutNs + framework.failoverTimeoutMs() * 1_000_000L);
-    }
-
     /** Answers a heartbeat or a re-registration of a known agent: it is alive, and this is the leader. */
     void acknowledgeAgent(final MasterState.Agent agent, final long nowNs)
     {
-        agentSeen(agent.id(), nowNs);
+        liveness.agentSeen(agent.id(), nowNs);
         out.agentRegistered.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agent.id()).term(term)
             .masterEndpoint(address);
         connections.send(agent.endpoint(), out, Outbound.length(out.agentRegistered.encodedLength()), nowNs);
@@ -460,44 +438,28 @@ final class LeaderDuties
     /** Answers a known framework's (re)subscription, which is also its heartbeat. */
     void acknowledgeFramework(final MasterState.Framework framework, final long nowNs)
     {
-        frameworkSeen(framework, nowNs);
+        liveness.frameworkSeen(framework, nowNs);
         out.subscribed.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(framework.id()).term(term)
             .masterEndpoint(address);
         connections.send(framework.endpoint(), out, Outbound.length(out.subscribed.encodedLength()), nowNs);
     }
 
-    /** Removes agents and frameworks whose deadline passed (replicated: tasks LOST, or killed). */
-    private int checkLiveness(final long nowNs)
+    /** Proposes the removal of an agent that stopped heartbeating (replicated: its tasks become LOST). */
+    private void removeAgent(final long agentId)
     {
-        if (nowNs < nextLivenessCheckNs)
-        {
-            return 0;
-        }
-        nextLivenessCheckNs = nowNs + 100_000_000L;
-        int work = 0;
-        for (final Map.Entry<Long, Long> e : agentDeadlineNs.entrySet())
-        {
-            if (nowNs > e.getValue() && removalsProposed.add(e.getKey()))
-            {
-                LOG.warn("agent {} missed its heartbeats: removing it", e.getKey());
-                records.agentRemoved.wrapAndApplyHeader(records.buffer, 0, records.header).agentId(e.getKey())
-                    .timestampMs(System.currentTimeMillis());
-                proposer.propose(records, Outbound.length(records.agentRemoved.encodedLength()));
-                work++;
-            }
-        }
-        for (final Map.Entry<Long, Long> e : frameworkDeadlineNs.entrySet())
-        {
-            if (nowNs > e.getValue() && removalsProposed.add(e.getKey()))
-            {
-                LOG.warn("framework {} did not come back within its failover timeout: removing it", e.getKey());
-                records.frameworkRemoved.wrapAndApplyHeader(records.buffer, 0, records.header).frameworkId(e.getKey())
-                    .timestampMs(System.currentTimeMillis());
-                proposer.propose(records, Outbound.length(records.frameworkRemoved.encodedLength()));
-                work++;
-            }
-        }
-        return work;
+        LOG.warn("agent {} missed its heartbeats: removing it", agentId);
+        records.agentRemoved.wrapAndApplyHeader(records.buffer, 0, records.header).agentId(agentId)
+            .timestampMs(System.currentTimeMillis());
+        proposer.propose(records, Outbound.length(records.agentRemoved.encodedLength()));
+    }
+
+    /** Proposes the removal of a framework gone longer than its failover timeout (its tasks are killed). */
+    private void removeFramework(final long frameworkId)
+    {
+        LOG.warn("framework {} did not come back within its failover timeout: removing it", frameworkId);
+        records.frameworkRemoved.wrapAndApplyHeader(records.buffer, 0, records.header).frameworkId(frameworkId)
+            .timestampMs(System.currentTimeMillis());
+        proposer.propose(records, Outbound.length(records.frameworkRemoved.encodedLength()));
     }
 
     /**
@@ -793,7 +755,7 @@ final class LeaderDuties
     /** Proposes the batches gathered this cycle (one record each), then allocates if due. */
     int doWork(final long nowNs)
     {
-        int work = checkLiveness(nowNs);
+        int work = liveness.check(nowNs, this::removeAgent, this::removeFramework);
         if (nowNs >= nextResendCheckNs)
         {
             nextResendCheckNs = nowNs + 200_000_000L;
