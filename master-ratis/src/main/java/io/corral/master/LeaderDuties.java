@@ -264,8 +264,8 @@ final class LeaderDuties
         {
             launchingTaskKeys.remove(MasterState.taskKey(e.frameworkId(), e.taskId()));
             release(e.agentId(), e.frameworkId(), e.role(), e.resources());
-            sendTaskStatus(e.frameworkId(), e.agentId(), e.taskId(), TaskState.ERROR, 0,
-                "not launched: " + e.reason(), nowNs);
+            sendTaskStatus(e.frameworkId(), e.agentId(), e.taskId(), TaskState.ERROR, 0, "not launched: " + e.reason(),
+                true, nowNs);
         }
         else if (event instanceof MasterEvent.TaskStateChanged e)
         {
@@ -475,7 +475,8 @@ final class LeaderDuties
             {
                 if (t.frameworkId() == frameworkId && !MasterState.isTerminal(t.state()))
                 {
-                    sendReconciled(frameworkId, t.agentId(), t.taskId(), t.state(), t.exitCode(), t.message(), nowNs);
+                    sendTaskStatus(frameworkId, t.agentId(), t.taskId(), t.state(), t.exitCode(), t.message(), false,
+                        nowNs);
                 }
             }
             return;
@@ -485,25 +486,14 @@ final class LeaderDuties
             final MasterState.Task t = state.task(frameworkId, taskId);
             if (t == null)
             {
-                sendReconciled(frameworkId, 0, taskId, TaskState.LOST, 0, "reconciliation: task is unknown to the master",
+                sendTaskStatus(frameworkId, 0, taskId, TaskState.LOST, 0, "reconciliation: task is unknown to the master", false,
                     nowNs);
             }
             else
             {
-                sendReconciled(frameworkId, t.agentId, taskId, t.state, t.exitCode, t.message, nowNs);
+                sendTaskStatus(frameworkId, t.agentId, taskId, t.state, t.exitCode, t.message, false, nowNs);
             }
         }
-    }
-
-    private void sendReconciled(final long frameworkId, final long agentId, final String taskId, final TaskState s,
-        final int exitCode, final String message, final long nowNs)
-    {
-        final MasterState.Framework framework = state.framework(frameworkId);
-        out.taskStatus.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId).agentId(agentId)
-            .uuidMsb(0).uuidLsb(0).state(s).exitCode(exitCode).timestampMs(System.currentTimeMillis())
-            .taskId(taskId).message(message);
-        connections.send(framework == null ? null : framework.endpoint(), out,
-            Outbound.length(out.taskStatus.encodedLength()), nowNs);
     }
 
     // ------------------------------------------------------------------ requests (validated here)
@@ -584,7 +574,7 @@ final class LeaderDuties
             }
             if (problem != null)
             {
-                sendTaskStatus(frameworkId, offer.agentId(), taskId, TaskState.ERROR, 0, problem, nowNs);
+                sendTaskStatus(frameworkId, offer.agentId(), taskId, TaskState.ERROR, 0, problem, true, nowNs);
                 continue;
             }
             for (int i = 0; i < left.length; i++)
@@ -886,12 +876,16 @@ final class LeaderDuties
             nowNs);
     }
 
-    /** A status the master makes up itself (TASK_ERROR for a refused launch): not replicated, not acknowledged. */
+    /**
+     * A status the master tells a framework itself, not from an agent: a TASK_ERROR for a refused
+     * launch ({@code withUuid}), or a reconciliation answer (no uuid: nothing to acknowledge).
+     * Neither is replicated.
+     */
     private void sendTaskStatus(final long frameworkId, final long agentId, final String taskId, final TaskState s,
-        final int exitCode, final String message, final long nowNs)
+        final int exitCode, final String message, final boolean withUuid, final long nowNs)
     {
         final MasterState.Framework framework = state.framework(frameworkId);
-        final long[] uuid = Protocol.uuid();
+        final long[] uuid = withUuid ? Protocol.uuid() : new long[2];
         out.taskStatus.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId).agentId(agentId)
             .uuidMsb(uuid[0]).uuidLsb(uuid[1]).state(s).exitCode(exitCode).timestampMs(System.currentTimeMillis())
             .taskId(taskId).message(message);
@@ -909,15 +903,5 @@ final class LeaderDuties
     static void put(final ResourcesEncoder encoder, final long[] resources)
     {
         encoder.cpus(resources[0]).mem(resources[1]).disk(resources[2]).gpus(resources[3]);
-    }
-
-    int outstandingOffers()
-    {
-        return offers.size();
-    }
-
-    Allocator allocator()
-    {
-        return allocator;
     }
 }
