@@ -298,52 +298,25 @@ public final class Corral
         {
             final String body = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(
                 java.util.Map.of("weight", weight, "guarantee", guarantee, "limit", limit));
-            final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-            final java.util.Deque<String> targets = new java.util.ArrayDeque<>(List.of(masters.split(",")));
-            final java.util.Set<String> tried = new java.util.HashSet<>();
-            while (!targets.isEmpty())
+            final java.net.http.HttpResponse<String> response;
+            try
             {
-                final String master = targets.poll().trim();
-                if (!tried.add(master))
-                {
-                    continue;
-                }
-                final java.net.URI uri = java.net.URI.create("http://" + Protocol.host(master) + ":" +
-                    (Protocol.port(master) + Protocol.HTTP_PORT_OFFSET) + "/api/v1/roles/" + name);
-                final java.net.http.HttpResponse<String> response;
-                try
-                {
-                    response = http.send(java.net.http.HttpRequest.newBuilder(uri)
-                        .timeout(java.time.Duration.ofSeconds(15))
-                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
-                        java.net.http.HttpResponse.BodyHandlers.ofString());
-                }
-                catch (final java.io.IOException ex)
-                {
-                    continue;
-                }
-                final com.fasterxml.jackson.databind.JsonNode json =
-                    new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body());
-                if (response.statusCode() == 200)
-                {
-                    System.out.println("role " + name + ": weight " + weight +
-                        (guarantee.isEmpty() ? "" : ", guarantee " + guarantee) + (limit.isEmpty() ? "" : ", limit " + limit));
-                    return 0;
-                }
-                if (response.statusCode() == 421)
-                {
-                    final String leader = json.path("leader").asText("");
-                    if (!leader.isEmpty())
-                    {
-                        targets.addFirst(leader);
-                    }
-                    continue;
-                }
-                System.err.println("corral role: refused: " + json.path("error").asText(response.body()));
-                return 2;
+                response = new MasterApi(masters).post("/api/v1/roles/" + name, body);
             }
-            System.err.println("corral role: no leading master reachable at " + masters);
-            return 3;
+            catch (final IllegalArgumentException ex)
+            {
+                System.err.println("corral role: " + ex.getMessage());
+                return 3;
+            }
+            if (response.statusCode() == 200)
+            {
+                System.out.println("role " + name + ": weight " + weight +
+                    (guarantee.isEmpty() ? "" : ", guarantee " + guarantee) + (limit.isEmpty() ? "" : ", limit " + limit));
+                return 0;
+            }
+            System.err.println("corral role: refused: " +
+                MasterApi.JSON.readTree(response.body()).path("error").asText(response.body()));
+            return 2;
         }
     }
 
