@@ -308,8 +308,7 @@ public final class AgentNode implements AutoCloseable
         {
             final String target = leader != null ? leader : masters.get(masterIndex++ % masters.size());
             out.registerAgent.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId);
-            final long[] res = config.resources();
-            out.registerAgent.resources().cpus(res[0]).mem(res[1]).disk(res[2]).gpus(res[3]);
+            Protocol.putResources(out.registerAgent.resources(), config.resources());
             out.registerAgent.hostname(config.hostname()).endpoint(endpoint).attributes(config.attributes())
                 .httpEndpoint(http.endpoint());
             out.offer(publications.get(target), Outbound.length(out.registerAgent.encodedLength()));
@@ -369,8 +368,7 @@ public final class AgentNode implements AutoCloseable
         {
             final TaskRecord record = new TaskRecord();
             record.frameworkId = m.frameworkId();
-            record.resources = new long[] { m.resources().cpus(), m.resources().mem(), m.resources().disk(),
-                m.resources().gpus() };
+            record.resources = Protocol.resources(m.resources());
             record.killGraceMs = m.options().killGraceMs();
             record.healthIntervalMs = m.options().healthIntervalMs();
             record.healthTimeoutMs = m.options().healthTimeoutMs();

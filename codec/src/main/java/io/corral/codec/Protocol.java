@@ -3,6 +3,8 @@ package io.corral.codec;
 import java.util.UUID;
 
 import io.corral.codec.sbe.MessageHeaderDecoder;
+import io.corral.codec.sbe.ResourcesDecoder;
+import io.corral.codec.sbe.ResourcesEncoder;
 
 /** Constants and small helpers shared by every Corral endpoint. */
 public final class Protocol
@@ -26,6 +28,18 @@ public final class Protocol
     public static String channel(final String endpoint)
     {
         return "aeron:udp?endpoint=" + endpoint;
+    }
+
+    /** Writes a {cpus, mem, disk, gpus} vector into an SBE Resources composite. */
+    public static void putResources(final ResourcesEncoder encoder, final long[] resources)
+    {
+        encoder.cpus(resources[0]).mem(resources[1]).disk(resources[2]).gpus(resources[3]);
+    }
+
+    /** Reads an SBE Resources composite as a {cpus, mem, disk, gpus} vector. */
+    public static long[] resources(final ResourcesDecoder decoder)
+    {
+        return new long[] { decoder.cpus(), decoder.mem(), decoder.disk(), decoder.gpus() };
     }
 
     public static long[] uuid()

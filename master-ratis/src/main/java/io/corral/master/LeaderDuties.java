@@ -15,7 +15,6 @@ import io.corral.codec.Outbound;
 import io.corral.codec.Protocol;
 import io.corral.codec.sbe.AcceptDecoder;
 import io.corral.codec.sbe.ErrorCode;
-import io.corral.codec.sbe.ResourcesEncoder;
 import io.corral.codec.sbe.TaskState;
 import io.corral.codec.sbe.TaskStatesChangedEncoder;
 import io.corral.codec.sbe.TasksLaunchedEncoder;
@@ -559,7 +558,7 @@ final class LeaderDuties
         final Set<String> inBatch = new HashSet<>();
         for (final AcceptDecoder.TasksDecoder t : accept.tasks())
         {
-            final long[] asked = MasterState.resources(t.resources());
+            final long[] asked = Protocol.resources(t.resources());
             final long[] options = MasterState.options(t.options());
             final String taskId = t.taskId();
             final String command = t.command();
@@ -759,7 +758,7 @@ final class LeaderDuties
             for (final PendingLaunch l : launches)
             {
                 group.next().frameworkId(l.frameworkId()).agentId(l.agentId());
-                put(group.resources(), l.resources());
+                Protocol.putResources(group.resources(), l.resources());
                 group.timestampMs(nowMs);
                 MasterState.putOptions(group.options(), l.options());
                 group.taskId(l.taskId()).command(l.command()).env(l.env()).healthCommand(l.healthCommand())
@@ -813,7 +812,7 @@ final class LeaderDuties
         final MasterState.Agent agent = state.agent(agentId);
         out.offer.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId).offerId(offerId)
             .agentId(agentId);
-        put(out.offer.resources(), resources);
+        Protocol.putResources(out.offer.resources(), resources);
         out.offer.hostname(agent == null ? "" : agent.hostname()).attributes(agent == null ? "" : agent.attributes())
             .role(allocator.roleName(made.role(i)));
         connections.send(framework == null ? null : framework.endpoint(), out,
@@ -827,7 +826,7 @@ final class LeaderDuties
         final MasterState.Agent agent = state.agent(task.agentId);
         out.runTask.wrapAndApplyHeader(out.buffer, 0, out.header)
             .agentId(task.agentId).frameworkId(task.frameworkId);
-        put(out.runTask.resources(), task.resources);
+        Protocol.putResources(out.runTask.resources(), task.resources);
         MasterState.putOptions(out.runTask.options(), task.options);
         out.runTask.taskId(task.taskId).command(task.command).env(task.env).healthCommand(task.healthCommand);
         connections.send(agent == null ? null : agent.endpoint(), out, Outbound.length(out.runTask.encodedLength()),
@@ -898,10 +897,5 @@ final class LeaderDuties
     {
         LOG.info("refused template {} from {}: {}", inReplyTo, replyTo, message);
         connections.send(replyTo, out, out.encodeError(code, inReplyTo, message), nowNs);
-    }
-
-    static void put(final ResourcesEncoder encoder, final long[] resources)
-    {
-        encoder.cpus(resources[0]).mem(resources[1]).disk(resources[2]).gpus(resources[3]);
     }
 }

@@ -442,7 +442,7 @@ public final class MasterNode implements AutoCloseable
         public void onRegisterAgent(final RegisterAgentDecoder m, final int sessionId)
         {
             final long agentId = m.agentId();
-            final long[] resources = MasterState.resources(m.resources());
+            final long[] resources = Protocol.resources(m.resources());
             final String hostname = m.hostname();
             final String endpoint = m.endpoint();
             final String attributes = m.attributes();
@@ -479,7 +479,7 @@ public final class MasterNode implements AutoCloseable
             }
             final long id = duties.idForAgent(agentId, endpoint);
             out.agentAdmitted.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(id);
-            LeaderDuties.put(out.agentAdmitted.resources(), resources);
+            Protocol.putResources(out.agentAdmitted.resources(), resources);
             out.agentAdmitted.timestampMs(System.currentTimeMillis()).hostname(hostname).endpoint(endpoint)
                 .attributes(attributes).httpEndpoint(http);
             propose(out, Outbound.length(out.agentAdmitted.encodedLength()));

@@ -1,5 +1,8 @@
 package io.corral.master;
 
+import static io.corral.codec.Protocol.putResources;
+import static io.corral.codec.Protocol.resources;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -11,7 +14,6 @@ import io.corral.codec.sbe.AgentRemovedDecoder;
 import io.corral.codec.sbe.FrameworkAddedDecoder;
 import io.corral.codec.sbe.FrameworkRemovedDecoder;
 import io.corral.codec.sbe.MessageHeaderDecoder;
-import io.corral.codec.sbe.ResourcesDecoder;
 import io.corral.codec.sbe.TaskState;
 import io.corral.codec.sbe.TaskStatesChangedDecoder;
 import io.corral.codec.sbe.TasksLaunchedDecoder;
@@ -107,11 +109,6 @@ public final class MasterState
     {
         return state == TaskState.FINISHED || state == TaskState.FAILED || state == TaskState.KILLED ||
             state == TaskState.LOST || state == TaskState.ERROR;
-    }
-
-    static long[] resources(final ResourcesDecoder r)
-    {
-        return new long[] { r.cpus(), r.mem(), r.disk(), r.gpus() };
     }
 
     static long[] options(final io.corral.codec.sbe.TaskOptionsDecoder o)
@@ -354,8 +351,7 @@ public final class MasterState
                 .wrapAndApplyHeader(out.buffer, 0, out.header).tasksCount(batch.size());
             for (final Task t : batch)
             {
-                g.next().frameworkId(t.frameworkId).agentId(t.agentId).resources().cpus(t.resources[0])
-                    .mem(t.resources[1]).disk(t.resources[2]).gpus(t.resources[3]);
+                putResources(g.next().frameworkId(t.frameworkId).agentId(t.agentId).resources(), t.resources);
                 g.timestampMs(t.launchedAtMs);
                 putOptions(g.options(), t.options);
                 g.taskId(t.taskId).command(t.command).env(t.env).healthCommand(t.healthCommand).role(t.role);
@@ -402,17 +398,15 @@ public final class MasterState
     public static void encodeRole(final io.corral.codec.Outbound out, final Role r)
     {
         out.roleConfigured.wrapAndApplyHeader(out.buffer, 0, out.header).weight(r.weight());
-        out.roleConfigured.quotaGuarantee().cpus(r.guarantee()[0]).mem(r.guarantee()[1]).disk(r.guarantee()[2])
-            .gpus(r.guarantee()[3]);
-        out.roleConfigured.quotaLimit().cpus(r.limit()[0]).mem(r.limit()[1]).disk(r.limit()[2]).gpus(r.limit()[3]);
+        putResources(out.roleConfigured.quotaGuarantee(), r.guarantee());
+        putResources(out.roleConfigured.quotaLimit(), r.limit());
         out.roleConfigured.role(r.name());
     }
 
     private static void emitAgent(final io.corral.codec.Outbound out, final long id, final long[] res, final long at,
         final String hostname, final String endpoint, final String attributes, final String http)
     {
-        out.agentAdmitted.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(id).resources().cpus(res[0])
-            .mem(res[1]).disk(res[2]).gpus(res[3]);
+        putResources(out.agentAdmitted.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(id).resources(), res);
         out.agentAdmitted.timestampMs(at).hostname(hostname).endpoint(endpoint).attributes(attributes).httpEndpoint(http);
     }
 

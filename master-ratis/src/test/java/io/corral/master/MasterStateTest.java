@@ -3,6 +3,7 @@ package io.corral.master;
 import java.util.List;
 
 import io.corral.codec.Outbound;
+import io.corral.codec.Protocol;
 import io.corral.codec.sbe.TaskState;
 import io.corral.codec.sbe.TasksLaunchedEncoder;
 import org.junit.jupiter.api.Test;
@@ -23,7 +24,7 @@ class MasterStateTest
     private void feed(final MasterState state)
     {
         out.agentAdmitted.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(1);
-        LeaderDuties.put(out.agentAdmitted.resources(), new long[] { 2000, 2048, 0, 0 });
+        Protocol.putResources(out.agentAdmitted.resources(), new long[] { 2000, 2048, 0, 0 });
         out.agentAdmitted.timestampMs(10).hostname("a1").endpoint("127.0.0.1:1").attributes("rack:r1").httpEndpoint("127.0.0.1:2");
         apply(state, Outbound.length(out.agentAdmitted.encodedLength()));
         out.frameworkAdded.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(9).timestampMs(11).failoverTimeoutMs(0).name("f")
@@ -32,12 +33,12 @@ class MasterStateTest
         final TasksLaunchedEncoder.TasksEncoder tasks = out.tasksLaunched.wrapAndApplyHeader(out.buffer, 0, out.header)
             .tasksCount(2);
         tasks.next().frameworkId(9).agentId(1);
-        LeaderDuties.put(tasks.resources(), new long[] { 100, 32, 0, 0 });
+        Protocol.putResources(tasks.resources(), new long[] { 100, 32, 0, 0 });
         tasks.timestampMs(12);
         MasterState.putOptions(tasks.options(), new long[] { 5000, 1000, 500, 3 });
         tasks.taskId("t1").command("true").env("A=1\n").healthCommand("true").role("r");
         tasks.next().frameworkId(9).agentId(1);
-        LeaderDuties.put(tasks.resources(), new long[] { 100, 32, 0, 0 });
+        Protocol.putResources(tasks.resources(), new long[] { 100, 32, 0, 0 });
         tasks.timestampMs(12);
         MasterState.putOptions(tasks.options(), new long[4]);
         tasks.taskId("t1").command("again").env("").healthCommand("").role("r");
