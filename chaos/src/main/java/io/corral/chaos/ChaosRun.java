@@ -351,7 +351,8 @@ public final class ChaosRun implements Callable<Integer>
         return weights;
     }
 
-    private static File findJar()
+    /** The built cli/target/corral.jar, looked for from the working directory upwards. */
+    static File findJar()
     {
         for (File d = new File("").getAbsoluteFile(); d != null; d = d.getParentFile())
         {

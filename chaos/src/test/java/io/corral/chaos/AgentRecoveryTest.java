@@ -70,23 +70,10 @@ class AgentRecoveryTest
             "-XX:+UseSerialGC"));
         cmd.addAll(ProcessCluster.JVM_FLAGS);
         cmd.addAll(List.of("-Dcorral.aeron.dir=" + new File(dir.toFile(), "aeron-" + System.nanoTime()),
-            "-jar", jar().getAbsolutePath(), "agent", "--masters", cluster.mastersSpec(), "--cpus", "2", "--mem", "2048",
+            "-jar", ChaosRun.findJar().getAbsolutePath(), "agent", "--masters", cluster.mastersSpec(), "--cpus", "2", "--mem", "2048",
             "--work-dir", workDir.getAbsolutePath()));
         return new ProcessBuilder(cmd).redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(dir.toFile(), "agent.log"))).start();
-    }
-
-    private static File jar()
-    {
-        for (File d = new File("").getAbsoluteFile(); d != null; d = d.getParentFile())
-        {
-            final File candidate = new File(d, "cli/target/corral.jar");
-            if (candidate.isFile())
-            {
-                return candidate;
-            }
-        }
-        throw new IllegalStateException("cli/target/corral.jar not built");
     }
 
     @AfterEach
