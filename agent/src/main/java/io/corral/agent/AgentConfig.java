@@ -19,6 +19,8 @@ public final class AgentConfig
     private String masters = Protocol.DEV_MASTERS;
     /** -1: detect from the host at conclude(). */
     private final long[] resources = { -1, -1, -1, 0 };
+    /** Custom scalar kinds (ssd, fpga, ...), whole units; never detected. */
+    private java.util.SortedMap<String, Long> custom = io.corral.codec.CustomResources.NONE;
     private File workDir;
     private String hostname = AgentNode.defaultHostname();
     private String bindHost = "127.0.0.1";
@@ -57,6 +59,58 @@ public final class AgentConfig
     {
         resources[3] = gpus;
         return this;
+    }
+
+    /**
+     * {@code --resources 'cpus:4;mem:8192;gpus:1;ssd:100'}: cpus (up to three decimals), mem and
+     * disk (MiB) and gpus override detection and the single flags; any other name is a custom
+     * kind in whole units, which the masters must know ({@code corral master --resource-kinds}).
+     */
+    public AgentConfig resources(final String spec)
+    {
+        final StringBuilder customSpec = new StringBuilder();
+        try
+        {
+            for (final java.util.Map.Entry<String, String> e : io.corral.codec.CustomResources.pairs(spec).entrySet())
+            {
+                final String name = e.getKey();
+                final int kind = java.util.List.of("cpus", "mem", "disk", "gpus").indexOf(name);
+                if (kind < 0)
+                {
+                    customSpec.append(name).append(':').append(e.getValue()).append(';');
+                    continue;
+                }
+                resources[kind] = standardValue(kind, name, e.getValue());
+            }
+            custom = io.corral.codec.CustomResources.parse(customSpec.toString());
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException("--resources: " + ex.getMessage());
+        }
+        return this;
+    }
+
+    /** cpus with up to three decimals (to milli-CPUs), the others whole. */
+    private static long standardValue(final int kind, final String name, final String text)
+    {
+        final long value;
+        try
+        {
+            final java.math.BigDecimal number = new java.math.BigDecimal(text);
+            value = (kind == 0 ? number.movePointRight(3) : number)
+                .setScale(0, java.math.RoundingMode.UNNECESSARY).longValueExact();
+        }
+        catch (final ArithmeticException | NumberFormatException ex)
+        {
+            throw new IllegalArgumentException(name + " has an invalid value '" + text + "'" +
+                (kind == 0 ? " (at most three decimals)" : " (a whole number)"));
+        }
+        if (value < 0)
+        {
+            throw new IllegalArgumentException(name + " is negative: " + text);
+        }
+        return value;
     }
 
     public AgentConfig workDir(final File workDir)
@@ -218,6 +272,12 @@ public final class AgentConfig
         return resources.clone();
     }
 
+    /** Custom kinds and amounts, by name. */
+    public java.util.SortedMap<String, Long> customResources()
+    {
+        return custom;
+    }
+
     public File workDir()
     {
         return workDir;
@@ -245,7 +305,9 @@ public final class AgentConfig
 
     String describeResources()
     {
-        return String.format(java.util.Locale.ROOT, "cpus:%.3f mem:%d disk:%d gpus:%d", resources[0] / 1000.0,
-            resources[1], resources[2], resources[3]);
+        final StringBuilder sb = new StringBuilder(String.format(java.util.Locale.ROOT,
+            "cpus:%.3f mem:%d disk:%d gpus:%d", resources[0] / 1000.0, resources[1], resources[2], resources[3]));
+        custom.forEach((name, value) -> sb.append(' ').append(name).append(':').append(value));
+        return sb.toString();
     }
 }

@@ -65,6 +65,8 @@ public final class AgentNode implements AutoCloseable
     private final Duty duty;
     private final AgentRunner runner;
     private volatile long agentId;
+    /** The last request a master refused, and why (null: none). */
+    private volatile String lastRefusal;
 
     public AgentNode(final AgentConfig config)
     {
@@ -122,6 +124,12 @@ public final class AgentNode implements AutoCloseable
     public long agentId()
     {
         return agentId;
+    }
+
+    /** The last request a master refused and why, e.g. a registration naming a kind it does not know. */
+    public String lastRefusal()
+    {
+        return lastRefusal;
     }
 
     public File workDir()
@@ -310,7 +318,8 @@ public final class AgentNode implements AutoCloseable
             out.registerAgent.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId);
             Protocol.putResources(out.registerAgent.resources(), config.resources());
             out.registerAgent.hostname(config.hostname()).endpoint(endpoint).attributes(config.attributes())
-                .httpEndpoint(http.endpoint());
+                .httpEndpoint(http.endpoint())
+                .customResources(io.corral.codec.CustomResources.format(config.customResources()));
             out.offer(publications.get(target), Outbound.length(out.registerAgent.encodedLength()));
             leader = null;
         }
@@ -377,6 +386,8 @@ public final class AgentNode implements AutoCloseable
             record.command = m.command();
             record.env = m.env();
             record.healthCommand = m.healthCommand();
+            final String custom = m.customResources();
+            record.customResources = custom;
             final String key = record.key();
             if (tasks.containsKey(key) || recentlyEnded.contains(key))
             {
@@ -449,6 +460,23 @@ public final class AgentNode implements AutoCloseable
                 if (record.resources[i] < 0 || record.resources[i] > total[i])
                 {
                     return "task asks for " + names[i] + " " + record.resources[i] + " but the agent has " + total[i];
+                }
+            }
+            final java.util.SortedMap<String, Long> asked;
+            try
+            {
+                asked = io.corral.codec.CustomResources.parse(record.customResources);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                return "task resources: " + ex.getMessage();
+            }
+            for (final java.util.Map.Entry<String, Long> e : asked.entrySet())
+            {
+                final long has = config.customResources().getOrDefault(e.getKey(), 0L);
+                if (e.getValue() > has)
+                {
+                    return "task asks for " + e.getKey() + " " + e.getValue() + " but the agent has " + has;
                 }
             }
             return null;
@@ -722,6 +750,7 @@ public final class AgentNode implements AutoCloseable
             final ErrorCode code = m.code();
             final String message = m.message();
             LOG.warn("master refused: {} {}", code, message);
+            lastRefusal = code + ": " + message;
             if (code == ErrorCode.NOT_REGISTERED)
             {
                 leader = null;

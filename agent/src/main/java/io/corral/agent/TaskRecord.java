@@ -24,7 +24,10 @@ public final class TaskRecord
     public long frameworkId;
     public String taskId;
     public String command;
+    /** cpus (milli), mem, disk (MiB), gpus. */
     public long[] resources;
+    /** Custom kinds as the wire carries them ("ssd:100;fpga:1"). */
+    public String customResources = "";
     /** NAME=value lines. */
     public String env = "";
     /** 0: the agent's default grace between SIGTERM and SIGKILL. */

@@ -120,6 +120,11 @@ public final class Corral
             description = "Snapshot after this many log entries, then purge the log (default ${DEFAULT-VALUE}).")
         long snapshotEvery;
 
+        @Option(names = "--resource-kinds", defaultValue = "",
+            description = "Custom scalar resource kinds agents may offer besides cpus, mem, disk and gpus, e.g. " +
+                "'ssd,fpga' (the same on every master).")
+        String resourceKinds;
+
         @Override
         public Integer call() throws Exception
         {
@@ -131,7 +136,7 @@ public final class Corral
             final MasterNode master = new MasterNode(new MasterConfig().id(id).peers(peers).dataDir(data)
                 .electionTimeoutMs(Long.parseLong(range[0].trim()), Long.parseLong(range[1].trim()))
                 .agentTimeoutMs(agentTimeoutMs).reregistrationGraceMs(graceMs)
-                .snapshotEvery(snapshotEvery, MasterConfig.DEFAULT_LOG_SEGMENT_BYTES));
+                .snapshotEvery(snapshotEvery, MasterConfig.DEFAULT_LOG_SEGMENT_BYTES).resourceKinds(resourceKinds));
             System.out.println("master " + id + " on " + master.address() + " (Ctrl-C to stop)");
             awaitShutdown(master);
             return 0;
@@ -159,8 +164,9 @@ public final class Corral
         @Option(names = "--work-dir", required = true, description = "Where task sandboxes go.")
         File workDir;
 
-        @Option(names = "--resources", description = "Resources as 'cpus:4;mem:8192;disk:100000;gpus:1' " +
-            "(overrides --cpus/--mem/--disk/--gpus; only these kinds are carried by the protocol yet).")
+        @Option(names = "--resources", description = "Resources as 'cpus:4;mem:8192;disk:100000;gpus:1;ssd:100' " +
+            "(overrides --cpus/--mem/--disk/--gpus; other names are custom kinds in whole units, which every " +
+            "master must be started with: --resource-kinds).")
         String resources;
 
         @Option(names = "--sandbox-gc-hours", defaultValue = "168",
@@ -203,22 +209,7 @@ public final class Corral
             }
             if (resources != null)
             {
-                final io.corral.allocator.ResourceKinds kinds = io.corral.allocator.ResourceKinds.standard();
-                final long[] given = kinds.parse(resources);
-                for (final String part : resources.split(";"))
-                {
-                    final String name = part.contains(":") ? part.substring(0, part.indexOf(':')).trim() : "";
-                    switch (name)
-                    {
-                        case "cpus" -> config.cpus(given[io.corral.allocator.ResourceKinds.CPUS] / 1000.0);
-                        case "mem" -> config.memMiB(given[io.corral.allocator.ResourceKinds.MEM]);
-                        case "disk" -> config.diskMiB(given[io.corral.allocator.ResourceKinds.DISK]);
-                        case "gpus" -> config.gpus(given[io.corral.allocator.ResourceKinds.GPUS]);
-                        default ->
-                        {
-                        }
-                    }
-                }
+                config.resources(resources);
             }
             final AgentNode agent = new AgentNode(config);
             System.out.println("agent on " + agent.endpoint() + ", masters " + masters + " (Ctrl-C to stop)");
@@ -237,11 +228,16 @@ public final class Corral
         @Option(names = "--agents", defaultValue = "2", description = "Number of agents (default ${DEFAULT-VALUE}).")
         int agents;
 
+        @Option(names = "--agent-resources", defaultValue = "",
+            description = "More resources for every agent, e.g. 'gpus:1;ssd:100' (custom kinds such as ssd are made " +
+                "known to the masters).")
+        String agentResources;
+
         @Override
         public Integer call() throws Exception
         {
             final File dir = data != null ? data : Files.createTempDirectory("corral-dev-").toFile();
-            final LocalCluster cluster = new LocalCluster(dir, 3, agents, 7001, 2, 2048);
+            final LocalCluster cluster = new LocalCluster(dir, 3, agents, 7001, 2, 2048, c -> { }, agentResources);
             final MasterNode leader;
             try
             {
@@ -434,6 +430,11 @@ public final class Corral
         @Option(names = "--name", defaultValue = "corral-run", description = "Task and framework name.")
         String name;
 
+        @Option(names = "--resource", paramLabel = "KIND=AMOUNT",
+            description = "Another resource the task needs, e.g. --resource gpus=1 --resource ssd=10 (repeatable; " +
+                "disk and gpus, or custom kinds the agents offer).")
+        java.util.Map<String, Long> custom = new java.util.LinkedHashMap<>();
+
         @Option(names = "--role", defaultValue = "default", description = "Role to ask resources in.")
         String role;
 
@@ -462,7 +463,19 @@ public final class Corral
             {
                 throw new IllegalArgumentException("--attempts must be at least 1");
             }
-            final Resources wanted = Resources.of(cpus, mem);
+            Resources wanted = Resources.of(cpus, mem);
+            for (final java.util.Map.Entry<String, Long> e : custom.entrySet())
+            {
+                final Resources w = wanted;
+                wanted = switch (e.getKey())
+                {
+                    case "cpus", "mem" -> throw new IllegalArgumentException("use --cpus and --mem for " + e.getKey());
+                    case "disk" -> new Resources(w.cpusMilli(), w.memMiB(), e.getValue(), w.gpus(), w.custom());
+                    case "gpus" -> new Resources(w.cpusMilli(), w.memMiB(), w.diskMiB(), e.getValue(), w.custom());
+                    default -> w.with(e.getKey(), e.getValue());
+                };
+            }
+            final Resources asked = wanted;
             final String base = name + "-" + Long.toHexString(System.nanoTime());
             final String shell = String.join(" ", command);
             final AtomicInteger exit = new AtomicInteger(-1);
@@ -493,14 +506,14 @@ public final class Corral
                 {
                     for (final Offer offer : offers)
                     {
-                        if (waiting && offer.resources().fits(wanted))
+                        if (waiting && offer.resources().fits(asked))
                         {
                             waiting = false;
                             final int n = attempt.incrementAndGet();
                             current = attempts == 1 ? base : base + "-attempt" + n;
                             System.out.println("launching " + current + " on agent " + offer.agentId() + " (" +
                                 offer.hostname() + "): " + shell);
-                            driver.acceptOffer(offer.offerId(), List.of(new TaskSpec(current, shell, wanted).withEnv(env)));
+                            driver.acceptOffer(offer.offerId(), List.of(new TaskSpec(current, shell, asked).withEnv(env)));
                             launched.countDown();
                             if (timeoutSeconds > 0)
                             {
@@ -567,7 +580,7 @@ public final class Corral
                 driver.start();
                 if (!launched.await(offerTimeoutSeconds, TimeUnit.SECONDS))
                 {
-                    System.err.println("corral run: no offer with " + wanted + " within " + offerTimeoutSeconds +
+                    System.err.println("corral run: no offer with " + asked + " within " + offerTimeoutSeconds +
                         " s from " + masters + " (is a cluster running? try: bin/corral dev)");
                     return 3;
                 }

@@ -41,8 +41,20 @@ public final class LocalCluster implements AutoCloseable
         final double agentCpus, final long agentMemMiB, final java.util.function.Consumer<MasterConfig> tune)
         throws IOException
     {
+        this(dataDir, masterCount, agentCount, basePort, agentCpus, agentMemMiB, tune, "");
+    }
+
+    /**
+     * As above, every agent also given {@code agentResources} ({@code --resources} syntax, e.g.
+     * {@code "gpus:1;ssd:100"}); the masters are started knowing its custom kinds.
+     */
+    public LocalCluster(final File dataDir, final int masterCount, final int agentCount, final int basePort,
+        final double agentCpus, final long agentMemMiB, final java.util.function.Consumer<MasterConfig> tune,
+        final String agentResources) throws IOException
+    {
         this.dataDir = dataDir;
-        this.tune = tune;
+        final String kinds = String.join(",", new AgentConfig().resources(agentResources).customResources().keySet());
+        this.tune = tune.andThen(c -> c.resourceKinds(kinds));
         final StringJoiner peers = new StringJoiner(",");
         final StringJoiner addresses = new StringJoiner(",");
         for (int i = 1; i <= masterCount; i++)
@@ -62,7 +74,7 @@ public final class LocalCluster implements AutoCloseable
             {
                 agents.add(new AgentNode(new AgentConfig().masters(mastersSpec).cpus(agentCpus).memMiB(agentMemMiB)
                     .diskMiB(1024).hostname("agent-" + i).attributes("host:agent-" + i + ";zone:local")
-                    .workDir(new File(dataDir, "agent-" + i))));
+                    .resources(agentResources).workDir(new File(dataDir, "agent-" + i))));
             }
         }
         catch (final IOException | RuntimeException ex)

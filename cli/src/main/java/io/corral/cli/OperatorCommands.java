@@ -3,6 +3,7 @@ package io.corral.cli;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.StringJoiner;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -100,11 +101,26 @@ final class OperatorCommands
             {
                 final JsonNode r = a.path("resources");
                 rows.add(List.of(a.path("id").asText(), a.path("hostname").asText(), cpus(r), r.path("mem").asText(),
-                    r.path("disk").asText(), a.path("attributes").asText(), a.path("endpoint").asText()));
+                    r.path("disk").asText(), r.path("gpus").asText(), others(r), a.path("attributes").asText(),
+                    a.path("endpoint").asText()));
             }
-            table(List.of("ID", "HOSTNAME", "CPUS", "MEM", "DISK", "ATTRIBUTES", "ENDPOINT"), rows);
+            table(List.of("ID", "HOSTNAME", "CPUS", "MEM", "DISK", "GPUS", "OTHER", "ATTRIBUTES", "ENDPOINT"), rows);
             return 0;
         }
+    }
+
+    /** Custom resource kinds with a non-zero amount, as {@code ssd:100 fpga:1} ("-": none). */
+    static String others(final JsonNode resources)
+    {
+        final StringJoiner joined = new StringJoiner(" ");
+        resources.fields().forEachRemaining(e ->
+        {
+            if (!List.of("cpus", "mem", "disk", "gpus").contains(e.getKey()) && e.getValue().asLong() != 0)
+            {
+                joined.add(e.getKey() + ":" + e.getValue().asText());
+            }
+        });
+        return joined.length() == 0 ? "-" : joined.toString();
     }
 
     @Command(name = "frameworks", description = "The frameworks subscribed.")

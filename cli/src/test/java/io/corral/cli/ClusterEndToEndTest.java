@@ -51,6 +51,8 @@ class ClusterEndToEndTest
 {
     private static final double AGENT_CPUS = 2;
     private static final long AGENT_MEM = 2048;
+    /** Every agent also offers a custom kind, which the masters are started knowing. */
+    private static final long AGENT_SSD = 100;
 
     @TempDir
     static Path dir;
@@ -96,7 +98,7 @@ class ClusterEndToEndTest
     void startCluster() throws Exception
     {
         final int basePort = 21000 + (int)(ProcessHandle.current().pid() % 500) * 10;
-        cluster = new LocalCluster(dir.toFile(), 3, 2, basePort, AGENT_CPUS, AGENT_MEM);
+        cluster = new LocalCluster(dir.toFile(), 3, 2, basePort, AGENT_CPUS, AGENT_MEM, c -> { }, "ssd:" + AGENT_SSD);
         cluster.awaitReady(60, TimeUnit.SECONDS);
         scheduler = new RecordingScheduler();
         driver = new CorralSchedulerDriver(scheduler, new FrameworkInfo("e2e", "test").withPrincipal("e2e-tester"),
@@ -178,7 +180,8 @@ class ClusterEndToEndTest
             {
                 continue;
             }
-            if (offer.resources().cpusMilli() == Math.round(AGENT_CPUS * 1000) && offer.resources().memMiB() == AGENT_MEM)
+            if (offer.resources().cpusMilli() == Math.round(AGENT_CPUS * 1000) && offer.resources().memMiB() == AGENT_MEM &&
+                offer.resources().custom("ssd") == AGENT_SSD)
             {
                 fullAgents.add(offer.agentId());
             }
@@ -471,6 +474,12 @@ class ClusterEndToEndTest
 
         final String[] failing = corral("run", "--masters", cluster.mastersSpec(), "--", "exit 5");
         assertEquals("5", failing[0], failing[1]);
+
+        final String[] withSsd = corral("run", "--masters", cluster.mastersSpec(), "--resource", "ssd=10", "--", "true");
+        assertEquals("0", withSsd[0], withSsd[1] + withSsd[2]);
+        final String[] noFpga = corral("run", "--masters", cluster.mastersSpec(), "--resource", "fpga=1",
+            "--offer-timeout", "2", "--", "true");
+        assertTrue(!noFpga[0].equals("0") && noFpga[2].contains("fpga:1"), noFpga[0] + noFpga[1] + noFpga[2]);
     }
 
     @Test
@@ -678,6 +687,92 @@ class ClusterEndToEndTest
         awaitAllResourcesBack();
     }
 
+    /** Waits for each task to reach its state, whatever order the updates come in. */
+    private java.util.Map<String, TaskStatus> awaitStates(final java.util.Map<String, TaskState> wanted)
+        throws InterruptedException
+    {
+        final java.util.Map<String, TaskStatus> seen = new java.util.HashMap<>();
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (seen.size() < wanted.size() && System.nanoTime() < deadline)
+        {
+            final TaskStatus s = scheduler.statuses.poll(200, TimeUnit.MILLISECONDS);
+            if (s != null && s.state() == wanted.get(s.taskId()))
+            {
+                seen.put(s.taskId(), s);
+            }
+        }
+        assertEquals(wanted.keySet(), seen.keySet(), "every task reached its state within 30 s");
+        return seen;
+    }
+
+    @Test
+    void customResourceKindsAreOfferedAccountedAndCheckedByName() throws Exception
+    {
+        final Offer offer = takeOffer(o -> o.resources().custom("ssd") == AGENT_SSD && o.resources().cpusMilli() >= 300 &&
+            o.resources().memMiB() >= 96);
+        final String holder = "ssd-holder-" + System.nanoTime();
+        final String tooMuch = "ssd-over-" + System.nanoTime();
+        final String unknown = "fpga-" + System.nanoTime();
+        driver.acceptOffer(offer.offerId(), List.of(
+            new TaskSpec(holder, "sleep 60", Resources.of(0.1, 32).with("ssd", 60)),
+            new TaskSpec(tooMuch, "true", Resources.of(0.1, 32).with("ssd", 50)),
+            new TaskSpec(unknown, "true", Resources.of(0.1, 32).with("fpga", 1))));
+        final var seen = awaitStates(java.util.Map.of(holder, TaskState.RUNNING, tooMuch, TaskState.ERROR,
+            unknown, TaskState.ERROR));
+        assertTrue(seen.get(tooMuch).message().contains("ssd 50 but the offer has only 40 left"),
+            seen.get(tooMuch).message());
+        assertTrue(seen.get(unknown).message().contains("'fpga' is unknown to the masters") &&
+            seen.get(unknown).message().contains("--resource-kinds"), seen.get(unknown).message());
+
+        // While the holder runs, its agent offers only what is left of the custom kind.
+        final Offer rest = takeOffer(o -> o.agentId() == offer.agentId());
+        assertEquals(AGENT_SSD - 60, rest.resources().custom("ssd"), rest.toString());
+        driver.declineOffer(rest.offerId(), 0);
+        for (final MasterNode m : cluster.masters())
+        {
+            final var task = m.state().task(scheduler.frameworkId, holder);
+            assertNotNull(task, "master " + m.id() + " has the task");
+            assertEquals(60, task.resources[m.state().vectors().kinds().indexOf("ssd")]);
+        }
+        final String json = corral("agents", "--json", "--masters", cluster.mastersSpec())[1];
+        assertTrue(json.contains("\"ssd\" : " + AGENT_SSD), json);
+        final String table = corral("agents", "--masters", cluster.mastersSpec())[1];
+        assertTrue(table.contains("ssd:" + AGENT_SSD), table);
+
+        driver.killTask(holder);
+        awaitState(holder, TaskState.KILLED);
+        awaitAllResourcesBack();
+    }
+
+    @Test
+    void anAgentOfferingAKindTheMastersDoNotKnowIsRefusedWithTheFix() throws Exception
+    {
+        final io.corral.agent.AgentNode stranger = new io.corral.agent.AgentNode(new io.corral.agent.AgentConfig()
+            .masters(cluster.mastersSpec()).cpus(1).memMiB(256).diskMiB(0).resources("fpga:2").hostname("stranger")
+            .workDir(dir.resolve("stranger").toFile()));
+        try
+        {
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (stranger.lastRefusal() == null && System.nanoTime() < deadline)
+            {
+                Thread.sleep(50);
+            }
+            final String refusal = stranger.lastRefusal();
+            assertNotNull(refusal, "the leader answered the registration");
+            assertTrue(refusal.contains("'fpga'") && refusal.contains("--resource-kinds"), refusal);
+            assertEquals(0, stranger.agentId(), "not admitted");
+            for (final MasterNode m : cluster.masters())
+            {
+                assertTrue(m.state().agents().stream().noneMatch(a -> a.hostname().equals("stranger")),
+                    "master " + m.id() + " did not admit it");
+            }
+        }
+        finally
+        {
+            stranger.close();
+        }
+    }
+
     @Test
     void malformedFrameGetsAnErrorReplyAndTheMasterKeepsServing() throws Exception
     {
@@ -804,7 +899,12 @@ class ClusterEndToEndTest
         final var badWeight = postRole(leader, "analytics", "{\"weight\": -1}");
         assertEquals(400, badWeight.statusCode());
 
-        final var ok = postRole(leader, "analytics", "{\"weight\": 3, \"guarantee\": \"cpus:1;mem:512\", \"limit\": \"cpus:3\"}");
+        final var unknownKind = postRole(leader, "analytics", "{\"limit\": \"fpga:1\"}");
+        assertEquals(400, unknownKind.statusCode());
+        assertTrue(unknownKind.body().contains("fpga"), unknownKind.body());
+
+        final var ok = postRole(leader, "analytics",
+            "{\"weight\": 3, \"guarantee\": \"cpus:1;mem:512\", \"limit\": \"cpus:3;ssd:20\"}");
         assertEquals(200, ok.statusCode(), ok.body());
         for (final MasterNode m : cluster.masters())
         {
@@ -820,6 +920,7 @@ class ClusterEndToEndTest
             assertEquals(1000, role.guarantee()[0]);
             assertEquals(3000, role.limit()[0]);
             assertEquals(Long.MAX_VALUE, role.limit()[1], "kinds without a limit have none");
+            assertEquals(20, role.limit()[m.state().vectors().kinds().indexOf("ssd")], "a custom kind's limit");
         }
     }
 

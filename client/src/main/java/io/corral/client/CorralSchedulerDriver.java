@@ -344,7 +344,8 @@ public final class CorralSchedulerDriver implements SchedulerDriver
                 group.options().killGraceMs(t.killGraceMs()).healthIntervalMs(h == null ? 0 : h.intervalMs())
                     .healthTimeoutMs(h == null ? 0 : h.timeoutMs()).healthMaxFailures(h == null ? 0 : h.maxFailures());
                 group.taskId(t.taskId()).command(t.command()).env(t.envLines())
-                    .healthCommand(h == null ? "" : h.command());
+                    .healthCommand(h == null ? "" : h.command())
+                    .customResources(io.corral.codec.CustomResources.format(r.custom()));
             }
             send(Outbound.length(out.accept.encodedLength()));
         }
@@ -448,11 +449,11 @@ public final class CorralSchedulerDriver implements SchedulerDriver
         {
             final long offerId = m.offerId();
             final long agentId = m.agentId();
-            final Resources r = new Resources(m.resources().cpus(), m.resources().mem(), m.resources().disk(),
-                m.resources().gpus());
             final String hostname = m.hostname();
             final java.util.Map<String, String> attributes = attributes(m.attributes());
             final String role = m.role();
+            final Resources r = new Resources(m.resources().cpus(), m.resources().mem(), m.resources().disk(),
+                m.resources().gpus(), io.corral.codec.CustomResources.parse(m.customResources()));
             scheduler.resourceOffers(CorralSchedulerDriver.this,
                 List.of(new Offer(offerId, agentId, hostname, r, attributes, role)));
         }

@@ -51,6 +51,7 @@ final class LeaderDuties
     private final Connections connections;
     private final Outbound out;
     private final Outbound records = new Outbound();
+    private final ResourceVectors vectors;
     private final RecordProposer proposer;
     private final Allocator allocator;
     private final Map<Long, OutstandingOffer> offers = new HashMap<>();
@@ -91,7 +92,8 @@ final class LeaderDuties
         this.out = out;
         this.proposer = proposer;
         this.allocationIntervalNs = allocationIntervalMs * 1_000_000L;
-        this.allocator = new Allocator(new AllocatorConfig().seed(term));
+        this.vectors = state.vectors();
+        this.allocator = new Allocator(new AllocatorConfig().kinds(vectors.kinds()).seed(term));
         this.takenOfficeAtIndex = rebuild(nowNs);
     }
 
@@ -549,6 +551,7 @@ final class LeaderDuties
                 t.skipCommand();
                 t.skipEnv();
                 t.skipHealthCommand();
+                t.skipCustomResources();
             }
             error(replyTo, ErrorCode.UNKNOWN_OFFER, AcceptDecoder.TEMPLATE_ID, refused, nowNs);
             return;
@@ -558,13 +561,24 @@ final class LeaderDuties
         final Set<String> inBatch = new HashSet<>();
         for (final AcceptDecoder.TasksDecoder t : accept.tasks())
         {
-            final long[] asked = Protocol.resources(t.resources());
             final long[] options = MasterState.options(t.options());
             final String taskId = t.taskId();
             final String command = t.command();
             final String env = t.env();
             final String healthCommand = t.healthCommand();
-            String problem = taskProblem(frameworkId, taskId, command, asked, left, inBatch);
+            final String custom = t.customResources();
+            long[] asked;
+            String problem;
+            try
+            {
+                asked = vectors.read(t.resources(), custom);
+                problem = taskProblem(frameworkId, taskId, command, asked, left, inBatch);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                asked = null;
+                problem = "task '" + taskId + "': " + ex.getMessage();
+            }
             if (problem == null && (options[0] < 0 || options[1] < 0 || options[2] < 0 || options[3] < 0 ||
                 options[1] > 0 && (healthCommand.isBlank() || options[2] <= 0 || options[3] <= 0)))
             {
@@ -613,17 +627,17 @@ final class LeaderDuties
             return "task '" + taskId + "' has an empty command";
         }
         boolean any = false;
-        final String[] names = { "cpus (milli)", "mem (MiB)", "disk (MiB)", "gpus" };
+        final io.corral.allocator.ResourceKinds kinds = vectors.kinds();
         for (int i = 0; i < asked.length; i++)
         {
             if (asked[i] < 0)
             {
-                return "task '" + taskId + "' asks for negative " + names[i];
+                return "task '" + taskId + "' asks for negative " + kinds.name(i);
             }
             if (asked[i] > left[i])
             {
-                return "task '" + taskId + "' asks for " + names[i] + " " + asked[i] + " but the offer has only " +
-                    left[i] + " left";
+                return "task '" + taskId + "' asks for " + kinds.name(i) + " " + kinds.formatValue(i, asked[i]) +
+                    " but the offer has only " + kinds.formatValue(i, left[i]) + " left";
             }
             any |= asked[i] > 0;
         }
@@ -762,7 +776,7 @@ final class LeaderDuties
                 group.timestampMs(nowMs);
                 MasterState.putOptions(group.options(), l.options());
                 group.taskId(l.taskId()).command(l.command()).env(l.env()).healthCommand(l.healthCommand())
-                    .role(l.role());
+                    .role(l.role()).customResources(vectors.custom(l.resources()));
             }
             proposer.propose(records, Outbound.length(records.tasksLaunched.encodedLength()));
             work += launches.size();
@@ -804,7 +818,7 @@ final class LeaderDuties
     {
         final long agentId = allocator.agentId(made.agent(i));
         final long frameworkId = allocator.frameworkId(made.framework(i));
-        final long[] resources = new long[4];
+        final long[] resources = vectors.vector(0);
         made.amounts(i, resources);
         final long offerId = (term << 32) | (++nextOfferSeq & 0xFFFF_FFFFL);
         offers.put(offerId, new OutstandingOffer(offerId, frameworkId, agentId, made.role(i), resources));
@@ -814,7 +828,7 @@ final class LeaderDuties
             .agentId(agentId);
         Protocol.putResources(out.offer.resources(), resources);
         out.offer.hostname(agent == null ? "" : agent.hostname()).attributes(agent == null ? "" : agent.attributes())
-            .role(allocator.roleName(made.role(i)));
+            .role(allocator.roleName(made.role(i))).customResources(vectors.custom(resources));
         connections.send(framework == null ? null : framework.endpoint(), out,
             Outbound.length(out.offer.encodedLength()), nowNs);
     }
@@ -828,7 +842,8 @@ final class LeaderDuties
             .agentId(task.agentId).frameworkId(task.frameworkId);
         Protocol.putResources(out.runTask.resources(), task.resources);
         MasterState.putOptions(out.runTask.options(), task.options);
-        out.runTask.taskId(task.taskId).command(task.command).env(task.env).healthCommand(task.healthCommand);
+        out.runTask.taskId(task.taskId).command(task.command).env(task.env).healthCommand(task.healthCommand)
+            .customResources(vectors.custom(task.resources));
         connections.send(agent == null ? null : agent.endpoint(), out, Outbound.length(out.runTask.encodedLength()),
             nowNs);
     }

@@ -37,6 +37,7 @@ public final class MasterConfig
     private long reregistrationGraceMs = DEFAULT_REREGISTRATION_GRACE_MS;
     private long snapshotEveryEntries = DEFAULT_SNAPSHOT_EVERY_ENTRIES;
     private long logSegmentBytes = DEFAULT_LOG_SEGMENT_BYTES;
+    private io.corral.allocator.ResourceKinds resourceKinds = io.corral.allocator.ResourceKinds.standard();
 
     public MasterConfig id(final int id)
     {
@@ -118,6 +119,43 @@ public final class MasterConfig
         this.snapshotEveryEntries = entries;
         this.logSegmentBytes = segmentBytes;
         return this;
+    }
+
+    /**
+     * Custom scalar resource kinds agents may offer besides cpus, mem, disk and gpus (e.g.
+     * {@code "ssd,fpga"}). Every master of a cluster must be given the same list.
+     */
+    public MasterConfig resourceKinds(final String commaSeparated)
+    {
+        final java.util.List<String> names = new java.util.ArrayList<>();
+        for (final String part : commaSeparated == null ? new String[0] : commaSeparated.split(","))
+        {
+            final String name = part.trim();
+            if (name.isEmpty())
+            {
+                continue;
+            }
+            final String problem = io.corral.codec.CustomResources.nameProblem(name);
+            if (problem != null)
+            {
+                throw new IllegalArgumentException("--resource-kinds: " + problem);
+            }
+            names.add(name);
+        }
+        try
+        {
+            this.resourceKinds = io.corral.allocator.ResourceKinds.withCustom(names.toArray(String[]::new));
+        }
+        catch (final io.corral.allocator.AllocatorException ex)
+        {
+            throw new IllegalArgumentException("--resource-kinds: " + ex.getMessage());
+        }
+        return this;
+    }
+
+    public io.corral.allocator.ResourceKinds resourceKinds()
+    {
+        return resourceKinds;
     }
 
     public MasterConfig conclude()

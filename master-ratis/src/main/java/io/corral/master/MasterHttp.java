@@ -75,10 +75,11 @@ final class MasterHttp implements AutoCloseable
         try
         {
             final com.fasterxml.jackson.databind.JsonNode body = JSON.readTree(exchange.getRequestBody());
-            final io.corral.allocator.ResourceKinds kinds = io.corral.allocator.ResourceKinds.standard();
+            final io.corral.allocator.ResourceKinds kinds = node.state().vectors().kinds();
             final double weight = body == null || !body.has("weight") ? 1.0 : body.get("weight").asDouble(Double.NaN);
             final long[] guarantee = kinds.parse(body == null ? "" : body.path("guarantee").asText(""));
-            final long[] limit = new long[] { Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE };
+            final long[] limit = kinds.newVector();
+            java.util.Arrays.fill(limit, Long.MAX_VALUE);
             final String limitSpec = body == null ? "" : body.path("limit").asText("");
             final long[] given = kinds.parse(limitSpec);
             for (final String part : limitSpec.split(";"))
@@ -175,6 +176,8 @@ final class MasterHttp implements AutoCloseable
         master.put("leaderId", node.leaderId());
         doc.put("master", master);
         final MasterState state = node.state();
+        final io.corral.allocator.ResourceKinds kinds = state.vectors().kinds();
+        master.put("resourceKinds", kinds.toString());
         final List<Object> agents = new ArrayList<>();
         final List<Object> frameworks = new ArrayList<>();
         final List<Object> tasks = new ArrayList<>();
@@ -188,7 +191,7 @@ final class MasterHttp implements AutoCloseable
                 m.put("id", a.id());
                 m.put("hostname", a.hostname());
                 m.put("endpoint", a.endpoint());
-                m.put("resources", resources(a.resources()));
+                m.put("resources", resources(kinds, a.resources()));
                 m.put("attributes", a.attributes());
                 m.put("http", a.httpEndpoint());
                 agents.add(m);
@@ -212,7 +215,7 @@ final class MasterHttp implements AutoCloseable
                 m.put("state", t.state().name());
                 m.put("exitCode", t.exitCode());
                 m.put("message", t.message());
-                m.put("resources", resources(t.resources()));
+                m.put("resources", resources(kinds, t.resources()));
                 tasks.add(m);
             }
         }
@@ -225,8 +228,8 @@ final class MasterHttp implements AutoCloseable
             final Map<String, Object> m = new LinkedHashMap<>();
             m.put("name", r.name());
             m.put("weight", r.weight());
-            m.put("guarantee", resources(r.guarantee()));
-            m.put("limit", resources(r.limit()));
+            m.put("guarantee", resources(kinds, r.guarantee()));
+            m.put("limit", resources(kinds, r.limit()));
             roles.add(m);
         }
         doc.put("roles", roles);
@@ -234,13 +237,15 @@ final class MasterHttp implements AutoCloseable
         return doc;
     }
 
-    private static Map<String, Object> resources(final long[] r)
+    /** cpus, mem, disk, gpus, then the custom kinds the masters know, by name. */
+    private static Map<String, Object> resources(final io.corral.allocator.ResourceKinds kinds, final long[] r)
     {
         final Map<String, Object> m = new LinkedHashMap<>();
         m.put("cpus", r[0] / 1000.0);
-        m.put("mem", r[1]);
-        m.put("disk", r[2]);
-        m.put("gpus", r[3]);
+        for (int k = 1; k < r.length; k++)
+        {
+            m.put(kinds.name(k), r[k]);
+        }
         return m;
     }
 

@@ -59,7 +59,7 @@ public final class MasterNode implements AutoCloseable
         RaftGroupId.valueOf(UUID.nameUUIDFromBytes("corral-masters".getBytes(StandardCharsets.UTF_8)));
 
     private final MasterConfig config;
-    private final MasterState state = new MasterState();
+    private final MasterState state;
     private final ManyToOneConcurrentLinkedQueue<MasterEvent> events = new ManyToOneConcurrentLinkedQueue<>();
     /** Work handed to the duty thread by other threads (the HTTP API). */
     private final ManyToOneConcurrentLinkedQueue<Runnable> commands = new ManyToOneConcurrentLinkedQueue<>();
@@ -79,6 +79,7 @@ public final class MasterNode implements AutoCloseable
     {
         config.conclude();
         this.config = config;
+        this.state = new MasterState(new ResourceVectors(config.resourceKinds()));
         final List<RaftPeer> peers = new ArrayList<>();
         config.peers().forEach((id, address) -> peers.add(RaftPeer.newBuilder().setId(peerId(id))
             .setAddress(Protocol.host(address) + ":" + (Protocol.port(address) + Protocol.RAFT_PORT_OFFSET)).build()));
@@ -375,7 +376,7 @@ public final class MasterNode implements AutoCloseable
                 result.complete(problem);
                 return;
             }
-            MasterState.encodeRole(out, role);
+            MasterState.encodeRole(out, role, state.vectors());
             final Message message = Message.valueOf(ByteString.copyFrom(out.buffer.byteArray(), 0,
                 Outbound.length(out.roleConfigured.encodedLength())));
             client.async().send(message).whenComplete((reply, ex) -> result.complete(
@@ -442,17 +443,27 @@ public final class MasterNode implements AutoCloseable
         public void onRegisterAgent(final RegisterAgentDecoder m, final int sessionId)
         {
             final long agentId = m.agentId();
-            final long[] resources = Protocol.resources(m.resources());
             final String hostname = m.hostname();
             final String endpoint = m.endpoint();
             final String attributes = m.attributes();
             final String http = m.httpEndpoint();
+            final String custom = m.customResources();
             endpointBySession.put(sessionId, endpoint);
             if (redirected(endpoint))
             {
                 return;
             }
             String problem = null;
+            long[] resources;
+            try
+            {
+                resources = state.vectors().read(m.resources(), custom);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                problem = ex.getMessage();
+                resources = state.vectors().vector(0);
+            }
             for (final long r : resources)
             {
                 if (r < 0)
@@ -460,7 +471,7 @@ public final class MasterNode implements AutoCloseable
                     problem = "negative resources";
                 }
             }
-            if (resources[0] <= 0 && resources[1] <= 0)
+            if (problem == null && resources[0] <= 0 && resources[1] <= 0)
             {
                 problem = "an agent must offer some cpus or mem";
             }
@@ -478,10 +489,8 @@ public final class MasterNode implements AutoCloseable
                 return;
             }
             final long id = duties.idForAgent(agentId, endpoint);
-            out.agentAdmitted.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(id);
-            Protocol.putResources(out.agentAdmitted.resources(), resources);
-            out.agentAdmitted.timestampMs(System.currentTimeMillis()).hostname(hostname).endpoint(endpoint)
-                .attributes(attributes).httpEndpoint(http);
+            MasterState.emitAgent(out, id, resources, System.currentTimeMillis(), hostname, endpoint, attributes, http,
+                state.vectors());
             propose(out, Outbound.length(out.agentAdmitted.encodedLength()));
         }
 

@@ -1,7 +1,6 @@
 package io.corral.master;
 
 import static io.corral.codec.Protocol.putResources;
-import static io.corral.codec.Protocol.resources;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -84,6 +83,7 @@ public final class MasterState
         }
     }
 
+    private final ResourceVectors vectors;
     private final TreeMap<Long, Agent> agents = new TreeMap<>();
     private final TreeMap<Long, Framework> frameworks = new TreeMap<>();
     private final TreeMap<String, Task> tasks = new TreeMap<>();
@@ -99,6 +99,22 @@ public final class MasterState
     private final TasksLaunchedDecoder tasksLaunched = new TasksLaunchedDecoder();
     private final TaskStatesChangedDecoder statesChanged = new TaskStatesChangedDecoder();
     private final io.corral.codec.sbe.RoleConfiguredDecoder roleConfigured = new io.corral.codec.sbe.RoleConfiguredDecoder();
+
+    /** A state whose resource vectors have the standard kinds only. */
+    public MasterState()
+    {
+        this(ResourceVectors.standard());
+    }
+
+    public MasterState(final ResourceVectors vectors)
+    {
+        this.vectors = vectors;
+    }
+
+    public ResourceVectors vectors()
+    {
+        return vectors;
+    }
 
     public static String taskKey(final long frameworkId, final String taskId)
     {
@@ -148,12 +164,12 @@ public final class MasterState
             {
                 agentAdmitted.wrap(buffer, body, block, version);
                 final long id = agentAdmitted.agentId();
-                final long[] res = resources(agentAdmitted.resources());
                 final long at = agentAdmitted.timestampMs();
                 final String hostname = agentAdmitted.hostname();
                 final String endpoint = agentAdmitted.endpoint();
                 final String attributes = agentAdmitted.attributes();
                 final String http = agentAdmitted.httpEndpoint();
+                final long[] res = vectors.readCommitted(agentAdmitted.resources(), agentAdmitted.customResources(), 0);
                 final Agent agent = new Agent(id, hostname, endpoint, res, at, attributes, http);
                 final Agent before = agents.put(id, agent);
                 events.add(new MasterEvent.AgentAdmitted(index, agent, before != null));
@@ -208,7 +224,6 @@ public final class MasterState
                 {
                     final long frameworkId = t.frameworkId();
                     final long agentId = t.agentId();
-                    final long[] res = resources(t.resources());
                     final long at = t.timestampMs();
                     final long[] options = options(t.options());
                     final String taskId = t.taskId();
@@ -216,6 +231,7 @@ public final class MasterState
                     final String env = t.env();
                     final String healthCommand = t.healthCommand();
                     final String role = t.role();
+                    final long[] res = vectors.readCommitted(t.resources(), t.customResources(), 0);
                     final String key = taskKey(frameworkId, taskId);
                     if (tasks.containsKey(key) || !agents.containsKey(agentId) || !frameworks.containsKey(frameworkId))
                     {
@@ -271,9 +287,12 @@ public final class MasterState
             {
                 roleConfigured.wrap(buffer, body, block, version);
                 final double weight = roleConfigured.weight();
-                final long[] guarantee = resources(roleConfigured.quotaGuarantee());
-                final long[] limit = resources(roleConfigured.quotaLimit());
-                final Role role = new Role(roleConfigured.role(), weight, guarantee, limit);
+                final String name = roleConfigured.role();
+                final long[] guarantee = vectors.readCommitted(roleConfigured.quotaGuarantee(),
+                    roleConfigured.customGuarantee(), 0);
+                final long[] limit = vectors.readCommitted(roleConfigured.quotaLimit(), roleConfigured.customLimit(),
+                    Long.MAX_VALUE);
+                final Role role = new Role(name, weight, guarantee, limit);
                 roles.put(role.name(), role);
                 events.add(new MasterEvent.RoleConfigured(index, role));
             }
@@ -305,13 +324,13 @@ public final class MasterState
         };
         for (final Role r : roles.values())
         {
-            encodeRole(out, r);
+            encodeRole(out, r, vectors);
             emit.accept(io.corral.codec.Outbound.length(out.roleConfigured.encodedLength()));
         }
         for (final Agent a : agents.values())
         {
             emitAgent(out, a.id(), a.resources(), a.admittedAtMs(), a.hostname(), a.endpoint(), a.attributes(),
-                a.httpEndpoint());
+                a.httpEndpoint(), vectors);
             emit.accept(io.corral.codec.Outbound.length(out.agentAdmitted.encodedLength()));
         }
         for (final Framework f : frameworks.values())
@@ -335,7 +354,7 @@ public final class MasterState
         }
         for (final long id : goneAgents)
         {
-            emitAgent(out, id, new long[4], 0, "", "", "", "");
+            emitAgent(out, id, vectors.vector(0), 0, "", "", "", "", vectors);
             emit.accept(io.corral.codec.Outbound.length(out.agentAdmitted.encodedLength()));
         }
         for (final long id : goneFrameworks)
@@ -354,7 +373,8 @@ public final class MasterState
                 putResources(g.next().frameworkId(t.frameworkId).agentId(t.agentId).resources(), t.resources);
                 g.timestampMs(t.launchedAtMs);
                 putOptions(g.options(), t.options);
-                g.taskId(t.taskId).command(t.command).env(t.env).healthCommand(t.healthCommand).role(t.role);
+                g.taskId(t.taskId).command(t.command).env(t.env).healthCommand(t.healthCommand).role(t.role)
+                    .customResources(vectors.custom(t.resources));
             }
             emit.accept(io.corral.codec.Outbound.length(out.tasksLaunched.encodedLength()));
         }
@@ -395,19 +415,23 @@ public final class MasterState
     }
 
     /** Encodes a role's configuration as a log record into {@code out}. */
-    public static void encodeRole(final io.corral.codec.Outbound out, final Role r)
+    public static void encodeRole(final io.corral.codec.Outbound out, final Role r, final ResourceVectors vectors)
     {
         out.roleConfigured.wrapAndApplyHeader(out.buffer, 0, out.header).weight(r.weight());
         putResources(out.roleConfigured.quotaGuarantee(), r.guarantee());
         putResources(out.roleConfigured.quotaLimit(), r.limit());
-        out.roleConfigured.role(r.name());
+        out.roleConfigured.role(r.name()).customGuarantee(vectors.custom(r.guarantee()))
+            .customLimit(vectors.custom(r.limit(), Long.MAX_VALUE));
     }
 
-    private static void emitAgent(final io.corral.codec.Outbound out, final long id, final long[] res, final long at,
-        final String hostname, final String endpoint, final String attributes, final String http)
+    /** Encodes an agent's admission as a log record into {@code out}. */
+    static void emitAgent(final io.corral.codec.Outbound out, final long id, final long[] res, final long at,
+        final String hostname, final String endpoint, final String attributes, final String http,
+        final ResourceVectors vectors)
     {
         putResources(out.agentAdmitted.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(id).resources(), res);
-        out.agentAdmitted.timestampMs(at).hostname(hostname).endpoint(endpoint).attributes(attributes).httpEndpoint(http);
+        out.agentAdmitted.timestampMs(at).hostname(hostname).endpoint(endpoint).attributes(attributes).httpEndpoint(http)
+            .customResources(vectors.custom(res));
     }
 
     private static void emitFramework(final io.corral.codec.Outbound out, final long id, final long at,

@@ -25,7 +25,8 @@ class MasterStateTest
     {
         out.agentAdmitted.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(1);
         Protocol.putResources(out.agentAdmitted.resources(), new long[] { 2000, 2048, 0, 0 });
-        out.agentAdmitted.timestampMs(10).hostname("a1").endpoint("127.0.0.1:1").attributes("rack:r1").httpEndpoint("127.0.0.1:2");
+        out.agentAdmitted.timestampMs(10).hostname("a1").endpoint("127.0.0.1:1").attributes("rack:r1").httpEndpoint("127.0.0.1:2")
+            .customResources("");
         apply(state, Outbound.length(out.agentAdmitted.encodedLength()));
         out.frameworkAdded.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(9).timestampMs(11).failoverTimeoutMs(0).name("f")
             .role("r").endpoint("127.0.0.1:2").principal("alice");
@@ -36,12 +37,12 @@ class MasterStateTest
         Protocol.putResources(tasks.resources(), new long[] { 100, 32, 0, 0 });
         tasks.timestampMs(12);
         MasterState.putOptions(tasks.options(), new long[] { 5000, 1000, 500, 3 });
-        tasks.taskId("t1").command("true").env("A=1\n").healthCommand("true").role("r");
+        tasks.taskId("t1").command("true").env("A=1\n").healthCommand("true").role("r").customResources("");
         tasks.next().frameworkId(9).agentId(1);
         Protocol.putResources(tasks.resources(), new long[] { 100, 32, 0, 0 });
         tasks.timestampMs(12);
         MasterState.putOptions(tasks.options(), new long[4]);
-        tasks.taskId("t1").command("again").env("").healthCommand("").role("r");
+        tasks.taskId("t1").command("again").env("").healthCommand("").role("r").customResources("");
         apply(state, Outbound.length(out.tasksLaunched.encodedLength()));
         changeState("t1", TaskState.RUNNING, 1, 13);
         changeState("t1", TaskState.FINISHED, 2, 14);
@@ -95,7 +96,7 @@ class MasterStateTest
         out.frameworkRemoved.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(9).timestampMs(21);
         apply(original, Outbound.length(out.frameworkRemoved.encodedLength()));
         MasterState.encodeRole(out, new MasterState.Role("web", 2.5, new long[] { 1000, 0, 0, 0 },
-            new long[] { 4000, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE }));
+            new long[] { 4000, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE }), ResourceVectors.standard());
         apply(original, Outbound.length(out.roleConfigured.encodedLength()));
         final byte[] bytes = original.snapshotBytes();
 
@@ -122,5 +123,70 @@ class MasterStateTest
         final List<MasterEvent> events = state.apply(new org.agrona.concurrent.UnsafeBuffer(new byte[3]), 0, 3, 1);
         assertInstanceOf(MasterEvent.BadRecord.class, events.get(0));
         assertEquals(1, state.lastAppliedIndex());
+    }
+
+    @Test
+    void customKindsAreKeptByNameThroughTheLogAndSnapshots()
+    {
+        final ResourceVectors vectors = new ResourceVectors(io.corral.allocator.ResourceKinds.withCustom("fpga", "ssd"));
+        final MasterState state = new MasterState(vectors);
+        final long[] agentResources = { 2000, 2048, 0, 0, 1, 100 };
+        MasterState.emitAgent(out, 1, agentResources, 10, "a1", "127.0.0.1:1", "", "", vectors);
+        apply(state, Outbound.length(out.agentAdmitted.encodedLength()));
+        MasterState.encodeRole(out, new MasterState.Role("web", 1, new long[] { 0, 0, 0, 0, 0, 10 },
+            new long[] { Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, 0, Long.MAX_VALUE }), vectors);
+        apply(state, Outbound.length(out.roleConfigured.encodedLength()));
+
+        org.junit.jupiter.api.Assertions.assertArrayEquals(agentResources, state.agent(1).resources());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new long[] { 0, 0, 0, 0, 0, 10 }, state.roles().get(0).guarantee());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(
+            new long[] { Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, 0, Long.MAX_VALUE },
+            state.roles().get(0).limit(), "a limit of 0 is kept; kinds not limited stay unlimited");
+
+        final MasterState restored = new MasterState(vectors);
+        restored.restore(state.snapshotBytes(), 5);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(agentResources, restored.agent(1).resources());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(state.roles().get(0).limit(), restored.roles().get(0).limit());
+
+        // A master started with the kinds in another order maps them by name, not by position.
+        final ResourceVectors reordered = new ResourceVectors(io.corral.allocator.ResourceKinds.withCustom("ssd", "fpga"));
+        final MasterState other = new MasterState(reordered);
+        other.restore(state.snapshotBytes(), 5);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new long[] { 2000, 2048, 0, 0, 100, 1 },
+            other.agent(1).resources());
+    }
+
+    @Test
+    void recordsWrittenBeforeCustomKindsExistedStillApply()
+    {
+        // Schema version 0 had no customResources field: a log written then must still replay.
+        final MasterState state = new MasterState(new ResourceVectors(io.corral.allocator.ResourceKinds.withCustom("ssd")));
+        out.agentAdmitted.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(3);
+        out.header.version(0);
+        Protocol.putResources(out.agentAdmitted.resources(), new long[] { 1000, 512, 0, 0 });
+        out.agentAdmitted.timestampMs(1).hostname("old").endpoint("127.0.0.1:9").attributes("").httpEndpoint("");
+        // Junk where version 1 would put its custom resources: a version-0 reader must not look there.
+        out.buffer.putInt(out.agentAdmitted.limit(), 12345);
+        final List<MasterEvent> events = apply(state, Outbound.length(out.agentAdmitted.encodedLength()));
+
+        assertInstanceOf(MasterEvent.AgentAdmitted.class, events.get(0));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new long[] { 1000, 512, 0, 0, 0 }, state.agent(3).resources());
+    }
+
+    @Test
+    void requestsNamingAKindTheMastersDoNotKnowAreRefusedWithTheFix()
+    {
+        final ResourceVectors vectors = ResourceVectors.standard();
+        out.registerAgent.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(0);
+        Protocol.putResources(out.registerAgent.resources(), new long[] { 1000, 512, 0, 0 });
+        final io.corral.codec.sbe.ResourcesDecoder fixed = new io.corral.codec.sbe.ResourcesDecoder()
+            .wrap(out.buffer, io.corral.codec.sbe.MessageHeaderDecoder.ENCODED_LENGTH + 8);
+        final IllegalArgumentException ex = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+            () -> vectors.read(fixed, "ssd:100"));
+        org.junit.jupiter.api.Assertions.assertTrue(ex.getMessage().contains("'ssd'") &&
+            ex.getMessage().contains("--resource-kinds"), ex.getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> vectors.read(fixed, "ssd:-1"));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> vectors.read(fixed, "cpus:4"));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new long[] { 1000, 512, 0, 0 }, vectors.read(fixed, ""));
     }
 }
