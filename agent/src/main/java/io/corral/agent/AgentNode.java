@@ -232,7 +232,8 @@ public final class AgentNode implements AutoCloseable
                     continue;
                 }
                 final Optional<ProcessHandle> handle = ProcessHandle.of(record.pid);
-                final boolean same = handle.isPresent() && handle.get().isAlive() && handle.get().info().startInstant()
+                // A zombie (ended, not yet reaped by its new parent) is not running: its end is concluded.
+                final boolean same = handle.isPresent() && Processes.running(record.pid) && handle.get().info().startInstant()
                     .map(i -> i.toEpochMilli() == record.startMillis).orElse(false);
                 if (same)
                 {
@@ -499,6 +500,8 @@ public final class AgentNode implements AutoCloseable
             record.ended = true;
             final String suffix = when.isEmpty() ? "" : " " + when;
             final boolean memoryKilled = record.memoryLimit || isolator.wasMemoryKilled(record);
+            // Whatever of the task outlived it (e.g. a daemon that double-forked) ends with it.
+            isolator.killRemaining(record);
             isolator.release(record);
             if (memoryKilled && !record.killRequested)
             {
@@ -647,6 +650,8 @@ public final class AgentNode implements AutoCloseable
             {
                 if (task.record.killRequested && !task.record.ended && nowNs >= task.killDeadlineNs)
                 {
+                    // Not the wrapper, which records the exit status; what escaped the tree is
+                    // killed when the wrapper ends (conclude).
                     task.process.descendants().forEach(ProcessHandle::destroyForcibly);
                     task.killDeadlineNs = Long.MAX_VALUE;
                     LOG.info("SIGKILL to task {} after the grace period", task.record.taskId);

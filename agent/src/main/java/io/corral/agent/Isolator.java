@@ -28,7 +28,19 @@ interface Isolator
 
     void release(TaskRecord task);
 
-    /** Chooses: "cgroups" (if usable), "rss", "none", or "auto" (cgroups, else rss). */
+    /**
+     * SIGKILL to whatever of an ended task is still running outside its process tree (a daemon that
+     * double-forked away is still in the task's cgroup). Isolators without cgroups cannot find
+     * those and do nothing.
+     */
+    default void killRemaining(TaskRecord task)
+    {
+    }
+
+    /**
+     * Chooses: "cgroups" (v2 where its memory and cpu controllers are available to the agent's own
+     * cgroup, else v1), "rss", "none", or "auto" (cgroups, else rss).
+     */
     static Isolator choose(final String mode)
     {
         final String m = mode.toLowerCase(Locale.ROOT);
@@ -40,16 +52,26 @@ interface Isolator
                 return new RssIsolation();
             case "cgroups":
             case "auto":
-                final String problem = CgroupsV1Isolation.problem();
-                if (problem == null)
+                String v2Problem;
+                try
                 {
-                    return new CgroupsV1Isolation();
+                    return new CgroupsV2Isolation();
                 }
+                catch (final IOException | RuntimeException ex)
+                {
+                    v2Problem = ex.getMessage();
+                }
+                final String v1Problem = CgroupsV1Isolation.problem();
+                if (v1Problem == null)
+                {
+                    return new CgroupsV1Isolation(v2Problem);
+                }
+                final String both = "cgroup v2: " + v2Problem + "; cgroup v1: " + v1Problem;
                 if (m.equals("cgroups"))
                 {
-                    throw new IllegalArgumentException("--isolation=cgroups is not possible here: " + problem);
+                    throw new IllegalArgumentException("--isolation=cgroups is not possible here: " + both);
                 }
-                return new RssIsolation(problem);
+                return new RssIsolation(both);
             default:
                 throw new IllegalArgumentException("--isolation must be cgroups, rss, none or auto, got '" + mode + "'");
         }
@@ -163,9 +185,16 @@ interface Isolator
         private static final long PERIOD_US = 100_000;
         private final File memoryRoot;
         private final File cpuRoot;
+        private final String whyNotV2;
 
         CgroupsV1Isolation()
         {
+            this(null);
+        }
+
+        CgroupsV1Isolation(final String whyNotV2)
+        {
+            this.whyNotV2 = whyNotV2;
             memoryRoot = new File(own("memory"), "corral-tasks");
             cpuRoot = new File(own("cpu"), "corral-tasks");
             memoryRoot.mkdirs();
@@ -239,7 +268,8 @@ interface Isolator
         @Override
         public String describe()
         {
-            return "cgroups v1 (memory, cpu) under " + memoryRoot.getParent() + " and " + cpuRoot.getParent();
+            return "cgroups v1 (memory, cpu) under " + memoryRoot.getParent() + " and " + cpuRoot.getParent() +
+                (whyNotV2 == null ? "" : "; not v2: " + whyNotV2);
         }
 
         @Override
@@ -293,6 +323,12 @@ interface Isolator
             {
                 return false;
             }
+        }
+
+        @Override
+        public void killRemaining(final TaskRecord task)
+        {
+            CgroupsV2Isolation.killListed(new File(memoryDir(task), "cgroup.procs"));
         }
 
         @Override

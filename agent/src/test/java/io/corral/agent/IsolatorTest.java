@@ -3,6 +3,7 @@ package io.corral.agent;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -10,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,29 +47,193 @@ class IsolatorTest
     @Test
     void cgroupsStopATaskAtItsMemoryLimitAndLimitItsCpu() throws Exception
     {
-        final String problem = Isolator.CgroupsV1Isolation.problem();
-        if (problem != null)
+        String v2Problem = null;
+        try
         {
-            // No cgroups here: asking for them must fail at start-up with the reason.
+            CgroupsV2Isolation.check(CgroupsV2Isolation.ownCgroup(), CgroupsV2Isolation.CONTROLLERS);
+        }
+        catch (final java.io.IOException ex)
+        {
+            v2Problem = ex.getMessage();
+        }
+        final String v1Problem = Isolator.CgroupsV1Isolation.problem();
+        if (v2Problem != null && v1Problem != null)
+        {
+            // No cgroups here: asking for them must fail at start-up with both reasons.
             final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
                 () -> Isolator.choose("cgroups"));
-            assertTrue(ex.getMessage().contains(problem), ex.getMessage());
+            assertTrue(ex.getMessage().contains(v1Problem) && ex.getMessage().contains(v2Problem), ex.getMessage());
             assertTrue(Isolator.choose("auto") instanceof Isolator.RssIsolation);
             return;
         }
-        final Isolator.CgroupsV1Isolation cgroups = (Isolator.CgroupsV1Isolation)Isolator.choose("cgroups");
+        final Isolator cgroups = Isolator.choose("cgroups");
         final TaskRecord t = task("cg", 64);
         final Process p = start(cgroups, t);
-        assertEquals("50000", Files.readString(new File(cgroups.cpuDir(t), "cpu.cfs_quota_us").toPath()).trim(),
-            "0.5 cpus = 50 ms of every 100 ms");
-        assertEquals(Long.toString(64L << 20),
-            Files.readString(new File(cgroups.memoryDir(t), "memory.limit_in_bytes").toPath()).trim());
+        if (v2Problem == null)
+        {
+            final CgroupsV2Isolation v2 = assertInstanceOf(CgroupsV2Isolation.class, cgroups);
+            assertEquals("50000 100000", read(new File(v2.dir(t), "cpu.max")), "0.5 cpus = 50 ms of every 100 ms");
+            assertEquals(Long.toString(64L << 20), read(new File(v2.dir(t), "memory.max")));
+        }
+        else
+        {
+            // Where v2 cannot be used (these hybrid hosts bind memory and cpu to v1), v1 is, and says why not v2.
+            final Isolator.CgroupsV1Isolation v1 = assertInstanceOf(Isolator.CgroupsV1Isolation.class, cgroups);
+            assertTrue(v1.describe().contains("not v2: " + v2Problem), v1.describe());
+            assertEquals("50000", read(new File(v1.cpuDir(t), "cpu.cfs_quota_us")), "0.5 cpus = 50 ms of every 100 ms");
+            assertEquals(Long.toString(64L << 20), read(new File(v1.memoryDir(t), "memory.limit_in_bytes")));
+        }
         assertTrue(p.waitFor(20, TimeUnit.SECONDS), "the kernel stopped the task well before its 20 s sleep");
         assertEquals(137, AgentNode.readExitStatus(t), "killed by SIGKILL (the OOM killer)");
         assertTrue(cgroups.wasMemoryKilled(t));
         cgroups.release(t);
-        assertFalse(cgroups.memoryDir(t).exists());
-        assertFalse(cgroups.cpuDir(t).exists());
+        if (cgroups instanceof Isolator.CgroupsV1Isolation v1)
+        {
+            assertFalse(v1.memoryDir(t).exists());
+            assertFalse(v1.cpuDir(t).exists());
+        }
+        else
+        {
+            assertFalse(((CgroupsV2Isolation)cgroups).dir(t).exists());
+        }
+    }
+
+    private static String read(final File file) throws java.io.IOException
+    {
+        return Files.readString(file.toPath()).trim();
+    }
+
+    /**
+     * cgroup v2 on the kernel's real cgroup2 mount (on these hybrid hosts it has no memory or cpu
+     * controller, so limits are checked in the next test): the agent moves into a leaf of its own
+     * cgroup, a task's cgroup nests under it, and a daemon that double-forked out of the task's
+     * process tree is still found in the task's cgroup and killed.
+     */
+    @Test
+    void cgroupV2NestsTasksUnderTheAgentsCgroupAndKillsWhatEscapedTheTree() throws Exception
+    {
+        final File own = CgroupsV2Isolation.ownCgroup();
+        final File agentCgroup = new File(own, "corral-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        assertTrue(agentCgroup.mkdir(), "a child cgroup can be made under " + own);
+        // A stand-in for the agent process, so the test JVM itself is not moved.
+        final Process agent = new ProcessBuilder("sleep", "60").start();
+        final List<Long> daemons = new java.util.ArrayList<>();
+        try
+        {
+            Files.writeString(new File(agentCgroup, "cgroup.procs").toPath(), Long.toString(agent.pid()));
+            final List<String> available = List.of(read(new File(agentCgroup, "cgroup.controllers")).split("\\s+"))
+                .stream().filter(c -> !c.isEmpty()).toList();
+            final CgroupsV2Isolation v2 = new CgroupsV2Isolation(agentCgroup, available, agent.pid());
+            assertEquals(Long.toString(agent.pid()), read(new File(agentCgroup, "corral-agent/cgroup.procs")));
+            assertEquals("", read(new File(agentCgroup, "cgroup.procs")), "no process left in the agent's own cgroup");
+            assertTrue(cgroupOf(agent.pid()).endsWith("/corral-agent"), cgroupOf(agent.pid()));
+
+            final TaskRecord t = task("v2", 64);
+            t.command = "(setsid sleep 300 &); echo started";
+            final Process p = start(v2, t);
+            assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+            assertEquals(0, AgentNode.readExitStatus(t), "the task itself ended at once");
+            for (final String line : Files.readAllLines(new File(v2.dir(t), "cgroup.procs").toPath()))
+            {
+                daemons.add(Long.parseLong(line.trim()));
+            }
+            assertEquals(1, daemons.size(), "the daemon outlived the task, in the task's cgroup");
+            assertTrue(cgroupOf(daemons.get(0)).endsWith("/corral-tasks/" + v2.dir(t).getName()),
+                cgroupOf(daemons.get(0)));
+
+            v2.killRemaining(t);
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (v2.dir(t).exists() && System.nanoTime() < deadline)
+            {
+                v2.release(t);
+                Thread.sleep(20);
+            }
+            assertFalse(Processes.running(daemons.get(0)), "the daemon is gone (at most a zombie its new parent has not reaped)");
+            assertFalse(v2.dir(t).exists(), "the task's cgroup was removed");
+        }
+        finally
+        {
+            daemons.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+            agent.destroyForcibly().waitFor();
+            removeCgroups(agentCgroup);
+        }
+    }
+
+    /** Removes a cgroup and its children, deepest first (rmdir waits for their last processes to go). */
+    private static void removeCgroups(final File cgroup) throws InterruptedException
+    {
+        final File[] children = cgroup.listFiles(File::isDirectory);
+        for (final File child : children == null ? new File[0] : children)
+        {
+            removeCgroups(child);
+        }
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (cgroup.exists() && !cgroup.delete() && System.nanoTime() < deadline)
+        {
+            Thread.sleep(20);
+        }
+        if (cgroup.exists())
+        {
+            System.err.println("IsolatorTest: could not remove cgroup " + cgroup);
+        }
+    }
+
+    private static String cgroupOf(final long pid) throws java.io.IOException
+    {
+        for (final String line : Files.readAllLines(Path.of("/proc/" + pid + "/cgroup")))
+        {
+            if (line.startsWith("0::"))
+            {
+                return line.substring(3);
+            }
+        }
+        return "";
+    }
+
+    /**
+     * What the v2 isolator writes, on a directory laid out like a cgroup with memory and cpu
+     * (these hosts cannot give v2 those controllers, so the kernel side is not exercised here).
+     */
+    @Test
+    void cgroupV2WritesMemoryAndCpuLimitsAndReadsOomKills() throws Exception
+    {
+        final File own = dir.resolve("own").toFile();
+        assertTrue(new File(own, "corral-tasks/7-stale").mkdirs());
+        Files.writeString(new File(own, "cgroup.controllers").toPath(), "cpuset cpu io memory pids\n");
+        final CgroupsV2Isolation v2 = new CgroupsV2Isolation(own, CgroupsV2Isolation.CONTROLLERS, 4242);
+        assertEquals("4242", read(new File(own, "corral-agent/cgroup.procs")));
+        assertEquals("+memory +cpu", read(new File(own, "cgroup.subtree_control")));
+        assertEquals("+memory +cpu", read(new File(own, "corral-tasks/cgroup.subtree_control")));
+        assertFalse(new File(own, "corral-tasks/7-stale").exists(), "an empty task cgroup of an earlier run is removed");
+
+        final TaskRecord t = task("lim", 64);
+        assertTrue(v2.dir(t).mkdir());
+        Files.writeString(new File(v2.dir(t), "memory.swap.max").toPath(), "max");
+        Files.writeString(new File(v2.dir(t), "memory.oom.group").toPath(), "0");
+        final String prelude = v2.prepare(t);
+        assertTrue(prelude.contains(new File(v2.dir(t), "cgroup.procs").getPath()), prelude);
+        assertEquals(Long.toString(64L << 20), read(new File(v2.dir(t), "memory.max")));
+        assertEquals("0", read(new File(v2.dir(t), "memory.swap.max")));
+        assertEquals("1", read(new File(v2.dir(t), "memory.oom.group")));
+        assertEquals("50000 100000", read(new File(v2.dir(t), "cpu.max")));
+        final TaskRecord noCpu = task("nocpu", 64);
+        noCpu.resources[0] = 0;
+        v2.prepare(noCpu);
+        assertEquals("max 100000", read(new File(v2.dir(noCpu), "cpu.max")));
+
+        assertFalse(v2.wasMemoryKilled(t));
+        Files.writeString(new File(v2.dir(t), "memory.events").toPath(), "low 0\nhigh 0\nmax 4\noom 1\noom_kill 0\n");
+        assertFalse(v2.wasMemoryKilled(t), "hitting the limit is not being killed");
+        Files.writeString(new File(v2.dir(t), "memory.events").toPath(), "low 0\nhigh 0\nmax 9\noom 2\noom_kill 1\n");
+        assertTrue(v2.wasMemoryKilled(t));
+
+        final File hybrid = dir.resolve("hybrid").toFile();
+        assertTrue(hybrid.mkdir());
+        Files.writeString(new File(hybrid, "cgroup.controllers").toPath(), "hugetlb\n");
+        final java.io.IOException ex = assertThrows(java.io.IOException.class,
+            () -> new CgroupsV2Isolation(hybrid, CgroupsV2Isolation.CONTROLLERS, 4242));
+        assertTrue(ex.getMessage().contains("memory, cpu are not available"), ex.getMessage());
+        assertFalse(new File(hybrid, "corral-agent").exists(), "nothing is changed when v2 cannot be used");
     }
 
     @Test

@@ -251,6 +251,28 @@ class ClusterEndToEndTest
         awaitAllResourcesBack();
     }
 
+    @Test
+    void aDaemonThatDoubleForkedOutOfItsTaskEndsWithTheTask() throws Exception
+    {
+        // The daemon leaves the task's process tree (setsid in a subshell that exits), but not its cgroup.
+        final String id = launch(new TaskSpec("daemon-" + System.nanoTime(),
+            "(setsid sh -c 'echo $$ > daemon.pid; exec sleep 300' &); while [ ! -s daemon.pid ]; do sleep 0.05; done",
+            Resources.of(0.1, 32)));
+        final TaskStatus starting = awaitState(id, TaskState.STARTING);
+        awaitState(id, TaskState.FINISHED);
+        final long daemon = Long.parseLong(Files.readString(Path.of(starting.message().replace("sandbox: ", ""),
+            "daemon.pid")).trim());
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (io.corral.agent.Processes.running(daemon) && System.nanoTime() < deadline)
+        {
+            Thread.sleep(50);
+        }
+        final boolean left = io.corral.agent.Processes.running(daemon);
+        ProcessHandle.of(daemon).ifPresent(ProcessHandle::destroyForcibly);
+        assertTrue(!left, "the agent killed the daemon left in the task's cgroup (pid " + daemon + ")");
+        awaitAllResourcesBack();
+    }
+
     /** Runs a corral command in this JVM; returns {exit code, stdout, stderr}. */
     private static String[] corral(final String... args)
     {
