@@ -906,6 +906,65 @@ class ClusterEndToEndTest
             java.net.http.HttpResponse.BodyHandlers.ofString());
     }
 
+    private static java.net.http.HttpResponse<String> get(final MasterNode master, final String path) throws Exception
+    {
+        final int port = Protocol.port(master.address()) + Protocol.HTTP_PORT_OFFSET;
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + port + path)).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The value of one sample line of a Prometheus text page, e.g. {@code corral_agents}. */
+    private static double sample(final String page, final String series)
+    {
+        for (final String line : page.split("\n"))
+        {
+            if (line.startsWith(series + " "))
+            {
+                return Double.parseDouble(line.substring(series.length() + 1).trim());
+            }
+        }
+        fail("no sample " + series + " in:\n" + page);
+        return -1;
+    }
+
+    @Test
+    void everyMasterServesPrometheusMetricsAndTheWebUi() throws Exception
+    {
+        launch(new TaskSpec("metered-" + System.nanoTime(), "true", Resources.of(0.1, 32)));
+        final MasterNode leader = cluster.leader();
+        final var metrics = get(leader, "/metrics");
+        assertEquals(200, metrics.statusCode());
+        assertTrue(metrics.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"),
+            metrics.headers().toString());
+        final String page = metrics.body();
+        assertEquals(1.0, sample(page, "corral_leader"));
+        assertEquals(cluster.agents().size(), sample(page, "corral_agents"));
+        assertTrue(sample(page, "corral_offers_sent_total") > 0, page);
+        assertTrue(sample(page, "corral_tasks_launched_total") > 0, page);
+        assertTrue(sample(page, "corral_allocation_pass_seconds_count{kind=\"full\"}") > 0, page);
+        assertTrue(sample(page, "corral_log_commit_seconds_count") > 0, page);
+        final double p99 = sample(page, "corral_log_commit_seconds{quantile=\"0.99\"}");
+        assertTrue(p99 > 0 && p99 < 60, "a commit latency in seconds: " + p99);
+        for (final MasterNode m : cluster.masters())
+        {
+            if (m != leader)
+            {
+                final String followerPage = get(m, "/metrics").body();
+                assertEquals(0.0, sample(followerPage, "corral_leader"), "master " + m.id());
+                assertEquals(sample(page, "corral_term"), sample(followerPage, "corral_term"));
+            }
+        }
+
+        final var ui = get(cluster.masters().get(0), "/");
+        assertEquals(200, ui.statusCode());
+        assertTrue(ui.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
+        assertTrue(ui.body().contains("<title>Corral</title>") && ui.body().contains("/api/v1/state"), ui.body());
+        final var missing = get(leader, "/no-such-page");
+        assertEquals(404, missing.statusCode());
+        assertTrue(missing.body().contains("/api/v1/state"), missing.body());
+    }
+
     @Test
     void roleWeightsAndQuotasAreCheckedByTheLeaderAndReplicatedToEveryMaster() throws Exception
     {

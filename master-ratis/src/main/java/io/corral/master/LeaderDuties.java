@@ -52,6 +52,7 @@ final class LeaderDuties
     private final Outbound out;
     private final Outbound records = new Outbound();
     private final ResourceVectors vectors;
+    private final MasterMetrics metrics;
     private final RecordProposer proposer;
     private final Allocator allocator;
     private final Map<Long, OutstandingOffer> offers = new HashMap<>();
@@ -80,8 +81,9 @@ final class LeaderDuties
     }
 
     LeaderDuties(final long term, final MasterConfig config, final MasterState state, final Connections connections,
-        final Outbound out, final RecordProposer proposer, final long nowNs)
+        final Outbound out, final RecordProposer proposer, final MasterMetrics metrics, final long nowNs)
     {
+        this.metrics = metrics;
         final String address = config.address();
         final long allocationIntervalMs = config.allocationIntervalMs();
         this.liveness = new LivenessTracker(config);
@@ -260,6 +262,7 @@ final class LeaderDuties
             launchingTaskKeys.remove(key);
             staging.put(key, new long[] { task.frameworkId, task.agentId, nowNs });
             sendRunTask(task, nowNs);
+            metrics.tasksLaunched.inc();
         }
         else if (event instanceof MasterEvent.LaunchDropped e)
         {
@@ -296,6 +299,7 @@ final class LeaderDuties
                 .state(task.state).exitCode(task.exitCode).timestampMs(task.updatedAtMs)
                 .taskId(task.taskId).message(task.message);
             connections.send(framework.endpoint(), out, Outbound.length(out.taskStatus.encodedLength()), nowNs);
+            metrics.statusUpdatesForwarded.inc();
         }
         else if (event instanceof MasterEvent.FrameworkRemoved e)
         {
@@ -799,7 +803,9 @@ final class LeaderDuties
         final boolean fullDue = nowNs - lastFullPassNs >= allocationIntervalNs;
         if (allocationDue || fullDue)
         {
+            final long passStartNs = System.nanoTime();
             final OfferBuffer made = fullDue ? allocator.fullPass(nowNs) : allocator.incrementalPass(nowNs);
+            metrics.allocationPass(fullDue, System.nanoTime() - passStartNs);
             if (fullDue)
             {
                 lastFullPassNs = nowNs;
@@ -811,6 +817,7 @@ final class LeaderDuties
             }
             work += made.size();
         }
+        metrics.outstandingOffers = offers.size();
         return work;
     }
 
@@ -822,6 +829,7 @@ final class LeaderDuties
         made.amounts(i, resources);
         final long offerId = (term << 32) | (++nextOfferSeq & 0xFFFF_FFFFL);
         offers.put(offerId, new OutstandingOffer(offerId, frameworkId, agentId, made.role(i), resources));
+        metrics.offersSent.inc();
         final MasterState.Framework framework = state.framework(frameworkId);
         final MasterState.Agent agent = state.agent(agentId);
         out.offer.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId).offerId(offerId)
@@ -911,6 +919,7 @@ final class LeaderDuties
         final long nowNs)
     {
         LOG.info("refused template {} from {}: {}", inReplyTo, replyTo, message);
+        metrics.requestsRefused.inc();
         connections.send(replyTo, out, out.encodeError(code, inReplyTo, message), nowNs);
     }
 }

@@ -40,6 +40,8 @@ final class MasterHttp implements AutoCloseable
         server.createContext("/health", exchange -> reply(exchange, 200, "{\"status\":\"ok\"}"));
         server.createContext("/api/v1/roles/", this::role);
         server.createContext("/api/v1/tasks/", this::kill);
+        server.createContext("/metrics", this::metrics);
+        server.createContext("/", this::ui);
         server.start();
     }
 
@@ -249,10 +251,39 @@ final class MasterHttp implements AutoCloseable
         return m;
     }
 
+    /** Prometheus text format. */
+    private void metrics(final HttpExchange exchange) throws IOException
+    {
+        final java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream(8192);
+        node.metrics().write(body);
+        send(exchange, 200, node.metrics().contentType(), body.toByteArray());
+    }
+
+    /** The web UI: one page that renders /api/v1/state (of whichever master serves it). */
+    private void ui(final HttpExchange exchange) throws IOException
+    {
+        final String path = exchange.getRequestURI().getPath();
+        if (!path.equals("/") && !path.equals("/index.html"))
+        {
+            reply(exchange, 404, JSON.writeValueAsString(Map.of("error", "no such page: " + path + "; see /, " +
+                "/api/v1/state, /metrics, /health")));
+            return;
+        }
+        try (java.io.InputStream page = MasterHttp.class.getResourceAsStream("ui.html"))
+        {
+            send(exchange, 200, "text/html; charset=utf-8", page.readAllBytes());
+        }
+    }
+
     private static void reply(final HttpExchange exchange, final int code, final String body) throws IOException
     {
-        final byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        send(exchange, code, "application/json", body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void send(final HttpExchange exchange, final int code, final String contentType, final byte[] bytes)
+        throws IOException
+    {
+        exchange.getResponseHeaders().set("Content-Type", contentType);
         exchange.sendResponseHeaders(code, bytes.length);
         try (OutputStream out = exchange.getResponseBody())
         {

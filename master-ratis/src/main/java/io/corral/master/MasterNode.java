@@ -60,6 +60,7 @@ public final class MasterNode implements AutoCloseable
 
     private final MasterConfig config;
     private final MasterState state;
+    private final MasterMetrics metrics;
     private final ManyToOneConcurrentLinkedQueue<MasterEvent> events = new ManyToOneConcurrentLinkedQueue<>();
     /** Work handed to the duty thread by other threads (the HTTP API). */
     private final ManyToOneConcurrentLinkedQueue<Runnable> commands = new ManyToOneConcurrentLinkedQueue<>();
@@ -80,6 +81,7 @@ public final class MasterNode implements AutoCloseable
         config.conclude();
         this.config = config;
         this.state = new MasterState(new ResourceVectors(config.resourceKinds()));
+        this.metrics = new MasterMetrics(this);
         final List<RaftPeer> peers = new ArrayList<>();
         config.peers().forEach((id, address) -> peers.add(RaftPeer.newBuilder().setId(peerId(id))
             .setAddress(Protocol.host(address) + ":" + (Protocol.port(address) + Protocol.RAFT_PORT_OFFSET)).build()));
@@ -147,6 +149,11 @@ public final class MasterNode implements AutoCloseable
     }
 
     /** Read-only view of the replicated state (every master has one). */
+    MasterMetrics metrics()
+    {
+        return metrics;
+    }
+
     public MasterState state()
     {
         return state;
@@ -330,7 +337,7 @@ public final class MasterNode implements AutoCloseable
             final long term = info == null ? 0 : info.getCurrentTerm();
             if (leading && (duties == null || duties.term() != term))
             {
-                duties = new LeaderDuties(term, config, state, connections, out, this::propose, nowNs);
+                duties = new LeaderDuties(term, config, state, connections, out, this::propose, metrics, nowNs);
                 leaderTerm = term;
                 leader = true;
             }
@@ -387,11 +394,17 @@ public final class MasterNode implements AutoCloseable
         private void propose(final Outbound records, final int length)
         {
             final Message message = Message.valueOf(ByteString.copyFrom(records.buffer.byteArray(), 0, length));
+            final long proposedNs = System.nanoTime();
             client.async().send(message).whenComplete((reply, ex) ->
             {
                 if (ex != null || reply == null || !reply.isSuccess())
                 {
+                    metrics.proposalsFailed.inc();
                     LOG.warn("proposal failed: {}", ex != null ? ex.toString() : reply);
+                }
+                else
+                {
+                    metrics.committed(System.nanoTime() - proposedNs);
                 }
             });
         }
@@ -436,6 +449,7 @@ public final class MasterNode implements AutoCloseable
 
         private void error(final String replyTo, final ErrorCode code, final int inReplyTo, final String message)
         {
+            metrics.requestsRefused.inc();
             connections.send(replyTo, out, out.encodeError(code, inReplyTo, message), nowNs);
         }
 
@@ -679,6 +693,7 @@ public final class MasterNode implements AutoCloseable
         public void onBadFrame(final int sessionId, final int templateId, final String problem)
         {
             final String replyTo = endpointBySession.get(sessionId);
+            metrics.badFrames.inc();
             LOG.warn("master {}: bad frame from session {} ({}): {}", config.id(), sessionId,
                 replyTo == null ? "sender unknown, no reply possible" : replyTo, problem);
             error(replyTo, templateId >= 0 && templateId < 20 || templateId >= 50 ? ErrorCode.UNKNOWN_MESSAGE :

@@ -1,0 +1,143 @@
+package io.corral.master;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.EnumMap;
+import java.util.Map;
+
+import io.corral.codec.sbe.TaskState;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.SummaryWithCallback;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Quantile;
+import io.prometheus.metrics.model.snapshots.Quantiles;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * One master's metrics in the Prometheus text format ({@code GET /metrics}). Counters are bumped
+ * by the duty thread; latencies are recorded into HdrHistogram {@link Recorder}s (wait-free for
+ * the recording threads) and exported as summaries with quantiles since the master started.
+ * Gauges are read from the node at scrape time. Each master has its own registry, so several
+ * masters in one JVM ({@code corral dev}) do not mix.
+ */
+final class MasterMetrics
+{
+    private static final double NANOS_PER_SECOND = 1e9;
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final PrometheusTextFormatWriter writer = new PrometheusTextFormatWriter(false);
+    final Counter offersSent;
+    final Counter tasksLaunched;
+    final Counter statusUpdatesForwarded;
+    final Counter requestsRefused;
+    final Counter badFrames;
+    final Counter proposalsFailed;
+    private final Latency fullPass = new Latency();
+    private final Latency incrementalPass = new Latency();
+    private final Latency commit = new Latency();
+    /** Written by the leader's duty thread, read at scrape time. */
+    volatile int outstandingOffers;
+
+    /** A latency: recorded by any thread, accumulated (since start) when scraped. */
+    private static final class Latency
+    {
+        private final Recorder recorder = new Recorder(3);
+        private final Histogram total = new Histogram(3);
+        private Histogram interval;
+
+        void record(final long nanos)
+        {
+            recorder.recordValue(Math.max(0, nanos));
+        }
+
+        synchronized void export(final SummaryWithCallback.Callback callback, final String... labels)
+        {
+            interval = recorder.getIntervalHistogram(interval);
+            total.add(interval);
+            final long count = total.getTotalCount();
+            callback.call(count, count == 0 ? 0 : total.getMean() * count / NANOS_PER_SECOND, Quantiles.of(
+                new Quantile(0.5, total.getValueAtPercentile(50) / NANOS_PER_SECOND),
+                new Quantile(0.9, total.getValueAtPercentile(90) / NANOS_PER_SECOND),
+                new Quantile(0.99, total.getValueAtPercentile(99) / NANOS_PER_SECOND),
+                new Quantile(1.0, total.getMaxValue() / NANOS_PER_SECOND)), labels);
+        }
+    }
+
+    MasterMetrics(final MasterNode node)
+    {
+        offersSent = counter("corral_offers_sent", "Offers sent to frameworks by this master while leading.");
+        tasksLaunched = counter("corral_tasks_launched", "Tasks committed to the log and sent to agents by this master.");
+        statusUpdatesForwarded = counter("corral_status_updates_forwarded",
+            "Task status updates forwarded to frameworks by this master.");
+        requestsRefused = counter("corral_requests_refused", "Requests answered with an error (unknown offer, " +
+            "invalid task, not registered, ...).");
+        badFrames = counter("corral_bad_frames", "Frames that did not decode (wrong schema, truncated, unknown).");
+        proposalsFailed = counter("corral_proposals_failed", "Log proposals Raft did not commit.");
+        GaugeWithCallback.builder().name("corral_leader").help("1 if this master leads, else 0.")
+            .callback(c -> c.call(node.isLeader() ? 1 : 0)).register(registry);
+        GaugeWithCallback.builder().name("corral_term").help("The Raft term this master is in.")
+            .callback(c -> c.call(node.currentTerm())).register(registry);
+        GaugeWithCallback.builder().name("corral_log_applied_index").help("The last log index applied to the state.")
+            .callback(c -> c.call(node.state().lastAppliedIndex())).register(registry);
+        GaugeWithCallback.builder().name("corral_agents").help("Agents admitted.")
+            .callback(c -> c.call(node.state().agents().size())).register(registry);
+        GaugeWithCallback.builder().name("corral_frameworks").help("Frameworks subscribed.")
+            .callback(c -> c.call(node.state().frameworks().size())).register(registry);
+        GaugeWithCallback.builder().name("corral_tasks").help("Tasks the state holds, by latest state.")
+            .labelNames("state").callback(c ->
+            {
+                final Map<TaskState, Integer> counts = new EnumMap<>(TaskState.class);
+                for (final MasterState.TaskView t : node.state().tasks())
+                {
+                    counts.merge(t.state(), 1, Integer::sum);
+                }
+                for (final TaskState s : TaskState.values())
+                {
+                    if (s != TaskState.NULL_VAL)
+                    {
+                        c.call(counts.getOrDefault(s, 0), s.name());
+                    }
+                }
+            }).register(registry);
+        GaugeWithCallback.builder().name("corral_offers_outstanding").help("Offers sent and not yet answered (leader).")
+            .callback(c -> c.call(node.isLeader() ? outstandingOffers : 0)).register(registry);
+        SummaryWithCallback.builder().name("corral_allocation_pass_seconds")
+            .help("Duration of one allocator pass on the leader (full: every agent; incremental: changed ones).")
+            .labelNames("kind").callback(c ->
+            {
+                fullPass.export(c, "full");
+                incrementalPass.export(c, "incremental");
+            }).register(registry);
+        SummaryWithCallback.builder().name("corral_log_commit_seconds")
+            .help("From proposing a record to Raft to its commit reply (leader).")
+            .callback(commit::export).register(registry);
+    }
+
+    private Counter counter(final String name, final String help)
+    {
+        return Counter.builder().name(name).help(help).withoutExemplars().register(registry);
+    }
+
+    void allocationPass(final boolean full, final long nanos)
+    {
+        (full ? fullPass : incrementalPass).record(nanos);
+    }
+
+    void committed(final long nanos)
+    {
+        commit.record(nanos);
+    }
+
+    void write(final OutputStream out) throws IOException
+    {
+        writer.write(out, registry.scrape());
+    }
+
+    String contentType()
+    {
+        return writer.getContentType();
+    }
+}
