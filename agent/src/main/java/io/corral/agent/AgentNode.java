@@ -3,7 +3,6 @@ package io.corral.agent;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -49,8 +48,7 @@ public final class AgentNode implements AutoCloseable
     private static final long STATUS_RETRY_NS = TimeUnit.SECONDS.toNanos(1);
     /** Heartbeats without an answer before the agent looks for a new leader. */
     private static final int MISSED_ANSWERS = 5;
-    /** File in each sandbox where the task wrapper writes the command's exit status. */
-    static final String EXIT_STATUS_FILE = ".exit_status";
+
 
     private final AgentConfig config;
     private final Aeron aeron;
@@ -61,6 +59,7 @@ public final class AgentNode implements AutoCloseable
     private final ManyToOneConcurrentLinkedQueue<Runnable> inbox = new ManyToOneConcurrentLinkedQueue<>();
     private final AgentCheckpoint checkpoint;
     private final Isolator isolator;
+    private final TaskLauncher launcher;
     private final SandboxHttp http;
     private final Duty duty;
     private final AgentRunner runner;
@@ -74,6 +73,7 @@ public final class AgentNode implements AutoCloseable
         this.config = config;
         this.masters = config.masters();
         this.isolator = Isolator.choose(config.isolation());
+        this.launcher = new TaskLauncher(config, isolator);
         this.checkpoint = new AgentCheckpoint(config.workDir());
         try
         {
@@ -176,23 +176,6 @@ public final class AgentNode implements AutoCloseable
     }
 
     /** One task and its process (a child, or re-adopted after a restart). */
-    private static final class RunningTask
-    {
-        final TaskRecord record;
-        ProcessHandle process;
-        long killDeadlineNs = Long.MAX_VALUE;
-        ProcessHandle check;
-        long checkStartedNs;
-        boolean checkTimedOut;
-        long nextCheckNs;
-        int healthFailures;
-
-        RunningTask(final TaskRecord record)
-        {
-            this.record = record;
-        }
-    }
-
     private final class Duty implements Agent, AgentInbound.Handler
     {
         private final AgentInbound inbound = new AgentInbound(this);
@@ -201,6 +184,8 @@ public final class AgentNode implements AutoCloseable
         private final Outbound out = new Outbound();
         private final Map<String, RunningTask> tasks = new HashMap<>();
         private final Map<String, Long> nextSendNs = new HashMap<>();
+        private final HealthChecks health = new HealthChecks(launcher,
+            (key, exit) -> inbox.offer(() -> onHealthCheckDone(key, exit)));
         /** Tasks that ended here, remembered so a late resent RunTask cannot start them again. */
         private final LinkedHashSet<String> recentlyEnded = new LinkedHashSet<>();
         private int masterIndex;
@@ -242,7 +227,7 @@ public final class AgentNode implements AutoCloseable
                 }
                 else
                 {
-                    conclude(task, readExitStatus(record), "while the agent was down");
+                    conclude(task, TaskLauncher.readExitStatus(record), "while the agent was down");
                 }
             }
             return tasks.size();
@@ -296,7 +281,7 @@ public final class AgentNode implements AutoCloseable
             {
                 nextGcNs = nowNs + TimeUnit.MINUTES.toNanos(10);
                 final java.util.Set<String> live = new java.util.HashSet<>();
-                tasks.values().forEach(t -> live.add(t.record.frameworkId + "/" + safe(t.record.taskId)));
+                tasks.values().forEach(t -> live.add(t.record.frameworkId + "/" + TaskLauncher.safe(t.record.taskId)));
                 final int removed = SandboxGc.collect(config.workDir(), live, config.sandboxGcMs(),
                     System.currentTimeMillis());
                 if (removed > 0)
@@ -308,7 +293,7 @@ public final class AgentNode implements AutoCloseable
             {
                 nextLimitCheckNs = nowNs + TimeUnit.MILLISECONDS.toNanos(100);
                 work += enforceMemoryLimits();
-                work += runHealthChecks();
+                work += health.run(tasks.values(), nowNs);
             }
             return work;
         }
@@ -397,47 +382,18 @@ public final class AgentNode implements AutoCloseable
             }
             final RunningTask task = new RunningTask(record);
             tasks.put(key, task);
-            final String problem = taskProblem(record);
+            final String problem = launcher.problem(record);
             if (problem != null)
             {
                 record.ended = true;
                 queueUpdate(task, TaskState.ERROR, 0, problem);
                 return;
             }
-            final File sandbox = new File(config.workDir(), "frameworks/" + record.frameworkId + "/tasks/" +
-                safe(record.taskId) + "/runs/0");
-            record.sandbox = sandbox.getAbsolutePath();
+            record.sandbox = launcher.sandbox(record).getAbsolutePath();
             queueUpdate(task, TaskState.STARTING, 0, "sandbox: " + record.sandbox);
             try
             {
-                if (!sandbox.isDirectory() && !sandbox.mkdirs())
-                {
-                    throw new IOException("cannot create sandbox " + sandbox);
-                }
-                // A small shell supervises the command and writes its exit status into the
-                // sandbox, so an agent restarted after the command ended still learns how it ended.
-                // The isolator's prelude runs first (joining the task's cgroups).
-                final String prelude = isolator.prepare(record);
-                final ProcessBuilder pb = new ProcessBuilder("sh", "-c", prelude + "sh -c \"$1\"; echo $? > \"$2\"",
-                    "corral-task", record.command, new File(sandbox, EXIT_STATUS_FILE).getAbsolutePath())
-                    .directory(sandbox)
-                    .redirectOutput(new File(sandbox, "stdout"))
-                    .redirectError(new File(sandbox, "stderr"));
-                pb.environment().put("CORRAL_TASK_ID", record.taskId);
-                pb.environment().put("CORRAL_FRAMEWORK_ID", Long.toString(record.frameworkId));
-                pb.environment().put("CORRAL_AGENT_ID", Long.toString(agentId));
-                for (final String line : record.env.split("\n"))
-                {
-                    final int eq = line.indexOf('=');
-                    if (eq > 0)
-                    {
-                        pb.environment().put(line.substring(0, eq), line.substring(eq + 1));
-                    }
-                }
-                pb.environment().put("CORRAL_SANDBOX", record.sandbox);
-                final Process process = pb.start();
-                record.pid = process.pid();
-                record.startMillis = process.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(0L);
+                final Process process = launcher.start(record, agentId);
                 queueUpdate(task, TaskState.RUNNING, 0, "pid " + process.pid());
                 adopt(task, process.toHandle());
             }
@@ -448,41 +404,6 @@ public final class AgentNode implements AutoCloseable
             }
         }
 
-        private String taskProblem(final TaskRecord record)
-        {
-            if (record.command.isBlank())
-            {
-                return "empty command";
-            }
-            final long[] total = config.resources();
-            final String[] names = { "cpus (milli)", "mem (MiB)", "disk (MiB)", "gpus" };
-            for (int i = 0; i < record.resources.length; i++)
-            {
-                if (record.resources[i] < 0 || record.resources[i] > total[i])
-                {
-                    return "task asks for " + names[i] + " " + record.resources[i] + " but the agent has " + total[i];
-                }
-            }
-            final java.util.SortedMap<String, Long> asked;
-            try
-            {
-                asked = io.corral.codec.CustomResources.parse(record.customResources);
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                return "task resources: " + ex.getMessage();
-            }
-            for (final java.util.Map.Entry<String, Long> e : asked.entrySet())
-            {
-                final long has = config.customResources().getOrDefault(e.getKey(), 0L);
-                if (e.getValue() > has)
-                {
-                    return "task asks for " + e.getKey() + " " + e.getValue() + " but the agent has " + has;
-                }
-            }
-            return null;
-        }
-
         private void onExit(final String key)
         {
             final RunningTask task = tasks.get(key);
@@ -490,7 +411,7 @@ public final class AgentNode implements AutoCloseable
             {
                 return;
             }
-            conclude(task, readExitStatus(task.record), "");
+            conclude(task, TaskLauncher.readExitStatus(task.record), "");
         }
 
         /** Records how a task ended; {@code exitStatus} is null when no status was written. */
@@ -559,63 +480,10 @@ public final class AgentNode implements AutoCloseable
             LOG.info("SIGTERM to task {} (pid {}){}", task.record.taskId, task.process.pid(), why);
         }
 
-        /** Runs due health checks without waiting for them; counts failures and timeouts. */
-        private int runHealthChecks()
-        {
-            int work = 0;
-            for (final RunningTask task : tasks.values())
-            {
-                final TaskRecord r = task.record;
-                if (r.healthIntervalMs <= 0 || r.ended || r.killRequested || task.process == null)
-                {
-                    continue;
-                }
-                if (task.check != null)
-                {
-                    if (task.check.isAlive() && nowNs - task.checkStartedNs > TimeUnit.MILLISECONDS.toNanos(r.healthTimeoutMs))
-                    {
-                        task.check.descendants().forEach(ProcessHandle::destroyForcibly);
-                        task.check.destroyForcibly();
-                        task.checkTimedOut = true;
-                    }
-                    continue;
-                }
-                if (nowNs < task.nextCheckNs)
-                {
-                    continue;
-                }
-                try
-                {
-                    final Process check = new ProcessBuilder("sh", "-c", r.healthCommand).directory(new File(r.sandbox))
-                        .redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(r.sandbox, "health.log"))).start();
-                    task.check = check.toHandle();
-                    task.checkStartedNs = nowNs;
-                    task.checkTimedOut = false;
-                    final String key = r.key();
-                    check.onExit().thenAccept(p -> inbox.offer(() -> onHealthCheckDone(key, p.exitValue())));
-                    work++;
-                }
-                catch (final IOException ex)
-                {
-                    onHealthCheckDone(r.key(), -1);
-                }
-            }
-            return work;
-        }
-
         private void onHealthCheckDone(final String key, final int exit)
         {
             final RunningTask task = tasks.get(key);
-            if (task == null)
-            {
-                return;
-            }
-            final boolean healthy = exit == 0 && !task.checkTimedOut;
-            task.check = null;
-            task.nextCheckNs = nowNs + TimeUnit.MILLISECONDS.toNanos(task.record.healthIntervalMs);
-            task.healthFailures = healthy ? 0 : task.healthFailures + 1;
-            if (task.healthFailures >= task.record.healthMaxFailures && !task.record.ended && !task.record.killRequested)
+            if (task != null && health.failedTooOften(task, exit, nowNs))
             {
                 task.record.unhealthy = true;
                 terminate(task, ": health check failed " + task.healthFailures + " times in a row");
@@ -768,29 +636,6 @@ public final class AgentNode implements AutoCloseable
         {
             LOG.warn("agent: bad frame (template {}) from session {}: {}", templateId, sessionId, problem);
         }
-    }
-
-    /** The exit status the task wrapper wrote, or null if it wrote none. */
-    static Integer readExitStatus(final TaskRecord record)
-    {
-        if (record.sandbox == null)
-        {
-            return null;
-        }
-        final File file = new File(record.sandbox, EXIT_STATUS_FILE);
-        try
-        {
-            return file.isFile() ? Integer.valueOf(Files.readString(file.toPath()).trim()) : null;
-        }
-        catch (final IOException | NumberFormatException ex)
-        {
-            return null;
-        }
-    }
-
-    private static String safe(final String taskId)
-    {
-        return taskId.replaceAll("[^A-Za-z0-9_.-]", "_");
     }
 
     static String defaultHostname()

@@ -317,7 +317,7 @@ interface Isolator
                 }
                 final File failcnt = new File(memoryDir(task), "memory.failcnt");
                 return failcnt.isFile() && Long.parseLong(Files.readString(failcnt.toPath()).trim()) > 0 &&
-                    Integer.valueOf(137).equals(AgentNode.readExitStatus(task));
+                    Integer.valueOf(137).equals(TaskLauncher.readExitStatus(task));
             }
             catch (final IOException | NumberFormatException ex)
             {

@@ -38,7 +38,7 @@ class IsolatorTest
     {
         final String prelude = isolator.prepare(t);
         final Process p = new ProcessBuilder("sh", "-c", prelude + "sh -c \"$1\"; echo $? > \"$2\"", "task", t.command,
-            new File(t.sandbox, AgentNode.EXIT_STATUS_FILE).getPath()).redirectErrorStream(true)
+            new File(t.sandbox, TaskLauncher.EXIT_STATUS_FILE).getPath()).redirectErrorStream(true)
             .redirectOutput(new File(dir.toFile(), "out")).start();
         t.pid = p.pid();
         return p;
@@ -84,7 +84,7 @@ class IsolatorTest
             assertEquals(Long.toString(64L << 20), read(new File(v1.memoryDir(t), "memory.limit_in_bytes")));
         }
         assertTrue(p.waitFor(20, TimeUnit.SECONDS), "the kernel stopped the task well before its 20 s sleep");
-        assertEquals(137, AgentNode.readExitStatus(t), "killed by SIGKILL (the OOM killer)");
+        assertEquals(137, TaskLauncher.readExitStatus(t), "killed by SIGKILL (the OOM killer)");
         assertTrue(cgroups.wasMemoryKilled(t));
         cgroups.release(t);
         if (cgroups instanceof Isolator.CgroupsV1Isolation v1)
@@ -132,7 +132,7 @@ class IsolatorTest
             t.command = "(setsid sleep 300 &); echo started";
             final Process p = start(v2, t);
             assertTrue(p.waitFor(10, TimeUnit.SECONDS));
-            assertEquals(0, AgentNode.readExitStatus(t), "the task itself ended at once");
+            assertEquals(0, TaskLauncher.readExitStatus(t), "the task itself ended at once");
             for (final String line : Files.readAllLines(new File(v2.dir(t), "cgroup.procs").toPath()))
             {
                 daemons.add(Long.parseLong(line.trim()));

@@ -93,6 +93,19 @@ class AgentRecoveryTest
         }
     }
 
+    private String agentLogTail()
+    {
+        try
+        {
+            final List<String> lines = Files.readAllLines(new File(dir.toFile(), "agent.log").toPath());
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+        }
+        catch (final java.io.IOException ex)
+        {
+            return "(no agent log: " + ex + ")";
+        }
+    }
+
     private TaskStatus await(final Recorder r, final String taskId, final TaskState state) throws Exception
     {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
@@ -111,7 +124,7 @@ class AgentRecoveryTest
             }
             Thread.sleep(50);
         }
-        fail(taskId + " did not reach " + state + "; saw " + r.statuses);
+        fail(taskId + " did not reach " + state + "; saw " + r.statuses + "\nthe agent's log ends:\n" + agentLogTail());
         return null;
     }
 

@@ -2,10 +2,8 @@ package io.corral.master;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import io.corral.allocator.Allocator;
 import io.corral.allocator.AllocatorConfig;
@@ -16,8 +14,6 @@ import io.corral.codec.Protocol;
 import io.corral.codec.sbe.AcceptDecoder;
 import io.corral.codec.sbe.ErrorCode;
 import io.corral.codec.sbe.TaskState;
-import io.corral.codec.sbe.TaskStatesChangedEncoder;
-import io.corral.codec.sbe.TasksLaunchedEncoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,16 +31,6 @@ final class LeaderDuties
     {
     }
 
-    private record PendingLaunch(long frameworkId, long agentId, long[] resources, String taskId, String command,
-        long[] options, String env, String healthCommand, String role)
-    {
-    }
-
-    private record PendingStatus(long frameworkId, long agentId, long uuidMsb, long uuidLsb, TaskState state,
-        int exitCode, long timestampMs, String taskId, String message)
-    {
-    }
-
     private final long term;
     private final String address;
     private final MasterState state;
@@ -55,18 +41,11 @@ final class LeaderDuties
     private final MasterMetrics metrics;
     private final RecordProposer proposer;
     private final Allocator allocator;
+    private final Launches launches;
+    private final StatusRelay statuses;
     private final Map<Long, OutstandingOffer> offers = new HashMap<>();
-    private final List<PendingLaunch> launches = new ArrayList<>();
-    private final List<PendingStatus> statuses = new ArrayList<>();
-    private final Set<String> launchingTaskKeys = new HashSet<>();
     private final Map<String, Long> idsInFlight = new HashMap<>();
     private final LivenessTracker liveness;
-    /** Launched tasks the agent has not confirmed yet (no STARTING): RunTask is resent until it does. */
-    private final Map<String, long[]> staging = new HashMap<>();
-    /** Updates the framework has acknowledged (soft state): an agent's duplicate of one is dropped. */
-    private final java.util.LinkedHashSet<String> acknowledgedByFramework = new java.util.LinkedHashSet<>();
-    private static final long RUN_TASK_RETRY_NS = 2_000_000_000L;
-    private long nextResendCheckNs;
     private final long takenOfficeAtIndex;
     private final long allocationIntervalNs;
     private long nextOfferSeq;
@@ -96,6 +75,9 @@ final class LeaderDuties
         this.allocationIntervalNs = allocationIntervalMs * 1_000_000L;
         this.vectors = state.vectors();
         this.allocator = new Allocator(new AllocatorConfig().kinds(vectors.kinds()).seed(term));
+        this.statuses = new StatusRelay(state, connections, out, proposer, metrics);
+        this.launches = new Launches(this, statuses, term, state, allocator, offers, connections, out, proposer,
+            metrics);
         this.takenOfficeAtIndex = rebuild(nowNs);
     }
 
@@ -136,9 +118,7 @@ final class LeaderDuties
         {
             if (task.state() == TaskState.STAGING)
             {
-                // The previous leader may have died before sending RunTask: send it (again).
-                staging.put(MasterState.taskKey(task.frameworkId(), task.taskId()),
-                    new long[] { task.frameworkId(), task.agentId(), 0 });
+                launches.stillStaging(task.frameworkId(), task.agentId(), task.taskId());
             }
             if (!MasterState.isTerminal(task.state()))
             {
@@ -258,17 +238,13 @@ final class LeaderDuties
         else if (event instanceof MasterEvent.TaskLaunched e)
         {
             final MasterState.Task task = e.task();
-            final String key = MasterState.taskKey(task.frameworkId, task.taskId);
-            launchingTaskKeys.remove(key);
-            staging.put(key, new long[] { task.frameworkId, task.agentId, nowNs });
-            sendRunTask(task, nowNs);
-            metrics.tasksLaunched.inc();
+            launches.committed(task, nowNs);
         }
         else if (event instanceof MasterEvent.LaunchDropped e)
         {
-            launchingTaskKeys.remove(MasterState.taskKey(e.frameworkId(), e.taskId()));
+            launches.dropped(e.frameworkId(), e.taskId());
             release(e.agentId(), e.frameworkId(), e.role(), e.resources());
-            sendTaskStatus(e.frameworkId(), e.agentId(), e.taskId(), TaskState.ERROR, 0, "not launched: " + e.reason(),
+            statuses.sendTaskStatus(e.frameworkId(), e.agentId(), e.taskId(), TaskState.ERROR, 0, "not launched: " + e.reason(),
                 true, nowNs);
         }
         else if (event instanceof MasterEvent.TaskStateChanged e)
@@ -276,30 +252,13 @@ final class LeaderDuties
             final MasterState.Task task = e.task();
             if (task.state != TaskState.STAGING)
             {
-                staging.remove(MasterState.taskKey(task.frameworkId, task.taskId));
+                launches.confirmed(task);
             }
-            final MasterState.Framework framework = state.framework(task.frameworkId);
-            final boolean alreadyAcknowledged = e.outcome() == MasterEvent.Outcome.DUPLICATE &&
-                acknowledgedByFramework.contains(e.uuidMsb() + ":" + e.uuidLsb());
-            if (e.outcome() == MasterEvent.Outcome.STALE || framework == null || alreadyAcknowledged)
-            {
-                // Nothing to tell a framework (superseded update, or the framework is gone):
-                // acknowledge so the agent stops resending.
-                sendStatusAck(task.agentId, task.frameworkId, task.taskId, e.uuidMsb(), e.uuidLsb(), nowNs);
-                return;
-            }
-            if (e.outcome() == MasterEvent.Outcome.CHANGED && MasterState.isTerminal(task.state))
+            if (statuses.forward(e, nowNs) && e.outcome() == MasterEvent.Outcome.CHANGED &&
+                MasterState.isTerminal(task.state))
             {
                 release(task.agentId, task.frameworkId, task.role, task.resources);
             }
-            // Changed, or a duplicate whose acknowledgement has not come back: (re)deliver it;
-            // the framework's acknowledgement is relayed to the agent.
-            out.taskStatus.wrapAndApplyHeader(out.buffer, 0, out.header)
-                .frameworkId(task.frameworkId).agentId(task.agentId).uuidMsb(e.uuidMsb()).uuidLsb(e.uuidLsb())
-                .state(task.state).exitCode(task.exitCode).timestampMs(task.updatedAtMs)
-                .taskId(task.taskId).message(task.message);
-            connections.send(framework.endpoint(), out, Outbound.length(out.taskStatus.encodedLength()), nowNs);
-            metrics.statusUpdatesForwarded.inc();
         }
         else if (event instanceof MasterEvent.FrameworkRemoved e)
         {
@@ -335,7 +294,7 @@ final class LeaderDuties
                 }
             }
             liveness.agentGone(e.agentId());
-            staging.values().removeIf(v -> v[1] == e.agentId());
+            launches.agentRemoved(e.agentId());
             for (final MasterState.Framework f : state.frameworks())
             {
                 out.agentLost.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(f.id()).agentId(e.agentId());
@@ -360,7 +319,7 @@ final class LeaderDuties
 
     }
 
-    private void release(final long agentId, final long frameworkId, final String role, final long[] resources)
+    void release(final long agentId, final long frameworkId, final String role, final long[] resources)
     {
         final int agent = allocator.agentSlot(agentId);
         final int framework = allocator.frameworkSlot(frameworkId);
@@ -467,185 +426,29 @@ final class LeaderDuties
         proposer.propose(records, Outbound.length(records.frameworkRemoved.encodedLength()));
     }
 
-    /**
-     * Reconciliation as in Mesos: the latest state of each named task (LOST if the master does not
-     * know it), or with no names, of every task of the framework that has not ended. These carry no
-     * uuid: they need no acknowledgement.
-     */
     void onReconcile(final long frameworkId, final List<String> taskIds, final long nowNs)
     {
-        if (taskIds.isEmpty())
-        {
-            for (final MasterState.TaskView t : state.tasks())
-            {
-                if (t.frameworkId() == frameworkId && !MasterState.isTerminal(t.state()))
-                {
-                    sendTaskStatus(frameworkId, t.agentId(), t.taskId(), t.state(), t.exitCode(), t.message(), false,
-                        nowNs);
-                }
-            }
-            return;
-        }
-        for (final String taskId : taskIds)
-        {
-            final MasterState.Task t = state.task(frameworkId, taskId);
-            if (t == null)
-            {
-                sendTaskStatus(frameworkId, 0, taskId, TaskState.LOST, 0, "reconciliation: task is unknown to the master", false,
-                    nowNs);
-            }
-            else
-            {
-                sendTaskStatus(frameworkId, t.agentId, taskId, t.state, t.exitCode, t.message, false, nowNs);
-            }
-        }
+        statuses.onReconcile(frameworkId, taskIds, nowNs);
+    }
+
+    void onStatusUpdate(final long agentId, final long frameworkId, final long msb, final long lsb,
+        final TaskState taskState, final int exitCode, final long timestampMs, final String taskId,
+        final String message, final long nowNs)
+    {
+        statuses.onStatusUpdate(agentId, frameworkId, msb, lsb, taskState, exitCode, timestampMs, taskId, message,
+            nowNs);
+    }
+
+    void onAcknowledge(final long frameworkId, final String taskId, final long msb, final long lsb, final long nowNs)
+    {
+        statuses.onAcknowledge(frameworkId, taskId, msb, lsb, nowNs);
     }
 
     // ------------------------------------------------------------------ requests (validated here)
 
-    /** Accept: checks the offer and every task; launches the valid ones in one record, refuses the rest. */
     void onAccept(final AcceptDecoder accept, final String replyTo, final long nowNs)
     {
-        final long frameworkId = accept.frameworkId();
-        final long offerId = accept.offerId();
-        final List<Long> offerIds = new ArrayList<>();
-        offerIds.add(offerId);
-        for (final AcceptDecoder.MoreOffersDecoder more : accept.moreOffers())
-        {
-            offerIds.add(more.offerId());
-        }
-        String refused = null;
-        final OutstandingOffer offer = offers.get(offerId);
-        long[] combined = offer == null ? null : offer.resources().clone();
-        for (final long id : offerIds)
-        {
-            final OutstandingOffer o = offers.get(id);
-            if (o == null || o.frameworkId() != frameworkId)
-            {
-                refused = "offer " + id + " is unknown or not yours: it was already used, declined or rescinded, or " +
-                    "it came from an earlier leader (this leader's term is " + term + "); nothing was launched, wait " +
-                    "for a new offer";
-                break;
-            }
-            if (id != offerId)
-            {
-                if (o.agentId() != offer.agentId() || o.role() != offer.role())
-                {
-                    refused = "offers " + offerId + " and " + id + " are of different agents or roles: several offers " +
-                        "can be used together only for one agent and one role; nothing was launched";
-                    break;
-                }
-                if (offerIds.indexOf(id) != offerIds.lastIndexOf(id))
-                {
-                    refused = "offer " + id + " is named twice; nothing was launched";
-                    break;
-                }
-                for (int i = 0; i < combined.length; i++)
-                {
-                    combined[i] += o.resources()[i];
-                }
-            }
-        }
-        if (refused != null)
-        {
-            // Skip the groups so the decoder is left consistent, then refuse.
-            for (final AcceptDecoder.TasksDecoder t : accept.tasks())
-            {
-                t.skipTaskId();
-                t.skipCommand();
-                t.skipEnv();
-                t.skipHealthCommand();
-                t.skipCustomResources();
-            }
-            error(replyTo, ErrorCode.UNKNOWN_OFFER, AcceptDecoder.TEMPLATE_ID, refused, nowNs);
-            return;
-        }
-        offerIds.forEach(offers::remove);
-        final long[] left = combined;
-        final Set<String> inBatch = new HashSet<>();
-        for (final AcceptDecoder.TasksDecoder t : accept.tasks())
-        {
-            final long[] options = MasterState.options(t.options());
-            final String taskId = t.taskId();
-            final String command = t.command();
-            final String env = t.env();
-            final String healthCommand = t.healthCommand();
-            final String custom = t.customResources();
-            long[] asked;
-            String problem;
-            try
-            {
-                asked = vectors.read(t.resources(), custom);
-                problem = taskProblem(frameworkId, taskId, command, asked, left, inBatch);
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                asked = null;
-                problem = "task '" + taskId + "': " + ex.getMessage();
-            }
-            if (problem == null && (options[0] < 0 || options[1] < 0 || options[2] < 0 || options[3] < 0 ||
-                options[1] > 0 && (healthCommand.isBlank() || options[2] <= 0 || options[3] <= 0)))
-            {
-                problem = "task '" + taskId + "' has an invalid kill grace or health check (interval, timeout and " +
-                    "failures must be positive, with a command)";
-            }
-            if (problem != null)
-            {
-                sendTaskStatus(frameworkId, offer.agentId(), taskId, TaskState.ERROR, 0, problem, true, nowNs);
-                continue;
-            }
-            for (int i = 0; i < left.length; i++)
-            {
-                left[i] -= asked[i];
-            }
-            inBatch.add(taskId);
-            launchingTaskKeys.add(MasterState.taskKey(frameworkId, taskId));
-            launches.add(new PendingLaunch(frameworkId, offer.agentId(), asked, taskId, command, options, env,
-                healthCommand, allocator.roleName(offer.role())));
-        }
-        boolean anyLeft = false;
-        for (final long v : left)
-        {
-            anyLeft |= v > 0;
-        }
-        if (anyLeft)
-        {
-            release(offer.agentId(), frameworkId, allocator.roleName(offer.role()), left);
-        }
-    }
-
-    private String taskProblem(final long frameworkId, final String taskId, final String command, final long[] asked,
-        final long[] left, final Set<String> inBatch)
-    {
-        if (taskId.isBlank())
-        {
-            return "task id is empty";
-        }
-        if (inBatch.contains(taskId) || state.task(frameworkId, taskId) != null ||
-            launchingTaskKeys.contains(MasterState.taskKey(frameworkId, taskId)))
-        {
-            return "task id '" + taskId + "' is already in use by this framework";
-        }
-        if (command.isBlank())
-        {
-            return "task '" + taskId + "' has an empty command";
-        }
-        boolean any = false;
-        final io.corral.allocator.ResourceKinds kinds = vectors.kinds();
-        for (int i = 0; i < asked.length; i++)
-        {
-            if (asked[i] < 0)
-            {
-                return "task '" + taskId + "' asks for negative " + kinds.name(i);
-            }
-            if (asked[i] > left[i])
-            {
-                return "task '" + taskId + "' asks for " + kinds.name(i) + " " + kinds.formatValue(i, asked[i]) +
-                    " but the offer has only " + kinds.formatValue(i, left[i]) + " left";
-            }
-            any |= asked[i] > 0;
-        }
-        return any ? null : "task '" + taskId + "' asks for no resources";
+        launches.onAccept(accept, replyTo, nowNs);
     }
 
     void onDecline(final long frameworkId, final long offerId, final long refuseMillis, final String replyTo,
@@ -728,78 +531,14 @@ final class LeaderDuties
         sendKill(task.agentId, frameworkId, taskId, nowNs);
     }
 
-    void onStatusUpdate(final long agentId, final long frameworkId, final long msb, final long lsb,
-        final TaskState taskState, final int exitCode, final long timestampMs, final String taskId,
-        final String message, final long nowNs)
-    {
-        if (state.task(frameworkId, taskId) == null)
-        {
-            // Nothing to record: acknowledge so the agent stops retrying, and say why in the log.
-            LOG.warn("status update {} for unknown task {}/{} from agent {}", taskState, frameworkId, taskId, agentId);
-            sendStatusAck(agentId, frameworkId, taskId, msb, lsb, nowNs);
-            return;
-        }
-        statuses.add(new PendingStatus(frameworkId, agentId, msb, lsb, taskState, exitCode, timestampMs, taskId,
-            message));
-    }
-
-    void onAcknowledge(final long frameworkId, final String taskId, final long msb, final long lsb,
-        final long nowNs)
-    {
-        final MasterState.Task task = state.task(frameworkId, taskId);
-        if (task != null)
-        {
-            if (acknowledgedByFramework.add(msb + ":" + lsb) && acknowledgedByFramework.size() > 100_000)
-            {
-                acknowledgedByFramework.remove(acknowledgedByFramework.iterator().next());
-            }
-            sendStatusAck(task.agentId, frameworkId, taskId, msb, lsb, nowNs);
-        }
-    }
-
     // ------------------------------------------------------------------ each duty cycle
 
     /** Proposes the batches gathered this cycle (one record each), then allocates if due. */
     int doWork(final long nowNs)
     {
         int work = liveness.check(nowNs, this::removeAgent, this::removeFramework);
-        if (nowNs >= nextResendCheckNs)
-        {
-            nextResendCheckNs = nowNs + 200_000_000L;
-            work += resendUnconfirmedLaunches(nowNs);
-        }
-        if (!launches.isEmpty())
-        {
-            final TasksLaunchedEncoder.TasksEncoder group = records.tasksLaunched
-                .wrapAndApplyHeader(records.buffer, 0, records.header).tasksCount(launches.size());
-            final long nowMs = System.currentTimeMillis();
-            for (final PendingLaunch l : launches)
-            {
-                group.next().frameworkId(l.frameworkId()).agentId(l.agentId());
-                Protocol.putResources(group.resources(), l.resources());
-                group.timestampMs(nowMs);
-                MasterState.putOptions(group.options(), l.options());
-                group.taskId(l.taskId()).command(l.command()).env(l.env()).healthCommand(l.healthCommand())
-                    .role(l.role()).customResources(vectors.custom(l.resources()));
-            }
-            proposer.propose(records, Outbound.length(records.tasksLaunched.encodedLength()));
-            work += launches.size();
-            launches.clear();
-        }
-        if (!statuses.isEmpty())
-        {
-            final TaskStatesChangedEncoder.ChangesEncoder group = records.taskStatesChanged
-                .wrapAndApplyHeader(records.buffer, 0, records.header).changesCount(statuses.size());
-            for (final PendingStatus s : statuses)
-            {
-                group.next().frameworkId(s.frameworkId()).agentId(s.agentId()).uuidMsb(s.uuidMsb())
-                    .uuidLsb(s.uuidLsb()).state(s.state()).exitCode(s.exitCode()).timestampMs(s.timestampMs())
-                    .taskId(s.taskId()).message(s.message());
-            }
-            proposer.propose(records, Outbound.length(records.taskStatesChanged.encodedLength()));
-            work += statuses.size();
-            statuses.clear();
-        }
+        work += launches.doWork(nowNs);
+        work += statuses.doWork();
         final boolean fullDue = nowNs - lastFullPassNs >= allocationIntervalNs;
         if (allocationDue || fullDue)
         {
@@ -843,42 +582,6 @@ final class LeaderDuties
 
     // ------------------------------------------------------------------ sending
 
-    private void sendRunTask(final MasterState.Task task, final long nowNs)
-    {
-        final MasterState.Agent agent = state.agent(task.agentId);
-        out.runTask.wrapAndApplyHeader(out.buffer, 0, out.header)
-            .agentId(task.agentId).frameworkId(task.frameworkId);
-        Protocol.putResources(out.runTask.resources(), task.resources);
-        MasterState.putOptions(out.runTask.options(), task.options);
-        out.runTask.taskId(task.taskId).command(task.command).env(task.env).healthCommand(task.healthCommand)
-            .customResources(vectors.custom(task.resources));
-        connections.send(agent == null ? null : agent.endpoint(), out, Outbound.length(out.runTask.encodedLength()),
-            nowNs);
-    }
-
-    /** Resends RunTask for launches the agent has not confirmed (the agent ignores repeats). */
-    private int resendUnconfirmedLaunches(final long nowNs)
-    {
-        int work = 0;
-        for (final Map.Entry<String, long[]> e : staging.entrySet())
-        {
-            final long[] v = e.getValue();
-            if (nowNs - v[2] < RUN_TASK_RETRY_NS)
-            {
-                continue;
-            }
-            final String taskId = e.getKey().substring(e.getKey().indexOf('/') + 1);
-            final MasterState.Task task = state.task(v[0], taskId);
-            if (task != null && task.state == TaskState.STAGING)
-            {
-                sendRunTask(task, nowNs);
-                v[2] = nowNs;
-                work++;
-            }
-        }
-        return work;
-    }
-
     private void sendKill(final long agentId, final long frameworkId, final String taskId, final long nowNs)
     {
         final MasterState.Agent agent = state.agent(agentId);
@@ -888,34 +591,7 @@ final class LeaderDuties
             nowNs);
     }
 
-    private void sendStatusAck(final long agentId, final long frameworkId, final String taskId, final long msb,
-        final long lsb, final long nowNs)
-    {
-        final MasterState.Agent agent = state.agent(agentId);
-        out.statusAck.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId).frameworkId(frameworkId)
-            .uuidMsb(msb).uuidLsb(lsb).taskId(taskId);
-        connections.send(agent == null ? null : agent.endpoint(), out, Outbound.length(out.statusAck.encodedLength()),
-            nowNs);
-    }
-
-    /**
-     * A status the master tells a framework itself, not from an agent: a TASK_ERROR for a refused
-     * launch ({@code withUuid}), or a reconciliation answer (no uuid: nothing to acknowledge).
-     * Neither is replicated.
-     */
-    private void sendTaskStatus(final long frameworkId, final long agentId, final String taskId, final TaskState s,
-        final int exitCode, final String message, final boolean withUuid, final long nowNs)
-    {
-        final MasterState.Framework framework = state.framework(frameworkId);
-        final long[] uuid = withUuid ? Protocol.uuid() : new long[2];
-        out.taskStatus.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId).agentId(agentId)
-            .uuidMsb(uuid[0]).uuidLsb(uuid[1]).state(s).exitCode(exitCode).timestampMs(System.currentTimeMillis())
-            .taskId(taskId).message(message);
-        connections.send(framework == null ? null : framework.endpoint(), out,
-            Outbound.length(out.taskStatus.encodedLength()), nowNs);
-    }
-
-    private void error(final String replyTo, final ErrorCode code, final int inReplyTo, final String message,
+    void error(final String replyTo, final ErrorCode code, final int inReplyTo, final String message,
         final long nowNs)
     {
         LOG.info("refused template {} from {}: {}", inReplyTo, replyTo, message);
