@@ -603,9 +603,16 @@ class ClusterEndToEndTest
     @Test
     void aTaskThatIgnoresSigtermIsKilledWithSigkillAfterItsGracePeriod() throws Exception
     {
-        final String stubborn = launch(new TaskSpec("stubborn-" + System.nanoTime(), "trap '' TERM; sleep 60",
-            Resources.of(0.1, 32)).withKillGraceMs(300));
+        final String stubborn = launch(new TaskSpec("stubborn-" + System.nanoTime(),
+            "trap '' TERM; touch trapped; sleep 60", Resources.of(0.1, 32)).withKillGraceMs(300));
+        final String sandbox = awaitState(stubborn, TaskState.STARTING).message().replace("sandbox: ", "");
         awaitState(stubborn, TaskState.RUNNING);
+        // Kill only once the shell ignores SIGTERM: RUNNING means started, not that it got that far.
+        final long trapDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!Files.exists(Path.of(sandbox, "trapped")) && System.nanoTime() < trapDeadline)
+        {
+            Thread.sleep(10);
+        }
         driver.killTask(stubborn);
         final TaskStatus killed = awaitState(stubborn, TaskState.KILLED);
         assertEquals(137, killed.exitCode(), "SIGTERM was ignored, SIGKILL ended it: " + killed.message());
