@@ -45,7 +45,9 @@ public final class AgentNode implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(AgentNode.class);
     private static final long REGISTER_RETRY_NS = TimeUnit.MILLISECONDS.toNanos(500);
-    private static final long STATUS_RETRY_NS = TimeUnit.SECONDS.toNanos(1);
+    /** An unacknowledged status update is resent after 1 s, then 2 s, 4 s, ... at most 30 s apart. */
+    static final long STATUS_RETRY_FIRST_NS = TimeUnit.SECONDS.toNanos(1);
+    static final long STATUS_RETRY_MAX_NS = TimeUnit.SECONDS.toNanos(30);
     /** Heartbeats without an answer before the agent looks for a new leader. */
     private static final int MISSED_ANSWERS = 5;
 
@@ -184,6 +186,8 @@ public final class AgentNode implements AutoCloseable
         private final Outbound out = new Outbound();
         private final Map<String, RunningTask> tasks = new HashMap<>();
         private final Map<String, Long> nextSendNs = new HashMap<>();
+        /** The wait before the next resend of each task's head update (backing off). */
+        private final Map<String, Long> retryNs = new HashMap<>();
         private final HealthChecks health = new HealthChecks(launcher,
             (key, exit) -> inbox.offer(() -> onHealthCheckDone(key, exit)));
         /** Tasks that ended here, remembered so a late resent RunTask cannot start them again. */
@@ -325,6 +329,7 @@ public final class AgentNode implements AutoCloseable
                 killAll();
                 tasks.clear();
                 nextSendNs.clear();
+                retryNs.clear();
                 checkpoint.clearTasks();
             }
             if (id != agentId)
@@ -344,6 +349,7 @@ public final class AgentNode implements AutoCloseable
             LOG.info("registered as agent {} with master {} (term {})", agentId, leader, term);
             // Everything unacknowledged goes to the new leader at once.
             nextSendNs.replaceAll((k, v) -> 0L);
+            retryNs.clear();
         }
 
         @Override
@@ -575,7 +581,9 @@ public final class AgentNode implements AutoCloseable
                     .state(TaskState.valueOf(head.state)).exitCode(head.exitCode).timestampMs(head.timestampMs)
                     .taskId(record.taskId).message(head.message);
                 out.offer(publications.get(leader), Outbound.length(out.statusUpdate.encodedLength()));
-                nextSendNs.put(record.key(), nowNs + STATUS_RETRY_NS);
+                final long wait = retryNs.getOrDefault(record.key(), STATUS_RETRY_FIRST_NS);
+                nextSendNs.put(record.key(), nowNs + wait);
+                retryNs.put(record.key(), nextRetryNs(wait));
                 work++;
             }
             return work;
@@ -600,6 +608,7 @@ public final class AgentNode implements AutoCloseable
             }
             task.record.pending.remove(0);
             nextSendNs.put(key, 0L);
+            retryNs.remove(key);
             if (task.record.pending.isEmpty() && task.record.ended)
             {
                 tasks.remove(key);
@@ -636,6 +645,12 @@ public final class AgentNode implements AutoCloseable
         {
             LOG.warn("agent: bad frame (template {}) from session {}: {}", templateId, sessionId, problem);
         }
+    }
+
+    /** The wait after {@code waitNs} for the next resend of an unacknowledged update: doubled, capped. */
+    static long nextRetryNs(final long waitNs)
+    {
+        return Math.min(STATUS_RETRY_MAX_NS, Math.max(STATUS_RETRY_FIRST_NS, waitNs * 2));
     }
 
     static String defaultHostname()
