@@ -47,8 +47,9 @@ public final class Corral
         final CommandLine cli = new CommandLine(new Corral());
         cli.setExecutionExceptionHandler((ex, cmd, parsed) ->
         {
-            cmd.getErr().println("corral: " + (ex instanceof IllegalArgumentException || ex instanceof TimeoutException ?
-                ex.getMessage() : ex.toString()));
+            final boolean explained = ex instanceof IllegalArgumentException || ex instanceof IllegalStateException ||
+                ex instanceof TimeoutException;
+            cmd.getErr().println("corral: " + (explained ? ex.getMessage() : ex.toString()));
             return 2;
         });
         return cli;
@@ -430,6 +431,10 @@ public final class Corral
         @Option(names = "--name", defaultValue = "corral-run", description = "Task and framework name.")
         String name;
 
+        @Option(names = "--bind", description = "Local address to receive offers and statuses on (default: the " +
+            "address this host uses to reach the first master).")
+        String bind;
+
         @Option(names = "--resource", paramLabel = "KIND=AMOUNT",
             description = "Another resource the task needs, e.g. --resource gpus=1 --resource ssd=10 (repeatable; " +
                 "disk and gpus, or custom kinds the agents offer).")
@@ -575,7 +580,8 @@ public final class Corral
                     System.err.println("disconnected from the master; looking for the leader");
                 }
             };
-            try (CorralSchedulerDriver driver = new CorralSchedulerDriver(scheduler, new FrameworkInfo(name, role), masters))
+            final CorralSchedulerDriver created = new CorralSchedulerDriver(scheduler, new FrameworkInfo(name, role), masters);
+            try (CorralSchedulerDriver driver = bind == null ? created : created.bindHost(bind))
             {
                 driver.start();
                 if (!launched.await(offerTimeoutSeconds, TimeUnit.SECONDS))

@@ -385,6 +385,37 @@ class ClusterEndToEndTest
     }
 
     @Test
+    void aFrameworkReceivesOnTheAddressItIsGivenAndABadOneIsRefusedAtStart() throws Exception
+    {
+        assertTrue(driver.endpoint().startsWith("127.0.0.1:"), "toward masters on loopback it receives on loopback: " +
+            driver.endpoint());
+        final RecordingScheduler elsewhere = new RecordingScheduler();
+        try (CorralSchedulerDriver other = new CorralSchedulerDriver(elsewhere, new FrameworkInfo("elsewhere", "test"),
+            cluster.mastersSpec()).bindHost("127.0.0.2"))
+        {
+            other.start();
+            assertTrue(other.endpoint().startsWith("127.0.0.2:"), other.endpoint());
+            final Offer offer = firstOfferFor(elsewhere);
+            assertNotNull(offer, "the masters send offers to the address the framework gave");
+            final String id = "elsewhere-" + System.nanoTime();
+            other.acceptOffer(offer.offerId(), List.of(new TaskSpec(id, "true", Resources.of(0.1, 32))));
+            TaskStatus s;
+            do
+            {
+                s = elsewhere.statuses.poll(10, TimeUnit.SECONDS);
+            }
+            while (s != null && s.state() != TaskState.FINISHED);
+            assertNotNull(s, "its task's statuses came back to it");
+        }
+        final CorralSchedulerDriver nowhere = new CorralSchedulerDriver(new RecordingScheduler(),
+            new FrameworkInfo("nowhere", "test"), cluster.mastersSpec()).bindHost("192.0.2.254");
+        final IllegalStateException ex = assertThrows(IllegalStateException.class, nowhere::start);
+        assertTrue(ex.getMessage().contains("cannot receive on 192.0.2.254"), ex.getMessage());
+        nowhere.close();
+        awaitAllResourcesBack();
+    }
+
+    @Test
     void aFrameworkThatStopsWithFailoverKeepsItsTasksAndReregistersWithItsId() throws Exception
     {
         final RecordingScheduler first = new RecordingScheduler();

@@ -42,6 +42,8 @@ public final class CorralSchedulerDriver implements SchedulerDriver
 
     private final Scheduler scheduler;
     private final FrameworkInfo info;
+    /** Null: chosen at start, toward the first master. */
+    private String bindHost;
     private final List<String> masters = new ArrayList<>();
     private final ManyToOneConcurrentLinkedQueue<Runnable> calls = new ManyToOneConcurrentLinkedQueue<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -74,6 +76,37 @@ public final class CorralSchedulerDriver implements SchedulerDriver
     }
 
     /** Call before {@link #start()}: the framework acknowledges each update itself. */
+    /**
+     * The local address to receive on (the masters send offers and statuses there). By default,
+     * the address this host uses to reach the first master: 127.0.0.1 for masters on loopback,
+     * the outgoing interface's address otherwise. Call before {@link #start()}.
+     */
+    public CorralSchedulerDriver bindHost(final String host)
+    {
+        if (host == null || host.isBlank())
+        {
+            throw new IllegalArgumentException("bind host must not be empty");
+        }
+        this.bindHost = host;
+        return this;
+    }
+
+    /** The local address the OS would send from to reach {@code master} (host:port); 127.0.0.1 if unknown. */
+    static String localAddressToward(final String master)
+    {
+        try (java.net.DatagramSocket socket = new java.net.DatagramSocket())
+        {
+            // Connecting a UDP socket sends nothing: it only asks the routing table for a source address.
+            socket.connect(new java.net.InetSocketAddress(Protocol.host(master), Protocol.port(master)));
+            final java.net.InetAddress local = socket.getLocalAddress();
+            return local == null || local.isAnyLocalAddress() ? "127.0.0.1" : local.getHostAddress();
+        }
+        catch (final java.io.IOException | RuntimeException ex)
+        {
+            return "127.0.0.1";
+        }
+    }
+
     public CorralSchedulerDriver explicitAcknowledgements()
     {
         implicitAcknowledgements = false;
@@ -94,10 +127,31 @@ public final class CorralSchedulerDriver implements SchedulerDriver
             return;
         }
         aeron = MediaDrivers.connect();
-        subscription = aeron.addSubscription(Protocol.channel("127.0.0.1:0"), Protocol.STREAM_ID);
-        while ((endpoint = subscription.resolvedEndpoint()) == null)
+        final String host = bindHost != null ? bindHost : localAddressToward(masters.get(0));
+        try
         {
-            Thread.onSpinWait();
+            subscription = aeron.addSubscription(Protocol.channel(host + ":0"), Protocol.STREAM_ID);
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while ((endpoint = subscription.resolvedEndpoint()) == null)
+            {
+                if (System.nanoTime() > deadline)
+                {
+                    throw new IllegalStateException("no endpoint within 10 s");
+                }
+                Thread.yield();
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            if (subscription != null)
+            {
+                subscription.close();
+                subscription = null;
+            }
+            MediaDrivers.release(aeron);
+            aeron = null;
+            throw new IllegalStateException("cannot receive on " + host + " (is it an address of this host?): " +
+                ex.getMessage(), ex);
         }
         for (final String master : masters)
         {
