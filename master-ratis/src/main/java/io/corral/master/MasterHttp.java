@@ -206,6 +206,7 @@ final class MasterHttp implements AutoCloseable
                 m.put("role", f.role());
                 m.put("failoverTimeoutMs", f.failoverTimeoutMs());
                 m.put("principal", f.principal());
+                m.put("endpoint", f.endpoint());
                 frameworks.add(m);
             }
             for (final MasterState.TaskView t : state.tasks())
