@@ -50,6 +50,8 @@ public final class AgentNode implements AutoCloseable
     static final long STATUS_RETRY_MAX_NS = TimeUnit.SECONDS.toNanos(30);
     /** Heartbeats without an answer before the agent looks for a new leader. */
     private static final int MISSED_ANSWERS = 5;
+    /** A registration stays well inside one Aeron message (an eighth of the 1 MiB term). */
+    private static final int MAX_TASK_LIST_CHARS = 64 * 1024;
 
 
     private final AgentConfig config;
@@ -309,9 +311,29 @@ public final class AgentNode implements AutoCloseable
             Protocol.putResources(out.registerAgent.resources(), config.resources());
             out.registerAgent.hostname(config.hostname()).endpoint(endpoint).attributes(config.attributes())
                 .httpEndpoint(http.endpoint())
-                .customResources(io.corral.codec.CustomResources.format(config.customResources()));
+                .customResources(io.corral.codec.CustomResources.format(config.customResources()))
+                .tasks(taskList());
             out.offer(publications.get(target), Outbound.length(out.registerAgent.encodedLength()));
             leader = null;
+        }
+
+        /**
+         * What the agent reports at registration: the count, then each task it has; the masters
+         * mark LOST a task they think runs here that is not listed. Too many to fit one message:
+         * not listed (empty), and the masters check nothing.
+         */
+        private String taskList()
+        {
+            final StringBuilder sb = new StringBuilder().append(tasks.size());
+            for (final String key : tasks.keySet())
+            {
+                sb.append('\n').append(key);
+                if (sb.length() > MAX_TASK_LIST_CHARS)
+                {
+                    return "";
+                }
+            }
+            return sb.toString();
         }
 
         @Override

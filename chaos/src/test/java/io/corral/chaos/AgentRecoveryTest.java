@@ -195,4 +195,35 @@ class AgentRecoveryTest
         }
         while (System.nanoTime() < watchUntil);
     }
+
+    @Test
+    void aTaskTheAgentNoLongerHasWhenItComesBackIsLost() throws Exception
+    {
+        final int basePort = 27000 + (int)(ProcessHandle.current().pid() % 300) * 10 + 5;
+        cluster = new LocalCluster(dir.toFile(), 3, 0, basePort, 2, 2048);
+        cluster.awaitReady(60, TimeUnit.SECONDS);
+        final File workDir = new File(dir.toFile(), "agent-work");
+        agent = startAgent(workDir);
+        final Recorder r = new Recorder();
+        driver = new CorralSchedulerDriver(r, new FrameworkInfo("forgotten", "test"), cluster.mastersSpec());
+        driver.start();
+        final Offer offer = r.offers.poll(60, TimeUnit.SECONDS);
+        assertNotNull(offer, "the agent process registered and its resources are offered");
+        driver.acceptOffer(offer.offerId(), List.of(new TaskSpec("forgotten", "sleep 60", Resources.of(0.1, 32))));
+        final TaskStatus running = await(r, "forgotten", TaskState.RUNNING);
+
+        // The agent dies and comes back with its id but without its task list (that file was lost);
+        // the task's process is gone too, as after a reboot.
+        agent.destroyForcibly().waitFor();
+        final ProcessHandle task = ProcessHandle.of(Long.parseLong(running.message().replace("pid ", ""))).orElseThrow();
+        task.descendants().forEach(ProcessHandle::destroyForcibly);
+        task.destroyForcibly();
+        Files.delete(new File(workDir, "checkpoint/tasks.cm").toPath());
+        agent = startAgent(workDir);
+
+        final TaskStatus lost = await(r, "forgotten", TaskState.LOST);
+        assertEquals(running.agentId(), lost.agentId(), "the agent came back under its own id");
+        assertTrue(lost.message().contains("re-registered without this task"), lost.message());
+        assertEquals(running.agentId(), cluster.leader().state().agents().get(0).id(), "and stays registered");
+    }
 }

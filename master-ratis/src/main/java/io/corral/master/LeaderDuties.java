@@ -2,8 +2,10 @@ package io.corral.master;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import io.corral.allocator.Allocator;
 import io.corral.allocator.AllocatorConfig;
@@ -391,6 +393,32 @@ final class LeaderDuties
     // ------------------------------------------------------------------ liveness
 
     /** Answers a heartbeat or a re-registration of a known agent: it is alive, and this is the leader. */
+    /**
+     * A known agent registered again and listed its tasks ({@code count\nfid/tid...}; empty: not
+     * listed). A task the masters think it started (STARTING or RUNNING) that it does not list is
+     * gone with the agent's checkpoint: it becomes LOST. STAGING tasks are left alone: their RunTask
+     * may still be on its way.
+     */
+    void agentReported(final long agentId, final String taskList, final long nowNs)
+    {
+        if (taskList.isEmpty())
+        {
+            return;
+        }
+        final String[] lines = taskList.split("\n");
+        final Set<String> listed = new HashSet<>(java.util.Arrays.asList(lines).subList(1, lines.length));
+        for (final MasterState.TaskView t : state.tasks())
+        {
+            if (t.agentId() == agentId && (t.state() == TaskState.STARTING || t.state() == TaskState.RUNNING) &&
+                !listed.contains(MasterState.taskKey(t.frameworkId(), t.taskId())))
+            {
+                LOG.warn("agent {} came back without task {}/{}: LOST", agentId, t.frameworkId(), t.taskId());
+                statuses.lost(t, "agent " + agentId + " re-registered without this task (its checkpoint does not " +
+                    "have it)");
+            }
+        }
+    }
+
     void acknowledgeAgent(final MasterState.Agent agent, final long nowNs)
     {
         liveness.agentSeen(agent.id(), nowNs);

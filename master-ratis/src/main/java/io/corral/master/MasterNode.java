@@ -462,6 +462,7 @@ public final class MasterNode implements AutoCloseable
             final String attributes = m.attributes();
             final String http = m.httpEndpoint();
             final String custom = m.customResources();
+            final String taskList = m.tasks();
             endpointBySession.put(sessionId, endpoint);
             if (redirected(endpoint))
             {
@@ -495,6 +496,10 @@ public final class MasterNode implements AutoCloseable
                 return;
             }
             final MasterState.Agent known = agentId == 0 ? null : state.agent(agentId);
+            if (known != null)
+            {
+                duties.agentReported(agentId, taskList, nowNs);
+            }
             if (known != null && known.endpoint().equals(endpoint) && java.util.Arrays.equals(known.resources(), resources) &&
                 known.attributes().equals(attributes) && known.httpEndpoint().equals(http))
             {

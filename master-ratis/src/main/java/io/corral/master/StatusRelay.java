@@ -62,6 +62,14 @@ final class StatusRelay
             message));
     }
 
+    /** A master-made LOST for a task its agent no longer has; replicated like an agent's update. */
+    void lost(final MasterState.TaskView task, final String message)
+    {
+        final long[] uuid = Protocol.uuid();
+        statuses.add(new PendingStatus(task.frameworkId(), task.agentId(), uuid[0], uuid[1], TaskState.LOST, 0,
+            System.currentTimeMillis(), task.taskId(), message));
+    }
+
     void onAcknowledge(final long frameworkId, final String taskId, final long msb, final long lsb,
         final long nowNs)
     {
