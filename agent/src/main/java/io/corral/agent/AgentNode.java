@@ -406,6 +406,12 @@ public final class AgentNode implements AutoCloseable
             if (tasks.containsKey(key) || recentlyEnded.contains(key))
             {
                 // The master resends RunTask until it hears STARTING: a repeat is not a new launch.
+                final RunningTask existing = tasks.get(key);
+                if (existing != null && !existing.record.command.equals(record.command))
+                {
+                    LOG.warn("RunTask for task {} with another command than the one running here: ignored (task ids " +
+                        "are unique per framework; the masters refuse a second launch with TASK_ERROR)", key);
+                }
                 return;
             }
             final RunningTask task = new RunningTask(record);
