@@ -46,7 +46,7 @@ public final class ChaosRun implements Callable<Integer>
     @Option(names = "--interval-ms", defaultValue = "3000", description = "Mean time between faults.")
     long intervalMs;
 
-    @Option(names = "--election-timeout-ms", defaultValue = "200-400",
+    @Option(names = "--election-timeout-ms", defaultValue = "150-300",
         description = "Raft election timeout range of the masters, MIN-MAX ms.")
     String electionTimeout;
 

@@ -113,7 +113,7 @@ public final class Corral
             description = "After a failover, how long agents and frameworks get to come back (default ${DEFAULT-VALUE}).")
         long graceMs;
 
-        @Option(names = "--election-timeout-ms", defaultValue = "200-400",
+        @Option(names = "--election-timeout-ms", defaultValue = "150-300",
             description = "Raft election timeout range MIN-MAX in ms (default ${DEFAULT-VALUE}).")
         String electionTimeout;
 

@@ -13,8 +13,8 @@ import io.corral.codec.Protocol;
  */
 public final class MasterConfig
 {
-    public static final long DEFAULT_ELECTION_MIN_MS = 200;
-    public static final long DEFAULT_ELECTION_MAX_MS = 400;
+    public static final long DEFAULT_ELECTION_MIN_MS = 150;
+    public static final long DEFAULT_ELECTION_MAX_MS = 300;
     public static final long DEFAULT_ALLOCATION_INTERVAL_MS = 1000;
     /** An agent not heard from for this long is removed and its tasks become LOST. */
     public static final long DEFAULT_AGENT_TIMEOUT_MS = 5000;
