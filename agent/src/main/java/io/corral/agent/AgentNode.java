@@ -224,7 +224,8 @@ public final class AgentNode implements AutoCloseable
                 }
                 final Optional<ProcessHandle> handle = ProcessHandle.of(record.pid);
                 // A zombie (ended, not yet reaped by its new parent) is not running: its end is concluded.
-                final boolean same = handle.isPresent() && Processes.running(record.pid) && handle.get().info().startInstant()
+                final boolean same = handle.isPresent() && Processes.running(record.pid) && handle.get().info()
+                    .startInstant()
                     .map(i -> i.toEpochMilli() == record.startMillis).orElse(false);
                 if (same)
                 {

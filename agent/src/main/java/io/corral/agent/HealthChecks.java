@@ -35,7 +35,8 @@ final class HealthChecks
             }
             if (task.check != null)
             {
-                if (task.check.isAlive() && nowNs - task.checkStartedNs > TimeUnit.MILLISECONDS.toNanos(r.healthTimeoutMs))
+                final long timeoutNs = TimeUnit.MILLISECONDS.toNanos(r.healthTimeoutMs);
+                if (task.check.isAlive() && nowNs - task.checkStartedNs > timeoutNs)
                 {
                     task.check.descendants().forEach(ProcessHandle::destroyForcibly);
                     task.check.destroyForcibly();

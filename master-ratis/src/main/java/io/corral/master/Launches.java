@@ -52,7 +52,8 @@ final class Launches
     private final Map<String, long[]> staging = new HashMap<>();
     private long nextResendCheckNs;
 
-    Launches(final LeaderDuties duties, final StatusRelay statuses, final long term, final MasterState state, final Allocator allocator,
+    Launches(final LeaderDuties duties, final StatusRelay statuses, final long term, final MasterState state,
+        final Allocator allocator,
         final Map<Long, OutstandingOffer> offers, final Connections connections, final Outbound out,
         final LeaderDuties.RecordProposer proposer, final MasterMetrics metrics)
     {

@@ -246,8 +246,8 @@ final class LeaderDuties
         {
             launches.dropped(e.frameworkId(), e.taskId());
             release(e.agentId(), e.frameworkId(), e.role(), e.resources());
-            statuses.sendTaskStatus(e.frameworkId(), e.agentId(), e.taskId(), TaskState.ERROR, 0, "not launched: " + e.reason(),
-                true, nowNs);
+            statuses.sendTaskStatus(e.frameworkId(), e.agentId(), e.taskId(), TaskState.ERROR, 0,
+                "not launched: " + e.reason(), true, nowNs);
         }
         else if (event instanceof MasterEvent.TaskStateChanged e)
         {

@@ -69,7 +69,8 @@ final class MasterMetrics
     MasterMetrics(final MasterNode node)
     {
         offersSent = counter("corral_offers_sent", "Offers sent to frameworks by this master while leading.");
-        tasksLaunched = counter("corral_tasks_launched", "Tasks committed to the log and sent to agents by this master.");
+        tasksLaunched = counter("corral_tasks_launched",
+            "Tasks committed to the log and sent to agents by this master.");
         statusUpdatesForwarded = counter("corral_status_updates_forwarded",
             "Task status updates forwarded to frameworks by this master.");
         requestsRefused = counter("corral_requests_refused", "Requests answered with an error (unknown offer, " +

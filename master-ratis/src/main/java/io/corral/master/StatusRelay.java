@@ -137,8 +137,8 @@ final class StatusRelay
             final MasterState.Task t = state.task(frameworkId, taskId);
             if (t == null)
             {
-                sendTaskStatus(frameworkId, 0, taskId, TaskState.LOST, 0, "reconciliation: task is unknown to the master", false,
-                    nowNs);
+                sendTaskStatus(frameworkId, 0, taskId, TaskState.LOST, 0, "reconciliation: task is unknown to the master",
+                    false, nowNs);
             }
             else
             {

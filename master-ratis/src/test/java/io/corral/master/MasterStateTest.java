@@ -2,14 +2,18 @@ package io.corral.master;
 
 import java.util.List;
 
+import io.corral.allocator.ResourceKinds;
 import io.corral.codec.Outbound;
 import io.corral.codec.Protocol;
 import io.corral.codec.sbe.TaskState;
 import io.corral.codec.sbe.TasksLaunchedEncoder;
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MasterStateTest
 {
@@ -110,10 +114,10 @@ class MasterStateTest
         assertEquals(2.5, restored.roles().get(0).weight());
         assertEquals(4000, restored.roles().get(0).limit()[0]);
         assertEquals(99, restored.lastAppliedIndex());
-        org.junit.jupiter.api.Assertions.assertArrayEquals(bytes, restored.snapshotBytes(),
+        assertArrayEquals(bytes, restored.snapshotBytes(),
             "a restored state writes the same snapshot bytes");
         final byte[] cut = java.util.Arrays.copyOf(bytes, bytes.length - 3);
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> new MasterState().restore(cut, 1));
+        assertThrows(IllegalStateException.class, () -> new MasterState().restore(cut, 1));
     }
 
     @Test
@@ -128,7 +132,7 @@ class MasterStateTest
     @Test
     void customKindsAreKeptByNameThroughTheLogAndSnapshots()
     {
-        final ResourceVectors vectors = new ResourceVectors(io.corral.allocator.ResourceKinds.withCustom("fpga", "ssd"));
+        final ResourceVectors vectors = new ResourceVectors(ResourceKinds.withCustom("fpga", "ssd"));
         final MasterState state = new MasterState(vectors);
         final long[] agentResources = { 2000, 2048, 0, 0, 1, 100 };
         MasterState.emitAgent(out, 1, agentResources, 10, "a1", "127.0.0.1:1", "", "", vectors);
@@ -137,22 +141,22 @@ class MasterStateTest
             new long[] { Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, 0, Long.MAX_VALUE }), vectors);
         apply(state, Outbound.length(out.roleConfigured.encodedLength()));
 
-        org.junit.jupiter.api.Assertions.assertArrayEquals(agentResources, state.agent(1).resources());
-        org.junit.jupiter.api.Assertions.assertArrayEquals(new long[] { 0, 0, 0, 0, 0, 10 }, state.roles().get(0).guarantee());
-        org.junit.jupiter.api.Assertions.assertArrayEquals(
+        assertArrayEquals(agentResources, state.agent(1).resources());
+        assertArrayEquals(new long[] { 0, 0, 0, 0, 0, 10 }, state.roles().get(0).guarantee());
+        assertArrayEquals(
             new long[] { Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, 0, Long.MAX_VALUE },
             state.roles().get(0).limit(), "a limit of 0 is kept; kinds not limited stay unlimited");
 
         final MasterState restored = new MasterState(vectors);
         restored.restore(state.snapshotBytes(), 5);
-        org.junit.jupiter.api.Assertions.assertArrayEquals(agentResources, restored.agent(1).resources());
-        org.junit.jupiter.api.Assertions.assertArrayEquals(state.roles().get(0).limit(), restored.roles().get(0).limit());
+        assertArrayEquals(agentResources, restored.agent(1).resources());
+        assertArrayEquals(state.roles().get(0).limit(), restored.roles().get(0).limit());
 
         // A master started with the kinds in another order maps them by name, not by position.
-        final ResourceVectors reordered = new ResourceVectors(io.corral.allocator.ResourceKinds.withCustom("ssd", "fpga"));
+        final ResourceVectors reordered = new ResourceVectors(ResourceKinds.withCustom("ssd", "fpga"));
         final MasterState other = new MasterState(reordered);
         other.restore(state.snapshotBytes(), 5);
-        org.junit.jupiter.api.Assertions.assertArrayEquals(new long[] { 2000, 2048, 0, 0, 100, 1 },
+        assertArrayEquals(new long[] { 2000, 2048, 0, 0, 100, 1 },
             other.agent(1).resources());
     }
 
@@ -160,7 +164,7 @@ class MasterStateTest
     void recordsWrittenBeforeCustomKindsExistedStillApply()
     {
         // Schema version 0 had no customResources field: a log written then must still replay.
-        final MasterState state = new MasterState(new ResourceVectors(io.corral.allocator.ResourceKinds.withCustom("ssd")));
+        final MasterState state = new MasterState(new ResourceVectors(ResourceKinds.withCustom("ssd")));
         out.agentAdmitted.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(3);
         out.header.version(0);
         Protocol.putResources(out.agentAdmitted.resources(), new long[] { 1000, 512, 0, 0 });
@@ -170,7 +174,7 @@ class MasterStateTest
         final List<MasterEvent> events = apply(state, Outbound.length(out.agentAdmitted.encodedLength()));
 
         assertInstanceOf(MasterEvent.AgentAdmitted.class, events.get(0));
-        org.junit.jupiter.api.Assertions.assertArrayEquals(new long[] { 1000, 512, 0, 0, 0 }, state.agent(3).resources());
+        assertArrayEquals(new long[] { 1000, 512, 0, 0, 0 }, state.agent(3).resources());
     }
 
     @Test
@@ -181,12 +185,12 @@ class MasterStateTest
         Protocol.putResources(out.registerAgent.resources(), new long[] { 1000, 512, 0, 0 });
         final io.corral.codec.sbe.ResourcesDecoder fixed = new io.corral.codec.sbe.ResourcesDecoder()
             .wrap(out.buffer, io.corral.codec.sbe.MessageHeaderDecoder.ENCODED_LENGTH + 8);
-        final IllegalArgumentException ex = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
             () -> vectors.read(fixed, "ssd:100"));
-        org.junit.jupiter.api.Assertions.assertTrue(ex.getMessage().contains("'ssd'") &&
+        assertTrue(ex.getMessage().contains("'ssd'") &&
             ex.getMessage().contains("--resource-kinds"), ex.getMessage());
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> vectors.read(fixed, "ssd:-1"));
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> vectors.read(fixed, "cpus:4"));
-        org.junit.jupiter.api.Assertions.assertArrayEquals(new long[] { 1000, 512, 0, 0 }, vectors.read(fixed, ""));
+        assertThrows(IllegalArgumentException.class, () -> vectors.read(fixed, "ssd:-1"));
+        assertThrows(IllegalArgumentException.class, () -> vectors.read(fixed, "cpus:4"));
+        assertArrayEquals(new long[] { 1000, 512, 0, 0 }, vectors.read(fixed, ""));
     }
 }
