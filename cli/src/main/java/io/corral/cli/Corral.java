@@ -257,6 +257,8 @@ public final class Corral
                     agent.workDir());
             }
             System.out.println("corral dev: data in " + dir);
+            System.out.println("corral dev: web UI http://" + Protocol.host(leader.address()) + ":" +
+                (Protocol.port(leader.address()) + Protocol.HTTP_PORT_OFFSET) + "/ (metrics at /metrics)");
             System.out.println("corral dev: ready. Try: bin/corral run -- echo hello   (Ctrl-C stops everything)");
             System.out.flush();
             if (data == null)
