@@ -258,6 +258,27 @@ public final class AgentNode implements AutoCloseable
                 r.run();
                 work++;
             }
+            // Local duties go on whether or not a master answers: kills, limits and health checks
+            // must not wait for the masters to come back.
+            work += enforceKillDeadlines();
+            if (nowNs >= nextLimitCheckNs)
+            {
+                nextLimitCheckNs = nowNs + TimeUnit.MILLISECONDS.toNanos(100);
+                work += enforceMemoryLimits();
+                work += health.run(tasks.values(), nowNs);
+            }
+            if (nowNs >= nextGcNs)
+            {
+                nextGcNs = nowNs + TimeUnit.MINUTES.toNanos(10);
+                final java.util.Set<String> live = new java.util.HashSet<>();
+                tasks.values().forEach(t -> live.add(t.record.frameworkId + "/" + TaskLauncher.safe(t.record.taskId)));
+                final int removed = SandboxGc.collect(config.workDir(), live, config.sandboxGcMs(),
+                    System.currentTimeMillis());
+                if (removed > 0)
+                {
+                    LOG.info("removed {} old sandbox(es)", removed);
+                }
+            }
             if (agentId == 0 || leader == null)
             {
                 if (nowNs >= nextRegisterNs)
@@ -283,25 +304,6 @@ public final class AgentNode implements AutoCloseable
                 out.offer(publications.get(leader), Outbound.length(out.heartbeat.encodedLength()));
             }
             work += sendDueUpdates();
-            work += enforceKillDeadlines();
-            if (nowNs >= nextGcNs)
-            {
-                nextGcNs = nowNs + TimeUnit.MINUTES.toNanos(10);
-                final java.util.Set<String> live = new java.util.HashSet<>();
-                tasks.values().forEach(t -> live.add(t.record.frameworkId + "/" + TaskLauncher.safe(t.record.taskId)));
-                final int removed = SandboxGc.collect(config.workDir(), live, config.sandboxGcMs(),
-                    System.currentTimeMillis());
-                if (removed > 0)
-                {
-                    LOG.info("removed {} old sandbox(es)", removed);
-                }
-            }
-            if (nowNs >= nextLimitCheckNs)
-            {
-                nextLimitCheckNs = nowNs + TimeUnit.MILLISECONDS.toNanos(100);
-                work += enforceMemoryLimits();
-                work += health.run(tasks.values(), nowNs);
-            }
             return work;
         }
 

@@ -226,4 +226,40 @@ class AgentRecoveryTest
         assertTrue(lost.message().contains("re-registered without this task"), lost.message());
         assertEquals(running.agentId(), cluster.leader().state().agents().get(0).id(), "and stays registered");
     }
+
+    @Test
+    void anAgentCutOffFromEveryMasterStillKillsATaskWhoseHealthCheckFails() throws Exception
+    {
+        final int basePort = 27000 + (int)(ProcessHandle.current().pid() % 300) * 10 + 7;
+        cluster = new LocalCluster(dir.toFile(), 3, 0, basePort, 2, 2048);
+        cluster.awaitReady(60, TimeUnit.SECONDS);
+        agent = startAgent(new File(dir.toFile(), "agent-work"));
+        final Recorder r = new Recorder();
+        driver = new CorralSchedulerDriver(r, new FrameworkInfo("unhealthy", "test"), cluster.mastersSpec());
+        driver.start();
+        final Offer offer = r.offers.poll(60, TimeUnit.SECONDS);
+        assertNotNull(offer, "the agent process registered and its resources are offered");
+        driver.acceptOffer(offer.offerId(), List.of(new TaskSpec("watched", "touch ok; sleep 120",
+            Resources.of(0.1, 32)).withHealthCheck(new TaskSpec.HealthCheck("test -f ok", 200, 1000, 3))));
+        final TaskStatus starting = await(r, "watched", TaskState.STARTING);
+        final TaskStatus running = await(r, "watched", TaskState.RUNNING);
+        final ProcessHandle task = ProcessHandle.of(Long.parseLong(running.message().replace("pid ", ""))).orElseThrow();
+
+        // Every master goes away; then the task turns unhealthy. The agent alone must act.
+        driver.close();
+        driver = null;
+        cluster.close();
+        cluster = null;
+        Thread.sleep(3000);
+        Files.delete(Path.of(starting.message().replace("sandbox: ", ""), "ok"));
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (task.isAlive() && System.nanoTime() < deadline)
+        {
+            Thread.sleep(50);
+        }
+        final boolean killed = !task.isAlive();
+        task.descendants().forEach(ProcessHandle::destroyForcibly);
+        task.destroyForcibly();
+        assertTrue(killed, "the agent killed the unhealthy task without any master; its log ends:\n" + agentLogTail());
+    }
 }
