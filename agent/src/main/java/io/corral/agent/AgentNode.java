@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
@@ -578,6 +579,20 @@ public final class AgentNode implements AutoCloseable
                     task.process.descendants().forEach(ProcessHandle::destroyForcibly);
                     task.process.destroyForcibly();
                 }
+            }
+            // Give them a moment to go, then leave no cgroup behind (rmdir fails while one is busy).
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            for (final RunningTask task : tasks.values())
+            {
+                while (task.process != null && task.process.isAlive() && System.nanoTime() < deadline)
+                {
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+                }
+                isolator.killRemaining(task.record);
+            }
+            for (final RunningTask task : tasks.values())
+            {
+                isolator.release(task.record);
             }
         }
 

@@ -186,6 +186,8 @@ interface Isolator
         private final File memoryRoot;
         private final File cpuRoot;
         private final String whyNotV2;
+        /** Task cgroups that were still emptying when released. */
+        private final java.util.List<File> toRemove = new java.util.ArrayList<>();
 
         CgroupsV1Isolation()
         {
@@ -199,6 +201,15 @@ interface Isolator
             cpuRoot = new File(own("cpu"), "corral-tasks");
             memoryRoot.mkdirs();
             cpuRoot.mkdirs();
+            for (final File root : List.of(memoryRoot, cpuRoot))
+            {
+                final File[] stale = root.listFiles(File::isDirectory);
+                for (final File dir : stale == null ? new File[0] : stale)
+                {
+                    // rmdir fails on a cgroup that still has processes: re-adopted tasks keep theirs.
+                    dir.delete();
+                }
+            }
         }
 
         /** Why cgroup v1 cannot be used here, or null. */
@@ -334,8 +345,11 @@ interface Isolator
         @Override
         public void release(final TaskRecord task)
         {
-            memoryDir(task).delete();
-            cpuDir(task).delete();
+            // rmdir fails while the last processes are still exiting: such cgroups are tried again
+            // at the next release (and at the next start-up).
+            toRemove.add(memoryDir(task));
+            toRemove.add(cpuDir(task));
+            toRemove.removeIf(dir -> dir.delete() || !dir.exists());
         }
     }
 }
