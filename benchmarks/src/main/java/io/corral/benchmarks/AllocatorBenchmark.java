@@ -45,15 +45,20 @@ public class AllocatorBenchmark
         @Param({ "1", "100" })
         public int roles;
 
+        /** Scalar kinds beyond cpus, mem, disk and gpus (e.g. ssd), offered by every agent. */
+        @Param({ "0" })
+        public int customKinds;
+
         Allocator allocator;
         OfferBuffer last;
-        final long[] scratch = new long[4];
+        long[] scratch;
         long now;
 
         @Setup(Level.Trial)
         public void build()
         {
-            allocator = Clusters.build(agents, frameworks, roles);
+            allocator = Clusters.build(agents, frameworks, roles, customKinds);
+            scratch = new long[4 + customKinds];
         }
 
         @Setup(Level.Invocation)

@@ -20,8 +20,24 @@ final class Clusters
 
     static Allocator build(final int agents, final int frameworks, final int roles)
     {
+        return build(agents, frameworks, roles, 0);
+    }
+
+    /**
+     * As above, with {@code customKinds} more scalar kinds (as agents started with
+     * {@code --resources 'ssd:100;...'} would offer): 100 of each on every agent.
+     */
+    static Allocator build(final int agents, final int frameworks, final int roles, final int customKinds)
+    {
+        final String[] custom = new String[customKinds];
+        for (int k = 0; k < customKinds; k++)
+        {
+            custom[k] = "custom" + k;
+        }
+        final long[] agent = java.util.Arrays.copyOf(AGENT, AGENT.length + customKinds);
+        java.util.Arrays.fill(agent, AGENT.length, agent.length, 100);
         final Allocator allocator = new Allocator(new AllocatorConfig()
-            .kinds(ResourceKinds.standard())
+            .kinds(ResourceKinds.withCustom(custom))
             .seed(20261121L)
             .capacity(agents, frameworks, roles));
         final int[] roleSlots = new int[roles];
@@ -35,7 +51,7 @@ final class Clusters
         }
         for (int a = 0; a < agents; a++)
         {
-            allocator.addAgent(a, AGENT);
+            allocator.addAgent(a, agent);
         }
         return allocator;
     }
