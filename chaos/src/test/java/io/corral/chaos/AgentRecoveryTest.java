@@ -250,7 +250,14 @@ class AgentRecoveryTest
         driver = null;
         cluster.close();
         cluster = null;
-        Thread.sleep(3000);
+        // Only once the agent knows it is alone does the task turn unhealthy.
+        final long alone = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        boolean noticed = false;
+        while (!(noticed = agentLogTail().contains("looking for the leader")) && System.nanoTime() < alone)
+        {
+            Thread.sleep(50);
+        }
+        assertTrue(noticed, "the agent noticed no master answers; its log ends:\n" + agentLogTail());
         Files.delete(Path.of(starting.message().replace("sandbox: ", ""), "ok"));
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (task.isAlive() && System.nanoTime() < deadline)
