@@ -20,7 +20,7 @@ final class OperatorCommands
     }
 
     /** The tasks named {@code taskId} (of {@code framework} when given) in a state document. */
-    static List<JsonNode> tasksNamed(final JsonNode state, final String taskId, final Long framework)
+    private static List<JsonNode> tasksNamed(final JsonNode state, final String taskId, final Long framework)
     {
         final List<JsonNode> out = new ArrayList<>();
         for (final JsonNode t : state.path("tasks"))
@@ -32,6 +32,29 @@ final class OperatorCommands
             }
         }
         return out;
+    }
+
+    /**
+     * The one task of this id (in {@code framework} if given), or null after telling stderr why
+     * there is none: no such task, or several frameworks have one of that id.
+     */
+    static JsonNode oneTaskNamed(final JsonNode state, final String taskId, final Long framework, final String command)
+    {
+        final List<JsonNode> named = tasksNamed(state, taskId, framework);
+        if (named.isEmpty())
+        {
+            System.err.println(command + ": unknown task '" + taskId + "' (see: corral tasks)");
+            return null;
+        }
+        if (named.size() > 1)
+        {
+            final List<Long> owners = new ArrayList<>();
+            named.forEach(t -> owners.add(t.path("frameworkId").asLong()));
+            System.err.println(command + ": frameworks " + owners + " all have a task '" + taskId +
+                "': add --framework ID");
+            return null;
+        }
+        return named.get(0);
     }
 
     abstract static class Base implements Callable<Integer>
@@ -231,23 +254,12 @@ final class OperatorCommands
             Long fw = framework;
             if (fw == null)
             {
-                final List<Long> owners = new ArrayList<>();
-                for (final JsonNode t : tasksNamed(api.state(), taskId, null))
+                final JsonNode task = oneTaskNamed(api.state(), taskId, null, "corral kill");
+                if (task == null)
                 {
-                    owners.add(t.path("frameworkId").asLong());
-                }
-                if (owners.isEmpty())
-                {
-                    System.err.println("corral kill: unknown task '" + taskId + "' (see: corral tasks)");
                     return 2;
                 }
-                if (owners.size() > 1)
-                {
-                    System.err.println("corral kill: frameworks " + owners + " all have a task '" + taskId +
-                        "': add --framework ID");
-                    return 2;
-                }
-                fw = owners.get(0);
+                fw = task.path("frameworkId").asLong();
             }
             final var r = api.post("/api/v1/tasks/" + fw + "/" + taskId + "/kill", "");
             if (r.statusCode() == 200)
@@ -287,13 +299,9 @@ final class OperatorCommands
             while (true)
             {
                 final JsonNode state = api.state();
-                final List<JsonNode> named = tasksNamed(state, taskId, framework);
-                final JsonNode task = named.isEmpty() ? null : named.get(0);
-                final int matches = named.size();
-                if (task == null || matches > 1)
+                final JsonNode task = oneTaskNamed(state, taskId, framework, "corral logs");
+                if (task == null)
                 {
-                    System.err.println("corral logs: " + (task == null ? "unknown task '" + taskId + "' (see: corral tasks)" :
-                        "several frameworks have a task '" + taskId + "': add --framework ID"));
                     return 2;
                 }
                 String agentHttp = null;
