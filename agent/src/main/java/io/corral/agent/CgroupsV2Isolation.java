@@ -29,8 +29,7 @@ final class CgroupsV2Isolation implements Isolator
     private final File own;
     private final File tasksRoot;
     private final List<String> controllers;
-    /** Task cgroups that were still emptying when released; removed later. */
-    private final List<File> toRemove = new ArrayList<>();
+    private final CgroupDirs cgroups = new CgroupDirs();
 
     /** Locates the agent's own cgroup from /proc and takes it over for memory and cpu. */
     CgroupsV2Isolation() throws IOException
@@ -83,15 +82,7 @@ final class CgroupsV2Isolation implements Isolator
                 " (" + ex.getMessage() + "); if other processes live in that cgroup, give the agent one of its own " +
                 "(systemd: Delegate=yes)", ex);
         }
-        final File[] stale = tasksRoot.listFiles(File::isDirectory);
-        if (stale != null)
-        {
-            for (final File dir : stale)
-            {
-                // rmdir fails on a cgroup that still has processes: re-adopted tasks keep theirs.
-                dir.delete();
-            }
-        }
+        CgroupDirs.removeEmptyChildren(tasksRoot);
     }
 
     /**
@@ -200,12 +191,6 @@ final class CgroupsV2Isolation implements Isolator
     }
 
     @Override
-    public boolean overLimit(final TaskRecord task)
-    {
-        return false;
-    }
-
-    @Override
     public boolean wasMemoryKilled(final TaskRecord task)
     {
         final File events = new File(dir(task), "memory.events");
@@ -267,10 +252,7 @@ final class CgroupsV2Isolation implements Isolator
     @Override
     public void release(final TaskRecord task)
     {
-        // rmdir fails while the last processes are still exiting: such a cgroup is tried again at
-        // the next release (and at the next start-up).
-        toRemove.add(dir(task));
-        toRemove.removeIf(dir -> dir.delete() || !dir.exists());
+        cgroups.remove(dir(task));
     }
 
     private static void write(final File file, final String value) throws IOException

@@ -18,15 +18,28 @@ interface Isolator
     /** What the agent prints at start-up. */
     String describe();
 
-    String prepare(TaskRecord task) throws IOException;
+    /** The shell prelude of the task wrapper (none: nothing to join). */
+    default String prepare(TaskRecord task) throws IOException
+    {
+        return "";
+    }
 
     /** True if the running task is over its memory limit and must be killed (watching isolators). */
-    boolean overLimit(TaskRecord task);
+    default boolean overLimit(TaskRecord task)
+    {
+        return false;
+    }
 
-    /** True if the task's end was the kernel enforcing its memory limit. */
-    boolean wasMemoryKilled(TaskRecord task);
+    /** True if the task's end was the kernel enforcing its memory limit (confining isolators). */
+    default boolean wasMemoryKilled(TaskRecord task)
+    {
+        return false;
+    }
 
-    void release(TaskRecord task);
+    /** Cleans up after the task (its cgroups). */
+    default void release(TaskRecord task)
+    {
+    }
 
     /**
      * SIGKILL to whatever of an ended task is still running outside its process tree (a daemon that
@@ -85,29 +98,6 @@ interface Isolator
         {
             return "none (tasks are not limited)";
         }
-
-        @Override
-        public String prepare(final TaskRecord task)
-        {
-            return "";
-        }
-
-        @Override
-        public boolean overLimit(final TaskRecord task)
-        {
-            return false;
-        }
-
-        @Override
-        public boolean wasMemoryKilled(final TaskRecord task)
-        {
-            return false;
-        }
-
-        @Override
-        public void release(final TaskRecord task)
-        {
-        }
     }
 
     /** Watches the resident memory of the task's process tree and kills it over the limit. */
@@ -130,12 +120,6 @@ interface Isolator
         public String describe()
         {
             return "rss (memory watched every 500 ms, cpus not enforced)" + (why == null ? "" : "; no cgroups: " + why);
-        }
-
-        @Override
-        public String prepare(final TaskRecord task)
-        {
-            return "";
         }
 
         @Override
@@ -163,16 +147,6 @@ interface Isolator
             }
         }
 
-        @Override
-        public boolean wasMemoryKilled(final TaskRecord task)
-        {
-            return false;
-        }
-
-        @Override
-        public void release(final TaskRecord task)
-        {
-        }
     }
 
     /**
@@ -186,8 +160,7 @@ interface Isolator
         private final File memoryRoot;
         private final File cpuRoot;
         private final String whyNotV2;
-        /** Task cgroups that were still emptying when released. */
-        private final java.util.List<File> toRemove = new java.util.ArrayList<>();
+        private final CgroupDirs cgroups = new CgroupDirs();
 
         CgroupsV1Isolation()
         {
@@ -201,15 +174,8 @@ interface Isolator
             cpuRoot = new File(own("cpu"), "corral-tasks");
             memoryRoot.mkdirs();
             cpuRoot.mkdirs();
-            for (final File root : List.of(memoryRoot, cpuRoot))
-            {
-                final File[] stale = root.listFiles(File::isDirectory);
-                for (final File dir : stale == null ? new File[0] : stale)
-                {
-                    // rmdir fails on a cgroup that still has processes: re-adopted tasks keep theirs.
-                    dir.delete();
-                }
-            }
+            CgroupDirs.removeEmptyChildren(memoryRoot);
+            CgroupDirs.removeEmptyChildren(cpuRoot);
         }
 
         /** Why cgroup v1 cannot be used here, or null. */
@@ -305,12 +271,6 @@ interface Isolator
         }
 
         @Override
-        public boolean overLimit(final TaskRecord task)
-        {
-            return false;
-        }
-
-        @Override
         public boolean wasMemoryKilled(final TaskRecord task)
         {
             try
@@ -345,11 +305,7 @@ interface Isolator
         @Override
         public void release(final TaskRecord task)
         {
-            // rmdir fails while the last processes are still exiting: such cgroups are tried again
-            // at the next release (and at the next start-up).
-            toRemove.add(memoryDir(task));
-            toRemove.add(cpuDir(task));
-            toRemove.removeIf(dir -> dir.delete() || !dir.exists());
+            cgroups.remove(memoryDir(task), cpuDir(task));
         }
     }
 }
