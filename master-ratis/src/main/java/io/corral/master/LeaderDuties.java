@@ -407,9 +407,9 @@ final class LeaderDuties
         }
         final String[] lines = taskList.split("\n");
         final Set<String> listed = new HashSet<>(java.util.Arrays.asList(lines).subList(1, lines.length));
-        for (final MasterState.TaskView t : state.tasks())
+        for (final MasterState.TaskView t : state.liveTasksOn(agentId))
         {
-            if (t.agentId() == agentId && (t.state() == TaskState.STARTING || t.state() == TaskState.RUNNING) &&
+            if ((t.state() == TaskState.STARTING || t.state() == TaskState.RUNNING) &&
                 !listed.contains(MasterState.taskKey(t.frameworkId(), t.taskId())))
             {
                 LOG.warn("agent {} came back without task {}/{}: LOST", agentId, t.frameworkId(), t.taskId());

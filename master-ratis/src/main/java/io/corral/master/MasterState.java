@@ -87,6 +87,8 @@ public final class MasterState
     private final TreeMap<Long, Agent> agents = new TreeMap<>();
     private final TreeMap<Long, Framework> frameworks = new TreeMap<>();
     private final TreeMap<String, Task> tasks = new TreeMap<>();
+    /** Keys of the tasks that have not ended, by agent: derived from {@code tasks}, kept in step by apply. */
+    private final TreeMap<Long, java.util.TreeSet<String>> liveByAgent = new TreeMap<>();
     private final TreeMap<String, Role> roles = new TreeMap<>();
     private long lastAppliedIndex;
     private long appliedRecords;
@@ -114,6 +116,15 @@ public final class MasterState
     public ResourceVectors vectors()
     {
         return vectors;
+    }
+
+    private void ended(final Task task)
+    {
+        final java.util.TreeSet<String> live = liveByAgent.get(task.agentId);
+        if (live != null && live.remove(taskKey(task.frameworkId, task.taskId)) && live.isEmpty())
+        {
+            liveByAgent.remove(task.agentId);
+        }
     }
 
     public static String taskKey(final long frameworkId, final String taskId)
@@ -181,15 +192,14 @@ public final class MasterState
                 final long at = agentRemoved.timestampMs();
                 if (agents.remove(id) != null)
                 {
-                    for (final Task task : tasks.values())
+                    final java.util.TreeSet<String> live = liveByAgent.remove(id);
+                    for (final String key : live == null ? java.util.Set.<String>of() : live)
                     {
-                        if (task.agentId == id && !isTerminal(task.state))
-                        {
-                            task.state = TaskState.LOST;
-                            task.message = "agent " + id + " was removed";
-                            task.updatedAtMs = at;
-                            events.add(new MasterEvent.TaskStateChanged(index, task, 0, 0, MasterEvent.Outcome.CHANGED));
-                        }
+                        final Task task = tasks.get(key);
+                        task.state = TaskState.LOST;
+                        task.message = "agent " + id + " was removed";
+                        task.updatedAtMs = at;
+                        events.add(new MasterEvent.TaskStateChanged(index, task, 0, 0, MasterEvent.Outcome.CHANGED));
                     }
                     events.add(new MasterEvent.AgentRemoved(index, id));
                 }
@@ -243,6 +253,7 @@ public final class MasterState
                     final Task task = new Task(frameworkId, agentId, taskId, command, res, at, options, env, healthCommand,
                         role);
                     tasks.put(key, task);
+                    liveByAgent.computeIfAbsent(agentId, a -> new java.util.TreeSet<>()).add(key);
                     events.add(new MasterEvent.TaskLaunched(index, task));
                 }
             }
@@ -275,6 +286,10 @@ public final class MasterState
                         continue;
                     }
                     task.state = state;
+                    if (isTerminal(state))
+                    {
+                        ended(task);
+                    }
                     task.exitCode = exitCode;
                     task.message = message;
                     task.updatedAtMs = at;
@@ -450,6 +465,7 @@ public final class MasterState
         agents.clear();
         frameworks.clear();
         tasks.clear();
+        liveByAgent.clear();
         roles.clear();
         final org.agrona.concurrent.UnsafeBuffer buffer = new org.agrona.concurrent.UnsafeBuffer(bytes);
         int position = 0;
@@ -516,16 +532,33 @@ public final class MasterState
         return tasks.get(taskKey(frameworkId, taskId));
     }
 
+    /** Copies of the tasks on this agent that have not ended (found without walking every task). */
+    public synchronized List<TaskView> liveTasksOn(final long agentId)
+    {
+        final java.util.TreeSet<String> live = liveByAgent.get(agentId);
+        final List<TaskView> out = new ArrayList<>(live == null ? 0 : live.size());
+        for (final String key : live == null ? java.util.Set.<String>of() : live)
+        {
+            out.add(view(tasks.get(key)));
+        }
+        return out;
+    }
+
     /** Copies of every task's fields, safe to read on another thread. */
     public synchronized List<TaskView> tasks()
     {
         final List<TaskView> out = new ArrayList<>(tasks.size());
         for (final Task t : tasks.values())
         {
-            out.add(new TaskView(t.frameworkId, t.agentId, t.taskId, t.command, t.resources.clone(), t.state,
-                t.exitCode, t.message, t.updatedAtMs, t.role));
+            out.add(view(t));
         }
         return out;
+    }
+
+    private static TaskView view(final Task t)
+    {
+        return new TaskView(t.frameworkId, t.agentId, t.taskId, t.command, t.resources.clone(), t.state, t.exitCode,
+            t.message, t.updatedAtMs, t.role);
     }
 
     /** An immutable copy of a task. */

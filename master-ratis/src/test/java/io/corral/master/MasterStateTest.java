@@ -193,4 +193,39 @@ class MasterStateTest
         assertThrows(IllegalArgumentException.class, () -> vectors.read(fixed, "cpus:4"));
         assertArrayEquals(new long[] { 1000, 512, 0, 0 }, vectors.read(fixed, ""));
     }
+
+    @Test
+    void anAgentsLiveTasksAreTrackedAndBecomeLostWhenTheAgentIsRemoved()
+    {
+        final MasterState state = new MasterState();
+        stateUnderTest = state;
+        MasterState.emitAgent(out, 1, new long[] { 2000, 2048, 0, 0 }, 10, "a1", "127.0.0.1:1", "", "",
+            ResourceVectors.standard());
+        apply(state, Outbound.length(out.agentAdmitted.encodedLength()));
+        out.frameworkAdded.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(9).timestampMs(11)
+            .failoverTimeoutMs(0).name("f").role("r").endpoint("127.0.0.1:2").principal("");
+        apply(state, Outbound.length(out.frameworkAdded.encodedLength()));
+        final TasksLaunchedEncoder.TasksEncoder tasks = out.tasksLaunched.wrapAndApplyHeader(out.buffer, 0, out.header)
+            .tasksCount(2);
+        for (final String id : List.of("t1", "t2"))
+        {
+            tasks.next().frameworkId(9).agentId(1);
+            Protocol.putResources(tasks.resources(), new long[] { 100, 32, 0, 0 });
+            tasks.timestampMs(12);
+            MasterState.putOptions(tasks.options(), new long[4]);
+            tasks.taskId(id).command("true").env("").healthCommand("").role("r").customResources("");
+        }
+        apply(state, Outbound.length(out.tasksLaunched.encodedLength()));
+        changeState("t1", TaskState.RUNNING, 1, 13);
+        changeState("t2", TaskState.FINISHED, 2, 14);
+        assertEquals(List.of("t1"), state.liveTasksOn(1).stream().map(MasterState.TaskView::taskId).toList());
+        assertEquals(List.of(), state.liveTasksOn(2));
+
+        out.agentRemoved.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(1).timestampMs(20);
+        final List<MasterEvent> events = apply(state, Outbound.length(out.agentRemoved.encodedLength()));
+        assertEquals(TaskState.LOST, state.task(9, "t1").state, "the running task is lost with its agent");
+        assertEquals(TaskState.FINISHED, state.task(9, "t2").state, "the ended one stays as it was");
+        assertEquals(2, events.size(), "one state change and the removal: " + events);
+        assertEquals(List.of(), state.liveTasksOn(1));
+    }
 }
