@@ -2,7 +2,6 @@ package io.corral.master;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.util.EnumMap;
 import java.util.Map;
 
 import io.corral.codec.sbe.TaskState;
@@ -90,11 +89,7 @@ final class MasterMetrics
         GaugeWithCallback.builder().name("corral_tasks").help("Tasks the state holds, by latest state.")
             .labelNames("state").callback(c ->
             {
-                final Map<TaskState, Integer> counts = new EnumMap<>(TaskState.class);
-                for (final MasterState.TaskView t : node.state().tasks())
-                {
-                    counts.merge(t.state(), 1, Integer::sum);
-                }
+                final Map<TaskState, Integer> counts = node.state().taskCounts();
                 for (final TaskState s : TaskState.values())
                 {
                     if (s != TaskState.NULL_VAL)

@@ -532,6 +532,17 @@ public final class MasterState
         return tasks.get(taskKey(frameworkId, taskId));
     }
 
+    /** How many tasks are in each state (for metrics: counts, not copies). */
+    public synchronized java.util.EnumMap<TaskState, Integer> taskCounts()
+    {
+        final java.util.EnumMap<TaskState, Integer> counts = new java.util.EnumMap<>(TaskState.class);
+        for (final Task t : tasks.values())
+        {
+            counts.merge(t.state, 1, Integer::sum);
+        }
+        return counts;
+    }
+
     /** Copies of the tasks on this agent that have not ended (found without walking every task). */
     public synchronized List<TaskView> liveTasksOn(final long agentId)
     {
