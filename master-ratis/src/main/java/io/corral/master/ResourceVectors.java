@@ -8,7 +8,6 @@ import io.corral.allocator.ResourceKinds;
 import io.corral.codec.CustomResources;
 import io.corral.codec.Protocol;
 import io.corral.codec.sbe.ResourcesDecoder;
-import io.corral.codec.sbe.ResourcesEncoder;
 
 /**
  * Converts between the wire's resources (the fixed composite for cpus, mem, disk and gpus, plus
@@ -100,12 +99,6 @@ public final class ResourceVectors
         final long[] v = kinds.newVector();
         System.arraycopy(Protocol.resources(fixed), 0, v, 0, STANDARD);
         return v;
-    }
-
-    /** Writes the standard columns of {@code v} into the composite. */
-    public static void put(final ResourcesEncoder fixed, final long[] v)
-    {
-        Protocol.putResources(fixed, v);
     }
 
     /** The custom columns of {@code v} as wire text, leaving out those equal to {@code omit}. */
