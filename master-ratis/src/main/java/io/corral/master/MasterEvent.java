@@ -44,7 +44,14 @@ public sealed interface MasterEvent
         STALE
     }
 
-    record TaskStateChanged(long index, MasterState.Task task, long uuidMsb, long uuidLsb, Outcome outcome)
+    /**
+     * One status update as its record carried it: {@code state}, {@code exitCode}, {@code message}
+     * and {@code timestampMs} are the update's own, taken when it was applied, never the task's
+     * later state (a resent STARTING must go out as STARTING, under its own uuid). {@code task}
+     * gives only the fields fixed at launch (ids, agent, role, resources).
+     */
+    record TaskStateChanged(long index, MasterState.Task task, long uuidMsb, long uuidLsb, Outcome outcome,
+        io.corral.codec.sbe.TaskState state, int exitCode, String message, long timestampMs)
         implements MasterEvent
     {
     }

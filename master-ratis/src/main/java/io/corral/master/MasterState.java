@@ -197,9 +197,11 @@ public final class MasterState
                     {
                         final Task task = tasks.get(key);
                         task.state = TaskState.LOST;
+                        task.exitCode = 0;
                         task.message = "agent " + id + " was removed";
                         task.updatedAtMs = at;
-                        events.add(new MasterEvent.TaskStateChanged(index, task, 0, 0, MasterEvent.Outcome.CHANGED));
+                        events.add(new MasterEvent.TaskStateChanged(index, task, 0, 0, MasterEvent.Outcome.CHANGED,
+                            task.state, task.exitCode, task.message, at));
                     }
                     events.add(new MasterEvent.AgentRemoved(index, id));
                 }
@@ -282,7 +284,8 @@ public final class MasterState
                     {
                         // Already applied, or would move the task backwards: nothing changes.
                         events.add(new MasterEvent.TaskStateChanged(index, task, msb, lsb,
-                            duplicate ? MasterEvent.Outcome.DUPLICATE : MasterEvent.Outcome.STALE));
+                            duplicate ? MasterEvent.Outcome.DUPLICATE : MasterEvent.Outcome.STALE, state, exitCode,
+                            message, at));
                         continue;
                     }
                     task.state = state;
@@ -295,7 +298,8 @@ public final class MasterState
                     task.updatedAtMs = at;
                     task.lastUuidMsb = msb;
                     task.lastUuidLsb = lsb;
-                    events.add(new MasterEvent.TaskStateChanged(index, task, msb, lsb, MasterEvent.Outcome.CHANGED));
+                    events.add(new MasterEvent.TaskStateChanged(index, task, msb, lsb, MasterEvent.Outcome.CHANGED,
+                        state, exitCode, message, at));
                 }
             }
             case io.corral.codec.sbe.RoleConfiguredDecoder.TEMPLATE_ID ->

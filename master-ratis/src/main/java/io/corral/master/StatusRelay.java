@@ -106,8 +106,8 @@ final class StatusRelay
         // the framework's acknowledgement is relayed to the agent.
         out.taskStatus.wrapAndApplyHeader(out.buffer, 0, out.header)
             .frameworkId(task.frameworkId).agentId(task.agentId).uuidMsb(e.uuidMsb()).uuidLsb(e.uuidLsb())
-            .state(task.state).exitCode(task.exitCode).timestampMs(task.updatedAtMs)
-            .taskId(task.taskId).message(task.message);
+            .state(e.state()).exitCode(e.exitCode()).timestampMs(e.timestampMs())
+            .taskId(task.taskId).message(e.message());
         connections.send(framework.endpoint(), out, Outbound.length(out.taskStatus.encodedLength()), nowNs);
         metrics.statusUpdatesForwarded.inc();
         return true;

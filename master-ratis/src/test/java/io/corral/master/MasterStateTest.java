@@ -90,6 +90,43 @@ class MasterStateTest
     }
 
     @Test
+    void aResentUpdateAppliedAfterTheTaskMovedOnCarriesItsOwnStateNotTheTasks()
+    {
+        final MasterState state = new MasterState();
+        stateUnderTest = state;
+        feed(state);
+        final TasksLaunchedEncoder.TasksEncoder tasks = out.tasksLaunched.wrapAndApplyHeader(out.buffer, 0, out.header)
+            .tasksCount(1);
+        tasks.next().frameworkId(9).agentId(1);
+        Protocol.putResources(tasks.resources(), new long[] { 100, 32, 0, 0 });
+        tasks.timestampMs(20);
+        MasterState.putOptions(tasks.options(), new long[4]);
+        tasks.taskId("t2").command("true").env("").healthCommand("").role("r").customResources("");
+        apply(state, Outbound.length(out.tasksLaunched.encodedLength()));
+        changeState("t2", TaskState.RUNNING, 21, 21);
+        // One record: the agent's resend of RUNNING (not acknowledged yet), then FINISHED.
+        final io.corral.codec.sbe.TaskStatesChangedEncoder.ChangesEncoder changes = out.taskStatesChanged
+            .wrapAndApplyHeader(out.buffer, 0, out.header).changesCount(2);
+        changes.next().frameworkId(9).agentId(1).uuidMsb(21).uuidLsb(21).state(TaskState.RUNNING).exitCode(0)
+            .timestampMs(21).taskId("t2").message("running");
+        changes.next().frameworkId(9).agentId(1).uuidMsb(22).uuidLsb(22).state(TaskState.FINISHED).exitCode(7)
+            .timestampMs(22).taskId("t2").message("done");
+        final List<MasterEvent> events = apply(state, Outbound.length(out.taskStatesChanged.encodedLength()));
+
+        final MasterEvent.TaskStateChanged resent = (MasterEvent.TaskStateChanged)events.get(0);
+        final MasterEvent.TaskStateChanged finished = (MasterEvent.TaskStateChanged)events.get(1);
+        assertEquals(MasterEvent.Outcome.DUPLICATE, resent.outcome());
+        assertEquals(TaskState.FINISHED, resent.task().state, "the task itself has moved on");
+        assertEquals(TaskState.RUNNING, resent.state(), "the resend is still the RUNNING update");
+        assertEquals("running", resent.message());
+        assertEquals(21, resent.timestampMs());
+        assertEquals(MasterEvent.Outcome.CHANGED, finished.outcome());
+        assertEquals(TaskState.FINISHED, finished.state());
+        assertEquals(7, finished.exitCode());
+        assertEquals("done", finished.message());
+    }
+
+    @Test
     void aSnapshotRestoresTheSameStateIncludingTasksOfRemovedAgentsAndFrameworks()
     {
         final MasterState original = new MasterState();
