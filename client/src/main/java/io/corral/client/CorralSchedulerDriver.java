@@ -39,6 +39,16 @@ public final class CorralSchedulerDriver implements SchedulerDriver
     private static final long HEARTBEAT_NS = TimeUnit.SECONDS.toNanos(1);
     /** No answer from the leader for this long: disconnected, look for the new one. */
     private static final long LEADER_TIMEOUT_NS = TimeUnit.MILLISECONDS.toNanos(3000);
+    /** A call that cannot go out (no leader yet, or back-pressure) is retried this long, then failed. */
+    static final long CALL_RETRY_NS = TimeUnit.SECONDS.toNanos(15);
+    /**
+     * The most one accept may carry, in bytes (Aeron's largest message with Corral's 1 MiB term
+     * buffers): {@link TaskSpec#wireBytes} of its tasks added up, plus a little for the offers.
+     * A larger accept is refused by the driver (its tasks are reported LOST, its offers declined).
+     */
+    public static final int MAX_ACCEPT_BYTES = io.corral.codec.MediaDrivers.MAX_MESSAGE_BYTES;
+    /** Status updates remembered for deduplication (task id and uuid). */
+    private static final int DEDUPE_CAPACITY = 100_000;
 
     private final Scheduler scheduler;
     private final FrameworkInfo info;
@@ -52,6 +62,10 @@ public final class CorralSchedulerDriver implements SchedulerDriver
     private String endpoint;
     private final Map<String, ExclusivePublication> publications = new HashMap<>();
     private AgentRunner runner;
+    /** The driver's own thread, once it runs: calls from it (callbacks) must not wait for it. */
+    private volatile Thread dutyThread;
+    /** Set by stop()/close(): no callback is made after it. */
+    private volatile boolean closing;
     private volatile long frameworkId;
     private volatile boolean implicitAcknowledgements = true;
 
@@ -259,6 +273,18 @@ public final class CorralSchedulerDriver implements SchedulerDriver
     @Override
     public void stop()
     {
+        if (runner == null)
+        {
+            close();
+            return;
+        }
+        if (Thread.currentThread() == dutyThread)
+        {
+            // From a callback: the driver's thread cannot wait for itself. Tell the master now.
+            duty().sendTeardown();
+            close();
+            return;
+        }
         final CountDownLatch sent = new CountDownLatch(1);
         calls.offer(() ->
         {
@@ -282,8 +308,25 @@ public final class CorralSchedulerDriver implements SchedulerDriver
         stopped.await();
     }
 
+    /**
+     * Closes the driver. From one of the driver's own callbacks the closing is finished on another
+     * thread (a thread cannot wait for itself to end); no callback is made after this returns.
+     */
     @Override
-    public synchronized void close()
+    public void close()
+    {
+        closing = true;
+        if (Thread.currentThread() == dutyThread)
+        {
+            final Thread closer = new Thread(this::closeNow, "corral-scheduler-driver-close");
+            closer.setDaemon(false);
+            closer.start();
+            return;
+        }
+        closeNow();
+    }
+
+    private synchronized void closeNow()
     {
         if (runner != null)
         {
@@ -317,6 +360,10 @@ public final class CorralSchedulerDriver implements SchedulerDriver
         return (Duty)runner.agent();
     }
 
+    private record PendingCall(byte[] bytes, String what, long deadlineNs, Runnable onFailure)
+    {
+    }
+
     private final class Duty implements Agent, SchedulerInbound.Handler
     {
         private final SchedulerInbound inbound = new SchedulerInbound(this);
@@ -330,6 +377,16 @@ public final class CorralSchedulerDriver implements SchedulerDriver
         private boolean connected;
         private boolean everConnected;
         private long lastHeardNs;
+        private final StatusDedupe dedupe = new StatusDedupe(DEDUPE_CAPACITY);
+        /** Calls waiting for a leader (or for back-pressure to pass), oldest first. */
+        private final java.util.ArrayDeque<PendingCall> waiting = new java.util.ArrayDeque<>();
+        private final org.agrona.concurrent.UnsafeBuffer retryBuffer = new org.agrona.concurrent.UnsafeBuffer(new byte[0]);
+
+        @Override
+        public void onStart()
+        {
+            dutyThread = Thread.currentThread();
+        }
 
         @Override
         public String roleName()
@@ -340,13 +397,35 @@ public final class CorralSchedulerDriver implements SchedulerDriver
         @Override
         public int doWork()
         {
+            if (closing)
+            {
+                return 0;
+            }
             nowNs = System.nanoTime();
-            int work = subscription.poll(assembler, 32);
+            int work = 0;
+            // One message at a time, the heartbeat checked after each: a scheduler whose callbacks
+            // are slow (hundreds of ms) must not look dead to the master.
+            for (int i = 0; i < 32 && !closing; i++)
+            {
+                final int polled = subscription.poll(assembler, 1);
+                if (polled == 0)
+                {
+                    break;
+                }
+                work += polled;
+                nowNs = System.nanoTime();
+                work += subscribeIfDue();
+            }
+            work += retryWaiting();
             Runnable call;
-            while ((call = calls.poll()) != null)
+            while (!closing && (call = calls.poll()) != null)
             {
                 call.run();
                 work++;
+            }
+            if (closing)
+            {
+                return work;
             }
             if (connected && nowNs - lastHeardNs > LEADER_TIMEOUT_NS)
             {
@@ -355,34 +434,106 @@ public final class CorralSchedulerDriver implements SchedulerDriver
                 nextSubscribeNs = nowNs;
                 scheduler.disconnected(CorralSchedulerDriver.this);
             }
-            if (nowNs >= nextSubscribeNs)
+            return work + subscribeIfDue();
+        }
+
+        /** Until subscribed: tries the masters in turn. Then: resubscribes as a heartbeat. */
+        private int subscribeIfDue()
+        {
+            if (nowNs < nextSubscribeNs)
             {
-                // Until subscribed: try the masters in turn. Then: resubscribe as a heartbeat.
-                nextSubscribeNs = nowNs + (connected ? HEARTBEAT_NS : SUBSCRIBE_RETRY_NS);
-                final String target = leader != null ? leader : masters.get(next++ % masters.size());
-                out.subscribe.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId)
-                    .failoverTimeoutMs(info.failoverTimeoutMs()).name(info.name()).role(info.role()).endpoint(endpoint)
-                    .principal(info.principal());
-                out.offer(publication(target), Outbound.length(out.subscribe.encodedLength()));
-                if (!connected)
+                return 0;
+            }
+            nextSubscribeNs = nowNs + (connected ? HEARTBEAT_NS : SUBSCRIBE_RETRY_NS);
+            final String target = leader != null ? leader : masters.get(next++ % masters.size());
+            out.subscribe.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId)
+                .failoverTimeoutMs(info.failoverTimeoutMs()).name(info.name()).role(info.role()).endpoint(endpoint)
+                .principal(info.principal());
+            out.offer(publication(target), Outbound.length(out.subscribe.encodedLength()));
+            if (!connected)
+            {
+                leader = null;
+            }
+            return 1;
+        }
+
+        private void send(final int length, final String what, final Runnable onFailure)
+        {
+            if (waiting.isEmpty() && leader != null && out.offer(publication(leader), length))
+            {
+                return;
+            }
+            // No leader right now, or back-pressure: keep the call (in order) and retry it.
+            final byte[] copy = new byte[length];
+            out.buffer.getBytes(0, copy);
+            waiting.add(new PendingCall(copy, what, nowNs + CALL_RETRY_NS, onFailure));
+        }
+
+        private void send(final int length, final String what)
+        {
+            send(length, what, null);
+        }
+
+        /** Sends what waited, in order, once there is a leader; fails calls past their deadline. */
+        private int retryWaiting()
+        {
+            int work = 0;
+            while (!waiting.isEmpty())
+            {
+                final PendingCall call = waiting.peek();
+                if (leader != null)
                 {
-                    leader = null;
+                    retryBuffer.wrap(call.bytes());
+                    if (Outbound.offer(publication(leader), retryBuffer, call.bytes().length))
+                    {
+                        waiting.poll();
+                        work++;
+                        continue;
+                    }
                 }
+                if (nowNs < call.deadlineNs())
+                {
+                    break;
+                }
+                waiting.poll();
                 work++;
+                scheduler.error(CorralSchedulerDriver.this, call.what() + " was not sent: no leading master took it " +
+                    "within " + TimeUnit.NANOSECONDS.toSeconds(CALL_RETRY_NS) + " s" +
+                    (call.onFailure() == null ? "" : "; its tasks are reported LOST"));
+                if (call.onFailure() != null)
+                {
+                    call.onFailure().run();
+                }
             }
             return work;
         }
 
-        private void send(final int length)
-        {
-            if (leader == null || !out.offer(publication(leader), length))
-            {
-                scheduler.error(CorralSchedulerDriver.this, "not connected to the leading master; request dropped");
-            }
-        }
-
         void sendAccept(final List<Long> offerIds, final List<TaskSpec> tasks)
         {
+            long bytes = 64L + 8L * offerIds.size();
+            for (final TaskSpec t : tasks)
+            {
+                bytes += t.wireBytes();
+            }
+            if (bytes > MAX_ACCEPT_BYTES)
+            {
+                // One message cannot carry it: refuse this call only, give the offers back, keep going.
+                for (final long offerId : offerIds)
+                {
+                    sendDecline(offerId, 0);
+                }
+                scheduler.error(CorralSchedulerDriver.this, "accept of " + tasks.size() + " tasks on offer " +
+                    offerIds.get(0) + " is about " + (bytes + 1023) / 1024 + " KiB, over the " + MAX_ACCEPT_BYTES / 1024 +
+                    " KiB one accept may carry: nothing was launched (the offers were declined, the tasks are reported " +
+                    "LOST); launch fewer tasks per accept (TaskSpec.wireBytes() tells each task's size)");
+                for (final TaskSpec t : tasks)
+                {
+                    deliver(new TaskStatus(t.taskId(), 0, TaskState.LOST, 0, "not launched: the accept was too large (" +
+                        (bytes + 1023) / 1024 + " KiB, limit " + MAX_ACCEPT_BYTES / 1024 + " KiB)",
+                        System.currentTimeMillis(), 0, 0));
+                }
+                return;
+            }
             final AcceptEncoder.MoreOffersEncoder more = out.accept.wrapAndApplyHeader(out.buffer, 0, out.header)
                 .frameworkId(frameworkId).offerId(offerIds.get(0)).moreOffersCount(offerIds.size() - 1);
             for (final long id : offerIds.subList(1, offerIds.size()))
@@ -401,14 +552,21 @@ public final class CorralSchedulerDriver implements SchedulerDriver
                     .healthCommand(h == null ? "" : h.command())
                     .customResources(io.corral.codec.CustomResources.format(r.custom()));
             }
-            send(Outbound.length(out.accept.encodedLength()));
+            send(Outbound.length(out.accept.encodedLength()), "accept of offer " + offerIds.get(0), () ->
+            {
+                for (final TaskSpec t : tasks)
+                {
+                    deliver(new TaskStatus(t.taskId(), 0, TaskState.LOST, 0,
+                        "not launched: the accept never reached a leading master", System.currentTimeMillis(), 0, 0));
+                }
+            });
         }
 
         void sendDecline(final long offerId, final long refuseMillis)
         {
             out.decline.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId).offerId(offerId)
                 .refuseMillis(refuseMillis);
-            send(Outbound.length(out.decline.encodedLength()));
+            send(Outbound.length(out.decline.encodedLength()), "decline of offer " + offerId);
         }
 
         /** Roles this framework suppressed: sent again after a re-registration (a new leader forgets). */
@@ -427,7 +585,7 @@ public final class CorralSchedulerDriver implements SchedulerDriver
             }
             out.suppress.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId)
                 .suppress((short)(suppress ? 1 : 0)).roles(String.join(",", roles));
-            send(Outbound.length(out.suppress.encodedLength()));
+            send(Outbound.length(out.suppress.encodedLength()), suppress ? "suppress" : "revive");
         }
 
         void sendReconcile(final List<String> taskIds)
@@ -438,13 +596,13 @@ public final class CorralSchedulerDriver implements SchedulerDriver
             {
                 group.next().taskId(id);
             }
-            send(Outbound.length(out.reconcile.encodedLength()));
+            send(Outbound.length(out.reconcile.encodedLength()), "reconcile");
         }
 
         void sendKill(final String taskId)
         {
             out.kill.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId).taskId(taskId);
-            send(Outbound.length(out.kill.encodedLength()));
+            send(Outbound.length(out.kill.encodedLength()), "kill of task " + taskId);
         }
 
         void sendTeardown()
@@ -459,6 +617,10 @@ public final class CorralSchedulerDriver implements SchedulerDriver
         @Override
         public void onSubscribed(final SubscribedDecoder m, final int sessionId)
         {
+            if (closing)
+            {
+                return;
+            }
             final long id = m.frameworkId();
             m.term();
             leader = m.masterEndpoint();
@@ -488,6 +650,10 @@ public final class CorralSchedulerDriver implements SchedulerDriver
         @Override
         public void onNotLeader(final NotLeaderDecoder m, final int sessionId)
         {
+            if (closing)
+            {
+                return;
+            }
             final String hint = m.leaderEndpoint();
             if (connected)
             {
@@ -501,6 +667,11 @@ public final class CorralSchedulerDriver implements SchedulerDriver
         @Override
         public void onOffer(final OfferDecoder m, final int sessionId)
         {
+            if (closing)
+            {
+                return;
+            }
+            lastHeardNs = nowNs;
             final long offerId = m.offerId();
             final long agentId = m.agentId();
             final String hostname = m.hostname();
@@ -515,6 +686,7 @@ public final class CorralSchedulerDriver implements SchedulerDriver
         @Override
         public void onTaskStatus(final TaskStatusDecoder m, final int sessionId)
         {
+            lastHeardNs = nowNs;
             final long agentId = m.agentId();
             final long msb = m.uuidMsb();
             final long lsb = m.uuidLsb();
@@ -523,16 +695,35 @@ public final class CorralSchedulerDriver implements SchedulerDriver
             final long timestampMs = m.timestampMs();
             final String taskId = m.taskId();
             final String message = m.message();
-            scheduler.statusUpdate(CorralSchedulerDriver.this,
-                new TaskStatus(taskId, agentId, state, exitCode, message, timestampMs, msb, lsb));
-            if (implicitAcknowledgements && (msb != 0 || lsb != 0))
+            switch (dedupe.arrived(taskId, msb, lsb))
             {
-                sendAcknowledge(taskId, msb, lsb);
+                case DELIVER ->
+                {
+                    deliver(new TaskStatus(taskId, agentId, state, exitCode, message, timestampMs, msb, lsb));
+                    if (implicitAcknowledgements && (msb != 0 || lsb != 0))
+                    {
+                        sendAcknowledge(taskId, msb, lsb);
+                    }
+                }
+                case ACKNOWLEDGE_AGAIN -> sendAcknowledge(taskId, msb, lsb);
+                case DROP ->
+                {
+                    // Delivered already; the framework acknowledges it itself (explicit acknowledgements).
+                }
+            }
+        }
+
+        private void deliver(final TaskStatus status)
+        {
+            if (!closing)
+            {
+                scheduler.statusUpdate(CorralSchedulerDriver.this, status);
             }
         }
 
         void sendAcknowledge(final String taskId, final long msb, final long lsb)
         {
+            dedupe.acknowledged(taskId, msb, lsb);
             if (leader != null)
             {
                 out.acknowledge.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId)
@@ -544,18 +735,30 @@ public final class CorralSchedulerDriver implements SchedulerDriver
         @Override
         public void onOfferRescinded(final OfferRescindedDecoder m, final int sessionId)
         {
+            if (closing)
+            {
+                return;
+            }
             scheduler.offerRescinded(CorralSchedulerDriver.this, m.offerId());
         }
 
         @Override
         public void onAgentLost(final io.corral.codec.sbe.AgentLostDecoder m, final int sessionId)
         {
+            if (closing)
+            {
+                return;
+            }
             scheduler.agentLost(CorralSchedulerDriver.this, m.agentId());
         }
 
         @Override
         public void onErrorReply(final ErrorReplyDecoder m, final int sessionId)
         {
+            if (closing)
+            {
+                return;
+            }
             final ErrorCode code = m.code();
             final String message = m.message();
             if (code == ErrorCode.NOT_REGISTERED)

@@ -10,6 +10,15 @@ import java.util.TreeMap;
 public record TaskSpec(String taskId, String command, Resources resources, Map<String, String> env, long killGraceMs,
     HealthCheck healthCheck)
 {
+    /**
+     * The most a task's id, command, environment and health command may take together, in bytes
+     * (UTF-8): the task travels in one message to its agent. Larger inputs belong in a file the
+     * task fetches, not in its command line.
+     */
+    public static final int MAX_SPEC_BYTES = 64 * 1024;
+    /** Fixed part of a task in an accept (resources, options, length prefixes), in bytes. */
+    static final int FIXED_WIRE_BYTES = 32 + 28 + 5 * 4;
+
     /** A command run in the task's sandbox every {@code intervalMs}; {@code maxFailures} in a row kill the task. */
     public record HealthCheck(String command, long intervalMs, long timeoutMs, int maxFailures)
     {
@@ -54,6 +63,39 @@ public record TaskSpec(String taskId, String command, Resources resources, Map<S
                     "' is invalid");
             }
         }
+        final int bytes = specBytes(taskId, command, env, healthCheck);
+        if (bytes > MAX_SPEC_BYTES)
+        {
+            throw new IllegalArgumentException("task '" + taskId + "' is " + (bytes + 1023) / 1024 + " KiB (id, " +
+                "command, environment and health check together); the limit is " + MAX_SPEC_BYTES / 1024 + " KiB: " +
+                "put large inputs in a file the task reads instead");
+        }
+    }
+
+    private static int specBytes(final String taskId, final String command, final Map<String, String> env,
+        final HealthCheck healthCheck)
+    {
+        int bytes = utf8(taskId) + utf8(command) + (healthCheck == null ? 0 : utf8(healthCheck.command()));
+        for (final Map.Entry<String, String> e : env.entrySet())
+        {
+            bytes += utf8(e.getKey()) + 1 + utf8(e.getValue()) + 1;
+        }
+        return bytes;
+    }
+
+    private static int utf8(final String s)
+    {
+        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    }
+
+    /**
+     * About how many bytes this task takes in an accept message (an upper bound): an accept of
+     * several tasks must stay within {@link CorralSchedulerDriver#MAX_ACCEPT_BYTES}.
+     */
+    public int wireBytes()
+    {
+        return FIXED_WIRE_BYTES + specBytes(taskId, command, env, healthCheck) +
+            utf8(io.corral.codec.CustomResources.format(resources.custom()));
     }
 
     public TaskSpec(final String taskId, final String command, final Resources resources)

@@ -17,6 +17,11 @@ import org.agrona.concurrent.SleepingMillisIdleStrategy;
  */
 public final class MediaDrivers
 {
+    /** Term buffer of every publication: small, since a node may hold many. */
+    public static final int TERM_BUFFER_BYTES = 1 << 20;
+    /** The largest message a publication takes (Aeron: an eighth of the term buffer). */
+    public static final int MAX_MESSAGE_BYTES = TERM_BUFFER_BYTES / 8;
+
     private static MediaDriver driver;
     private static int users;
 
@@ -38,8 +43,8 @@ public final class MediaDrivers
                 .dirDeleteOnStart(true)
                 .dirDeleteOnShutdown(true)
                 .termBufferSparseFile(true)
-                .publicationTermBufferLength(1 << 20)
-                .ipcTermBufferLength(1 << 20)
+                .publicationTermBufferLength(TERM_BUFFER_BYTES)
+                .ipcTermBufferLength(TERM_BUFFER_BYTES)
                 .clientLivenessTimeoutNs(TimeUnit.SECONDS.toNanos(5))
                 .publicationUnblockTimeoutNs(TimeUnit.SECONDS.toNanos(6))
                 .sharedIdleStrategy(Boolean.getBoolean("corral.aeron.busySpin") ?
