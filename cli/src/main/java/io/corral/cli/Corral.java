@@ -126,6 +126,11 @@ public final class Corral
                 "'ssd,fpga' (the same on every master).")
         String resourceKinds;
 
+        @Option(names = "--offer-timeout", defaultValue = "30",
+            description = "Seconds before an unanswered offer is rescinded and its resources go back; 0: never " +
+                "(default ${DEFAULT-VALUE}).")
+        double offerTimeoutSeconds;
+
         @Override
         public Integer call() throws Exception
         {
@@ -137,7 +142,8 @@ public final class Corral
             final MasterNode master = new MasterNode(new MasterConfig().id(id).peers(peers).dataDir(data)
                 .electionTimeoutMs(Long.parseLong(range[0].trim()), Long.parseLong(range[1].trim()))
                 .agentTimeoutMs(agentTimeoutMs).reregistrationGraceMs(graceMs)
-                .snapshotEvery(snapshotEvery, MasterConfig.DEFAULT_LOG_SEGMENT_BYTES).resourceKinds(resourceKinds));
+                .snapshotEvery(snapshotEvery, MasterConfig.DEFAULT_LOG_SEGMENT_BYTES).resourceKinds(resourceKinds)
+                .offerTimeoutMs(Math.round(offerTimeoutSeconds * 1000)));
             System.out.println("master " + id + " on " + master.address() + " (Ctrl-C to stop)");
             awaitShutdown(master);
             return 0;

@@ -121,16 +121,24 @@ final class Launches
         }
         if (refused != null)
         {
-            // Skip the groups so the decoder is left consistent, then refuse.
+            // Nothing launches: each task is reported LOST (as Mesos does for invalid offers), so a
+            // framework that thought it launched them knows to try again on a new offer.
+            duties.error(replyTo, ErrorCode.UNKNOWN_OFFER, AcceptDecoder.TEMPLATE_ID, refused, nowNs);
             for (final AcceptDecoder.TasksDecoder t : accept.tasks())
             {
-                t.skipTaskId();
+                final String taskId = t.taskId();
                 t.skipCommand();
                 t.skipEnv();
                 t.skipHealthCommand();
                 t.skipCustomResources();
+                if (state.task(frameworkId, taskId) == null &&
+                    !launchingTaskKeys.contains(MasterState.taskKey(frameworkId, taskId)))
+                {
+                    // (a task by that id that does exist is not this accept's to report on)
+                    statuses.sendTaskStatus(frameworkId, 0, taskId, TaskState.LOST, 0, "not launched: " + refused,
+                        true, nowNs);
+                }
             }
-            duties.error(replyTo, ErrorCode.UNKNOWN_OFFER, AcceptDecoder.TEMPLATE_ID, refused, nowNs);
             return;
         }
         offerIds.forEach(offers::remove);
@@ -221,20 +229,28 @@ final class Launches
         return any ? null : "task '" + taskId + "' asks for no resources";
     }
 
-    /** A TasksLaunched record committed this task: tell its agent to run it. */
-    void committed(final MasterState.Task task, final long nowNs)
+    /**
+     * A TasksLaunched record committed this task: tell its agent to run it. False if this leader
+     * did not accept it (an earlier leader proposed it and it committed after this one took
+     * office): its resources are not in this leader's allocator yet.
+     */
+    boolean committed(final MasterState.Task task, final long nowNs)
     {
         final String key = MasterState.taskKey(task.frameworkId, task.taskId);
-        launchingTaskKeys.remove(key);
+        final boolean ours = launchingTaskKeys.remove(key);
         staging.put(key, new long[] { task.frameworkId, task.agentId, nowNs });
         sendRunTask(task, nowNs);
         metrics.tasksLaunched.inc();
+        return ours;
     }
 
-    /** The log refused a launch (its id was taken meanwhile, or its agent or framework left). */
-    void dropped(final long frameworkId, final String taskId)
+    /**
+     * The log refused a launch (its id was taken meanwhile, or its agent or framework left). True
+     * if this leader accepted it (so it holds the resources to give back).
+     */
+    boolean dropped(final long frameworkId, final String taskId)
     {
-        launchingTaskKeys.remove(MasterState.taskKey(frameworkId, taskId));
+        return launchingTaskKeys.remove(MasterState.taskKey(frameworkId, taskId));
     }
 
     /** The agent confirmed the task (or it ended): no more RunTask. */

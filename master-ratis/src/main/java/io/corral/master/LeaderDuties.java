@@ -29,9 +29,11 @@ final class LeaderDuties
     private static final Logger LOG = LoggerFactory.getLogger(LeaderDuties.class);
 
     /** An offer made by this leader; its id carries the term so a later leader can refuse it. */
-    record OutstandingOffer(long offerId, long frameworkId, long agentId, int role, long[] resources)
+    record OutstandingOffer(long offerId, long frameworkId, long agentId, int role, long[] resources, long sentAtNs)
     {
     }
+
+    private static final long OFFER_EXPIRY_CHECK_NS = 250_000_000L;
 
     private final long term;
     private final String address;
@@ -50,6 +52,8 @@ final class LeaderDuties
     private final LivenessTracker liveness;
     private final long takenOfficeAtIndex;
     private final long allocationIntervalNs;
+    private final long offerTimeoutNs;
+    private long nextOfferExpiryCheckNs;
     private long nextOfferSeq;
     private long nextIdSeq;
     private long lastFullPassNs;
@@ -75,6 +79,7 @@ final class LeaderDuties
         this.out = out;
         this.proposer = proposer;
         this.allocationIntervalNs = allocationIntervalMs * 1_000_000L;
+        this.offerTimeoutNs = config.offerTimeoutMs() * 1_000_000L;
         this.vectors = state.vectors();
         this.allocator = new Allocator(new AllocatorConfig().kinds(vectors.kinds()).seed(term));
         this.statuses = new StatusRelay(state, connections, out, proposer, metrics);
@@ -124,16 +129,7 @@ final class LeaderDuties
             }
             if (!MasterState.isTerminal(task.state()))
             {
-                final MasterState.Framework framework = state.framework(task.frameworkId());
-                try
-                {
-                    allocator.recoverAllocation(allocator.agentSlot(task.agentId()),
-                        allocator.frameworkSlot(task.frameworkId()), role(task.role()), task.resources());
-                }
-                catch (final RuntimeException ex)
-                {
-                    LOG.warn("cannot recover allocation of {}: {}", task, ex.getMessage());
-                }
+                recover(task.agentId(), task.frameworkId(), task.role(), task.resources());
             }
         }
         LOG.info("took office in term {} at log index {}: {} agents, {} frameworks, {} tasks", term, index,
@@ -240,24 +236,30 @@ final class LeaderDuties
         else if (event instanceof MasterEvent.TaskLaunched e)
         {
             final MasterState.Task task = e.task();
-            launches.committed(task, nowNs);
+            if (!launches.committed(task, nowNs))
+            {
+                // Accepted by an earlier leader, committed after this one rebuilt its allocator.
+                recover(task.agentId, task.frameworkId, task.role, task.resources);
+            }
         }
         else if (event instanceof MasterEvent.LaunchDropped e)
         {
-            launches.dropped(e.frameworkId(), e.taskId());
-            release(e.agentId(), e.frameworkId(), e.role(), e.resources());
+            if (launches.dropped(e.frameworkId(), e.taskId()))
+            {
+                release(e.agentId(), e.frameworkId(), e.role(), e.resources());
+            }
             statuses.sendTaskStatus(e.frameworkId(), e.agentId(), e.taskId(), TaskState.ERROR, 0,
                 "not launched: " + e.reason(), true, nowNs);
         }
         else if (event instanceof MasterEvent.TaskStateChanged e)
         {
             final MasterState.Task task = e.task();
-            if (task.state != TaskState.STAGING)
+            if (e.state() != TaskState.STAGING)
             {
                 launches.confirmed(task);
             }
             if (statuses.forward(e, nowNs) && e.outcome() == MasterEvent.Outcome.CHANGED &&
-                MasterState.isTerminal(task.state))
+                MasterState.isTerminal(e.state()))
             {
                 release(task.agentId, task.frameworkId, task.role, task.resources);
             }
@@ -288,11 +290,7 @@ final class LeaderDuties
                 if (o.agentId() == e.agentId())
                 {
                     it.remove();
-                    final MasterState.Framework f = state.framework(o.frameworkId());
-                    out.offerRescinded.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(o.frameworkId())
-                        .offerId(o.offerId());
-                    connections.send(f == null ? null : f.endpoint(), out,
-                        Outbound.length(out.offerRescinded.encodedLength()), nowNs);
+                    sendRescind(o, nowNs);
                 }
             }
             liveness.agentGone(e.agentId());
@@ -319,6 +317,21 @@ final class LeaderDuties
         LOG.error("skipped log record {}: {}", e.index(), e.problem());
         }
 
+    }
+
+    /** Counts a task's resources as allocated (a task this leader did not launch itself). */
+    private void recover(final long agentId, final long frameworkId, final String role, final long[] resources)
+    {
+        try
+        {
+            allocator.recoverAllocation(allocator.agentSlot(agentId), allocator.frameworkSlot(frameworkId), role(role),
+                resources);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("cannot recover the allocation of {} to framework {} on agent {}: {}",
+                java.util.Arrays.toString(resources), frameworkId, agentId, ex.getMessage());
+        }
     }
 
     void release(final long agentId, final long frameworkId, final String role, final long[] resources)
@@ -565,6 +578,7 @@ final class LeaderDuties
     int doWork(final long nowNs)
     {
         int work = liveness.check(nowNs, this::removeAgent, this::removeFramework);
+        work += expireOffers(nowNs);
         work += launches.doWork(nowNs);
         work += statuses.doWork();
         final boolean fullDue = nowNs - lastFullPassNs >= allocationIntervalNs;
@@ -595,7 +609,7 @@ final class LeaderDuties
         final long[] resources = vectors.vector(0);
         made.amounts(i, resources);
         final long offerId = (term << 32) | (++nextOfferSeq & 0xFFFF_FFFFL);
-        offers.put(offerId, new OutstandingOffer(offerId, frameworkId, agentId, made.role(i), resources));
+        offers.put(offerId, new OutstandingOffer(offerId, frameworkId, agentId, made.role(i), resources, nowNs));
         metrics.offersSent.inc();
         final MasterState.Framework framework = state.framework(frameworkId);
         final MasterState.Agent agent = state.agent(agentId);
@@ -608,7 +622,83 @@ final class LeaderDuties
             Outbound.length(out.offer.encodedLength()), nowNs);
     }
 
+    /**
+     * Rescinds offers outstanding longer than the offer timeout: the framework is told, and the
+     * resources go back to the allocator (no filter: the framework may get them again).
+     */
+    private int expireOffers(final long nowNs)
+    {
+        if (offerTimeoutNs <= 0 || nowNs < nextOfferExpiryCheckNs || offers.isEmpty())
+        {
+            return 0;
+        }
+        nextOfferExpiryCheckNs = nowNs + OFFER_EXPIRY_CHECK_NS;
+        int work = 0;
+        for (final java.util.Iterator<OutstandingOffer> it = offers.values().iterator(); it.hasNext(); )
+        {
+            final OutstandingOffer o = it.next();
+            if (nowNs - o.sentAtNs() >= offerTimeoutNs)
+            {
+                it.remove();
+                sendRescind(o, nowNs);
+                release(o.agentId(), o.frameworkId(), allocator.roleName(o.role()), o.resources());
+                metrics.offersRescinded.inc();
+                work++;
+            }
+        }
+        if (work > 0)
+        {
+            LOG.info("rescinded {} offers unanswered for {} ms", work, offerTimeoutNs / 1_000_000L);
+        }
+        return work;
+    }
+
+    /**
+     * The leader's books, per resource kind: {allocated in the allocator, held by outstanding
+     * offers, used by tasks that have not ended}. With nothing leaked the first is the sum of the
+     * other two.
+     */
+    long[][] accounting()
+    {
+        final int kinds = vectors.kinds().count();
+        final long[] allocated = new long[kinds];
+        final long[] offered = new long[kinds];
+        final long[] used = new long[kinds];
+        for (final MasterState.Agent agent : state.agents())
+        {
+            final int slot = allocator.agentSlot(agent.id());
+            for (int k = 0; slot >= 0 && k < kinds; k++)
+            {
+                allocated[k] += allocator.allocated(slot, k);
+            }
+            for (final MasterState.TaskView t : state.liveTasksOn(agent.id()))
+            {
+                for (int k = 0; k < kinds; k++)
+                {
+                    used[k] += t.resources()[k];
+                }
+            }
+        }
+        for (final OutstandingOffer o : offers.values())
+        {
+            for (int k = 0; k < kinds; k++)
+            {
+                offered[k] += o.resources()[k];
+            }
+        }
+        return new long[][] { allocated, offered, used };
+    }
+
     // ------------------------------------------------------------------ sending
+
+    private void sendRescind(final OutstandingOffer o, final long nowNs)
+    {
+        final MasterState.Framework f = state.framework(o.frameworkId());
+        out.offerRescinded.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(o.frameworkId())
+            .offerId(o.offerId());
+        connections.send(f == null ? null : f.endpoint(), out, Outbound.length(out.offerRescinded.encodedLength()),
+            nowNs);
+    }
 
     private void sendKill(final long agentId, final long frameworkId, final String taskId, final long nowNs)
     {

@@ -25,6 +25,12 @@ public final class MasterConfig
     /** A snapshot is taken after this many log entries; the log before it is purged. */
     public static final long DEFAULT_SNAPSHOT_EVERY_ENTRIES = 10_000;
     public static final long DEFAULT_LOG_SEGMENT_BYTES = 8L << 20;
+    /**
+     * An offer not answered within this long is rescinded and its resources go back (Mesos's
+     * {@code --offer_timeout}), so a framework that sits on offers, or never got them, cannot
+     * starve the others. 0: offers never time out.
+     */
+    public static final long DEFAULT_OFFER_TIMEOUT_MS = 30_000;
 
     private int id;
     private final Map<Integer, String> peers = new LinkedHashMap<>();
@@ -37,6 +43,7 @@ public final class MasterConfig
     private long reregistrationGraceMs = DEFAULT_REREGISTRATION_GRACE_MS;
     private long snapshotEveryEntries = DEFAULT_SNAPSHOT_EVERY_ENTRIES;
     private long logSegmentBytes = DEFAULT_LOG_SEGMENT_BYTES;
+    private long offerTimeoutMs = DEFAULT_OFFER_TIMEOUT_MS;
     private io.corral.allocator.ResourceKinds resourceKinds = io.corral.allocator.ResourceKinds.standard();
 
     public MasterConfig id(final int id)
@@ -113,6 +120,13 @@ public final class MasterConfig
         return this;
     }
 
+    /** Outstanding offers are rescinded after this long (0: never). */
+    public MasterConfig offerTimeoutMs(final long ms)
+    {
+        this.offerTimeoutMs = ms;
+        return this;
+    }
+
     /** Snapshot after {@code entries} log entries, in log segments of at most {@code segmentBytes}. */
     public MasterConfig snapshotEvery(final long entries, final long segmentBytes)
     {
@@ -170,6 +184,11 @@ public final class MasterConfig
             throw new IllegalArgumentException("agent timeout and framework timeout must be positive and the " +
                 "re-registration grace not negative, got " + agentTimeoutMs + "/" + frameworkTimeoutMs + "/" +
                 reregistrationGraceMs + " ms");
+        }
+        if (offerTimeoutMs < 0)
+        {
+            throw new IllegalArgumentException("--offer-timeout must not be negative (0: offers never time out), got " +
+                offerTimeoutMs / 1000.0 + " s");
         }
         if (peers.isEmpty())
         {
@@ -261,5 +280,10 @@ public final class MasterConfig
     public long reregistrationGraceMs()
     {
         return reregistrationGraceMs;
+    }
+
+    public long offerTimeoutMs()
+    {
+        return offerTimeoutMs;
     }
 }

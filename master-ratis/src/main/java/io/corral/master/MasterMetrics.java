@@ -29,6 +29,7 @@ final class MasterMetrics
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final PrometheusTextFormatWriter writer = new PrometheusTextFormatWriter(false);
     final Counter offersSent;
+    final Counter offersRescinded;
     final Counter tasksLaunched;
     final Counter statusUpdatesForwarded;
     final Counter requestsRefused;
@@ -68,6 +69,8 @@ final class MasterMetrics
     MasterMetrics(final MasterNode node)
     {
         offersSent = counter("corral_offers_sent", "Offers sent to frameworks by this master while leading.");
+        offersRescinded = counter("corral_offers_rescinded_timeout",
+            "Offers this master rescinded because they were not answered within the offer timeout.");
         tasksLaunched = counter("corral_tasks_launched",
             "Tasks committed to the log and sent to agents by this master.");
         statusUpdatesForwarded = counter("corral_status_updates_forwarded",

@@ -246,6 +246,31 @@ public final class MasterNode implements AutoCloseable
         return result;
     }
 
+    /**
+     * The leader's resource books ({@link LeaderDuties#accounting}): allocated, offered, used by
+     * live tasks, per kind. Completes with null on a master that does not lead.
+     */
+    public java.util.concurrent.CompletableFuture<long[][]> accounting()
+    {
+        final java.util.concurrent.CompletableFuture<long[][]> result = new java.util.concurrent.CompletableFuture<>();
+        commands.offer(() -> result.complete(duty.duties == null ? null : duty.duties.accounting()));
+        return result;
+    }
+
+    /**
+     * Asks Raft to hand leadership to master {@code toId} (an operator's planned move, and how
+     * tests force elections). Throws with Raft's reason if the transfer did not happen.
+     */
+    public void transferLeadership(final int toId, final long timeoutMs) throws IOException
+    {
+        final org.apache.ratis.protocol.RaftClientReply reply = client.admin().transferLeadership(peerId(toId),
+            timeoutMs);
+        if (!reply.isSuccess())
+        {
+            throw new IOException("leadership transfer to master " + toId + " failed: " + reply.getException());
+        }
+    }
+
     /** Address of the leading master, or "" if none is known. */
     public String leaderAddress()
     {
