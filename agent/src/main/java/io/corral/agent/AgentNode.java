@@ -71,6 +71,7 @@ public final class AgentNode implements AutoCloseable
     private volatile long agentId;
     /** The last request a master refused, and why (null: none). */
     private volatile String lastRefusal;
+    private volatile int unacknowledgedUpdates;
 
     public AgentNode(final AgentConfig config)
     {
@@ -146,6 +147,12 @@ public final class AgentNode implements AutoCloseable
     public String httpEndpoint()
     {
         return http.endpoint();
+    }
+
+    /** Status updates this agent holds that no framework has acknowledged yet (as of its last cycle). */
+    public int unacknowledgedUpdates()
+    {
+        return unacknowledgedUpdates;
     }
 
     public boolean isRegistered()
@@ -614,9 +621,11 @@ public final class AgentNode implements AutoCloseable
         private int sendDueUpdates()
         {
             int work = 0;
+            int pending = 0;
             for (final RunningTask task : tasks.values())
             {
                 final TaskRecord record = task.record;
+                pending += record.pending.size();
                 if (record.pending.isEmpty() || nowNs < nextSendNs.getOrDefault(record.key(), 0L))
                 {
                     continue;
@@ -632,6 +641,7 @@ public final class AgentNode implements AutoCloseable
                 retryNs.put(record.key(), nextRetryNs(wait));
                 work++;
             }
+            unacknowledgedUpdates = pending;
             return work;
         }
 

@@ -84,6 +84,47 @@ public final class LocalCluster implements AutoCloseable
         }
     }
 
+    /**
+     * A base port for {@code masters} masters whose ports, Raft ports (+1000) and HTTP ports (+2000)
+     * are all free right now, searched from a random start in [20000, 40000): tests and tools on a
+     * shared machine pick this instead of a fixed number.
+     */
+    public static int freeBasePort(final int masters)
+    {
+        final java.util.Random random = new java.util.Random();
+        for (int attempt = 0; attempt < 200; attempt++)
+        {
+            final int base = 20_000 + random.nextInt(20_000 - masters);
+            boolean free = true;
+            for (int i = 0; i < masters && free; i++)
+            {
+                for (final int offset : new int[] { 0, io.corral.codec.Protocol.RAFT_PORT_OFFSET,
+                    io.corral.codec.Protocol.HTTP_PORT_OFFSET })
+                {
+                    free &= portFree(base + i + offset);
+                }
+            }
+            if (free)
+            {
+                return base;
+            }
+        }
+        throw new IllegalStateException("no free block of ports found for " + masters + " masters");
+    }
+
+    private static boolean portFree(final int port)
+    {
+        try (java.net.ServerSocket tcp = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress());
+            java.net.DatagramSocket udp = new java.net.DatagramSocket(port, java.net.InetAddress.getLoopbackAddress()))
+        {
+            return true;
+        }
+        catch (final IOException ex)
+        {
+            return false;
+        }
+    }
+
     /** Waits until one master leads and every agent is registered with it. */
     public MasterNode awaitReady(final long timeout, final TimeUnit unit) throws TimeoutException, InterruptedException
     {

@@ -579,12 +579,14 @@ class ClusterEndToEndTest
         final long wcTotal = Long.parseLong(new String(wc.getInputStream().readAllBytes()).trim().split("\\s+")[0]);
 
         final String[] result = whileMainFrameworkStepsAside(() -> corral("wordcount", "--input", input.toString(),
-            "--chunks", "4", "--top", "1", "--masters", cluster.mastersSpec()));
+            "--chunks", "64", "--top", "1", "--masters", cluster.mastersSpec()));
 
         assertEquals("0", result[0], result[1] + result[2]);
         final List<String> lines = result[1].lines().toList();
         assertEquals("total " + wcTotal, lines.get(lines.size() - 1), result[1]);
-        assertTrue(result[1].contains("4/4 chunks done"), result[1]);
+        // 64 chunks: the size at which repeated updates used to be counted twice.
+        assertTrue(result[1].contains("64/64 chunks done"), result[1]);
+        assertTrue(!result[1].contains("65/64"), result[1]);
         final var top = expected.entrySet().stream().max(java.util.Map.Entry.comparingByValue()).orElseThrow();
         assertEquals(top.getValue() + " " + top.getKey(), lines.get(lines.size() - 2));
         awaitAllResourcesBack();

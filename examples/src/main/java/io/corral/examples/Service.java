@@ -158,6 +158,12 @@ public final class Service implements Scheduler, AutoCloseable
     }
 
     @Override
+    public void error(final SchedulerDriver driver, final String message)
+    {
+        out.println("service " + name + ": error: " + message);
+    }
+
+    @Override
     public void agentLost(final SchedulerDriver driver, final long agentId)
     {
         valueOfAgent.remove(agentId);

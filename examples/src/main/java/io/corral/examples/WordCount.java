@@ -48,6 +48,10 @@ public final class WordCount implements Scheduler
     private final List<Integer> pending = new ArrayList<>();
     private final Map<String, Integer> chunkOfTask = new ConcurrentHashMap<>();
     private final Map<String, Long> counts = new HashMap<>();
+    /** Chunks whose counts are in: a chunk is counted once, whatever repeats or late attempts say. */
+    private final java.util.Set<Integer> doneChunks = new java.util.HashSet<>();
+    /** Tasks whose end was handled: a second terminal update of one changes nothing. */
+    private final java.util.Set<String> endedTasks = new java.util.HashSet<>();
     private final ObjectMapper json = new ObjectMapper();
     private final HttpClient http = HttpClient.newHttpClient();
     private final CountDownLatch done = new CountDownLatch(1);
@@ -59,9 +63,20 @@ public final class WordCount implements Scheduler
         this.chunks = chunks;
         this.masters = masters;
         this.out = out;
+        int largest = 0;
         for (int i = 0; i < chunks.size(); i++)
         {
             pending.add(i);
+            largest = Math.max(largest, chunks.get(i).getBytes(StandardCharsets.UTF_8).length);
+        }
+        // Each chunk travels in its task's environment, which is limited to 64 KiB.
+        final int limit = TaskSpec.MAX_SPEC_BYTES - 1024;
+        if (largest > limit)
+        {
+            final long total = chunks.stream().mapToLong(c -> c.getBytes(StandardCharsets.UTF_8).length).sum();
+            throw new IllegalArgumentException("a chunk of " + (largest + 1023) / 1024 + " KiB is over the " +
+                limit / 1024 + " KiB a task can carry: use --chunks " + Math.max(chunks.size() + 1,
+                (int)((total + limit - 1) / limit) * 2) + " or more");
         }
     }
 
@@ -113,13 +128,22 @@ public final class WordCount implements Scheduler
             long cpus = offer.resources().cpusMilli();
             long mem = offer.resources().memMiB();
             final List<TaskSpec> tasks = new ArrayList<>();
+            int bytes = 0;
             while (!pending.isEmpty() && cpus >= PER_TASK.cpusMilli() && mem >= PER_TASK.memMiB())
             {
-                final int chunk = pending.remove(0);
-                final int attempt = attempts.merge(chunk, 1, Integer::sum);
+                final int chunk = pending.get(0);
+                final int attempt = attempts.getOrDefault(chunk, 0) + 1;
                 final String id = "chunk-" + chunk + "-" + attempt;
+                final TaskSpec task = new TaskSpec(id, COUNT, PER_TASK).withEnv(Map.of("CHUNK", chunks.get(chunk)));
+                if (!tasks.isEmpty() && bytes + task.wireBytes() > CorralSchedulerDriver.MAX_ACCEPT_BYTES)
+                {
+                    break; // one accept carries at most 128 KiB: the rest waits for the next offer
+                }
+                pending.remove(0);
+                attempts.put(chunk, attempt);
                 chunkOfTask.put(id, chunk);
-                tasks.add(new TaskSpec(id, COUNT, PER_TASK).withEnv(Map.of("CHUNK", chunks.get(chunk))));
+                tasks.add(task);
+                bytes += task.wireBytes();
                 cpus -= PER_TASK.cpusMilli();
                 mem -= PER_TASK.memMiB();
             }
@@ -138,12 +162,17 @@ public final class WordCount implements Scheduler
     public void statusUpdate(final SchedulerDriver driver, final TaskStatus status)
     {
         final Integer chunk = chunkOfTask.get(status.taskId());
-        if (chunk == null || !status.state().isTerminal())
+        if (chunk == null || !status.state().isTerminal() || !endedTasks.add(status.taskId()))
         {
             return;
         }
+        if (doneChunks.contains(chunk))
+        {
+            return; // an earlier attempt of this chunk already counted
+        }
         if (status.state() == TaskState.FINISHED && gather(status))
         {
+            doneChunks.add(chunk);
             finished++;
             out.println("wordcount: " + finished + "/" + chunks.size() + " chunks done");
             if (finished == chunks.size())
@@ -151,6 +180,10 @@ public final class WordCount implements Scheduler
                 done.countDown();
             }
             return;
+        }
+        if (!status.taskId().equals("chunk-" + chunk + "-" + attempts.get(chunk)) || pending.contains(chunk))
+        {
+            return; // not the chunk's latest attempt: that one decides
         }
         if (attempts.get(chunk) >= MAX_ATTEMPTS)
         {
@@ -162,6 +195,12 @@ public final class WordCount implements Scheduler
         out.println("wordcount: chunk " + chunk + " " + status.state() + " (" + status.message() + "): trying again");
         pending.add(chunk);
         driver.reviveOffers(List.of());
+    }
+
+    @Override
+    public void error(final SchedulerDriver driver, final String message)
+    {
+        out.println("wordcount: error: " + message);
     }
 
     /** Reads the task's "count word" lines from its agent's sandbox and adds them up. */
