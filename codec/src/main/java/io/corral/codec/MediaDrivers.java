@@ -34,6 +34,7 @@ public final class MediaDrivers
     {
         if (driver == null)
         {
+            sweepStale(shmOrTmp());
             final String dir = System.getProperty("corral.aeron.dir",
                 new File(shmOrTmp(), "corral-aeron-" + ProcessHandle.current().pid() + "-" +
                     UUID.randomUUID().toString().substring(0, 8)).getPath());
@@ -50,6 +51,8 @@ public final class MediaDrivers
                 .sharedIdleStrategy(Boolean.getBoolean("corral.aeron.busySpin") ?
                     new org.agrona.concurrent.BusySpinIdleStrategy() :
                     new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(50), TimeUnit.MILLISECONDS.toNanos(1)));
+            directory = dir;
+            installShutdownHook();
             driver = MediaDriver.launch(ctx);
         }
         users++;
@@ -71,8 +74,93 @@ public final class MediaDrivers
         {
             driver.close();
             driver = null;
+            directory = null;
             users = 0;
         }
+    }
+
+    private static boolean hookInstalled;
+    /** The driver's directory, known before the driver starts (a signal may come while it does). */
+    private static volatile String directory;
+
+    /**
+     * A process ended by a signal (Ctrl-C, SIGTERM) still removes its driver's directory (tens of
+     * MB in /dev/shm): the hook closes the driver, which deletes it. SIGKILL cannot be caught;
+     * {@link #sweepStale} removes what such a process left.
+     */
+    private static void installShutdownHook()
+    {
+        if (hookInstalled)
+        {
+            return;
+        }
+        hookInstalled = true;
+        Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        {
+            final MediaDriver d;
+            synchronized (MediaDrivers.class)
+            {
+                d = driver;
+                driver = null;
+                users = 0;
+            }
+            if (d != null)
+            {
+                try
+                {
+                    d.close();
+                }
+                catch (final RuntimeException ex)
+                {
+                    // Exiting anyway; the directory is removed by hand below.
+                }
+            }
+            final String dir = directory;
+            if (dir != null)
+            {
+                deleteTree(new File(dir));
+            }
+        }, "corral-aeron-cleanup"));
+    }
+
+    /** Removes Corral driver directories ({@code corral-aeron-PID-...}) whose process is gone. */
+    static int sweepStale(final File parent)
+    {
+        final File[] dirs = parent.listFiles((d, name) -> name.startsWith("corral-aeron-"));
+        int removed = 0;
+        for (final File dir : dirs == null ? new File[0] : dirs)
+        {
+            final String[] parts = dir.getName().split("-");
+            if (parts.length < 3 || !dir.isDirectory())
+            {
+                continue;
+            }
+            final long pid;
+            try
+            {
+                pid = Long.parseLong(parts[2]);
+            }
+            catch (final NumberFormatException ex)
+            {
+                continue;
+            }
+            if (pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).isEmpty())
+            {
+                deleteTree(dir);
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    private static void deleteTree(final File root)
+    {
+        final File[] children = root.listFiles();
+        for (final File child : children == null ? new File[0] : children)
+        {
+            deleteTree(child);
+        }
+        root.delete();
     }
 
     private static File shmOrTmp()

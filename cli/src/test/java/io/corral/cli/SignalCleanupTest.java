@@ -1,0 +1,66 @@
+package io.corral.cli;
+
+import java.io.File;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A client process ended by SIGTERM (what Ctrl-C of `corral run` amounts to) leaves no Aeron directory. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class SignalCleanupTest
+{
+    @TempDir
+    Path dir;
+
+    private static File[] aeronDirsOf(final long pid)
+    {
+        final File[] found = new File("/dev/shm").listFiles((d, name) -> name.startsWith("corral-aeron-" + pid + "-"));
+        final File[] inTmp = new File(System.getProperty("java.io.tmpdir"))
+            .listFiles((d, name) -> name.startsWith("corral-aeron-" + pid + "-"));
+        final int a = found == null ? 0 : found.length;
+        final int b = inTmp == null ? 0 : inTmp.length;
+        final File[] all = new File[a + b];
+        if (a > 0)
+        {
+            System.arraycopy(found, 0, all, 0, a);
+        }
+        if (b > 0)
+        {
+            System.arraycopy(inTmp, 0, all, a, b);
+        }
+        return all;
+    }
+
+    @Test
+    void shouldRemoveTheAeronDirectoryWhenStoppedBySigterm() throws Exception
+    {
+        final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        // No cluster is needed: `corral run` starts its driver, then looks for a leader.
+        final Process run = new ProcessBuilder(java, "-Xmx128m", "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED",
+            "-cp", System.getProperty("java.class.path"), "io.corral.cli.Corral", "run", "--masters",
+            "127.0.0.1:" + LocalCluster.freeBasePort(1), "--", "sleep", "100")
+            .redirectErrorStream(true).redirectOutput(dir.resolve("run.out").toFile()).start();
+        try
+        {
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (aeronDirsOf(run.pid()).length == 0)
+            {
+                assertTrue(run.isAlive(), "corral run is still running");
+                assertTrue(System.nanoTime() < deadline, "corral run made its Aeron directory");
+                Thread.sleep(20);
+            }
+            run.destroy(); // SIGTERM
+            assertTrue(run.waitFor(30, TimeUnit.SECONDS), "corral run ends on SIGTERM");
+            assertTrue(aeronDirsOf(run.pid()).length == 0, "its Aeron directory is gone");
+        }
+        finally
+        {
+            run.destroyForcibly();
+        }
+    }
+}
