@@ -114,7 +114,7 @@ public final class AgentNode implements AutoCloseable
         duty = new Duty();
         final int recovered = duty.recover();
         runner = new AgentRunner(new SleepingMillisIdleStrategy(1),
-            ex -> LOG.error("agent duty cycle failed", ex), null, duty);
+            io.corral.codec.DutyErrors.logOrExit(LOG, "agent", () -> { }), null, duty);
         AgentRunner.startOnThread(runner);
         LOG.info("agent on {} offering {} with work dir {}{}; isolation: {}", endpoint, config.describeResources(),
             config.workDir(), agentId == 0 ? "" : " (agent " + agentId + " restarting, " + recovered +

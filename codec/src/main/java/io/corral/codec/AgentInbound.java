@@ -53,12 +53,12 @@ public final class AgentInbound extends InboundAdapter
     {
         switch (templateId)
         {
-            case AgentRegisteredDecoder.TEMPLATE_ID -> handler.onAgentRegistered(agentRegistered.wrap(buffer, offset, blockLength, version), sessionId);
-            case NotLeaderDecoder.TEMPLATE_ID -> handler.onNotLeader(notLeader.wrap(buffer, offset, blockLength, version), sessionId);
-            case RunTaskDecoder.TEMPLATE_ID -> handler.onRunTask(runTask.wrap(buffer, offset, blockLength, version), sessionId);
-            case KillTaskDecoder.TEMPLATE_ID -> handler.onKillTask(killTask.wrap(buffer, offset, blockLength, version), sessionId);
-            case StatusAckDecoder.TEMPLATE_ID -> handler.onStatusAck(statusAck.wrap(buffer, offset, blockLength, version), sessionId);
-            case ErrorReplyDecoder.TEMPLATE_ID -> handler.onErrorReply(errorReply.wrap(buffer, offset, blockLength, version), sessionId);
+            case AgentRegisteredDecoder.TEMPLATE_ID -> handler.onAgentRegistered(checked(agentRegistered.wrap(buffer, offset, blockLength, version)), sessionId);
+            case NotLeaderDecoder.TEMPLATE_ID -> handler.onNotLeader(checked(notLeader.wrap(buffer, offset, blockLength, version)), sessionId);
+            case RunTaskDecoder.TEMPLATE_ID -> handler.onRunTask(checked(runTask.wrap(buffer, offset, blockLength, version)), sessionId);
+            case KillTaskDecoder.TEMPLATE_ID -> handler.onKillTask(checked(killTask.wrap(buffer, offset, blockLength, version)), sessionId);
+            case StatusAckDecoder.TEMPLATE_ID -> handler.onStatusAck(checked(statusAck.wrap(buffer, offset, blockLength, version)), sessionId);
+            case ErrorReplyDecoder.TEMPLATE_ID -> handler.onErrorReply(checked(errorReply.wrap(buffer, offset, blockLength, version)), sessionId);
             default ->
             {
                 return false;

@@ -72,17 +72,17 @@ public final class MasterInbound extends InboundAdapter
     {
         switch (templateId)
         {
-            case RegisterAgentDecoder.TEMPLATE_ID -> handler.onRegisterAgent(registerAgent.wrap(buffer, offset, blockLength, version), sessionId);
-            case AgentHeartbeatDecoder.TEMPLATE_ID -> handler.onAgentHeartbeat(agentHeartbeat.wrap(buffer, offset, blockLength, version), sessionId);
-            case StatusUpdateDecoder.TEMPLATE_ID -> handler.onStatusUpdate(statusUpdate.wrap(buffer, offset, blockLength, version), sessionId);
-            case SubscribeDecoder.TEMPLATE_ID -> handler.onSubscribe(subscribe.wrap(buffer, offset, blockLength, version), sessionId);
-            case AcceptDecoder.TEMPLATE_ID -> handler.onAccept(accept.wrap(buffer, offset, blockLength, version), sessionId);
-            case DeclineDecoder.TEMPLATE_ID -> handler.onDecline(decline.wrap(buffer, offset, blockLength, version), sessionId);
-            case KillDecoder.TEMPLATE_ID -> handler.onKill(kill.wrap(buffer, offset, blockLength, version), sessionId);
-            case AcknowledgeDecoder.TEMPLATE_ID -> handler.onAcknowledge(acknowledge.wrap(buffer, offset, blockLength, version), sessionId);
-            case TeardownDecoder.TEMPLATE_ID -> handler.onTeardown(teardown.wrap(buffer, offset, blockLength, version), sessionId);
-            case ReconcileDecoder.TEMPLATE_ID -> handler.onReconcile(reconcile.wrap(buffer, offset, blockLength, version), sessionId);
-            case io.corral.codec.sbe.SuppressDecoder.TEMPLATE_ID -> handler.onSuppress(suppress.wrap(buffer, offset, blockLength, version), sessionId);
+            case RegisterAgentDecoder.TEMPLATE_ID -> handler.onRegisterAgent(checked(registerAgent.wrap(buffer, offset, blockLength, version)), sessionId);
+            case AgentHeartbeatDecoder.TEMPLATE_ID -> handler.onAgentHeartbeat(checked(agentHeartbeat.wrap(buffer, offset, blockLength, version)), sessionId);
+            case StatusUpdateDecoder.TEMPLATE_ID -> handler.onStatusUpdate(checked(statusUpdate.wrap(buffer, offset, blockLength, version)), sessionId);
+            case SubscribeDecoder.TEMPLATE_ID -> handler.onSubscribe(checked(subscribe.wrap(buffer, offset, blockLength, version)), sessionId);
+            case AcceptDecoder.TEMPLATE_ID -> handler.onAccept(checked(accept.wrap(buffer, offset, blockLength, version)), sessionId);
+            case DeclineDecoder.TEMPLATE_ID -> handler.onDecline(checked(decline.wrap(buffer, offset, blockLength, version)), sessionId);
+            case KillDecoder.TEMPLATE_ID -> handler.onKill(checked(kill.wrap(buffer, offset, blockLength, version)), sessionId);
+            case AcknowledgeDecoder.TEMPLATE_ID -> handler.onAcknowledge(checked(acknowledge.wrap(buffer, offset, blockLength, version)), sessionId);
+            case TeardownDecoder.TEMPLATE_ID -> handler.onTeardown(checked(teardown.wrap(buffer, offset, blockLength, version)), sessionId);
+            case ReconcileDecoder.TEMPLATE_ID -> handler.onReconcile(checked(reconcile.wrap(buffer, offset, blockLength, version)), sessionId);
+            case io.corral.codec.sbe.SuppressDecoder.TEMPLATE_ID -> handler.onSuppress(checked(suppress.wrap(buffer, offset, blockLength, version)), sessionId);
             default ->
             {
                 return false;

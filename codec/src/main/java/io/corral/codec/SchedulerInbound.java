@@ -56,13 +56,13 @@ public final class SchedulerInbound extends InboundAdapter
     {
         switch (templateId)
         {
-            case SubscribedDecoder.TEMPLATE_ID -> handler.onSubscribed(subscribed.wrap(buffer, offset, blockLength, version), sessionId);
-            case NotLeaderDecoder.TEMPLATE_ID -> handler.onNotLeader(notLeader.wrap(buffer, offset, blockLength, version), sessionId);
-            case OfferDecoder.TEMPLATE_ID -> handler.onOffer(offer.wrap(buffer, offset, blockLength, version), sessionId);
-            case TaskStatusDecoder.TEMPLATE_ID -> handler.onTaskStatus(taskStatus.wrap(buffer, offset, blockLength, version), sessionId);
-            case OfferRescindedDecoder.TEMPLATE_ID -> handler.onOfferRescinded(offerRescinded.wrap(buffer, offset, blockLength, version), sessionId);
-            case ErrorReplyDecoder.TEMPLATE_ID -> handler.onErrorReply(errorReply.wrap(buffer, offset, blockLength, version), sessionId);
-            case io.corral.codec.sbe.AgentLostDecoder.TEMPLATE_ID -> handler.onAgentLost(agentLost.wrap(buffer, offset, blockLength, version), sessionId);
+            case SubscribedDecoder.TEMPLATE_ID -> handler.onSubscribed(checked(subscribed.wrap(buffer, offset, blockLength, version)), sessionId);
+            case NotLeaderDecoder.TEMPLATE_ID -> handler.onNotLeader(checked(notLeader.wrap(buffer, offset, blockLength, version)), sessionId);
+            case OfferDecoder.TEMPLATE_ID -> handler.onOffer(checked(offer.wrap(buffer, offset, blockLength, version)), sessionId);
+            case TaskStatusDecoder.TEMPLATE_ID -> handler.onTaskStatus(checked(taskStatus.wrap(buffer, offset, blockLength, version)), sessionId);
+            case OfferRescindedDecoder.TEMPLATE_ID -> handler.onOfferRescinded(checked(offerRescinded.wrap(buffer, offset, blockLength, version)), sessionId);
+            case ErrorReplyDecoder.TEMPLATE_ID -> handler.onErrorReply(checked(errorReply.wrap(buffer, offset, blockLength, version)), sessionId);
+            case io.corral.codec.sbe.AgentLostDecoder.TEMPLATE_ID -> handler.onAgentLost(checked(agentLost.wrap(buffer, offset, blockLength, version)), sessionId);
             default ->
             {
                 return false;

@@ -37,12 +37,38 @@ final class MasterHttp implements AutoCloseable
             return t;
         }));
         server.createContext("/api/v1/state", this::state);
-        server.createContext("/health", exchange -> reply(exchange, 200, "{\"status\":\"ok\"}"));
+        server.createContext("/health", this::health);
         server.createContext("/api/v1/roles/", this::role);
         server.createContext("/api/v1/tasks/", this::kill);
         server.createContext("/metrics", this::metrics);
         server.createContext("/", this::ui);
         server.start();
+    }
+
+    /** A duty thread silent this long is stuck or gone: the master is unhealthy. */
+    static final long DUTY_STALL_MS = 5_000;
+
+    /**
+     * {@code GET /health}: 200 when the duty thread is cycling and this master leads or follows a
+     * leader it knows; 503 otherwise, with the reason. A load balancer or supervisor can act on it.
+     */
+    private void health(final HttpExchange exchange) throws IOException
+    {
+        final long idleMs = node.dutyIdleMs();
+        final boolean leads = node.isLeader();
+        final int leaderId = node.leaderId();
+        final String problem = idleMs > DUTY_STALL_MS ? "the duty thread has not cycled for " + idleMs + " ms" :
+            !leads && leaderId == 0 ? "no leader is known (an election is under way, or no quorum is reachable)" : null;
+        final Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", problem == null ? "ok" : "unhealthy");
+        if (problem != null)
+        {
+            body.put("problem", problem);
+        }
+        body.put("role", leads ? "leader" : "follower");
+        body.put("leader", leaderId == 0 ? null : leaderId);
+        body.put("dutyIdleMs", idleMs);
+        reply(exchange, problem == null ? 200 : 503, JSON.writeValueAsString(body));
     }
 
     int port()

@@ -30,6 +30,7 @@ final class MasterMetrics
     private final PrometheusTextFormatWriter writer = new PrometheusTextFormatWriter(false);
     final Counter offersSent;
     final Counter offersRescinded;
+    final Counter dutyErrors;
     final Counter tasksLaunched;
     final Counter statusUpdatesForwarded;
     final Counter requestsRefused;
@@ -69,6 +70,8 @@ final class MasterMetrics
     MasterMetrics(final MasterNode node)
     {
         offersSent = counter("corral_offers_sent", "Offers sent to frameworks by this master while leading.");
+        dutyErrors = counter("corral_duty_errors",
+            "Exceptions the master's duty thread caught and went on from (the input was dropped).");
         offersRescinded = counter("corral_offers_rescinded_timeout",
             "Offers this master rescinded because they were not answered within the offer timeout.");
         tasksLaunched = counter("corral_tasks_launched",

@@ -75,6 +75,8 @@ public final class MasterNode implements AutoCloseable
     private final java.util.concurrent.atomic.AtomicLong snapshotCallIds = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean leader;
     private volatile long leaderTerm;
+    /** When the duty thread last started a cycle (System.nanoTime): /health reports a stalled one. */
+    private volatile long lastCycleNs = System.nanoTime();
 
     public MasterNode(final MasterConfig config) throws IOException
     {
@@ -114,7 +116,8 @@ public final class MasterNode implements AutoCloseable
         connections = new Connections(aeron);
         duty = new Duty();
         runner = new AgentRunner(new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(100),
-            TimeUnit.MILLISECONDS.toNanos(1)), ex -> LOG.error("master {} duty cycle failed", config.id(), ex), null, duty);
+            TimeUnit.MILLISECONDS.toNanos(1)), io.corral.codec.DutyErrors.logOrExit(LOG, "master " + config.id(),
+            metrics.dutyErrors::inc), null, duty);
         AgentRunner.startOnThread(runner);
         http = new MasterHttp(this, Protocol.host(config.address()),
             Protocol.port(config.address()) + Protocol.HTTP_PORT_OFFSET);
@@ -271,6 +274,12 @@ public final class MasterNode implements AutoCloseable
         }
     }
 
+    /** How long ago the duty thread started its last cycle, in ms: large if it is stuck or gone. */
+    public long dutyIdleMs()
+    {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastCycleNs);
+    }
+
     /** Address of the leading master, or "" if none is known. */
     public String leaderAddress()
     {
@@ -325,6 +334,7 @@ public final class MasterNode implements AutoCloseable
         public int doWork()
         {
             nowNs = System.nanoTime();
+            lastCycleNs = nowNs;
             int work = 0;
             if (nowNs >= nextRoleCheckNs)
             {

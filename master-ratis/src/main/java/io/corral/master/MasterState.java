@@ -94,6 +94,7 @@ public final class MasterState
     private long appliedRecords;
 
     private final MessageHeaderDecoder header = new MessageHeaderDecoder();
+    private final org.agrona.concurrent.UnsafeBuffer record = new org.agrona.concurrent.UnsafeBuffer(0, 0);
     private final AgentAdmittedDecoder agentAdmitted = new AgentAdmittedDecoder();
     private final AgentRemovedDecoder agentRemoved = new AgentRemovedDecoder();
     private final FrameworkAddedDecoder frameworkAdded = new FrameworkAddedDecoder();
@@ -165,7 +166,9 @@ public final class MasterState
             events.add(new MasterEvent.BadRecord(index, problem));
             return events;
         }
-        final int body = offset + MessageHeaderDecoder.ENCODED_LENGTH;
+        // Decoders see exactly the record's bytes: no length in it can reach past its end.
+        record.wrap(buffer, offset, length);
+        final int body = MessageHeaderDecoder.ENCODED_LENGTH;
         final int block = header.blockLength();
         final int version = header.version();
         appliedRecords++;
@@ -173,7 +176,11 @@ public final class MasterState
         {
             case AgentAdmittedDecoder.TEMPLATE_ID ->
             {
-                agentAdmitted.wrap(buffer, body, block, version);
+                agentAdmitted.wrap(record, body, block, version);
+                if (!fits(agentAdmitted, length, index, events))
+                {
+                    return events;
+                }
                 final long id = agentAdmitted.agentId();
                 final long at = agentAdmitted.timestampMs();
                 final String hostname = agentAdmitted.hostname();
@@ -187,7 +194,11 @@ public final class MasterState
             }
             case AgentRemovedDecoder.TEMPLATE_ID ->
             {
-                agentRemoved.wrap(buffer, body, block, version);
+                agentRemoved.wrap(record, body, block, version);
+                if (!fits(agentRemoved, length, index, events))
+                {
+                    return events;
+                }
                 final long id = agentRemoved.agentId();
                 final long at = agentRemoved.timestampMs();
                 if (agents.remove(id) != null)
@@ -208,7 +219,11 @@ public final class MasterState
             }
             case FrameworkAddedDecoder.TEMPLATE_ID ->
             {
-                frameworkAdded.wrap(buffer, body, block, version);
+                frameworkAdded.wrap(record, body, block, version);
+                if (!fits(frameworkAdded, length, index, events))
+                {
+                    return events;
+                }
                 final long id = frameworkAdded.frameworkId();
                 final long at = frameworkAdded.timestampMs();
                 final long failoverTimeoutMs = frameworkAdded.failoverTimeoutMs();
@@ -222,7 +237,11 @@ public final class MasterState
             }
             case FrameworkRemovedDecoder.TEMPLATE_ID ->
             {
-                frameworkRemoved.wrap(buffer, body, block, version);
+                frameworkRemoved.wrap(record, body, block, version);
+                if (!fits(frameworkRemoved, length, index, events))
+                {
+                    return events;
+                }
                 final long id = frameworkRemoved.frameworkId();
                 if (frameworks.remove(id) != null)
                 {
@@ -231,7 +250,11 @@ public final class MasterState
             }
             case TasksLaunchedDecoder.TEMPLATE_ID ->
             {
-                tasksLaunched.wrap(buffer, body, block, version);
+                tasksLaunched.wrap(record, body, block, version);
+                if (!fits(tasksLaunched, length, index, events))
+                {
+                    return events;
+                }
                 for (final TasksLaunchedDecoder.TasksDecoder t : tasksLaunched.tasks())
                 {
                     final long frameworkId = t.frameworkId();
@@ -261,7 +284,11 @@ public final class MasterState
             }
             case TaskStatesChangedDecoder.TEMPLATE_ID ->
             {
-                statesChanged.wrap(buffer, body, block, version);
+                statesChanged.wrap(record, body, block, version);
+                if (!fits(statesChanged, length, index, events))
+                {
+                    return events;
+                }
                 for (final TaskStatesChangedDecoder.ChangesDecoder c : statesChanged.changes())
                 {
                     final long frameworkId = c.frameworkId();
@@ -304,7 +331,11 @@ public final class MasterState
             }
             case io.corral.codec.sbe.RoleConfiguredDecoder.TEMPLATE_ID ->
             {
-                roleConfigured.wrap(buffer, body, block, version);
+                roleConfigured.wrap(record, body, block, version);
+                if (!fits(roleConfigured, length, index, events))
+                {
+                    return events;
+                }
                 final double weight = roleConfigured.weight();
                 final String name = roleConfigured.role();
                 final long[] guarantee = vectors.readCommitted(roleConfigured.quotaGuarantee(),
@@ -318,6 +349,27 @@ public final class MasterState
             default -> events.add(new MasterEvent.BadRecord(index, "unknown record template " + header.templateId()));
         }
         return events;
+    }
+
+    /** True if every length in the wrapped record stays inside it; else records a BadRecord. */
+    private static boolean fits(final org.agrona.sbe.MessageDecoderFlyweight decoder, final int length,
+        final long index, final List<MasterEvent> events)
+    {
+        try
+        {
+            final int decoded = decoder.sbeDecodedLength();
+            if (decoded >= 0 && MessageHeaderDecoder.ENCODED_LENGTH + decoded <= length)
+            {
+                return true;
+            }
+        }
+        catch (final IndexOutOfBoundsException ex)
+        {
+            // a length points past the end: reported below
+        }
+        events.add(new MasterEvent.BadRecord(index, "record template " + decoder.sbeTemplateId() + " has a length " +
+            "that points past its " + length + " bytes"));
+        return false;
     }
 
     // ------------------------------------------------------------------ snapshots
