@@ -70,12 +70,19 @@ class StatusDeliveryTest
     static void await(final String what, final long seconds, final BooleanSupplier condition)
         throws InterruptedException
     {
+        await(what, seconds, condition, () -> "");
+    }
+
+    /** Waits for {@code condition}; on a timeout, fails with {@code what} and what {@code details} says then. */
+    static void await(final String what, final long seconds, final BooleanSupplier condition,
+        final java.util.function.Supplier<String> details) throws InterruptedException
+    {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (!condition.getAsBoolean())
         {
             if (System.nanoTime() > deadline)
             {
-                fail("not within " + seconds + " s: " + what);
+                fail("not within " + seconds + " s: " + what + " " + details.get());
             }
             Thread.sleep(20);
         }

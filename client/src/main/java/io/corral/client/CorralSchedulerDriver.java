@@ -47,6 +47,13 @@ public final class CorralSchedulerDriver implements SchedulerDriver
      * A larger accept is refused by the driver (its tasks are reported LOST, its offers declined).
      */
     public static final int MAX_ACCEPT_BYTES = io.corral.codec.MediaDrivers.MAX_MESSAGE_BYTES;
+    /**
+     * A launched task the driver has heard nothing of for this long is reconciled: if the leader
+     * changed before the launch was committed, the master answers LOST and the framework can
+     * launch it again, instead of waiting for it forever.
+     */
+    static final long SILENT_TASK_RECONCILE_NS = TimeUnit.SECONDS.toNanos(15);
+    private static final long SILENT_CHECK_NS = TimeUnit.SECONDS.toNanos(5);
     /** Status updates remembered for deduplication (task id and uuid). */
     private static final int DEDUPE_CAPACITY = 100_000;
 
@@ -378,6 +385,11 @@ public final class CorralSchedulerDriver implements SchedulerDriver
         private boolean everConnected;
         private long lastHeardNs;
         private final StatusDedupe dedupe = new StatusDedupe(DEDUPE_CAPACITY);
+        /** Launched tasks with no update yet: task id to when they were accepted or last reconciled. */
+        private final Map<String, Long> silent = new HashMap<>();
+        /** Tasks the driver itself asked the master about (their answers carry no uuid). */
+        private final java.util.Set<String> autoReconciling = new java.util.HashSet<>();
+        private long nextSilentCheckNs;
         /** Calls waiting for a leader (or for back-pressure to pass), oldest first. */
         private final java.util.ArrayDeque<PendingCall> waiting = new java.util.ArrayDeque<>();
         private final org.agrona.concurrent.UnsafeBuffer retryBuffer = new org.agrona.concurrent.UnsafeBuffer(new byte[0]);
@@ -427,6 +439,7 @@ public final class CorralSchedulerDriver implements SchedulerDriver
             {
                 return work;
             }
+            work += reconcileSilentTasks();
             if (connected && nowNs - lastHeardNs > LEADER_TIMEOUT_NS)
             {
                 connected = false;
@@ -435,6 +448,32 @@ public final class CorralSchedulerDriver implements SchedulerDriver
                 scheduler.disconnected(CorralSchedulerDriver.this);
             }
             return work + subscribeIfDue();
+        }
+
+        /** Asks the master about launched tasks that have said nothing for a while (at most 500 at once). */
+        private int reconcileSilentTasks()
+        {
+            if (nowNs < nextSilentCheckNs || !connected || silent.isEmpty())
+            {
+                return 0;
+            }
+            nextSilentCheckNs = nowNs + SILENT_CHECK_NS;
+            final List<String> ask = new ArrayList<>();
+            for (final Map.Entry<String, Long> e : silent.entrySet())
+            {
+                if (nowNs - e.getValue() >= SILENT_TASK_RECONCILE_NS && ask.size() < 500)
+                {
+                    ask.add(e.getKey());
+                    e.setValue(nowNs);
+                }
+            }
+            if (ask.isEmpty())
+            {
+                return 0;
+            }
+            autoReconciling.addAll(ask);
+            sendReconcile(ask);
+            return 1;
         }
 
         /** Until subscribed: tries the masters in turn. Then: resubscribes as a heartbeat. */
@@ -551,6 +590,10 @@ public final class CorralSchedulerDriver implements SchedulerDriver
                 group.taskId(t.taskId()).command(t.command()).env(t.envLines())
                     .healthCommand(h == null ? "" : h.command())
                     .customResources(io.corral.codec.CustomResources.format(r.custom()));
+            }
+            for (final TaskSpec t : tasks)
+            {
+                silent.put(t.taskId(), nowNs);
             }
             send(Outbound.length(out.accept.encodedLength()), "accept of offer " + offerIds.get(0), () ->
             {
@@ -695,6 +738,12 @@ public final class CorralSchedulerDriver implements SchedulerDriver
             final long timestampMs = m.timestampMs();
             final String taskId = m.taskId();
             final String message = m.message();
+            if (msb == 0 && lsb == 0 && autoReconciling.remove(taskId) && state == TaskState.STAGING)
+            {
+                // The driver's own question, and the launch is still being committed: ask again later.
+                silent.put(taskId, nowNs);
+                return;
+            }
             switch (dedupe.arrived(taskId, msb, lsb))
             {
                 case DELIVER ->
@@ -715,6 +764,7 @@ public final class CorralSchedulerDriver implements SchedulerDriver
 
         private void deliver(final TaskStatus status)
         {
+            silent.remove(status.taskId());
             if (!closing)
             {
                 scheduler.statusUpdate(CorralSchedulerDriver.this, status);

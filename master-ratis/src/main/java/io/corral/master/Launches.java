@@ -245,6 +245,29 @@ final class Launches
     }
 
     /**
+     * Raft refused the record of these launches while this leader still leads: their ids are
+     * free again and their resources go back. The framework learns it by reconciling (the driver
+     * does so for tasks it hears nothing of): the master answers LOST for a task it does not know.
+     * Should the record commit after all, {@link #committed} counts its resources again.
+     */
+    private void notCommitted(final List<PendingLaunch> batch)
+    {
+        for (final PendingLaunch l : batch)
+        {
+            if (launchingTaskKeys.remove(MasterState.taskKey(l.frameworkId(), l.taskId())))
+            {
+                duties.release(l.agentId(), l.frameworkId(), l.role(), l.resources());
+            }
+        }
+    }
+
+    /** True while a launch of this task is proposed and not yet committed. */
+    boolean isLaunching(final long frameworkId, final String taskId)
+    {
+        return launchingTaskKeys.contains(MasterState.taskKey(frameworkId, taskId));
+    }
+
+    /**
      * The log refused a launch (its id was taken meanwhile, or its agent or framework left). True
      * if this leader accepted it (so it holds the resources to give back).
      */
@@ -289,9 +312,11 @@ final class Launches
             group.taskId(l.taskId()).command(l.command()).env(l.env()).healthCommand(l.healthCommand())
                 .role(l.role()).customResources(vectors.custom(l.resources()));
         }
-        proposer.propose(records, Outbound.length(records.tasksLaunched.encodedLength()));
+        final List<PendingLaunch> batch = new ArrayList<>(launches);
+        proposer.propose(records, Outbound.length(records.tasksLaunched.encodedLength()), () -> notCommitted(batch));
         work += launches.size();
-        launches.clear();        return work;
+        launches.clear();
+        return work;
     }
 
     private void sendRunTask(final MasterState.Task task, final long nowNs)

@@ -63,6 +63,12 @@ final class LeaderDuties
     interface RecordProposer
     {
         void propose(Outbound records, int length);
+
+        /**
+         * As {@link #propose(Outbound, int)}; if Raft refuses it (this node stepped down, say),
+         * {@code onFailure} runs on the duty thread, while this node still has the same duties.
+         */
+        void propose(Outbound records, int length, Runnable onFailure);
     }
 
     LeaderDuties(final long term, final MasterConfig config, final MasterState state, final Connections connections,
@@ -469,7 +475,7 @@ final class LeaderDuties
 
     void onReconcile(final long frameworkId, final List<String> taskIds, final long nowNs)
     {
-        statuses.onReconcile(frameworkId, taskIds, nowNs);
+        statuses.onReconcile(frameworkId, taskIds, launches::isLaunching, nowNs);
     }
 
     void onStatusUpdate(final long agentId, final long frameworkId, final long msb, final long lsb,

@@ -109,7 +109,12 @@ public final class MasterNode implements AutoCloseable
             .setStateMachine(stateMachine)
             .setOption(existing ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT).build();
         server.start();
-        client = RaftClient.newBuilder().setProperties(properties).setRaftGroup(group).build();
+        // Bounded retries: a proposal either commits within seconds or is known to have failed, so
+        // a task the leader does not know 15 s after its accept never launches (the driver
+        // reconciles such tasks and is told LOST); an endless retry could launch it much later.
+        client = RaftClient.newBuilder().setProperties(properties).setRaftGroup(group)
+            .setRetryPolicy(org.apache.ratis.retry.RetryPolicies.retryUpToMaximumCountWithFixedSleep(5,
+                TimeDuration.valueOf(200, TimeUnit.MILLISECONDS))).build();
 
         aeron = MediaDrivers.connect();
         subscription = aeron.addSubscription(Protocol.channel(config.address()), Protocol.STREAM_ID);
@@ -372,7 +377,20 @@ public final class MasterNode implements AutoCloseable
             final long term = info == null ? 0 : info.getCurrentTerm();
             if (leading && (duties == null || duties.term() != term))
             {
-                duties = new LeaderDuties(term, config, state, connections, out, this::propose, metrics, nowNs);
+                duties = new LeaderDuties(term, config, state, connections, out, new LeaderDuties.RecordProposer()
+                {
+                    @Override
+                    public void propose(final Outbound records, final int length)
+                    {
+                        Duty.this.propose(records, length, null);
+                    }
+
+                    @Override
+                    public void propose(final Outbound records, final int length, final Runnable onFailure)
+                    {
+                        Duty.this.propose(records, length, onFailure);
+                    }
+                }, metrics, nowNs);
                 leaderTerm = term;
                 leader = true;
             }
@@ -428,14 +446,30 @@ public final class MasterNode implements AutoCloseable
 
         private void propose(final Outbound records, final int length)
         {
+            propose(records, length, null);
+        }
+
+        private void propose(final Outbound records, final int length, final Runnable onFailure)
+        {
             final Message message = Message.valueOf(ByteString.copyFrom(records.buffer.byteArray(), 0, length));
             final long proposedNs = System.nanoTime();
+            final LeaderDuties proposedBy = duties;
             client.async().send(message).whenComplete((reply, ex) ->
             {
                 if (ex != null || reply == null || !reply.isSuccess())
                 {
                     metrics.proposalsFailed.inc();
                     LOG.warn("proposal failed: {}", ex != null ? ex.toString() : reply);
+                    if (onFailure != null)
+                    {
+                        commands.offer(() ->
+                        {
+                            if (duties != null && duties == proposedBy)
+                            {
+                                onFailure.run();
+                            }
+                        });
+                    }
                 }
                 else
                 {

@@ -118,7 +118,8 @@ final class StatusRelay
      * know it), or with no names, of every task of the framework that has not ended. These carry no
      * uuid: they need no acknowledgement.
      */
-    void onReconcile(final long frameworkId, final List<String> taskIds, final long nowNs)
+    void onReconcile(final long frameworkId, final List<String> taskIds,
+        final java.util.function.BiPredicate<Long, String> launching, final long nowNs)
     {
         if (taskIds.isEmpty())
         {
@@ -135,7 +136,12 @@ final class StatusRelay
         for (final String taskId : taskIds)
         {
             final MasterState.Task t = state.task(frameworkId, taskId);
-            if (t == null)
+            if (t == null && launching.test(frameworkId, taskId))
+            {
+                sendTaskStatus(frameworkId, 0, taskId, TaskState.STAGING, 0,
+                    "reconciliation: the launch is being committed", false, nowNs);
+            }
+            else if (t == null)
             {
                 sendTaskStatus(frameworkId, 0, taskId, TaskState.LOST, 0, "reconciliation: task is unknown to the master",
                     false, nowNs);
