@@ -26,14 +26,8 @@ final class SandboxHttp implements AutoCloseable
     SandboxHttp(final String host, final File workDir) throws IOException
     {
         this.workDir = workDir.getCanonicalFile();
-        server = HttpServer.create(new InetSocketAddress(host, 0), 16);
-        server.setExecutor(Executors.newSingleThreadExecutor(r ->
-        {
-            final Thread t = new Thread(r, "corral-agent-http");
-            t.setDaemon(true);
-            return t;
-        }));
-        server.createContext("/files/", this::files);
+        server = io.corral.codec.HttpServers.create(host, 0, "corral-agent-http");
+        io.corral.codec.HttpServers.context(server, "/files/", this::files);
         server.start();
     }
 
@@ -120,7 +114,7 @@ final class SandboxHttp implements AutoCloseable
     @Override
     public void close()
     {
-        server.stop(0);
+        io.corral.codec.HttpServers.stop(server);
         ((java.util.concurrent.ExecutorService)server.getExecutor()).shutdownNow();
     }
 }

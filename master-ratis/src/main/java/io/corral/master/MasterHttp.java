@@ -29,19 +29,13 @@ final class MasterHttp implements AutoCloseable
     MasterHttp(final MasterNode node, final String host, final int port) throws IOException
     {
         this.node = node;
-        server = HttpServer.create(new InetSocketAddress(host, port), 16);
-        server.setExecutor(Executors.newSingleThreadExecutor(r ->
-        {
-            final Thread t = new Thread(r, "corral-http-" + node.id());
-            t.setDaemon(true);
-            return t;
-        }));
-        server.createContext("/api/v1/state", this::state);
-        server.createContext("/health", this::health);
-        server.createContext("/api/v1/roles/", this::role);
-        server.createContext("/api/v1/tasks/", this::kill);
-        server.createContext("/metrics", this::metrics);
-        server.createContext("/", this::ui);
+        server = io.corral.codec.HttpServers.create(host, port, "corral-http-" + node.id());
+        io.corral.codec.HttpServers.context(server, "/api/v1/state", this::state);
+        io.corral.codec.HttpServers.context(server, "/health", this::health);
+        io.corral.codec.HttpServers.context(server, "/api/v1/roles/", this::role);
+        io.corral.codec.HttpServers.context(server, "/api/v1/tasks/", this::kill);
+        io.corral.codec.HttpServers.context(server, "/metrics", this::metrics);
+        io.corral.codec.HttpServers.context(server, "/", this::ui);
         server.start();
     }
 
@@ -125,9 +119,16 @@ final class MasterHttp implements AutoCloseable
             }
             role = new MasterState.Role(name, weight, guarantee, limit);
         }
-        catch (final IllegalArgumentException | IOException ex)
+        catch (final IllegalArgumentException ex)
         {
             reply(exchange, 400, JSON.writeValueAsString(Map.of("error", String.valueOf(ex.getMessage()))));
+            return;
+        }
+        catch (final IOException ex)
+        {
+            // The parser's own message quotes the input and its internals: say what is expected.
+            reply(exchange, 400, JSON.writeValueAsString(Map.of("error", "the body is not valid JSON; send e.g. " +
+                "{\"weight\": 2, \"guarantee\": \"cpus:1;mem:1024\", \"limit\": \"cpus:4\"}")));
             return;
         }
         final String refused;
@@ -137,7 +138,7 @@ final class MasterHttp implements AutoCloseable
         }
         catch (final Exception ex)
         {
-            reply(exchange, 503, JSON.writeValueAsString(Map.of("error", "no answer: " + ex)));
+            reply(exchange, 503, JSON.writeValueAsString(Map.of("error", "no answer from the leader within 10 s; try again")));
             return;
         }
         if (refused == null)
@@ -175,7 +176,7 @@ final class MasterHttp implements AutoCloseable
         }
         catch (final Exception ex)
         {
-            reply(exchange, 503, JSON.writeValueAsString(Map.of("error", "no answer: " + ex)));
+            reply(exchange, 503, JSON.writeValueAsString(Map.of("error", "no answer from the leader within 10 s; try again")));
             return;
         }
         if (refused == null)
@@ -321,7 +322,7 @@ final class MasterHttp implements AutoCloseable
     @Override
     public void close()
     {
-        server.stop(0);
+        io.corral.codec.HttpServers.stop(server);
         ((java.util.concurrent.ExecutorService)server.getExecutor()).shutdownNow();
     }
 }

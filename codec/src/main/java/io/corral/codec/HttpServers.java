@@ -1,0 +1,120 @@
+package io.corral.codec;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.sun.net.httpserver.Filter;
+import com.sun.net.httpserver.HttpContext;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+/**
+ * The JDK's HTTP server set up for daemons that strangers can reach (masters, agents): a bounded
+ * pool of handler threads, so a few slow clients cannot take the only thread; a limit on how long
+ * a request may take to arrive and a response to go out, so a client that never finishes its
+ * headers or body is cut off; and 414 for a URI over {@value #MAX_URI_BYTES} bytes.
+ */
+public final class HttpServers
+{
+    /** Handler threads at most; requests beyond them wait in a queue of {@value #QUEUE}. */
+    public static final int THREADS = 32;
+    public static final int QUEUE = 256;
+    /** Seconds a request may take to arrive, and a response to be sent. */
+    public static final int REQUEST_SECONDS = 5;
+    public static final int RESPONSE_SECONDS = 30;
+    public static final int MAX_URI_BYTES = 8 * 1024;
+
+    static
+    {
+        // Read by the JDK's server once, when its first instance is made: set them before that,
+        // unless an operator chose other values with -D.
+        setIfAbsent("sun.net.httpserver.maxReqTime", String.valueOf(REQUEST_SECONDS));
+        setIfAbsent("sun.net.httpserver.maxRspTime", String.valueOf(RESPONSE_SECONDS));
+        setIfAbsent("sun.net.httpserver.maxReqHeaders", "100");
+    }
+
+    private HttpServers()
+    {
+    }
+
+    private static void setIfAbsent(final String key, final String value)
+    {
+        if (System.getProperty(key) == null)
+        {
+            System.setProperty(key, value);
+        }
+    }
+
+    /** A server on {@code host:port} (0: any free port), not started, with the limits above. */
+    public static HttpServer create(final String host, final int port, final String threadName) throws IOException
+    {
+        final HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 64);
+        final AtomicInteger count = new AtomicInteger();
+        final ThreadPoolExecutor pool = new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(QUEUE), r ->
+            {
+                final Thread t = new Thread(r, threadName + "-" + count.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+        pool.allowCoreThreadTimeOut(true);
+        server.setExecutor(pool);
+        return server;
+    }
+
+    /** Stops the server at once and ends its handler threads. */
+    public static void stop(final HttpServer server)
+    {
+        server.stop(0);
+        if (server.getExecutor() instanceof java.util.concurrent.ExecutorService pool)
+        {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Adds a context whose requests with an oversized URI are answered 414 before the handler runs. */
+    public static HttpContext context(final HttpServer server, final String path,
+        final com.sun.net.httpserver.HttpHandler handler)
+    {
+        final HttpContext context = server.createContext(path, handler);
+        context.getFilters().add(new Filter()
+        {
+            @Override
+            public void doFilter(final HttpExchange exchange, final Chain chain) throws IOException
+            {
+                final int length = exchange.getRequestURI().toString().length();
+                if (length > MAX_URI_BYTES)
+                {
+                    reply(exchange, 414, "{\"error\":\"the URI is " + length + " bytes; at most " + MAX_URI_BYTES +
+                        " are accepted\"}");
+                    return;
+                }
+                chain.doFilter(exchange);
+            }
+
+            @Override
+            public String description()
+            {
+                return "URI length limit";
+            }
+        });
+        return context;
+    }
+
+    static void reply(final HttpExchange exchange, final int code, final String json) throws IOException
+    {
+        final byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(code, bytes.length);
+        try (OutputStream out = exchange.getResponseBody())
+        {
+            out.write(bytes);
+        }
+    }
+}
