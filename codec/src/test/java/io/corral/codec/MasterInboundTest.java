@@ -87,9 +87,35 @@ class MasterInboundTest
         final Outbound out = new Outbound();
         out.registerAgent.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(7);
         out.registerAgent.resources().cpus(2000).mem(1024).disk(0).gpus(0);
-        out.registerAgent.hostname("h1").endpoint("127.0.0.1:5000");
+        out.registerAgent.hostname("h1").endpoint("127.0.0.1:5000").attributes("").httpEndpoint("")
+            .customResources("").tasks("");
         inbound.onFragment(out.buffer, 0, Outbound.length(out.registerAgent.encodedLength()), header);
         assertEquals(List.of("register 7 2000 h1 127.0.0.1:5000"), seen);
+    }
+
+    @Test
+    void shouldRefuseAMessageWhoseLengthsReachPastTheFrame()
+    {
+        final Outbound out = new Outbound();
+        out.registerAgent.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(7);
+        out.registerAgent.resources().cpus(2000).mem(1024).disk(0).gpus(0);
+        // Its last fields are missing: the frame ends after the endpoint.
+        out.registerAgent.hostname("h1").endpoint("127.0.0.1:5000");
+        inbound.onFragment(out.buffer, 0, Outbound.length(out.registerAgent.encodedLength()), header);
+        assertEquals(1, seen.size());
+        assertTrue(seen.get(0).startsWith("bad 1: template 1: a length field points past the end"), seen.get(0));
+
+        // A hostname claiming 1 GiB: refused before anything allocates it.
+        seen.clear();
+        out.registerAgent.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(7);
+        out.registerAgent.resources().cpus(2000).mem(1024).disk(0).gpus(0);
+        out.registerAgent.hostname("h1").endpoint("e").attributes("").httpEndpoint("").customResources("").tasks("");
+        final int hostnameAt = io.corral.codec.sbe.MessageHeaderEncoder.ENCODED_LENGTH +
+            io.corral.codec.sbe.RegisterAgentEncoder.BLOCK_LENGTH;
+        out.buffer.putInt(hostnameAt, 1 << 30, java.nio.ByteOrder.LITTLE_ENDIAN);
+        inbound.onFragment(out.buffer, 0, Outbound.length(out.registerAgent.encodedLength()), header);
+        assertEquals(1, seen.size());
+        assertTrue(seen.get(0).startsWith("bad 1:"), seen.get(0));
     }
 
     @Test
