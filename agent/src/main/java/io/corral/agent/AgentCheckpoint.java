@@ -97,11 +97,23 @@ final class AgentCheckpoint implements AutoCloseable
         {
             throw new UncheckedIOException(ex);
         }
+        catch (final net.openhft.chronicle.hash.ChronicleHashClosedException ex)
+        {
+            // The JVM is exiting and Chronicle's own shutdown hook closed the map first; what is on
+            // disk is the last state saved, which a restarted agent recovers from.
+        }
     }
 
     void remove(final String key)
     {
-        tasks.remove(key);
+        try
+        {
+            tasks.remove(key);
+        }
+        catch (final net.openhft.chronicle.hash.ChronicleHashClosedException ex)
+        {
+            // as in save: closed at JVM exit
+        }
     }
 
     void clearTasks()
@@ -112,7 +124,13 @@ final class AgentCheckpoint implements AutoCloseable
     @Override
     public void close()
     {
-        tasks.close();
-        meta.close();
+        if (tasks.isOpen())
+        {
+            tasks.close();
+        }
+        if (meta.isOpen())
+        {
+            meta.close();
+        }
     }
 }

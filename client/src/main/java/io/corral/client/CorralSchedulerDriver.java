@@ -71,6 +71,7 @@ public final class CorralSchedulerDriver implements SchedulerDriver
     private AgentRunner runner;
     /** The driver's own thread, once it runs: calls from it (callbacks) must not wait for it. */
     private volatile Thread dutyThread;
+    private Thread shutdownHook;
     /** Set by stop()/close(): no callback is made after it. */
     private volatile boolean closing;
     private volatile long frameworkId;
@@ -181,6 +182,10 @@ public final class CorralSchedulerDriver implements SchedulerDriver
         runner = new AgentRunner(new SleepingMillisIdleStrategy(1),
             ex -> scheduler.error(this, "driver failure: " + ex), null, new Duty());
         AgentRunner.startOnThread(runner);
+        // Ended by a signal: close (as a crash would, the framework fails over; tasks are kept for
+        // its failover timeout) and so release the Aeron directory.
+        shutdownHook = new Thread(this::closeNow, "corral-scheduler-driver-exit");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
     private ExclusivePublication publication(final String master)
@@ -335,6 +340,18 @@ public final class CorralSchedulerDriver implements SchedulerDriver
 
     private synchronized void closeNow()
     {
+        if (shutdownHook != null && Thread.currentThread() != shutdownHook)
+        {
+            try
+            {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            }
+            catch (final IllegalStateException ex)
+            {
+                // the JVM is already exiting: the hook runs anyway
+            }
+            shutdownHook = null;
+        }
         if (runner != null)
         {
             runner.close();

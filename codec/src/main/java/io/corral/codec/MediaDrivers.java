@@ -97,6 +97,27 @@ public final class MediaDrivers
         hookInstalled = true;
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
         {
+            // Other shutdown hooks (a node's or a driver's orderly close) run at the same time and
+            // still need the driver: give them a while to release it before closing it under them.
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (System.nanoTime() < deadline)
+            {
+                synchronized (MediaDrivers.class)
+                {
+                    if (driver == null)
+                    {
+                        break;
+                    }
+                }
+                try
+                {
+                    Thread.sleep(10);
+                }
+                catch (final InterruptedException ex)
+                {
+                    break;
+                }
+            }
             final MediaDriver d;
             synchronized (MediaDrivers.class)
             {
