@@ -260,7 +260,8 @@ public final class Allocator implements AllocatorOperations
             if (limit[i] < guarantee[i])
             {
                 throw new AllocatorException("quota of role " + roles.name[role] + ": limit " + kinds.name(i) + " " +
-                    limit[i] + " is below its guarantee " + guarantee[i]);
+                    kinds.formatValue(i, limit[i]) + " is below its guarantee " + kinds.formatValue(i, guarantee[i]) +
+                    ": raise the limit or lower the guarantee");
             }
             final long sum = roles.guaranteeSum[i] - roles.guarantee[role * k + i] + guarantee[i];
             if (sum > agents.clusterTotal[i])

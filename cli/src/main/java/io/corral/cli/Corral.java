@@ -33,7 +33,7 @@ import picocli.CommandLine.Parameters;
     subcommands = { Corral.Master.class, Corral.Agent.class, Corral.Dev.class, Corral.Run.class, Corral.Role.class,
         OperatorCommands.State.class, OperatorCommands.Agents.class, OperatorCommands.Frameworks.class,
         OperatorCommands.Tasks.class, OperatorCommands.Kill.class, OperatorCommands.Logs.class,
-        Corral.WordCountCommand.class, Corral.ServiceCommand.class })
+        Corral.WordCountCommand.class, Corral.ServiceCommand.class, CommandLine.HelpCommand.class })
 public final class Corral
 {
     public static void main(final String[] args)
@@ -76,6 +76,24 @@ public final class Corral
         done.await();
     }
 
+    /** Parses {@code MIN-MAX} (ms) for --election-timeout-ms. */
+    static long[] electionRange(final String spec)
+    {
+        final String[] range = spec.split("-");
+        try
+        {
+            if (range.length == 2)
+            {
+                return new long[] { Long.parseLong(range[0].trim()), Long.parseLong(range[1].trim()) };
+            }
+        }
+        catch (final NumberFormatException ex)
+        {
+            // the message below says what is expected
+        }
+        throw new IllegalArgumentException("--election-timeout-ms must be MIN-MAX in ms, e.g. 300-600; got '" + spec + "'");
+    }
+
     static void deleteTree(final File root)
     {
         final File[] children = root.listFiles();
@@ -92,7 +110,7 @@ public final class Corral
         }
     }
 
-    @Command(name = "master", description = "Run one master of a Raft quorum.")
+    @Command(name = "master", mixinStandardHelpOptions = true, description = "Run one master of a Raft quorum.")
     static final class Master implements Callable<Integer>
     {
         @Option(names = "--id", required = true, description = "This master's id among --peers.")
@@ -134,13 +152,9 @@ public final class Corral
         @Override
         public Integer call() throws Exception
         {
-            final String[] range = electionTimeout.split("-");
-            if (range.length != 2)
-            {
-                throw new IllegalArgumentException("--election-timeout-ms must be MIN-MAX, e.g. 300-600");
-            }
+            final long[] range = electionRange(electionTimeout);
             final MasterNode master = new MasterNode(new MasterConfig().id(id).peers(peers).dataDir(data)
-                .electionTimeoutMs(Long.parseLong(range[0].trim()), Long.parseLong(range[1].trim()))
+                .electionTimeoutMs(range[0], range[1])
                 .agentTimeoutMs(agentTimeoutMs).reregistrationGraceMs(graceMs)
                 .snapshotEvery(snapshotEvery, MasterConfig.DEFAULT_LOG_SEGMENT_BYTES).resourceKinds(resourceKinds)
                 .offerTimeoutMs(Math.round(offerTimeoutSeconds * 1000)));
@@ -150,7 +164,7 @@ public final class Corral
         }
     }
 
-    @Command(name = "agent", description = "Run an agent that lends this host's resources and runs tasks.")
+    @Command(name = "agent", mixinStandardHelpOptions = true, description = "Run an agent that lends this host's resources and runs tasks.")
     static final class Agent implements Callable<Integer>
     {
         @Option(names = "--masters", defaultValue = Protocol.DEV_MASTERS, description = "Master addresses.")
@@ -162,7 +176,7 @@ public final class Corral
         @Option(names = "--mem", description = "Memory in MiB (default: /proc/meminfo total less 1 GiB, at most half).")
         Long mem;
 
-        @Option(names = "--disk", description = "Disk in MiB (default: usable space of --work-dir less 5 %).")
+        @Option(names = "--disk", description = "Disk in MiB (default: usable space of --work-dir less 5%%).")
         Long disk;
 
         @Option(names = "--gpus", defaultValue = "0", description = "GPUs to offer (default ${DEFAULT-VALUE}).")
@@ -225,7 +239,7 @@ public final class Corral
         }
     }
 
-    @Command(name = "dev", description = "A whole local cluster in one process: 3 masters and 2 agents.")
+    @Command(name = "dev", mixinStandardHelpOptions = true, description = "A whole local cluster in one process: 3 masters and 2 agents.")
     static final class Dev implements Callable<Integer>
     {
         @Option(names = "--data",
@@ -240,11 +254,30 @@ public final class Corral
                 "known to the masters).")
         String agentResources;
 
+        @Option(names = "--election-timeout-ms", defaultValue = MasterConfig.DEFAULT_ELECTION_MIN_MS + "-" +
+            MasterConfig.DEFAULT_ELECTION_MAX_MS,
+            description = "Raft election timeout range MIN-MAX in ms (default ${DEFAULT-VALUE}).")
+        String electionTimeout;
+
         @Override
         public Integer call() throws Exception
         {
+            final long[] election = electionRange(electionTimeout);
+            for (int i = 0; i < 3; i++)
+            {
+                for (final int port : new int[] { 7001 + i, 7001 + i + Protocol.RAFT_PORT_OFFSET,
+                    7001 + i + Protocol.HTTP_PORT_OFFSET })
+                {
+                    if (!LocalCluster.portFree(port))
+                    {
+                        throw new IllegalStateException("port " + port + " is in use: corral dev needs 7001-7003, " +
+                            "8001-8003 and 9001-9003 (is another corral dev running?)");
+                    }
+                }
+            }
             final File dir = data != null ? data : Files.createTempDirectory("corral-dev-").toFile();
-            final LocalCluster cluster = new LocalCluster(dir, 3, agents, 7001, 2, 2048, c -> { }, agentResources);
+            final LocalCluster cluster = new LocalCluster(dir, 3, agents, 7001, 2, 2048,
+                c -> c.electionTimeoutMs(election[0], election[1]), agentResources);
             final MasterNode leader;
             try
             {
@@ -267,20 +300,21 @@ public final class Corral
                 (Protocol.port(leader.address()) + Protocol.HTTP_PORT_OFFSET) + "/ (metrics at /metrics)");
             System.out.println("corral dev: ready. Try: bin/corral run -- echo hello   (Ctrl-C stops everything)");
             System.out.flush();
+            final AutoCloseable stop = () -> cluster.shutdown(System.out);
             if (data == null)
             {
                 // A temp dir we made is ours to remove; a --data dir is the user's to keep.
-                awaitShutdown(cluster, () -> deleteTree(dir));
+                awaitShutdown(stop, () -> deleteTree(dir));
             }
             else
             {
-                awaitShutdown(cluster);
+                awaitShutdown(stop);
             }
             return 0;
         }
     }
 
-    @Command(name = "role", description = "Set a role's weight and quota; replicated by the master quorum.")
+    @Command(name = "role", mixinStandardHelpOptions = true, description = "Set a role's weight and quota; replicated by the master quorum.")
     static final class Role implements Callable<Integer>
     {
         @Parameters(index = "0", paramLabel = "NAME", description = "The role.")
@@ -301,6 +335,12 @@ public final class Corral
         @Override
         public Integer call() throws Exception
         {
+            if (!name.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"))
+            {
+                System.err.println("corral role: role name '" + name + "' is invalid: use letters, digits, '_', '.' " +
+                    "and '-' (at most 128, not starting with '.' or '-')");
+                return 2;
+            }
             final String body = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(
                 java.util.Map.of("weight", weight, "guarantee", guarantee, "limit", limit));
             final java.net.http.HttpResponse<String> response;
@@ -325,7 +365,7 @@ public final class Corral
         }
     }
 
-    @Command(name = "wordcount", description = "Example batch framework: count the words of a file on the agents.")
+    @Command(name = "wordcount", mixinStandardHelpOptions = true, description = "Example batch framework: count the words of a file on the agents.")
     static final class WordCountCommand implements Callable<Integer>
     {
         @Option(names = "--input", required = true, description = "The text file.")
@@ -362,7 +402,7 @@ public final class Corral
         }
     }
 
-    @Command(name = "service", description = "Example framework: keep N instances of a command running.",
+    @Command(name = "service", mixinStandardHelpOptions = true, description = "Example framework: keep N instances of a command running.",
         subcommands = { ServiceCommand.Scale.class })
     static final class ServiceCommand implements Callable<Integer>
     {
@@ -384,8 +424,19 @@ public final class Corral
         @Option(names = "--masters", defaultValue = Protocol.DEV_MASTERS, description = "Master addresses.")
         String masters;
 
+        @Option(names = "--keep-tasks",
+            description = "On Ctrl-C or SIGTERM, leave the instances running (the framework fails over for 60 s) " +
+                "instead of killing them.")
+        boolean keepTasks;
+
         @Parameters(arity = "0..*", paramLabel = "COMMAND", description = "The command each instance runs.")
         List<String> command;
+
+        /** Where a running service on this host leaves its control address, for {@code service scale NAME}. */
+        static java.nio.file.Path controlFile(final String name)
+        {
+            return java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "corral-services", name + ".control");
+        }
 
         @Override
         public Integer call() throws Exception
@@ -397,34 +448,129 @@ public final class Corral
             final io.corral.examples.Service service = new io.corral.examples.Service(name, String.join(" ", command),
                 Resources.of(cpus, mem), instances, spreadBy, System.out);
             final CorralSchedulerDriver driver = service.start(masters);
-            System.out.println("scale with: bin/corral service scale --control " + service.controlAddress() + " N");
-            awaitShutdown(() -> driver.stop(true), service);
+            final java.nio.file.Path file = controlFile(name);
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, service.controlAddress() + " " + ProcessHandle.current().pid() + "\n");
+            System.out.println("scale with: bin/corral service scale " + name + " N");
+            System.out.println("on Ctrl-C or SIGTERM: " + (keepTasks ? "the instances keep running (--keep-tasks); " +
+                "start the service again within 60 s to take them over" : "the instances are killed (--keep-tasks " +
+                "leaves them running)"));
+            awaitShutdown(() -> Files.deleteIfExists(file), () -> driver.stop(keepTasks), service);
             return 0;
         }
 
-        @Command(name = "scale", description = "Change the number of instances of a running service.")
+        @Command(name = "scale", mixinStandardHelpOptions = true,
+            description = "Change the number of instances of a service running on this host.")
         static final class Scale implements Callable<Integer>
         {
-            @Option(names = "--control", required = true, description = "The control address the service printed.")
+            @Option(names = "--control", description = "The control address the service printed (instead of NAME).")
             String control;
 
-            @Parameters(index = "0", paramLabel = "N", description = "Instances wanted.")
-            int instances;
+            @Parameters(arity = "1..2", paramLabel = "[NAME] N",
+                description = "The service's --name (default svc) and the instances wanted.")
+            List<String> args;
 
             @Override
             public Integer call() throws Exception
             {
-                final java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
-                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + control + "/scale?instances=" +
-                        instances)).POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString());
+                final String name = args.size() == 2 ? args.get(0) : "svc";
+                final int instances;
+                try
+                {
+                    instances = Integer.parseInt(args.get(args.size() - 1));
+                }
+                catch (final NumberFormatException ex)
+                {
+                    throw new IllegalArgumentException("the number of instances must be a whole number, got '" +
+                        args.get(args.size() - 1) + "': corral service scale NAME N");
+                }
+                String address = control;
+                if (address == null)
+                {
+                    final java.nio.file.Path file = controlFile(name);
+                    final String[] line = Files.exists(file) ? Files.readString(file).trim().split(" ") : new String[0];
+                    if (line.length != 2 || ProcessHandle.of(Long.parseLong(line[1])).isEmpty())
+                    {
+                        System.err.println("corral service scale: no service named '" + name + "' is running on this " +
+                            "host (start one with: bin/corral service --name " + name + " -- CMD)");
+                        return 3;
+                    }
+                    address = line[0];
+                }
+                final java.net.http.HttpResponse<String> r;
+                try
+                {
+                    r = java.net.http.HttpClient.newHttpClient().send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + address +
+                            "/scale?instances=" + instances)).POST(java.net.http.HttpRequest.BodyPublishers.noBody())
+                            .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                }
+                catch (final java.io.IOException ex)
+                {
+                    System.err.println("corral service scale: the service's control address " + address +
+                        " does not answer: is its corral service still running?");
+                    return 3;
+                }
                 (r.statusCode() == 200 ? System.out : System.err).println(r.body());
                 return r.statusCode() == 200 ? 0 : 2;
             }
         }
     }
 
-    @Command(name = "run", description = "Run one command as a task, like mesos-execute; exits with its exit code.")
+    /**
+     * Why no agent of the cluster could ever run a task asking for {@code asked}, naming the largest
+     * agent's amount of the first kind that is short; null if some agent is big enough.
+     */
+    static String fitsNoAgent(final com.fasterxml.jackson.databind.JsonNode state, final Resources asked)
+    {
+        if (state.path("agents").isEmpty())
+        {
+            return null; // agents may still be registering: wait for offers
+        }
+        final java.util.Map<String, Double> want = new java.util.LinkedHashMap<>();
+        want.put("cpus", asked.cpusMilli() / 1000.0);
+        want.put("mem", (double)asked.memMiB());
+        want.put("disk", (double)asked.diskMiB());
+        want.put("gpus", (double)asked.gpus());
+        asked.custom().forEach((k, v) -> want.put(k, v.doubleValue()));
+        String shortKind = null;
+        double largest = 0;
+        for (final com.fasterxml.jackson.databind.JsonNode a : state.path("agents"))
+        {
+            boolean fits = true;
+            for (final java.util.Map.Entry<String, Double> e : want.entrySet())
+            {
+                final double has = a.path("resources").path(e.getKey()).asDouble(0);
+                if (e.getValue() > has)
+                {
+                    fits = false;
+                    if (shortKind == null || shortKind.equals(e.getKey()))
+                    {
+                        shortKind = e.getKey();
+                    }
+                }
+            }
+            if (fits)
+            {
+                return null;
+            }
+        }
+        for (final com.fasterxml.jackson.databind.JsonNode a : state.path("agents"))
+        {
+            largest = Math.max(largest, a.path("resources").path(shortKind).asDouble(0));
+        }
+        final String unit = shortKind.equals("mem") || shortKind.equals("disk") ? " MiB" : "";
+        return "no agent has " + trim(want.get(shortKind)) + unit + " " + shortKind + " (the largest has " +
+            trim(largest) + unit + "); ask for less with " + (shortKind.equals("cpus") || shortKind.equals("mem") ?
+            "--" + shortKind : "--resource " + shortKind + "=N");
+    }
+
+    private static String trim(final double v)
+    {
+        return v == Math.rint(v) ? String.valueOf((long)v) : String.valueOf(v);
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true, description = "Run one command as a task, like mesos-execute; exits with its exit code.")
     static final class Run implements Callable<Integer>
     {
         @Option(names = "--masters", defaultValue = Protocol.DEV_MASTERS, description = "Master addresses.")
@@ -466,6 +612,10 @@ public final class Corral
             description = "Seconds to wait for a suitable offer (default ${DEFAULT-VALUE}).")
         long offerTimeoutSeconds;
 
+        @Option(names = "--leader-timeout", defaultValue = "60",
+            description = "Give up after this many seconds without a leading master (default ${DEFAULT-VALUE}).")
+        long leaderTimeoutSeconds;
+
         @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "The command (run with sh -c).")
         List<String> command;
 
@@ -489,6 +639,12 @@ public final class Corral
                 };
             }
             final Resources asked = wanted;
+            final String unfit = fitsNoAgent(new MasterApi(masters).state(), asked);
+            if (unfit != null)
+            {
+                System.err.println("corral run: " + unfit);
+                return 3;
+            }
             final String base = name + "-" + Long.toHexString(System.nanoTime());
             final String shell = String.join(" ", command);
             final AtomicInteger exit = new AtomicInteger(-1);
@@ -496,6 +652,8 @@ public final class Corral
             final java.util.concurrent.atomic.AtomicBoolean timedOut = new java.util.concurrent.atomic.AtomicBoolean();
             final CountDownLatch done = new CountDownLatch(1);
             final CountDownLatch launched = new CountDownLatch(1);
+            final java.util.concurrent.atomic.AtomicLong disconnects = new java.util.concurrent.atomic.AtomicLong();
+            final java.util.concurrent.atomic.AtomicBoolean reconnected = new java.util.concurrent.atomic.AtomicBoolean();
             final java.util.concurrent.ScheduledExecutorService timer =
                 java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r ->
                 {
@@ -586,6 +744,25 @@ public final class Corral
                 public void disconnected(final SchedulerDriver driver)
                 {
                     System.err.println("disconnected from the master; looking for the leader");
+                    final long since = disconnects.incrementAndGet();
+                    timer.schedule(() ->
+                    {
+                        if (disconnects.get() == since && !reconnected.get())
+                        {
+                            System.err.println("corral run: no leading master for " + leaderTimeoutSeconds +
+                                " s; giving up (the task may still be running: see corral tasks)");
+                            exit.set(4);
+                            done.countDown();
+                        }
+                    }, leaderTimeoutSeconds, TimeUnit.SECONDS);
+                    reconnected.set(false);
+                }
+
+                @Override
+                public void reregistered(final SchedulerDriver driver, final long frameworkId)
+                {
+                    reconnected.set(true);
+                    System.err.println("found the leader again");
                 }
             };
             final CorralSchedulerDriver created = new CorralSchedulerDriver(scheduler, new FrameworkInfo(name, role), masters);
@@ -599,6 +776,11 @@ public final class Corral
                     return 3;
                 }
                 done.await();
+                if (exit.get() == 4)
+                {
+                    driver.close(); // no leader to tell: leave without waiting for one
+                    return 4;
+                }
                 driver.stop();
             }
             finally

@@ -12,6 +12,7 @@ import io.corral.agent.AgentConfig;
 import io.corral.agent.AgentNode;
 import io.corral.master.MasterConfig;
 import io.corral.master.MasterNode;
+import io.corral.master.MasterState;
 
 /**
  * A whole cluster in one process: N masters (a Ratis quorum on loopback) and M agents, sharing
@@ -112,7 +113,7 @@ public final class LocalCluster implements AutoCloseable
         throw new IllegalStateException("no free block of ports found for " + masters + " masters");
     }
 
-    private static boolean portFree(final int port)
+    static boolean portFree(final int port)
     {
         try (java.net.ServerSocket tcp = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress());
             java.net.DatagramSocket udp = new java.net.DatagramSocket(port, java.net.InetAddress.getLoopbackAddress()))
@@ -223,6 +224,61 @@ public final class LocalCluster implements AutoCloseable
     public String peersSpec()
     {
         return peersSpec;
+    }
+
+    /**
+     * Stops the cluster in order, saying what it does: the tasks still running are killed (so
+     * frameworks see KILLED, not LOST), then the agents, then the masters (together: each Raft
+     * server takes about a second to close).
+     */
+    public void shutdown(final java.io.PrintStream progress) throws InterruptedException
+    {
+        final MasterNode leader = leader();
+        if (leader != null)
+        {
+            final List<MasterState.TaskView> live = new ArrayList<>();
+            for (final MasterState.TaskView t : leader.state().tasks())
+            {
+                if (!MasterState.isTerminal(t.state()))
+                {
+                    live.add(t);
+                }
+            }
+            if (!live.isEmpty())
+            {
+                progress.println("corral dev: stopping: killing " + live.size() + " running task(s)");
+                live.forEach(t -> leader.killTask(t.frameworkId(), t.taskId()));
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+                while (System.nanoTime() < deadline && live.stream().anyMatch(t ->
+                {
+                    final MasterState.Task now = leader.state().task(t.frameworkId(), t.taskId());
+                    return now != null && !MasterState.isTerminal(now.state);
+                }))
+                {
+                    Thread.sleep(50);
+                }
+            }
+        }
+        progress.println("corral dev: stopping " + agents.size() + " agent(s)");
+        for (final AgentNode agent : agents)
+        {
+            agent.close();
+        }
+        agents.clear();
+        progress.println("corral dev: stopping " + masters.size() + " master(s)");
+        final List<Thread> closing = new ArrayList<>();
+        for (final MasterNode master : masters)
+        {
+            final Thread t = new Thread(master::close, "corral-close-master-" + master.id());
+            t.start();
+            closing.add(t);
+        }
+        for (final Thread t : closing)
+        {
+            t.join();
+        }
+        masters.clear();
+        progress.println("corral dev: stopped");
     }
 
     @Override

@@ -107,7 +107,7 @@ final class OperatorCommands
         }
     }
 
-    @Command(name = "agents", description = "The agents the masters know.")
+    @Command(name = "agents", mixinStandardHelpOptions = true, description = "The agents the masters know.")
     static final class Agents extends Base
     {
         @Override
@@ -123,11 +123,16 @@ final class OperatorCommands
             for (final JsonNode a : state.path("agents"))
             {
                 final JsonNode r = a.path("resources");
-                rows.add(List.of(a.path("id").asText(), a.path("hostname").asText(), cpus(r), r.path("mem").asText(),
-                    r.path("disk").asText(), r.path("gpus").asText(), others(r), a.path("attributes").asText(),
-                    a.path("endpoint").asText()));
+                final JsonNode free = a.path("free");
+                final StringJoiner attributes = new StringJoiner(";");
+                a.path("attributes").fields().forEachRemaining(e -> attributes.add(e.getKey() + ":" + e.getValue().asText()));
+                rows.add(List.of(a.path("id").asText(), a.path("hostname").asText(), cpus(r) + " (" + cpus(free) + " free)",
+                    r.path("mem").asText() + " (" + free.path("mem").asText() + " free)", r.path("disk").asText(),
+                    r.path("gpus").asText(), others(r), attributes.toString(), a.path("endpoint").asText()));
             }
-            table(List.of("ID", "HOSTNAME", "CPUS", "MEM", "DISK", "GPUS", "OTHER", "ATTRIBUTES", "ENDPOINT"), rows);
+            System.out.println("Agents (" + rows.size() + ")");
+            table(List.of("ID", "HOSTNAME", "CPUS", "MEM_MIB", "DISK_MIB", "GPUS", "OTHER", "ATTRIBUTES", "ENDPOINT"),
+                rows);
             return 0;
         }
     }
@@ -146,7 +151,7 @@ final class OperatorCommands
         return joined.length() == 0 ? "-" : joined.toString();
     }
 
-    @Command(name = "frameworks", description = "The frameworks subscribed.")
+    @Command(name = "frameworks", mixinStandardHelpOptions = true, description = "The frameworks subscribed.")
     static final class Frameworks extends Base
     {
         @Override
@@ -165,12 +170,13 @@ final class OperatorCommands
                 rows.add(List.of(f.path("id").asText(), f.path("name").asText(), f.path("role").asText(),
                     f.path("failoverTimeoutMs").asText()));
             }
+            System.out.println("Frameworks (" + rows.size() + ")");
             table(List.of("ID", "NAME", "ROLE", "FAILOVER_MS"), rows);
             return 0;
         }
     }
 
-    @Command(name = "tasks", description = "Tasks and their latest states.")
+    @Command(name = "tasks", mixinStandardHelpOptions = true, description = "Tasks and their latest states.")
     static final class Tasks extends Base
     {
         @Option(names = "--framework", description = "Only this framework's tasks.")
@@ -193,18 +199,34 @@ final class OperatorCommands
                 System.out.println(MasterApi.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(tasks));
                 return 0;
             }
+            // Active tasks first, then ended ones, most recent change first.
+            final List<String> active = List.of("STAGING", "STARTING", "RUNNING");
+            tasks.sort(java.util.Comparator.<JsonNode>comparingInt(t -> active.contains(t.path("state").asText()) ? 0 : 1)
+                .thenComparing(t -> -t.path("updatedAtMs").asLong()));
+            final long now = System.currentTimeMillis();
             final List<List<String>> rows = new ArrayList<>();
             for (final JsonNode t : tasks)
             {
+                final JsonNode exit = t.path("exitCode");
                 rows.add(List.of(t.path("frameworkId").asText(), t.path("taskId").asText(), t.path("state").asText(),
-                    t.path("exitCode").asText(), t.path("agentId").asText(), t.path("message").asText()));
+                    exit.isNull() || exit.isMissingNode() ? "-" : exit.asText(), age(now - t.path("updatedAtMs").asLong()),
+                    t.path("agentId").asText(), t.path("command").asText(), t.path("message").asText()));
             }
-            table(List.of("FRAMEWORK", "TASK", "STATE", "EXIT", "AGENT", "MESSAGE"), rows);
+            System.out.println("Tasks (" + rows.size() + ", " + tasks.stream()
+                .filter(t -> active.contains(t.path("state").asText())).count() + " active)");
+            table(List.of("FRAMEWORK", "TASK", "STATE", "EXIT", "SINCE", "AGENT", "COMMAND", "MESSAGE"), rows);
             return 0;
         }
     }
 
-    @Command(name = "state", description = "Who leads, and everything the masters know.")
+    /** A duration as {@code 42s}, {@code 5m}, {@code 3h}, {@code 2d}. */
+    static String age(final long ms)
+    {
+        final long s = Math.max(0, ms) / 1000;
+        return s < 120 ? s + "s" : s < 7200 ? s / 60 + "m" : s < 172_800 ? s / 3600 + "h" : s / 86_400 + "d";
+    }
+
+    @Command(name = "state", mixinStandardHelpOptions = true, description = "Who leads, and everything the masters know.")
     static final class State extends Base
     {
         @Override
@@ -235,7 +257,7 @@ final class OperatorCommands
         }
     }
 
-    @Command(name = "kill", description = "Kill a task (SIGTERM, grace, SIGKILL on its agent).")
+    @Command(name = "kill", mixinStandardHelpOptions = true, description = "Kill a task (SIGTERM, grace, SIGKILL on its agent).")
     static final class Kill implements Callable<Integer>
     {
         @Parameters(index = "0", paramLabel = "TASK", description = "The task id.")
@@ -272,7 +294,7 @@ final class OperatorCommands
         }
     }
 
-    @Command(name = "logs", description = "Print a task's stdout (or stderr), from its agent's sandbox.")
+    @Command(name = "logs", mixinStandardHelpOptions = true, description = "Print a task's stdout (or stderr), from its agent's sandbox.")
     static final class Logs implements Callable<Integer>
     {
         @Parameters(index = "0", paramLabel = "TASK", description = "The task id.")

@@ -95,6 +95,9 @@ public final class MasterNode implements AutoCloseable
             TimeDuration.valueOf(config.electionMinMs(), TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setTimeoutMax(properties,
             TimeDuration.valueOf(config.electionMaxMs(), TimeUnit.MILLISECONDS));
+        // Pre-vote (Ratis's default, set here so it stays so): a master that missed heartbeats
+        // first asks whether it could win, so one that was only slow does not depose a healthy leader.
+        RaftServerConfigKeys.LeaderElection.setPreVote(properties, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, config.snapshotEveryEntries());
         RaftServerConfigKeys.Snapshot.setRetentionFileNum(properties, 2);
