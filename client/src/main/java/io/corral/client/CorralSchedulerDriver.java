@@ -29,7 +29,8 @@ import org.agrona.concurrent.SleepingMillisIdleStrategy;
 
 /**
  * The thin client's driver: finds the leading master from a list of addresses, subscribes, and
- * turns master messages into {@link Scheduler} callbacks on its own thread. Status updates are
+ * turns master messages into {@link Scheduler} callbacks, made in order on a callback thread of
+ * its own (so a slow callback never delays heartbeats or leader detection). Status updates are
  * acknowledged after the callback returns (implicit acknowledgements, as Mesos's default).
  */
 public final class CorralSchedulerDriver implements SchedulerDriver
@@ -71,6 +72,14 @@ public final class CorralSchedulerDriver implements SchedulerDriver
     private AgentRunner runner;
     /** The driver's own thread, once it runs: calls from it (callbacks) must not wait for it. */
     private volatile Thread dutyThread;
+    /**
+     * Scheduler callbacks run here, in order, not on the duty thread: a slow callback must not
+     * delay heartbeats and leader detection (it did: a framework doing 200 ms of work per update
+     * looked dead to a new leader and was removed).
+     */
+    private final java.util.concurrent.LinkedBlockingQueue<Runnable> callbacks =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    private Thread callbackThread;
     private Thread shutdownHook;
     /** Set by stop()/close(): no callback is made after it. */
     private volatile boolean closing;
@@ -180,12 +189,52 @@ public final class CorralSchedulerDriver implements SchedulerDriver
             publication(master);
         }
         runner = new AgentRunner(new SleepingMillisIdleStrategy(1),
-            ex -> scheduler.error(this, "driver failure: " + ex), null, new Duty());
+            ex -> toScheduler(s -> s.error(this, "driver failure: " + ex)), null, new Duty());
+        callbackThread = new Thread(this::runCallbacks, "corral-scheduler-callbacks");
+        callbackThread.start();
         AgentRunner.startOnThread(runner);
         // Ended by a signal: close (as a crash would, the framework fails over; tasks are kept for
         // its failover timeout) and so release the Aeron directory.
         shutdownHook = new Thread(this::closeNow, "corral-scheduler-driver-exit");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    /** Queues a callback of the scheduler (from the duty thread); none once the driver is closing. */
+    private void toScheduler(final java.util.function.Consumer<Scheduler> call)
+    {
+        if (!closing)
+        {
+            callbacks.add(() -> call.accept(scheduler));
+        }
+    }
+
+    private void runCallbacks()
+    {
+        while (!closing)
+        {
+            final Runnable callback;
+            try
+            {
+                callback = callbacks.poll(100, TimeUnit.MILLISECONDS);
+            }
+            catch (final InterruptedException ex)
+            {
+                return;
+            }
+            if (callback == null || closing)
+            {
+                continue;
+            }
+            try
+            {
+                callback.run();
+            }
+            catch (final RuntimeException ex)
+            {
+                System.err.println("corral scheduler driver: a Scheduler callback threw " + ex +
+                    "; the driver goes on with the next one");
+            }
+        }
     }
 
     private ExclusivePublication publication(final String master)
@@ -431,20 +480,8 @@ public final class CorralSchedulerDriver implements SchedulerDriver
                 return 0;
             }
             nowNs = System.nanoTime();
-            int work = 0;
-            // One message at a time, the heartbeat checked after each: a scheduler whose callbacks
-            // are slow (hundreds of ms) must not look dead to the master.
-            for (int i = 0; i < 32 && !closing; i++)
-            {
-                final int polled = subscription.poll(assembler, 1);
-                if (polled == 0)
-                {
-                    break;
-                }
-                work += polled;
-                nowNs = System.nanoTime();
-                work += subscribeIfDue();
-            }
+            // Callbacks run on their own thread, so this cycle never waits for the scheduler.
+            int work = subscription.poll(assembler, 32);
             work += retryWaiting();
             Runnable call;
             while (!closing && (call = calls.poll()) != null)
@@ -462,7 +499,7 @@ public final class CorralSchedulerDriver implements SchedulerDriver
                 connected = false;
                 leader = null;
                 nextSubscribeNs = nowNs;
-                scheduler.disconnected(CorralSchedulerDriver.this);
+                toScheduler(s -> s.disconnected(CorralSchedulerDriver.this));
             }
             return work + subscribeIfDue();
         }
@@ -553,9 +590,10 @@ public final class CorralSchedulerDriver implements SchedulerDriver
                 }
                 waiting.poll();
                 work++;
-                scheduler.error(CorralSchedulerDriver.this, call.what() + " was not sent: no leading master took it " +
-                    "within " + TimeUnit.NANOSECONDS.toSeconds(CALL_RETRY_NS) + " s" +
-                    (call.onFailure() == null ? "" : "; its tasks are reported LOST"));
+                final String failed = call.what() + " was not sent: no leading master took it within " +
+                    TimeUnit.NANOSECONDS.toSeconds(CALL_RETRY_NS) + " s" +
+                    (call.onFailure() == null ? "" : "; its tasks are reported LOST");
+                toScheduler(s -> s.error(CorralSchedulerDriver.this, failed));
                 if (call.onFailure() != null)
                 {
                     call.onFailure().run();
@@ -578,10 +616,11 @@ public final class CorralSchedulerDriver implements SchedulerDriver
                 {
                     sendDecline(offerId, 0);
                 }
-                scheduler.error(CorralSchedulerDriver.this, "accept of " + tasks.size() + " tasks on offer " +
-                    offerIds.get(0) + " is about " + (bytes + 1023) / 1024 + " KiB, over the " + MAX_ACCEPT_BYTES / 1024 +
+                final String refused = "accept of " + tasks.size() + " tasks on offer " + offerIds.get(0) +
+                    " is about " + (bytes + 1023) / 1024 + " KiB, over the " + MAX_ACCEPT_BYTES / 1024 +
                     " KiB one accept may carry: nothing was launched (the offers were declined, the tasks are reported " +
-                    "LOST); launch fewer tasks per accept (TaskSpec.wireBytes() tells each task's size)");
+                    "LOST); launch fewer tasks per accept (TaskSpec.wireBytes() tells each task's size)";
+                toScheduler(s -> s.error(CorralSchedulerDriver.this, refused));
                 for (final TaskSpec t : tasks)
                 {
                     deliver(new TaskStatus(t.taskId(), 0, TaskState.LOST, 0, "not launched: the accept was too large (" +
@@ -697,11 +736,11 @@ public final class CorralSchedulerDriver implements SchedulerDriver
                     {
                         sendSuppress(true, new ArrayList<>(suppressed));
                     }
-                    scheduler.reregistered(CorralSchedulerDriver.this, id);
+                    toScheduler(s -> s.reregistered(CorralSchedulerDriver.this, id));
                 }
                 else
                 {
-                    scheduler.registered(CorralSchedulerDriver.this, id);
+                    toScheduler(s -> s.registered(CorralSchedulerDriver.this, id));
                 }
                 everConnected = true;
             }
@@ -718,7 +757,7 @@ public final class CorralSchedulerDriver implements SchedulerDriver
             if (connected)
             {
                 connected = false;
-                scheduler.disconnected(CorralSchedulerDriver.this);
+                toScheduler(s -> s.disconnected(CorralSchedulerDriver.this));
             }
             leader = hint.isEmpty() ? null : hint;
             nextSubscribeNs = nowNs + (hint.isEmpty() ? SUBSCRIBE_RETRY_NS : 0);
@@ -731,7 +770,6 @@ public final class CorralSchedulerDriver implements SchedulerDriver
             {
                 return;
             }
-            lastHeardNs = nowNs;
             final long offerId = m.offerId();
             final long agentId = m.agentId();
             final String hostname = m.hostname();
@@ -739,14 +777,13 @@ public final class CorralSchedulerDriver implements SchedulerDriver
             final String role = m.role();
             final Resources r = new Resources(m.resources().cpus(), m.resources().mem(), m.resources().disk(),
                 m.resources().gpus(), io.corral.codec.CustomResources.parse(m.customResources()));
-            scheduler.resourceOffers(CorralSchedulerDriver.this,
-                List.of(new Offer(offerId, agentId, hostname, r, attributes, role)));
+            toScheduler(s -> s.resourceOffers(CorralSchedulerDriver.this,
+                List.of(new Offer(offerId, agentId, hostname, r, attributes, role))));
         }
 
         @Override
         public void onTaskStatus(final TaskStatusDecoder m, final int sessionId)
         {
-            lastHeardNs = nowNs;
             final long agentId = m.agentId();
             final long msb = m.uuidMsb();
             final long lsb = m.uuidLsb();
@@ -765,11 +802,18 @@ public final class CorralSchedulerDriver implements SchedulerDriver
             {
                 case DELIVER ->
                 {
-                    deliver(new TaskStatus(taskId, agentId, state, exitCode, message, timestampMs, msb, lsb));
-                    if (implicitAcknowledgements && (msb != 0 || lsb != 0))
+                    final boolean acknowledge = implicitAcknowledgements && (msb != 0 || lsb != 0);
+                    silent.remove(taskId);
+                    toScheduler(s ->
                     {
-                        sendAcknowledge(taskId, msb, lsb);
-                    }
+                        s.statusUpdate(CorralSchedulerDriver.this,
+                            new TaskStatus(taskId, agentId, state, exitCode, message, timestampMs, msb, lsb));
+                        if (acknowledge)
+                        {
+                            // Implicit acknowledgement: once the callback has returned.
+                            calls.offer(() -> duty().sendAcknowledge(taskId, msb, lsb));
+                        }
+                    });
                 }
                 case ACKNOWLEDGE_AGAIN -> sendAcknowledge(taskId, msb, lsb);
                 case DROP ->
@@ -782,10 +826,7 @@ public final class CorralSchedulerDriver implements SchedulerDriver
         private void deliver(final TaskStatus status)
         {
             silent.remove(status.taskId());
-            if (!closing)
-            {
-                scheduler.statusUpdate(CorralSchedulerDriver.this, status);
-            }
+            toScheduler(s -> s.statusUpdate(CorralSchedulerDriver.this, status));
         }
 
         void sendAcknowledge(final String taskId, final long msb, final long lsb)
@@ -806,7 +847,8 @@ public final class CorralSchedulerDriver implements SchedulerDriver
             {
                 return;
             }
-            scheduler.offerRescinded(CorralSchedulerDriver.this, m.offerId());
+            final long offerId = m.offerId();
+            toScheduler(s -> s.offerRescinded(CorralSchedulerDriver.this, offerId));
         }
 
         @Override
@@ -816,7 +858,8 @@ public final class CorralSchedulerDriver implements SchedulerDriver
             {
                 return;
             }
-            scheduler.agentLost(CorralSchedulerDriver.this, m.agentId());
+            final long agentId = m.agentId();
+            toScheduler(s -> s.agentLost(CorralSchedulerDriver.this, agentId));
         }
 
         @Override
@@ -833,13 +876,13 @@ public final class CorralSchedulerDriver implements SchedulerDriver
                 connected = false;
                 nextSubscribeNs = nowNs;
             }
-            scheduler.error(CorralSchedulerDriver.this, code + ": " + message);
+            toScheduler(s -> s.error(CorralSchedulerDriver.this, code + ": " + message));
         }
 
         @Override
         public void onBadFrame(final int sessionId, final int templateId, final String problem)
         {
-            scheduler.error(CorralSchedulerDriver.this, "bad frame from master (template " + templateId + "): " + problem);
+            toScheduler(s -> s.error(CorralSchedulerDriver.this, "bad frame from master (template " + templateId + "): " + problem));
         }
     }
 }

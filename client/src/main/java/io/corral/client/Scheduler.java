@@ -3,8 +3,9 @@ package io.corral.client;
 import java.util.List;
 
 /**
- * What a framework implements. Callbacks arrive on the driver's thread, one at a time; they may
- * call the driver (calls are queued and sent on that thread).
+ * What a framework implements. Callbacks arrive on the driver's callback thread, one at a time,
+ * in the order the master sent them; they may call the driver (calls are queued and sent by its
+ * network thread, which a slow callback does not hold up).
  */
 public interface Scheduler
 {

@@ -55,7 +55,8 @@ public final class WordCount implements Scheduler
     private final ObjectMapper json = new ObjectMapper();
     private final HttpClient http = HttpClient.newHttpClient();
     private final CountDownLatch done = new CountDownLatch(1);
-    private int finished;
+    private volatile int finished;
+    private long callbackDelayMs;
     private String failure;
 
     public WordCount(final List<String> chunks, final String masters, final PrintStream out)
@@ -78,6 +79,22 @@ public final class WordCount implements Scheduler
                 limit / 1024 + " KiB a task can carry: use --chunks " + Math.max(chunks.size() + 1,
                 (int)((total + limit - 1) / limit) * 2) + " or more");
         }
+    }
+
+    /**
+     * Makes every status callback take this long (a framework that does slow work per update, e.g.
+     * writes to a database): updates then pile up, agents resend, masters redeliver.
+     */
+    public WordCount withCallbackDelayMs(final long ms)
+    {
+        this.callbackDelayMs = ms;
+        return this;
+    }
+
+    /** Chunks counted so far. */
+    public int finished()
+    {
+        return finished;
     }
 
     /** Splits a file into about {@code n} chunks on line boundaries. */
@@ -161,6 +178,17 @@ public final class WordCount implements Scheduler
     @Override
     public void statusUpdate(final SchedulerDriver driver, final TaskStatus status)
     {
+        if (callbackDelayMs > 0)
+        {
+            try
+            {
+                Thread.sleep(callbackDelayMs);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
         final Integer chunk = chunkOfTask.get(status.taskId());
         if (chunk == null || !status.state().isTerminal() || !endedTasks.add(status.taskId()))
         {
