@@ -309,7 +309,22 @@ class ClusterEndToEndTest
         final String[] frameworks = corral("frameworks", "--masters", cluster.mastersSpec(), "--json");
         assertTrue(frameworks[1].contains("\"principal\" : \"e2e-tester\""), frameworks[1]);
         final String[] agents = corral("agents", "--masters", cluster.mastersSpec(), "--json");
-        assertEquals(2, new com.fasterxml.jackson.databind.ObjectMapper().readTree(agents[1]).size(), agents[1]);
+        final com.fasterxml.jackson.databind.JsonNode agentsJson = new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(agents[1]);
+        assertEquals(2, agentsJson.size(), agents[1]);
+        assertTrue(agentsJson.get(0).path("attributes").isObject(), "attributes are an object: " + agents[1]);
+        assertTrue(agentsJson.get(0).path("attributes").has("zone"), agents[1]);
+        assertTrue(agentsJson.get(0).path("free").has("cpus") && agentsJson.get(0).path("used").has("mem"), agents[1]);
+        final String[] tasksJson = corral("tasks", "--masters", cluster.mastersSpec(), "--json");
+        for (final com.fasterxml.jackson.databind.JsonNode t : new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(tasksJson[1]))
+        {
+            if (t.path("taskId").asText().equals(id))
+            {
+                assertTrue(t.path("exitCode").isNull(), "a running task has no exit code yet: " + t);
+                assertEquals("sleep 60", t.path("command").asText(), t.toString());
+            }
+        }
         final String[] state = corral("state", "--masters", cluster.mastersSpec());
         assertTrue(state[1].startsWith("leader: master " + cluster.leader().id()), state[1]);
 
@@ -1043,6 +1058,16 @@ class ClusterEndToEndTest
             assertEquals(3000, role.limit()[0]);
             assertEquals(Long.MAX_VALUE, role.limit()[1], "kinds without a limit have none");
             assertEquals(20, role.limit()[m.state().vectors().kinds().indexOf("ssd")], "a custom kind's limit");
+        }
+        final com.fasterxml.jackson.databind.JsonNode state = new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(corral("state", "--masters", cluster.mastersSpec(), "--json")[1]);
+        for (final com.fasterxml.jackson.databind.JsonNode r : state.path("roles"))
+        {
+            if (r.path("name").asText().equals("analytics"))
+            {
+                assertTrue(r.path("limit").path("mem").isNull(), "no limit is null, not 2^63-1: " + r);
+                assertEquals(3.0, r.path("limit").path("cpus").asDouble(), r.toString());
+            }
         }
     }
 

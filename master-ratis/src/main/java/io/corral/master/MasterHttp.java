@@ -203,6 +203,10 @@ final class MasterHttp implements AutoCloseable
         master.put("leader", node.isLeader());
         master.put("term", node.currentTerm());
         master.put("leaderId", node.leaderId());
+        final String leaderAddress = node.leaderAddress();
+        master.put("leaderAddress", leaderAddress.isEmpty() ? null : leaderAddress);
+        master.put("leaderUi", leaderAddress.isEmpty() ? null : "http://" + io.corral.codec.Protocol.host(leaderAddress) +
+            ":" + (io.corral.codec.Protocol.port(leaderAddress) + io.corral.codec.Protocol.HTTP_PORT_OFFSET) + "/");
         doc.put("master", master);
         final MasterState state = node.state();
         final io.corral.allocator.ResourceKinds kinds = state.vectors().kinds();
@@ -221,7 +225,22 @@ final class MasterHttp implements AutoCloseable
                 m.put("hostname", a.hostname());
                 m.put("endpoint", a.endpoint());
                 m.put("resources", resources(kinds, a.resources()));
-                m.put("attributes", a.attributes());
+                final long[] used = new long[a.resources().length];
+                for (final MasterState.TaskView t : state.liveTasksOn(a.id()))
+                {
+                    for (int k = 0; k < used.length; k++)
+                    {
+                        used[k] += t.resources()[k];
+                    }
+                }
+                final long[] free = a.resources().clone();
+                for (int k = 0; k < free.length; k++)
+                {
+                    free[k] -= used[k];
+                }
+                m.put("used", resources(kinds, used));
+                m.put("free", resources(kinds, free));
+                m.put("attributes", attributes(a.attributes()));
                 m.put("http", a.httpEndpoint());
                 agents.add(m);
             }
@@ -243,8 +262,11 @@ final class MasterHttp implements AutoCloseable
                 m.put("taskId", t.taskId());
                 m.put("agentId", t.agentId());
                 m.put("state", t.state().name());
-                m.put("exitCode", t.exitCode());
+                m.put("exitCode", MasterState.isTerminal(t.state()) ? t.exitCode() : null);
                 m.put("message", t.message());
+                m.put("command", t.command());
+                m.put("role", t.role());
+                m.put("updatedAtMs", t.updatedAtMs());
                 m.put("resources", resources(kinds, t.resources()));
                 tasks.add(m);
             }
@@ -271,12 +293,28 @@ final class MasterHttp implements AutoCloseable
     private static Map<String, Object> resources(final io.corral.allocator.ResourceKinds kinds, final long[] r)
     {
         final Map<String, Object> m = new LinkedHashMap<>();
-        m.put("cpus", r[0] / 1000.0);
+        // Long.MAX_VALUE is "no limit" (a quota kind without one): null, not 9223372036854775807.
+        m.put("cpus", r[0] == Long.MAX_VALUE ? null : r[0] / 1000.0);
         for (int k = 1; k < r.length; k++)
         {
-            m.put(kinds.name(k), r[k]);
+            m.put(kinds.name(k), r[k] == Long.MAX_VALUE ? null : r[k]);
         }
         return m;
+    }
+
+    /** {@code rack:r1;zone:a} as an object. */
+    static Map<String, String> attributes(final String spec)
+    {
+        final Map<String, String> out = new java.util.TreeMap<>();
+        for (final String part : spec.split(";"))
+        {
+            final int colon = part.indexOf(':');
+            if (colon > 0)
+            {
+                out.put(part.substring(0, colon).trim(), part.substring(colon + 1).trim());
+            }
+        }
+        return out;
     }
 
     /** Prometheus text format. */
