@@ -102,9 +102,16 @@ final class Checker
                 {
                     // Acknowledged (implicitly) by the framework: must survive in the final state.
                     final JsonNode f = finalTasks.get(task);
-                    if (f == null)
+                    if (f == null && s.state() != TaskState.LOST && s.state() != TaskState.ERROR)
                     {
+                        // (LOST or ERROR of a task the masters never launched is the master saying so:
+                        // an accept of a stale offer, say. Had it launched after all, the final state
+                        // would know it and the check below would catch the contradiction.)
                         broken.add(task + ": acknowledged " + s.state() + " but the masters do not know the task");
+                    }
+                    else if (f == null)
+                    {
+                        continue;
                     }
                     else
                     {
