@@ -131,8 +131,11 @@ class AgentRecoveryTest
     @Test
     void anAgentKilledWithMinus9ReadoptsItsTasksAndDeliversEveryUpdateOnce() throws Exception
     {
-        final int basePort = 27000 + (int)(ProcessHandle.current().pid() % 300) * 10;
-        cluster = new LocalCluster(dir.toFile(), 3, 0, basePort, 2, 2048);
+        final int basePort = LocalCluster.freeBasePort(3);
+        cluster = new LocalCluster(dir.toFile(), 3, 0, basePort, 2, 2048,
+            // The agent JVM is killed and started again: on a busy machine that takes seconds, more
+            // than the 5 s default after which masters give up on a silent agent.
+            c -> c.agentTimeoutMs(30_000));
         cluster.awaitReady(60, TimeUnit.SECONDS);
         final File workDir = new File(dir.toFile(), "agent-work");
         agent = startAgent(workDir);
@@ -199,8 +202,11 @@ class AgentRecoveryTest
     @Test
     void aTaskTheAgentNoLongerHasWhenItComesBackIsLost() throws Exception
     {
-        final int basePort = 27000 + (int)(ProcessHandle.current().pid() % 300) * 10 + 5;
-        cluster = new LocalCluster(dir.toFile(), 3, 0, basePort, 2, 2048);
+        final int basePort = LocalCluster.freeBasePort(3);
+        cluster = new LocalCluster(dir.toFile(), 3, 0, basePort, 2, 2048,
+            // The agent JVM is killed and started again: on a busy machine that takes seconds, more
+            // than the 5 s default after which masters give up on a silent agent.
+            c -> c.agentTimeoutMs(30_000));
         cluster.awaitReady(60, TimeUnit.SECONDS);
         final File workDir = new File(dir.toFile(), "agent-work");
         agent = startAgent(workDir);
@@ -230,7 +236,7 @@ class AgentRecoveryTest
     @Test
     void anAgentCutOffFromEveryMasterStillKillsATaskWhoseHealthCheckFails() throws Exception
     {
-        final int basePort = 27000 + (int)(ProcessHandle.current().pid() % 300) * 10 + 7;
+        final int basePort = LocalCluster.freeBasePort(3);
         cluster = new LocalCluster(dir.toFile(), 3, 0, basePort, 2, 2048);
         cluster.awaitReady(60, TimeUnit.SECONDS);
         agent = startAgent(new File(dir.toFile(), "agent-work"));

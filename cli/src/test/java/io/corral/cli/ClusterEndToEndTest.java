@@ -97,7 +97,7 @@ class ClusterEndToEndTest
     @BeforeAll
     void startCluster() throws Exception
     {
-        final int basePort = 21000 + (int)(ProcessHandle.current().pid() % 500) * 10;
+        final int basePort = LocalCluster.freeBasePort(3);
         cluster = new LocalCluster(dir.toFile(), 3, 2, basePort, AGENT_CPUS, AGENT_MEM, c -> { }, "ssd:" + AGENT_SSD);
         cluster.awaitReady(60, TimeUnit.SECONDS);
         scheduler = new RecordingScheduler();

@@ -90,7 +90,7 @@ class MasterFailoverTest
 
     private Recorder start(final long agentTimeoutMs, final long failoverTimeoutMs) throws Exception
     {
-        final int basePort = 23000 + (int)(ProcessHandle.current().pid() % 400) * 10;
+        final int basePort = LocalCluster.freeBasePort(3);
         cluster = new LocalCluster(dir.toFile(), 3, 2, basePort, 2, 2048,
             c -> c.agentTimeoutMs(agentTimeoutMs).reregistrationGraceMs(3000).frameworkTimeoutMs(1500));
         cluster.awaitReady(60, TimeUnit.SECONDS);

@@ -39,7 +39,7 @@ class ServiceExampleTest
     @Test
     void keepsItsInstancesRunningSpreadOverHostsThroughAnAgentLossAndScales() throws Exception
     {
-        final int basePort = 29000 + (int)(ProcessHandle.current().pid() % 300) * 10;
+        final int basePort = LocalCluster.freeBasePort(3);
         try (LocalCluster cluster = new LocalCluster(dir.toFile(), 3, 3, basePort, 1, 1024, c -> c.agentTimeoutMs(1500));
             Service service = new Service("web", "sleep 600", Resources.of(0.1, 32), 3, "host", System.out))
         {

@@ -61,7 +61,7 @@ class SnapshotTest
     @Test
     void everyMasterHoldsIdenticalStateAndAWipedMasterRebuildsItFromASnapshot() throws Exception
     {
-        final int basePort = 25000 + (int)(ProcessHandle.current().pid() % 400) * 10;
+        final int basePort = LocalCluster.freeBasePort(4); // a 4th master joins on basePort + 3
         try (LocalCluster cluster = new LocalCluster(dir.toFile(), 3, 2, basePort, 2, 2048,
             c -> c.snapshotEvery(10, 4096)))
         {
