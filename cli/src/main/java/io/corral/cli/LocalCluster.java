@@ -87,7 +87,7 @@ public final class LocalCluster implements AutoCloseable
 
     /**
      * A base port for {@code masters} masters whose ports, Raft ports (+1000) and HTTP ports (+2000)
-     * are all free right now, searched from a random start in [20000, 40000): tests and tools on a
+     * are all free right now, chosen at random in [20000, 30000): tests and tools on a
      * shared machine pick this instead of a fixed number.
      */
     public static int freeBasePort(final int masters)
@@ -95,7 +95,9 @@ public final class LocalCluster implements AutoCloseable
         final java.util.Random random = new java.util.Random();
         for (int attempt = 0; attempt < 200; attempt++)
         {
-            final int base = 20_000 + random.nextInt(20_000 - masters);
+            // Below Linux's ephemeral range (32768+) with the +2000 HTTP ports, so no outgoing
+            // connection is handed one of them after this check.
+            final int base = 20_000 + random.nextInt(10_000 - masters);
             boolean free = true;
             for (int i = 0; i < masters && free; i++)
             {
