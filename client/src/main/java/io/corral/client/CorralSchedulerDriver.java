@@ -70,8 +70,6 @@ public final class CorralSchedulerDriver implements SchedulerDriver
     private String endpoint;
     private final Map<String, ExclusivePublication> publications = new HashMap<>();
     private AgentRunner runner;
-    /** The driver's own thread, once it runs: calls from it (callbacks) must not wait for it. */
-    private volatile Thread dutyThread;
     /**
      * Scheduler callbacks run here, in order, not on the duty thread: a slow callback must not
      * delay heartbeats and leader detection (it did: a framework doing 200 ms of work per update
@@ -339,13 +337,7 @@ public final class CorralSchedulerDriver implements SchedulerDriver
             close();
             return;
         }
-        if (Thread.currentThread() == dutyThread)
-        {
-            // From a callback: the driver's thread cannot wait for itself. Tell the master now.
-            duty().sendTeardown();
-            close();
-            return;
-        }
+        // (From a callback too: callbacks run on their own thread, so the duty thread is free.)
         final CountDownLatch sent = new CountDownLatch(1);
         calls.offer(() ->
         {
@@ -369,21 +361,11 @@ public final class CorralSchedulerDriver implements SchedulerDriver
         stopped.await();
     }
 
-    /**
-     * Closes the driver. From one of the driver's own callbacks the closing is finished on another
-     * thread (a thread cannot wait for itself to end); no callback is made after this returns.
-     */
+    /** Closes the driver (also from inside a callback); no callback is made after this returns. */
     @Override
     public void close()
     {
         closing = true;
-        if (Thread.currentThread() == dutyThread)
-        {
-            final Thread closer = new Thread(this::closeNow, "corral-scheduler-driver-close");
-            closer.setDaemon(false);
-            closer.start();
-            return;
-        }
         closeNow();
     }
 
@@ -459,12 +441,6 @@ public final class CorralSchedulerDriver implements SchedulerDriver
         /** Calls waiting for a leader (or for back-pressure to pass), oldest first. */
         private final java.util.ArrayDeque<PendingCall> waiting = new java.util.ArrayDeque<>();
         private final org.agrona.concurrent.UnsafeBuffer retryBuffer = new org.agrona.concurrent.UnsafeBuffer(new byte[0]);
-
-        @Override
-        public void onStart()
-        {
-            dutyThread = Thread.currentThread();
-        }
 
         @Override
         public String roleName()
