@@ -238,7 +238,7 @@ class LeaderChurnTest
             }
             return books[0] != null && java.util.Arrays.equals(books[0][0], books[0][1]) &&
                 java.util.Arrays.stream(books[0][2]).allMatch(v -> v == 0);
-        });
+        }, () -> describe(cluster.leader()));
         assertNotNull(books[0]);
         assertArrayEquals(books[0][1], books[0][0], "allocated == offered");
     }

@@ -3,7 +3,6 @@ package io.corral.examples;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -59,7 +58,8 @@ public final class Service implements Scheduler, AutoCloseable
         this.desired = instances;
         this.spreadBy = spreadBy;
         this.out = out;
-        control = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 4);
+        // The same limits as the daemons' servers (and the JDK reads them when its first server starts).
+        control = io.corral.codec.HttpServers.create("127.0.0.1", 0, "corral-service-control");
         control.createContext("/scale", this::scale);
         control.start();
     }
@@ -212,6 +212,6 @@ public final class Service implements Scheduler, AutoCloseable
     @Override
     public void close()
     {
-        control.stop(0);
+        io.corral.codec.HttpServers.stop(control);
     }
 }

@@ -54,6 +54,8 @@ final class LeaderDuties
     private final long allocationIntervalNs;
     private final long offerTimeoutNs;
     private long nextOfferExpiryCheckNs;
+    /** The duty cycle's clock as last seen (for sends made deep inside event handling). */
+    private long lastNowNs;
     private long nextOfferSeq;
     private long nextIdSeq;
     private long lastFullPassNs;
@@ -209,6 +211,7 @@ final class LeaderDuties
 
     void onEvent(final MasterEvent event, final long nowNs)
     {
+        lastNowNs = nowNs;
         if (event.index() <= takenOfficeAtIndex)
         {
             return;
@@ -325,9 +328,28 @@ final class LeaderDuties
 
     }
 
-    /** Counts a task's resources as allocated (a task this leader did not launch itself). */
+    /**
+     * Counts a task's resources as allocated (a task this leader did not launch itself). A launch
+     * an earlier leader proposed may commit after this one has offered those resources: the task
+     * is real, so the offers of that agent are rescinded to make room for it.
+     */
     private void recover(final long agentId, final long frameworkId, final String role, final long[] resources)
     {
+        try
+        {
+            allocator.recoverAllocation(allocator.agentSlot(agentId), allocator.frameworkSlot(frameworkId), role(role),
+                resources);
+            return;
+        }
+        catch (final RuntimeException ex)
+        {
+            if (!rescindOffersOn(agentId))
+            {
+                LOG.warn("cannot recover the allocation of {} to framework {} on agent {}: {}",
+                    java.util.Arrays.toString(resources), frameworkId, agentId, ex.getMessage());
+                return;
+            }
+        }
         try
         {
             allocator.recoverAllocation(allocator.agentSlot(agentId), allocator.frameworkSlot(frameworkId), role(role),
@@ -335,9 +357,27 @@ final class LeaderDuties
         }
         catch (final RuntimeException ex)
         {
-            LOG.warn("cannot recover the allocation of {} to framework {} on agent {}: {}",
+            LOG.warn("cannot recover the allocation of {} to framework {} on agent {} even with its offers rescinded: {}",
                 java.util.Arrays.toString(resources), frameworkId, agentId, ex.getMessage());
         }
+    }
+
+    /** Rescinds every outstanding offer of this agent and gives its resources back; true if there was one. */
+    private boolean rescindOffersOn(final long agentId)
+    {
+        boolean any = false;
+        for (final java.util.Iterator<OutstandingOffer> it = offers.values().iterator(); it.hasNext(); )
+        {
+            final OutstandingOffer o = it.next();
+            if (o.agentId() == agentId)
+            {
+                it.remove();
+                sendRescind(o, lastNowNs);
+                release(o.agentId(), o.frameworkId(), allocator.roleName(o.role()), o.resources());
+                any = true;
+            }
+        }
+        return any;
     }
 
     void release(final long agentId, final long frameworkId, final String role, final long[] resources)
