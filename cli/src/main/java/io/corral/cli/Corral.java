@@ -455,7 +455,15 @@ public final class Corral
             System.out.println("on Ctrl-C or SIGTERM: " + (keepTasks ? "the instances keep running (--keep-tasks); " +
                 "start the service again within 60 s to take them over" : "the instances are killed (--keep-tasks " +
                 "leaves them running)"));
-            awaitShutdown(() -> Files.deleteIfExists(file), () -> driver.stop(keepTasks), service);
+            awaitShutdown(() ->
+            {
+                Files.deleteIfExists(file);
+                final String[] others = file.getParent().toFile().list();
+                if (others != null && others.length == 0)
+                {
+                    Files.deleteIfExists(file.getParent());
+                }
+            }, () -> driver.stop(keepTasks), service);
             return 0;
         }
 
