@@ -54,8 +54,6 @@ final class LeaderDuties
     private final long allocationIntervalNs;
     private final long offerTimeoutNs;
     private long nextOfferExpiryCheckNs;
-    /** The duty cycle's clock as last seen (for sends made deep inside event handling). */
-    private long lastNowNs;
     private long nextOfferSeq;
     private long nextIdSeq;
     private long lastFullPassNs;
@@ -137,7 +135,7 @@ final class LeaderDuties
             }
             if (!MasterState.isTerminal(task.state()))
             {
-                recover(task.agentId(), task.frameworkId(), task.role(), task.resources());
+                recover(task.agentId(), task.frameworkId(), task.role(), task.resources(), nowNs);
             }
         }
         LOG.info("took office in term {} at log index {}: {} agents, {} frameworks, {} tasks", term, index,
@@ -211,7 +209,6 @@ final class LeaderDuties
 
     void onEvent(final MasterEvent event, final long nowNs)
     {
-        lastNowNs = nowNs;
         if (event.index() <= takenOfficeAtIndex)
         {
             return;
@@ -248,7 +245,7 @@ final class LeaderDuties
             if (!launches.committed(task, nowNs))
             {
                 // Accepted by an earlier leader, committed after this one rebuilt its allocator.
-                recover(task.agentId, task.frameworkId, task.role, task.resources);
+                recover(task.agentId, task.frameworkId, task.role, task.resources, nowNs);
             }
         }
         else if (event instanceof MasterEvent.LaunchDropped e)
@@ -293,15 +290,7 @@ final class LeaderDuties
         }
         else if (event instanceof MasterEvent.AgentRemoved e)
         {
-            for (final java.util.Iterator<OutstandingOffer> it = offers.values().iterator(); it.hasNext(); )
-            {
-                final OutstandingOffer o = it.next();
-                if (o.agentId() == e.agentId())
-                {
-                    it.remove();
-                    sendRescind(o, nowNs);
-                }
-            }
+            rescindOffers(o -> o.agentId() == e.agentId(), nowNs);
             liveness.agentGone(e.agentId());
             launches.agentRemoved(e.agentId());
             for (final MasterState.Framework f : state.frameworks())
@@ -333,51 +322,55 @@ final class LeaderDuties
      * an earlier leader proposed may commit after this one has offered those resources: the task
      * is real, so the offers of that agent are rescinded to make room for it.
      */
-    private void recover(final long agentId, final long frameworkId, final String role, final long[] resources)
+    private void recover(final long agentId, final long frameworkId, final String role, final long[] resources,
+        final long nowNs)
     {
-        try
+        String problem = recoverOnce(agentId, frameworkId, role, resources);
+        if (problem != null && rescindOffers(o -> o.agentId() == agentId, nowNs) > 0)
         {
-            allocator.recoverAllocation(allocator.agentSlot(agentId), allocator.frameworkSlot(frameworkId), role(role),
-                resources);
-            return;
+            problem = recoverOnce(agentId, frameworkId, role, resources);
         }
-        catch (final RuntimeException ex)
+        if (problem != null)
         {
-            if (!rescindOffersOn(agentId))
-            {
-                LOG.warn("cannot recover the allocation of {} to framework {} on agent {}: {}",
-                    java.util.Arrays.toString(resources), frameworkId, agentId, ex.getMessage());
-                return;
-            }
-        }
-        try
-        {
-            allocator.recoverAllocation(allocator.agentSlot(agentId), allocator.frameworkSlot(frameworkId), role(role),
-                resources);
-        }
-        catch (final RuntimeException ex)
-        {
-            LOG.warn("cannot recover the allocation of {} to framework {} on agent {} even with its offers rescinded: {}",
-                java.util.Arrays.toString(resources), frameworkId, agentId, ex.getMessage());
+            LOG.warn("cannot recover the allocation of {} to framework {} on agent {}: {}",
+                java.util.Arrays.toString(resources), frameworkId, agentId, problem);
         }
     }
 
-    /** Rescinds every outstanding offer of this agent and gives its resources back; true if there was one. */
-    private boolean rescindOffersOn(final long agentId)
+    /** Null if the allocation was recovered, else why not. */
+    private String recoverOnce(final long agentId, final long frameworkId, final String role, final long[] resources)
     {
-        boolean any = false;
+        try
+        {
+            allocator.recoverAllocation(allocator.agentSlot(agentId), allocator.frameworkSlot(frameworkId), role(role),
+                resources);
+            return null;
+        }
+        catch (final RuntimeException ex)
+        {
+            return ex.getMessage();
+        }
+    }
+
+    /**
+     * Rescinds the outstanding offers {@code which} selects: the framework is told and the resources
+     * go back to the allocator (no filter: they may be offered again). Returns how many.
+     */
+    private int rescindOffers(final java.util.function.Predicate<OutstandingOffer> which, final long nowNs)
+    {
+        int rescinded = 0;
         for (final java.util.Iterator<OutstandingOffer> it = offers.values().iterator(); it.hasNext(); )
         {
             final OutstandingOffer o = it.next();
-            if (o.agentId() == agentId)
+            if (which.test(o))
             {
                 it.remove();
-                sendRescind(o, lastNowNs);
+                sendRescind(o, nowNs);
                 release(o.agentId(), o.frameworkId(), allocator.roleName(o.role()), o.resources());
-                any = true;
+                rescinded++;
             }
         }
-        return any;
+        return rescinded;
     }
 
     void release(final long agentId, final long frameworkId, final String role, final long[] resources)
@@ -679,19 +672,8 @@ final class LeaderDuties
             return 0;
         }
         nextOfferExpiryCheckNs = nowNs + OFFER_EXPIRY_CHECK_NS;
-        int work = 0;
-        for (final java.util.Iterator<OutstandingOffer> it = offers.values().iterator(); it.hasNext(); )
-        {
-            final OutstandingOffer o = it.next();
-            if (nowNs - o.sentAtNs() >= offerTimeoutNs)
-            {
-                it.remove();
-                sendRescind(o, nowNs);
-                release(o.agentId(), o.frameworkId(), allocator.roleName(o.role()), o.resources());
-                metrics.offersRescinded.inc();
-                work++;
-            }
-        }
+        final int work = rescindOffers(o -> nowNs - o.sentAtNs() >= offerTimeoutNs, nowNs);
+        metrics.offersRescinded.inc(work);
         if (work > 0)
         {
             LOG.info("rescinded {} offers unanswered for {} ms", work, offerTimeoutNs / 1_000_000L);
