@@ -62,13 +62,16 @@ final class LeaderDuties
     /** Proposes one encoded record to the Raft log. */
     interface RecordProposer
     {
-        void propose(Outbound records, int length);
-
         /**
-         * As {@link #propose(Outbound, int)}; if Raft refuses it (this node stepped down, say),
-         * {@code onFailure} runs on the duty thread, while this node still has the same duties.
+         * Proposes the record; if Raft refuses it (this node stepped down, say), {@code onFailure}
+         * (may be null) runs on the duty thread, while this node still has the same duties.
          */
         void propose(Outbound records, int length, Runnable onFailure);
+
+        default void propose(final Outbound records, final int length)
+        {
+            propose(records, length, null);
+        }
     }
 
     LeaderDuties(final long term, final MasterConfig config, final MasterState state, final Connections connections,

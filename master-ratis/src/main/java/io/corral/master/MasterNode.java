@@ -380,20 +380,7 @@ public final class MasterNode implements AutoCloseable
             final long term = info == null ? 0 : info.getCurrentTerm();
             if (leading && (duties == null || duties.term() != term))
             {
-                duties = new LeaderDuties(term, config, state, connections, out, new LeaderDuties.RecordProposer()
-                {
-                    @Override
-                    public void propose(final Outbound records, final int length)
-                    {
-                        Duty.this.propose(records, length, null);
-                    }
-
-                    @Override
-                    public void propose(final Outbound records, final int length, final Runnable onFailure)
-                    {
-                        Duty.this.propose(records, length, onFailure);
-                    }
-                }, metrics, nowNs);
+                duties = new LeaderDuties(term, config, state, connections, out, this::propose, metrics, nowNs);
                 leaderTerm = term;
                 leader = true;
             }
