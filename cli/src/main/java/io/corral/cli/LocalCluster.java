@@ -233,6 +233,15 @@ public final class LocalCluster implements AutoCloseable
      * frameworks see KILLED, not LOST), then the agents, then the masters (together: each Raft
      * server takes about a second to close).
      */
+    private static boolean stillLive(final io.corral.master.MasterView view, final List<MasterState.TaskView> tasks)
+    {
+        return tasks.stream().anyMatch(t ->
+        {
+            final MasterState.TaskView now = view.task(t.frameworkId(), t.taskId());
+            return now != null && !MasterState.isTerminal(now.state());
+        });
+    }
+
     public void shutdown(final java.io.PrintStream progress) throws InterruptedException
     {
         final MasterNode leader = leader();
@@ -251,11 +260,7 @@ public final class LocalCluster implements AutoCloseable
                 progress.println("corral dev: stopping: killing " + live.size() + " running task(s)");
                 live.forEach(t -> leader.killTask(t.frameworkId(), t.taskId()));
                 final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-                while (System.nanoTime() < deadline && live.stream().anyMatch(t ->
-                {
-                    final MasterState.Task now = leader.state().task(t.frameworkId(), t.taskId());
-                    return now != null && !MasterState.isTerminal(now.state);
-                }))
+                while (System.nanoTime() < deadline && stillLive(leader.state(), live))
                 {
                     Thread.sleep(50);
                 }

@@ -463,7 +463,7 @@ class ClusterEndToEndTest
                 Thread.sleep(20);
             }
             assertEquals(id, second.frameworkId, "re-registered under its old id");
-            assertEquals(io.corral.codec.sbe.TaskState.RUNNING, cluster.leader().state().task(id, "keeps-running").state,
+            assertEquals(io.corral.codec.sbe.TaskState.RUNNING, cluster.leader().state().task(id, "keeps-running").state(),
                 "its task kept running");
             d2.killTask("keeps-running");
             TaskStatus s;
@@ -811,7 +811,7 @@ class ClusterEndToEndTest
         {
             final var task = m.state().task(scheduler.frameworkId, holder);
             assertNotNull(task, "master " + m.id() + " has the task");
-            assertEquals(60, task.resources[m.state().vectors().kinds().indexOf("ssd")]);
+            assertEquals(60, task.resources()[m.vectors().kinds().indexOf("ssd")]);
         }
         final String json = corral("agents", "--json", "--masters", cluster.mastersSpec())[1];
         assertTrue(json.contains("\"ssd\" : " + AGENT_SSD), json);
@@ -1097,7 +1097,7 @@ class ClusterEndToEndTest
             for (final MasterNode m : cluster.masters())
             {
                 final var task = m.state().task(scheduler.frameworkId, taskId);
-                final TaskState s = task == null ? null : TaskState.valueOf(task.state.name());
+                final TaskState s = task == null ? null : TaskState.valueOf(task.state().name());
                 if (agreed == null)
                 {
                     agreed = s;

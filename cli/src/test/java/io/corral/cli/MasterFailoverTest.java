@@ -274,14 +274,14 @@ class MasterFailoverTest
         {
             leader = cluster.leader();
             final var task = leader == null ? null : leader.state().task(frameworkId, "orphan");
-            if (task != null && task.state == io.corral.codec.sbe.TaskState.KILLED)
+            if (task != null && task.state() == io.corral.codec.sbe.TaskState.KILLED)
             {
                 break;
             }
             Thread.sleep(50);
         }
         assertEquals(null, leader.state().framework(frameworkId), "the framework was removed");
-        assertEquals(io.corral.codec.sbe.TaskState.KILLED, leader.state().task(frameworkId, "orphan").state,
+        assertEquals(io.corral.codec.sbe.TaskState.KILLED, leader.state().task(frameworkId, "orphan").state(),
             "its task was killed on the agent and the kill recorded");
     }
 }

@@ -50,11 +50,11 @@ class SnapshotTest
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline &&
             (other.state().lastAppliedIndex() < reference.state().lastAppliedIndex() ||
-                !java.util.Arrays.equals(reference.state().snapshotBytes(), other.state().snapshotBytes())))
+                !java.util.Arrays.equals(reference.snapshotBytes(), other.snapshotBytes())))
         {
             Thread.sleep(50);
         }
-        assertArrayEquals(reference.state().snapshotBytes(), other.state().snapshotBytes(),
+        assertArrayEquals(reference.snapshotBytes(), other.snapshotBytes(),
             "master " + other.id() + " holds the same state as master " + reference.id());
     }
 

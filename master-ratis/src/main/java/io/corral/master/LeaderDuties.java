@@ -109,13 +109,10 @@ final class LeaderDuties
         final List<MasterState.Agent> agents;
         final List<MasterState.Framework> frameworks;
         final List<MasterState.TaskView> tasks;
-        synchronized (state)
-        {
-            index = state.lastAppliedIndex();
-            agents = state.agents();
-            frameworks = state.frameworks();
-            tasks = state.tasks();
-        }
+        index = state.lastAppliedIndex();
+        agents = state.agents();
+        frameworks = state.frameworks();
+        tasks = state.tasks();
         for (final MasterState.Agent agent : agents)
         {
             allocator.addAgent(agent.id(), agent.resources());

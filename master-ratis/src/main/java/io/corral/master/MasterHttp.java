@@ -97,7 +97,7 @@ final class MasterHttp implements AutoCloseable
         try
         {
             final com.fasterxml.jackson.databind.JsonNode body = JSON.readTree(exchange.getRequestBody());
-            final io.corral.allocator.ResourceKinds kinds = node.state().vectors().kinds();
+            final io.corral.allocator.ResourceKinds kinds = node.vectors().kinds();
             final double weight = body == null || !body.has("weight") ? 1.0 : body.get("weight").asDouble(Double.NaN);
             final long[] guarantee = kinds.parse(body == null ? "" : body.path("guarantee").asText(""));
             final long[] limit = kinds.newVector();
@@ -208,14 +208,13 @@ final class MasterHttp implements AutoCloseable
         master.put("leaderUi", leaderAddress.isEmpty() ? null : "http://" + io.corral.codec.Protocol.host(leaderAddress) +
             ":" + (io.corral.codec.Protocol.port(leaderAddress) + io.corral.codec.Protocol.HTTP_PORT_OFFSET) + "/");
         doc.put("master", master);
-        final MasterState state = node.state();
+        final MasterView state = node.state();
         final io.corral.allocator.ResourceKinds kinds = state.vectors().kinds();
         master.put("resourceKinds", kinds.toString());
         final List<Object> agents = new ArrayList<>();
         final List<Object> frameworks = new ArrayList<>();
         final List<Object> tasks = new ArrayList<>();
         final long index;
-        synchronized (state)
         {
             index = state.lastAppliedIndex();
             for (final MasterState.Agent a : state.agents())
@@ -320,6 +319,7 @@ final class MasterHttp implements AutoCloseable
     /** Prometheus text format. */
     private void metrics(final HttpExchange exchange) throws IOException
     {
+        node.publishMetrics();
         final java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream(8192);
         node.metrics().write(body);
         send(exchange, 200, node.metrics().contentType(), body.toByteArray());

@@ -42,28 +42,42 @@ final class MasterMetrics
     /** Written by the leader's duty thread, read at scrape time. */
     volatile int outstandingOffers;
 
-    /** A latency: recorded by any thread, accumulated (since start) when scraped. */
+    /**
+     * A latency: recorded by any thread (wait-free), folded into the running total by the duty
+     * thread, which publishes an immutable copy; scrapes read that copy. No lock.
+     */
     private static final class Latency
     {
         private final Recorder recorder = new Recorder(3);
         private final Histogram total = new Histogram(3);
         private Histogram interval;
+        private volatile Histogram published = new Histogram(3);
 
         void record(final long nanos)
         {
             recorder.recordValue(Math.max(0, nanos));
         }
 
-        synchronized void export(final SummaryWithCallback.Callback callback, final String... labels)
+        /** Duty thread only. */
+        void fold()
         {
             interval = recorder.getIntervalHistogram(interval);
-            total.add(interval);
-            final long count = total.getTotalCount();
-            callback.call(count, count == 0 ? 0 : total.getMean() * count / NANOS_PER_SECOND, Quantiles.of(
-                new Quantile(0.5, total.getValueAtPercentile(50) / NANOS_PER_SECOND),
-                new Quantile(0.9, total.getValueAtPercentile(90) / NANOS_PER_SECOND),
-                new Quantile(0.99, total.getValueAtPercentile(99) / NANOS_PER_SECOND),
-                new Quantile(1.0, total.getMaxValue() / NANOS_PER_SECOND)), labels);
+            if (interval.getTotalCount() > 0)
+            {
+                total.add(interval);
+                published = total.copy();
+            }
+        }
+
+        void export(final SummaryWithCallback.Callback callback, final String... labels)
+        {
+            final Histogram h = published;
+            final long count = h.getTotalCount();
+            callback.call(count, count == 0 ? 0 : h.getMean() * count / NANOS_PER_SECOND, Quantiles.of(
+                new Quantile(0.5, h.getValueAtPercentile(50) / NANOS_PER_SECOND),
+                new Quantile(0.9, h.getValueAtPercentile(90) / NANOS_PER_SECOND),
+                new Quantile(0.99, h.getValueAtPercentile(99) / NANOS_PER_SECOND),
+                new Quantile(1.0, h.getMaxValue() / NANOS_PER_SECOND)), labels);
         }
     }
 
@@ -87,15 +101,15 @@ final class MasterMetrics
         GaugeWithCallback.builder().name("corral_term").help("The Raft term this master is in.")
             .callback(c -> c.call(node.currentTerm())).register(registry);
         GaugeWithCallback.builder().name("corral_log_applied_index").help("The last log index applied to the state.")
-            .callback(c -> c.call(node.state().lastAppliedIndex())).register(registry);
+            .callback(c -> c.call(node.gauges().lastAppliedIndex())).register(registry);
         GaugeWithCallback.builder().name("corral_agents").help("Agents admitted.")
-            .callback(c -> c.call(node.state().agents().size())).register(registry);
+            .callback(c -> c.call(node.gauges().agents())).register(registry);
         GaugeWithCallback.builder().name("corral_frameworks").help("Frameworks subscribed.")
-            .callback(c -> c.call(node.state().frameworks().size())).register(registry);
+            .callback(c -> c.call(node.gauges().frameworks())).register(registry);
         GaugeWithCallback.builder().name("corral_tasks").help("Tasks the state holds, by latest state.")
             .labelNames("state").callback(c ->
             {
-                final Map<TaskState, Integer> counts = node.state().taskCounts();
+                final Map<TaskState, Integer> counts = node.gauges().tasks();
                 for (final TaskState s : TaskState.values())
                 {
                     if (s != TaskState.NULL_VAL)
@@ -126,6 +140,23 @@ final class MasterMetrics
     void allocationPass(final boolean full, final long nanos)
     {
         (full ? fullPass : incrementalPass).record(nanos);
+    }
+
+    private long nextFoldNs;
+
+    /**
+     * Duty thread: publishes the latencies recorded since the last call, at most once a second
+     * unless {@code now} (a scrape asked for it).
+     */
+    void publish(final long nowNs, final boolean now)
+    {
+        if (now || nowNs - nextFoldNs >= 0)
+        {
+            nextFoldNs = nowNs + 1_000_000_000L;
+            fullPass.fold();
+            incrementalPass.fold();
+            commit.fold();
+        }
     }
 
     void committed(final long nanos)

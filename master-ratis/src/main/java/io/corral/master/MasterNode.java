@@ -61,7 +61,6 @@ public final class MasterNode implements AutoCloseable
     private final MasterConfig config;
     private final MasterState state;
     private final MasterMetrics metrics;
-    private final ManyToOneConcurrentLinkedQueue<MasterEvent> events = new ManyToOneConcurrentLinkedQueue<>();
     /** Work handed to the duty thread by other threads (the HTTP API). */
     private final ManyToOneConcurrentLinkedQueue<Runnable> commands = new ManyToOneConcurrentLinkedQueue<>();
     private final RaftServer server;
@@ -70,6 +69,17 @@ public final class MasterNode implements AutoCloseable
     private final Subscription subscription;
     private final Connections connections;
     private final Duty duty;
+    private final MasterStateMachine stateMachine;
+    /** The last view the duty thread built, for a caller it cannot answer (it stopped). */
+    private volatile MasterView lastView;
+    /** Counts the duty thread publishes after each cycle that applied records (metrics read them). */
+    private volatile Gauges gauges = new Gauges(0, 0, 0, new java.util.EnumMap<>(io.corral.codec.sbe.TaskState.class));
+
+    /** What the metrics read: published by the duty thread, immutable. */
+    record Gauges(long lastAppliedIndex, int agents, int frameworks,
+        java.util.EnumMap<io.corral.codec.sbe.TaskState, Integer> tasks)
+    {
+    }
     private final AgentRunner runner;
     private final MasterHttp http;
     private final java.util.concurrent.atomic.AtomicLong snapshotCallIds = new java.util.concurrent.atomic.AtomicLong();
@@ -105,7 +115,8 @@ public final class MasterNode implements AutoCloseable
         RaftServerConfigKeys.Log.setPurgeGap(properties, (int)Math.min(1024, config.snapshotEveryEntries()));
         RaftServerConfigKeys.Log.setSegmentSizeMax(properties,
             org.apache.ratis.util.SizeInBytes.valueOf(config.logSegmentBytes()));
-        final MasterStateMachine stateMachine = new MasterStateMachine(state, events::offer);
+        duty = new Duty();
+        stateMachine = new MasterStateMachine(state, duty::onEvent);
         // A master restarted on its data directory recovers its log; a new one formats it.
         final boolean existing = new java.io.File(config.dataDir(), GROUP_ID.getUuid().toString()).isDirectory();
         server = RaftServer.newBuilder().setServerId(peerId(config.id())).setGroup(group).setProperties(properties)
@@ -122,7 +133,8 @@ public final class MasterNode implements AutoCloseable
         aeron = MediaDrivers.connect();
         subscription = aeron.addSubscription(Protocol.channel(config.address()), Protocol.STREAM_ID);
         connections = new Connections(aeron);
-        duty = new Duty();
+        // From here on the duty thread owns the state; entries Ratis committed meanwhile wait for it.
+        stateMachine.handOff();
         runner = new AgentRunner(new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(100),
             TimeUnit.MILLISECONDS.toNanos(1)), io.corral.codec.DutyErrors.logOrExit(LOG, "master " + config.id(),
             metrics.dutyErrors::inc), null, duty);
@@ -159,15 +171,89 @@ public final class MasterNode implements AutoCloseable
         return leaderTerm;
     }
 
-    /** Read-only view of the replicated state (every master has one). */
     MasterMetrics metrics()
     {
         return metrics;
     }
 
-    public MasterState state()
+    /** Has the duty thread publish its latest latencies (a scrape), waiting up to 2 s for it. */
+    void publishMetrics()
     {
-        return state;
+        final java.util.concurrent.CompletableFuture<Boolean> done = new java.util.concurrent.CompletableFuture<>();
+        commands.offer(() -> done.complete(metricsPublished()));
+        try
+        {
+            done.get(2, TimeUnit.SECONDS);
+        }
+        catch (final java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException ex)
+        {
+            // the duty thread is stuck or gone: the scrape shows what was published last
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private boolean metricsPublished()
+    {
+        metrics.publish(System.nanoTime(), true);
+        return true;
+    }
+
+    Gauges gauges()
+    {
+        return gauges;
+    }
+
+    public ResourceVectors vectors()
+    {
+        return state.vectors();
+    }
+
+    /**
+     * The replicated state as snapshot bytes ({@link MasterState#snapshotBytes}), made by the duty
+     * thread: equal on masters that applied the same log. Null if the duty thread does not answer.
+     */
+    public byte[] snapshotBytes() throws InterruptedException
+    {
+        final java.util.concurrent.CompletableFuture<byte[]> bytes = new java.util.concurrent.CompletableFuture<>();
+        commands.offer(() -> bytes.complete(state.snapshotBytes()));
+        try
+        {
+            return bytes.get(10, TimeUnit.SECONDS);
+        }
+        catch (final java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException ex)
+        {
+            return null;
+        }
+    }
+
+    /**
+     * An immutable copy of the replicated state as this master has applied it (every master has
+     * one), built by the duty thread on request. If the duty thread does not answer within 10 s
+     * (it has stopped), the last copy it built.
+     */
+    public MasterView state()
+    {
+        final java.util.concurrent.CompletableFuture<MasterView> view = new java.util.concurrent.CompletableFuture<>();
+        commands.offer(() -> view.complete(state.view()));
+        try
+        {
+            final MasterView built = view.get(10, TimeUnit.SECONDS);
+            lastView = built;
+            return built;
+        }
+        catch (final java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException ex)
+        {
+            final MasterView last = lastView;
+            return last != null ? last : MasterView.empty(state.vectors());
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for master " + config.id() + "'s state", ex);
+        }
     }
 
     /**
@@ -304,10 +390,6 @@ public final class MasterNode implements AutoCloseable
     public void close()
     {
         http.close();
-        runner.close();
-        connections.close();
-        subscription.close();
-        MediaDrivers.release(aeron);
         try
         {
             client.close();
@@ -316,6 +398,8 @@ public final class MasterNode implements AutoCloseable
         {
             LOG.warn("closing raft client", ex);
         }
+        // The Raft server stops while the duty thread still owns the state: the snapshot Ratis
+        // takes on stop, and entries it applies while stopping, go through their owner.
         try
         {
             server.close();
@@ -324,6 +408,11 @@ public final class MasterNode implements AutoCloseable
         {
             LOG.warn("closing raft server", ex);
         }
+        runner.close();
+        stateMachine.ownerStopped();
+        connections.close();
+        subscription.close();
+        MediaDrivers.release(aeron);
     }
 
     /** The duty cycle: poll Aeron, apply committed events, check leadership, run leader duties. */
@@ -344,6 +433,9 @@ public final class MasterNode implements AutoCloseable
             nowNs = System.nanoTime();
             lastCycleNs = nowNs;
             int work = 0;
+            // Committed entries first (applied here, by the state's owner), then who leads.
+            final long appliedBefore = state.appliedRecords();
+            work += stateMachine.drain();
             if (nowNs >= nextRoleCheckNs)
             {
                 nextRoleCheckNs = nowNs + TimeUnit.MILLISECONDS.toNanos(20);
@@ -355,15 +447,12 @@ public final class MasterNode implements AutoCloseable
                 command.run();
                 work++;
             }
-            MasterEvent event;
-            while ((event = events.poll()) != null)
+            if (state.appliedRecords() != appliedBefore)
             {
-                work++;
-                if (duties != null)
-                {
-                    duties.onEvent(event, nowNs);
-                }
+                gauges = new Gauges(state.lastAppliedIndex(), state.agentCount(), state.frameworkCount(),
+                    state.taskCounts());
             }
+            metrics.publish(nowNs, false);
             work += subscription.poll(assembler, 64);
             if (duties != null)
             {
@@ -466,6 +555,23 @@ public final class MasterNode implements AutoCloseable
                     metrics.committed(System.nanoTime() - proposedNs);
                 }
             });
+        }
+
+        @Override
+        public void onClose()
+        {
+            // Leader duties end with the thread; anything applied after this (shutdown) only changes state.
+            duties = null;
+            leader = false;
+        }
+
+        /** What an applied record did (called by the state machine on this thread, as it applies). */
+        void onEvent(final MasterEvent event)
+        {
+            if (duties != null)
+            {
+                duties.onEvent(event, nowNs);
+            }
         }
 
         @Override

@@ -23,6 +23,9 @@ import org.agrona.DirectBuffer;
  * Only {@link #apply} changes it, from SBE log records; applying is deterministic (no clock, no
  * randomness, sorted maps), so every master that applies the same log holds the same state.
  * Each applied record yields {@link MasterEvent}s for the leader's duties.
+ *
+ * <p>One owner: only the master's duty thread reads or writes it (see {@link MasterStateMachine});
+ * other threads read a {@link MasterView} it builds. Nothing here locks.
  */
 public final class MasterState
 {
@@ -155,7 +158,7 @@ public final class MasterState
      * A record that does not decode is skipped with an event saying so: an exception here would
      * stop the Raft server.
      */
-    public synchronized List<MasterEvent> apply(final DirectBuffer buffer, final int offset, final int length,
+    public List<MasterEvent> apply(final DirectBuffer buffer, final int offset, final int length,
         final long index)
     {
         final List<MasterEvent> events = new ArrayList<>(2);
@@ -382,7 +385,7 @@ public final class MasterState
      * {@link #restore} rebuilds this state exactly. Tasks whose agent or framework was removed are
      * written under a briefly re-admitted owner that is removed again after them.
      */
-    public synchronized byte[] snapshotBytes()
+    public byte[] snapshotBytes()
     {
         final io.corral.codec.Outbound out = new io.corral.codec.Outbound();
         final org.agrona.ExpandableArrayBuffer file = new org.agrona.ExpandableArrayBuffer(1 << 16);
@@ -516,7 +519,7 @@ public final class MasterState
      * Replaces this state with the one in {@code bytes} (from {@link #snapshotBytes}), applying each
      * record through {@link #apply}, as of log index {@code index}.
      */
-    public synchronized void restore(final byte[] bytes, final long index)
+    public void restore(final byte[] bytes, final long index)
     {
         agents.clear();
         frameworks.clear();
@@ -548,48 +551,69 @@ public final class MasterState
         lastAppliedIndex = index;
     }
 
-    public synchronized long lastAppliedIndex()
+    public int agentCount()
+    {
+        return agents.size();
+    }
+
+    public int frameworkCount()
+    {
+        return frameworks.size();
+    }
+
+    public int taskCount()
+    {
+        return tasks.size();
+    }
+
+    /** An immutable copy of the whole state, for other threads (built by the owner). */
+    public MasterView view()
+    {
+        return new MasterView(lastAppliedIndex, appliedRecords, vectors, agents(), frameworks(), roles(), tasks());
+    }
+
+    public long lastAppliedIndex()
     {
         return lastAppliedIndex;
     }
 
-    public synchronized long appliedRecords()
+    public long appliedRecords()
     {
         return appliedRecords;
     }
 
-    public synchronized List<Agent> agents()
+    public List<Agent> agents()
     {
         return new ArrayList<>(agents.values());
     }
 
-    public synchronized Agent agent(final long id)
+    public Agent agent(final long id)
     {
         return agents.get(id);
     }
 
-    public synchronized List<Role> roles()
+    public List<Role> roles()
     {
         return new ArrayList<>(roles.values());
     }
 
-    public synchronized List<Framework> frameworks()
+    public List<Framework> frameworks()
     {
         return new ArrayList<>(frameworks.values());
     }
 
-    public synchronized Framework framework(final long id)
+    public Framework framework(final long id)
     {
         return frameworks.get(id);
     }
 
-    public synchronized Task task(final long frameworkId, final String taskId)
+    public Task task(final long frameworkId, final String taskId)
     {
         return tasks.get(taskKey(frameworkId, taskId));
     }
 
     /** How many tasks are in each state (for metrics: counts, not copies). */
-    public synchronized java.util.EnumMap<TaskState, Integer> taskCounts()
+    public java.util.EnumMap<TaskState, Integer> taskCounts()
     {
         final java.util.EnumMap<TaskState, Integer> counts = new java.util.EnumMap<>(TaskState.class);
         for (final Task t : tasks.values())
@@ -600,7 +624,7 @@ public final class MasterState
     }
 
     /** Copies of the tasks on this agent that have not ended (found without walking every task). */
-    public synchronized List<TaskView> liveTasksOn(final long agentId)
+    public List<TaskView> liveTasksOn(final long agentId)
     {
         final java.util.TreeSet<String> live = liveByAgent.get(agentId);
         final List<TaskView> out = new ArrayList<>(live == null ? 0 : live.size());
@@ -612,7 +636,7 @@ public final class MasterState
     }
 
     /** Copies of every task's fields, safe to read on another thread. */
-    public synchronized List<TaskView> tasks()
+    public List<TaskView> tasks()
     {
         final List<TaskView> out = new ArrayList<>(tasks.size());
         for (final Task t : tasks.values())

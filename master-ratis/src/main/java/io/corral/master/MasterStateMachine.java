@@ -5,9 +5,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
+import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
@@ -23,31 +28,128 @@ import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
-import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.util.MD5FileUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Thin Ratis adapter: committed entries are SBE records applied to {@link MasterState}; what
- * they did goes to the duty thread. Nothing here throws for a bad record (that would stop the
+ * Thin Ratis adapter that never touches {@link MasterState} itself: every committed entry, index
+ * notification and snapshot request is handed, in log order, to the state's one owner (the
+ * master's duty thread), which applies it and only then completes the entry's future. Ratis's
+ * threads wait on the owner where Ratis needs an answer (a snapshot's bytes, a loaded snapshot);
+ * the owner never waits on Ratis. Nothing here throws for a bad record (that would stop the
  * server): {@link MasterState#apply} reports it as an event instead. Snapshots are the state as
  * the same SBE records, in a file named by term and index with an MD5 beside it, loaded through
- * the same apply code.
+ * the same apply code; the owner makes the bytes, a Ratis thread writes the file.
+ *
+ * <p>Who owns the state when: the constructing thread until {@link #handOff} (only
+ * {@link #initialize} loads then); the duty thread from then until {@link #ownerStopped}; after
+ * that, with the duty thread gone, whichever Ratis thread is shutting the server down.
  */
 final class MasterStateMachine extends BaseStateMachine
 {
     private static final Logger LOG = LoggerFactory.getLogger(MasterStateMachine.class);
+    private static final int DRAIN_LIMIT = 4096;
 
     private final MasterState state;
     private final Consumer<MasterEvent> events;
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    private final ManyToOneConcurrentLinkedQueue<Runnable> handoff = new ManyToOneConcurrentLinkedQueue<>();
+    private volatile boolean handedOff;
+    private volatile boolean ownerStopped;
 
+    /** {@code events} is called on the owner thread with what each applied record did. */
     MasterStateMachine(final MasterState state, final Consumer<MasterEvent> events)
     {
         this.state = state;
         this.events = events;
+    }
+
+    /** From now on the duty thread owns the state: work is queued for it (called before it starts). */
+    void handOff()
+    {
+        handedOff = true;
+    }
+
+    /** The duty thread has stopped for good: the thread that calls next owns the state (shutdown only). */
+    void ownerStopped()
+    {
+        ownerStopped = true;
+    }
+
+    /** Owner thread: runs what Ratis handed over, in order; returns how much. */
+    int drain()
+    {
+        int work = 0;
+        Runnable item;
+        while (work < DRAIN_LIMIT && (item = handoff.poll()) != null)
+        {
+            item.run();
+            work++;
+        }
+        return work;
+    }
+
+    /** Runs {@code work} on the owner and returns its result (Ratis threads wait here, the owner never does). */
+    private <T> T onOwner(final Callable<T> work) throws IOException
+    {
+        if (!handedOff || ownerStopped)
+        {
+            return call(work);
+        }
+        final CompletableFuture<T> result = new CompletableFuture<>();
+        handoff.offer(() ->
+        {
+            try
+            {
+                result.complete(work.call());
+            }
+            catch (final Throwable ex)
+            {
+                result.completeExceptionally(ex);
+            }
+        });
+        while (true)
+        {
+            try
+            {
+                return result.get(100, TimeUnit.MILLISECONDS);
+            }
+            catch (final TimeoutException ex)
+            {
+                if (ownerStopped)
+                {
+                    // The duty thread stopped before it got here: nothing else owns the state now.
+                    return call(work);
+                }
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted waiting for the duty thread", ex);
+            }
+            catch (final ExecutionException ex)
+            {
+                throw ex.getCause() instanceof IOException io ? io : new IOException(ex.getCause());
+            }
+        }
+    }
+
+    private static <T> T call(final Callable<T> work) throws IOException
+    {
+        try
+        {
+            return work.call();
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            throw ex;
+        }
+        catch (final Exception ex)
+        {
+            throw new IOException(ex);
+        }
     }
 
     @Override
@@ -82,24 +184,29 @@ final class MasterStateMachine extends BaseStateMachine
         return storage;
     }
 
+    private record Snapshot(TermIndex last, byte[] bytes)
+    {
+    }
+
     @Override
     public long takeSnapshot() throws IOException
     {
-        final TermIndex last = getLastAppliedTermIndex();
+        // The bytes and the index they are as of come from the owner together: consistent.
+        final Snapshot snapshot = onOwner(() -> new Snapshot(getLastAppliedTermIndex(), state.snapshotBytes()));
+        final TermIndex last = snapshot.last();
         if (last == null || last.getIndex() < 0)
         {
             return RaftLog.INVALID_LOG_INDEX;
         }
-        final byte[] bytes = state.snapshotBytes();
         final File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
         final File tmp = new File(file.getPath() + ".tmp");
-        Files.write(tmp.toPath(), bytes, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+        Files.write(tmp.toPath(), snapshot.bytes(), StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
             StandardOpenOption.WRITE, StandardOpenOption.SYNC);
         Files.move(tmp.toPath(), file.toPath(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         final MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
         storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
-        LOG.info("snapshot at term {} index {}: {} bytes in {}", last.getTerm(), last.getIndex(), bytes.length,
-            file.getName());
+        LOG.info("snapshot at term {} index {}: {} bytes in {}", last.getTerm(), last.getIndex(),
+            snapshot.bytes().length, file.getName());
         return last.getIndex();
     }
 
@@ -116,24 +223,62 @@ final class MasterStateMachine extends BaseStateMachine
             MD5FileUtil.verifySavedMD5(file, md5);
         }
         final TermIndex last = SimpleStateMachineStorage.getTermIndexFromSnapshotFile(file);
-        state.restore(Files.readAllBytes(file.toPath()), last.getIndex());
-        setLastAppliedTermIndex(last);
-        LOG.info("loaded snapshot {} ({} agents, {} frameworks, {} tasks)", file.getName(), state.agents().size(),
-            state.frameworks().size(), state.tasks().size());
+        final byte[] bytes = Files.readAllBytes(file.toPath());
+        final String loaded = onOwner(() ->
+        {
+            state.restore(bytes, last.getIndex());
+            // A snapshot installed from the leader may be behind what this master applied: Ratis
+            // resets its own index to the snapshot's, and so does this one.
+            setLastAppliedTermIndex(last);
+            return state.agentCount() + " agents, " + state.frameworkCount() + " frameworks, " + state.taskCount() +
+                " tasks";
+        });
+        LOG.info("loaded snapshot {} ({})", file.getName(), loaded);
     }
 
     @Override
     public CompletableFuture<Message> applyTransaction(final TransactionContext trx)
     {
         final LogEntryProto entry = trx.getLogEntry();
-        final ByteString data = entry.getStateMachineLogEntry().getLogData();
-        final byte[] bytes = data.toByteArray();
-        final List<MasterEvent> applied = state.apply(new UnsafeBuffer(bytes), 0, bytes.length, entry.getIndex());
-        updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
-        for (final MasterEvent event : applied)
+        final long term = entry.getTerm();
+        final long index = entry.getIndex();
+        // A read-only view of the entry's bytes: no copy; the entry outlives its application.
+        final UnsafeBuffer bytes = new UnsafeBuffer(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
+        final CompletableFuture<Message> applied = new CompletableFuture<>();
+        if (ownerStopped)
         {
-            events.accept(event);
+            applied.completeExceptionally(new IOException("the master is shutting down; entry " + index + " not applied"));
+            return applied;
         }
-        return CompletableFuture.completedFuture(Message.EMPTY);
+        handoff.offer(() ->
+        {
+            if (index > state.lastAppliedIndex())
+            {
+                final List<MasterEvent> result = state.apply(bytes, 0, bytes.capacity(), index);
+                updateLastAppliedTermIndex(term, index);
+                result.forEach(events);
+            }
+            // (an index at or below the state's is already in a snapshot loaded meanwhile)
+            applied.complete(Message.EMPTY);
+        });
+        return applied;
+    }
+
+    /** A log entry that is not a record (a configuration change): only the index moves, in order. */
+    @Override
+    public void notifyTermIndexUpdated(final long term, final long index)
+    {
+        if (ownerStopped)
+        {
+            return;
+        }
+        handoff.offer(() ->
+        {
+            final TermIndex last = getLastAppliedTermIndex();
+            if (last == null || index > last.getIndex())
+            {
+                updateLastAppliedTermIndex(term, index);
+            }
+        });
     }
 }
