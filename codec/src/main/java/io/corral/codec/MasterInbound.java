@@ -91,6 +91,19 @@ public final class MasterInbound extends InboundAdapter
         return true;
     }
 
+    /** True for a message a master accepts (a bad frame of one is malformed, not unknown). */
+    public static boolean isKnownTemplate(final int templateId)
+    {
+        return switch (templateId)
+        {
+            case RegisterAgentDecoder.TEMPLATE_ID, AgentHeartbeatDecoder.TEMPLATE_ID, StatusUpdateDecoder.TEMPLATE_ID,
+                SubscribeDecoder.TEMPLATE_ID, AcceptDecoder.TEMPLATE_ID, DeclineDecoder.TEMPLATE_ID,
+                KillDecoder.TEMPLATE_ID, AcknowledgeDecoder.TEMPLATE_ID, TeardownDecoder.TEMPLATE_ID,
+                ReconcileDecoder.TEMPLATE_ID, io.corral.codec.sbe.SuppressDecoder.TEMPLATE_ID -> true;
+            default -> false;
+        };
+    }
+
     @Override
     protected void badFrame(final int sessionId, final int templateId, final String problem)
     {

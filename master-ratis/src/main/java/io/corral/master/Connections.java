@@ -15,7 +15,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * go yet (the publication is still connecting, or back-pressured) waits in a short queue and is
  * retried each duty cycle until its deadline; senders that need delivery retry on their side too.
  */
-final class Connections implements AutoCloseable
+final class Connections implements Peers, AutoCloseable
 {
     private static final long RETRY_FOR_NS = 3_000_000_000L;
 
@@ -35,21 +35,27 @@ final class Connections implements AutoCloseable
 
     private ExclusivePublication publication(final String endpoint)
     {
-        return publications.computeIfAbsent(endpoint,
-            e -> aeron.addExclusivePublication(Protocol.channel(e), Protocol.STREAM_ID));
+        ExclusivePublication publication = publications.get(endpoint);
+        if (publication == null)
+        {
+            publication = aeron.addExclusivePublication(Protocol.channel(endpoint), Protocol.STREAM_ID);
+            publications.put(endpoint, publication);
+        }
+        return publication;
     }
 
-    /** Sends the first {@code length} bytes of {@code out}'s buffer to {@code endpoint}. */
-    void send(final String endpoint, final Outbound out, final int length, final long nowNs)
+    /** Sends the first {@code length} bytes of {@code buffer} to {@code endpoint}. */
+    @Override
+    public void send(final String endpoint, final org.agrona.DirectBuffer buffer, final int length, final long nowNs)
     {
         if (endpoint == null || endpoint.isEmpty())
         {
             return;
         }
-        if (!pending.isEmpty() || !out.offer(publication(endpoint), length))
+        if (!pending.isEmpty() || !Outbound.offer(publication(endpoint), (org.agrona.MutableDirectBuffer)buffer, length))
         {
             final byte[] copy = new byte[length];
-            out.buffer.getBytes(0, copy);
+            buffer.getBytes(0, copy);
             pending.add(new Pending(endpoint, copy, nowNs + RETRY_FOR_NS));
         }
     }

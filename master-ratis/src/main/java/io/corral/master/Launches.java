@@ -7,67 +7,58 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import io.corral.allocator.Allocator;
-import io.corral.codec.Outbound;
-import io.corral.codec.Protocol;
 import io.corral.codec.sbe.AcceptDecoder;
 import io.corral.codec.sbe.ErrorCode;
 import io.corral.codec.sbe.TaskState;
-import io.corral.codec.sbe.TasksLaunchedEncoder;
-import io.corral.master.LeaderDuties.OutstandingOffer;
+import io.corral.master.OfferBook.Offer;
 
 /**
  * The leader's launch path: an accept is checked against its offers and each task against what
  * is left; valid tasks wait for the cycle's one {@code TasksLaunched} record; once it commits,
  * {@code RunTask} goes to the agent and is resent until the agent confirms (STARTING), so a
- * leader that dies in between leaves nothing stuck in STAGING. Part of {@link LeaderDuties},
- * owned by the duty thread; refusals, releases and master-made statuses go through it.
+ * leader that dies in between leaves nothing stuck in STAGING. Part of the leader's duties, owned
+ * by the duty thread; it uses the offer book, the allocations and the status path, and calls
+ * nothing back.
  */
 final class Launches
 {
     private static final long RUN_TASK_RETRY_NS = 2_000_000_000L;
     private static final long RESEND_CHECK_NS = 200_000_000L;
 
-    private record PendingLaunch(long frameworkId, long agentId, long[] resources, String taskId, String command,
-        long[] options, String env, String healthCommand, String role)
-    {
-    }
-
-    private final LeaderDuties duties;
+    private final TaskControl tasks;
+    private final AgentControl agents;
+    private final ResourceVectors vectors;
+    private final OfferBook offers;
+    private final Allocations allocations;
     private final StatusRelay statuses;
     private final long term;
-    private final MasterState state;
-    private final ResourceVectors vectors;
-    private final Allocator allocator;
-    private final Map<Long, OutstandingOffer> offers;
-    private final Connections connections;
-    private final Outbound out;
-    private final Outbound records = new Outbound();
-    private final LeaderDuties.RecordProposer proposer;
+    private final AgentPublisher toAgents;
+    private final FrameworkPublisher toFrameworks;
+    private final RecordWriter records;
     private final MasterMetrics metrics;
-    private final List<PendingLaunch> launches = new ArrayList<>();
+    private final Outputs outputs;
+    private final List<TaskControl.Launch> launches = new ArrayList<>();
     /** Accepted, proposed, not yet committed: their task ids are taken. */
     private final Set<String> launchingTaskKeys = new HashSet<>();
     /** Launched tasks the agent has not confirmed yet (no STARTING): frameworkId, agentId, last sent. */
     private final Map<String, long[]> staging = new HashMap<>();
     private long nextResendCheckNs;
 
-    Launches(final LeaderDuties duties, final StatusRelay statuses, final long term, final MasterState state,
-        final Allocator allocator,
-        final Map<Long, OutstandingOffer> offers, final Connections connections, final Outbound out,
-        final LeaderDuties.RecordProposer proposer, final MasterMetrics metrics)
+    Launches(final long term, final MasterState state, final OfferBook offers, final Allocations allocations,
+        final StatusRelay statuses, final Outputs outputs)
     {
-        this.duties = duties;
-        this.statuses = statuses;
+        this.outputs = outputs;
+        this.toAgents = outputs.toAgents();
+        this.toFrameworks = outputs.toFrameworks();
+        this.records = outputs.records();
+        this.metrics = outputs.metrics();
         this.term = term;
-        this.state = state;
+        this.tasks = state.taskControl();
+        this.agents = state.agentControl();
         this.vectors = state.vectors();
-        this.allocator = allocator;
         this.offers = offers;
-        this.connections = connections;
-        this.out = out;
-        this.proposer = proposer;
-        this.metrics = metrics;
+        this.allocations = allocations;
+        this.statuses = statuses;
     }
 
     /** On taking office: a task still STAGING may never have had its RunTask sent; send it (again). */
@@ -88,11 +79,11 @@ final class Launches
             offerIds.add(more.offerId());
         }
         String refused = null;
-        final OutstandingOffer offer = offers.get(offerId);
+        final Offer offer = offers.get(offerId);
         long[] combined = offer == null ? null : offer.resources().clone();
         for (final long id : offerIds)
         {
-            final OutstandingOffer o = offers.get(id);
+            final Offer o = offers.get(id);
             if (o == null || o.frameworkId() != frameworkId)
             {
                 refused = "offer " + id + " is unknown or not yours: it was already used, declined or rescinded, or " +
@@ -123,7 +114,8 @@ final class Launches
         {
             // Nothing launches: each task is reported LOST (as Mesos does for invalid offers), so a
             // framework that thought it launched them knows to try again on a new offer.
-            duties.error(replyTo, ErrorCode.UNKNOWN_OFFER, AcceptDecoder.TEMPLATE_ID, refused, nowNs);
+            metrics.requestsRefused.inc();
+            toFrameworks.error(replyTo, ErrorCode.UNKNOWN_OFFER, AcceptDecoder.TEMPLATE_ID, refused, nowNs);
             for (final AcceptDecoder.TasksDecoder t : accept.tasks())
             {
                 final String taskId = t.taskId();
@@ -131,7 +123,7 @@ final class Launches
                 t.skipEnv();
                 t.skipHealthCommand();
                 t.skipCustomResources();
-                if (state.task(frameworkId, taskId) == null &&
+                if (tasks.get(frameworkId, taskId) == null &&
                     !launchingTaskKeys.contains(MasterState.taskKey(frameworkId, taskId)))
                 {
                     // (a task by that id that does exist is not this accept's to report on)
@@ -142,6 +134,7 @@ final class Launches
             return;
         }
         offerIds.forEach(offers::remove);
+        final String role = allocations.roleName(offer.role());
         final long[] left = combined;
         final Set<String> inBatch = new HashSet<>();
         for (final AcceptDecoder.TasksDecoder t : accept.tasks())
@@ -157,18 +150,13 @@ final class Launches
             try
             {
                 asked = vectors.read(t.resources(), custom);
-                problem = taskProblem(frameworkId, taskId, command, asked, left, inBatch);
+                problem = tasks.launchProblem(frameworkId, taskId, command, asked, left, options, healthCommand, inBatch,
+                    this::isLaunching);
             }
             catch (final IllegalArgumentException ex)
             {
                 asked = null;
                 problem = "task '" + taskId + "': " + ex.getMessage();
-            }
-            if (problem == null && (options[0] < 0 || options[1] < 0 || options[2] < 0 || options[3] < 0 ||
-                options[1] > 0 && (healthCommand.isBlank() || options[2] <= 0 || options[3] <= 0)))
-            {
-                problem = "task '" + taskId + "' has an invalid kill grace or health check (interval, timeout and " +
-                    "failures must be positive, with a command)";
             }
             if (problem != null)
             {
@@ -181,8 +169,8 @@ final class Launches
             }
             inBatch.add(taskId);
             launchingTaskKeys.add(MasterState.taskKey(frameworkId, taskId));
-            launches.add(new PendingLaunch(frameworkId, offer.agentId(), asked, taskId, command, options, env,
-                healthCommand, allocator.roleName(offer.role())));
+            launches.add(new TaskControl.Launch(frameworkId, offer.agentId(), asked, taskId, command, options, env,
+                healthCommand, role));
         }
         boolean anyLeft = false;
         for (final long v : left)
@@ -191,42 +179,8 @@ final class Launches
         }
         if (anyLeft)
         {
-            duties.release(offer.agentId(), frameworkId, allocator.roleName(offer.role()), left);
+            allocations.release(offer.agentId(), frameworkId, role, left);
         }
-    }
-
-    private String taskProblem(final long frameworkId, final String taskId, final String command, final long[] asked,
-        final long[] left, final Set<String> inBatch)
-    {
-        if (taskId.isBlank())
-        {
-            return "task id is empty";
-        }
-        if (inBatch.contains(taskId) || state.task(frameworkId, taskId) != null ||
-            launchingTaskKeys.contains(MasterState.taskKey(frameworkId, taskId)))
-        {
-            return "task id '" + taskId + "' is already in use by this framework";
-        }
-        if (command.isBlank())
-        {
-            return "task '" + taskId + "' has an empty command";
-        }
-        boolean any = false;
-        final io.corral.allocator.ResourceKinds kinds = vectors.kinds();
-        for (int i = 0; i < asked.length; i++)
-        {
-            if (asked[i] < 0)
-            {
-                return "task '" + taskId + "' asks for negative " + kinds.name(i);
-            }
-            if (asked[i] > left[i])
-            {
-                return "task '" + taskId + "' asks for " + kinds.name(i) + " " + kinds.formatValue(i, asked[i]) +
-                    " but the offer has only " + kinds.formatValue(i, left[i]) + " left";
-            }
-            any |= asked[i] > 0;
-        }
-        return any ? null : "task '" + taskId + "' asks for no resources";
     }
 
     /**
@@ -250,13 +204,13 @@ final class Launches
      * does so for tasks it hears nothing of): the master answers LOST for a task it does not know.
      * Should the record commit after all, {@link #committed} counts its resources again.
      */
-    private void notCommitted(final List<PendingLaunch> batch)
+    private void notCommitted(final List<TaskControl.Launch> batch)
     {
-        for (final PendingLaunch l : batch)
+        for (final TaskControl.Launch l : batch)
         {
             if (launchingTaskKeys.remove(MasterState.taskKey(l.frameworkId(), l.taskId())))
             {
-                duties.release(l.agentId(), l.frameworkId(), l.role(), l.resources());
+                allocations.release(l.agentId(), l.frameworkId(), l.role(), l.resources());
             }
         }
     }
@@ -300,20 +254,9 @@ final class Launches
         {
             return work;
         }
-        final TasksLaunchedEncoder.TasksEncoder group = records.tasksLaunched
-            .wrapAndApplyHeader(records.buffer, 0, records.header).tasksCount(launches.size());
-        final long nowMs = System.currentTimeMillis();
-        for (final PendingLaunch l : launches)
-        {
-            group.next().frameworkId(l.frameworkId()).agentId(l.agentId());
-            Protocol.putResources(group.resources(), l.resources());
-            group.timestampMs(nowMs);
-            MasterState.putOptions(group.options(), l.options());
-            group.taskId(l.taskId()).command(l.command()).env(l.env()).healthCommand(l.healthCommand())
-                .role(l.role()).customResources(vectors.custom(l.resources()));
-        }
-        final List<PendingLaunch> batch = new ArrayList<>(launches);
-        proposer.propose(records, Outbound.length(records.tasksLaunched.encodedLength()), () -> notCommitted(batch));
+        final Result record = tasks.launch(launches, outputs.clock().time(), records);
+        final List<TaskControl.Launch> batch = new ArrayList<>(launches);
+        outputs.proposer().propose(records.buffer(), record.length(), () -> notCommitted(batch));
         work += launches.size();
         launches.clear();
         return work;
@@ -321,15 +264,8 @@ final class Launches
 
     private void sendRunTask(final MasterState.Task task, final long nowNs)
     {
-        final MasterState.Agent agent = state.agent(task.agentId);
-        out.runTask.wrapAndApplyHeader(out.buffer, 0, out.header)
-            .agentId(task.agentId).frameworkId(task.frameworkId);
-        Protocol.putResources(out.runTask.resources(), task.resources);
-        MasterState.putOptions(out.runTask.options(), task.options);
-        out.runTask.taskId(task.taskId).command(task.command).env(task.env).healthCommand(task.healthCommand)
-            .customResources(vectors.custom(task.resources));
-        connections.send(agent == null ? null : agent.endpoint(), out, Outbound.length(out.runTask.encodedLength()),
-            nowNs);
+        final MasterState.Agent agent = agents.get(task.agentId);
+        toAgents.runTask(agent == null ? null : agent.endpoint(), task, nowNs);
     }
 
     /** Resends RunTask for launches the agent has not confirmed (the agent ignores repeats). */
@@ -344,7 +280,7 @@ final class Launches
                 continue;
             }
             final String taskId = e.getKey().substring(e.getKey().indexOf('/') + 1);
-            final MasterState.Task task = state.task(v[0], taskId);
+            final MasterState.Task task = tasks.get(v[0], taskId);
             if (task != null && task.state == TaskState.STAGING)
             {
                 sendRunTask(task, nowNs);

@@ -9,10 +9,7 @@ import java.util.Set;
 
 import io.corral.allocator.Allocator;
 import io.corral.allocator.AllocatorConfig;
-import io.corral.allocator.AllocatorException;
 import io.corral.allocator.OfferBuffer;
-import io.corral.codec.Outbound;
-import io.corral.codec.Protocol;
 import io.corral.codec.sbe.AcceptDecoder;
 import io.corral.codec.sbe.ErrorCode;
 import io.corral.codec.sbe.TaskState;
@@ -20,80 +17,61 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The leader's soft state and duties: the allocator, outstanding offers, and the batches of
- * launches and status updates waiting to be proposed. Built from {@link MasterState} when the node
- * takes office and dropped when it steps down; never replicated. Owned by the duty thread.
+ * The leader's soft state and the cycle that drives it: built from {@link MasterState} when the
+ * node takes office, dropped when it steps down, never replicated. It owns the allocations, the
+ * offer book, the launch and status paths and liveness, reacts to applied records
+ * ({@link #onEvent}), and each cycle ({@link #doWork}) proposes what was gathered and allocates.
+ * Owned by the duty thread; time comes from the caller ({@code nowNs}) and an injected clock
+ * (record timestamps), so it runs under a fake clock in tests.
  */
 final class LeaderDuties
 {
     private static final Logger LOG = LoggerFactory.getLogger(LeaderDuties.class);
-
-    /** An offer made by this leader; its id carries the term so a later leader can refuse it. */
-    record OutstandingOffer(long offerId, long frameworkId, long agentId, int role, long[] resources, long sentAtNs)
-    {
-    }
-
     private static final long OFFER_EXPIRY_CHECK_NS = 250_000_000L;
 
     private final long term;
     private final String address;
     private final MasterState state;
-    private final Connections connections;
-    private final Outbound out;
-    private final Outbound records = new Outbound();
-    private final ResourceVectors vectors;
+    private final Outputs outputs;
+    private final AgentPublisher toAgents;
+    private final FrameworkPublisher toFrameworks;
     private final MasterMetrics metrics;
-    private final RecordProposer proposer;
+    private final ResourceVectors vectors;
+    private final Allocations allocations;
     private final Allocator allocator;
+    private final OfferBook offers;
     private final Launches launches;
     private final StatusRelay statuses;
-    private final Map<Long, OutstandingOffer> offers = new HashMap<>();
-    private final Map<String, Long> idsInFlight = new HashMap<>();
     private final LivenessTracker liveness;
+    private final Map<String, Long> idsInFlight = new HashMap<>();
+    private final java.util.function.LongConsumer removeAgent = this::removeAgent;
+    private final java.util.function.LongConsumer removeFramework = this::removeFramework;
     private final long takenOfficeAtIndex;
     private final long allocationIntervalNs;
     private final long offerTimeoutNs;
     private long nextOfferExpiryCheckNs;
-    private long nextOfferSeq;
     private long nextIdSeq;
     private long lastFullPassNs;
-    private boolean allocationDue = true;
 
-    /** Proposes one encoded record to the Raft log. */
-    interface RecordProposer
+    LeaderDuties(final long term, final MasterConfig config, final MasterState state, final Outputs outputs,
+        final long nowNs)
     {
-        /**
-         * Proposes the record; if Raft refuses it (this node stepped down, say), {@code onFailure}
-         * (may be null) runs on the duty thread, while this node still has the same duties.
-         */
-        void propose(Outbound records, int length, Runnable onFailure);
-
-        default void propose(final Outbound records, final int length)
-        {
-            propose(records, length, null);
-        }
-    }
-
-    LeaderDuties(final long term, final MasterConfig config, final MasterState state, final Connections connections,
-        final Outbound out, final RecordProposer proposer, final MasterMetrics metrics, final long nowNs)
-    {
-        this.metrics = metrics;
-        final String address = config.address();
-        final long allocationIntervalMs = config.allocationIntervalMs();
-        this.liveness = new LivenessTracker(config);
         this.term = term;
-        this.address = address;
+        this.address = config.address();
         this.state = state;
-        this.connections = connections;
-        this.out = out;
-        this.proposer = proposer;
-        this.allocationIntervalNs = allocationIntervalMs * 1_000_000L;
-        this.offerTimeoutNs = config.offerTimeoutMs() * 1_000_000L;
+        this.outputs = outputs;
+        this.toAgents = outputs.toAgents();
+        this.toFrameworks = outputs.toFrameworks();
+        this.metrics = outputs.metrics();
         this.vectors = state.vectors();
+        this.liveness = new LivenessTracker(config);
+        this.allocationIntervalNs = config.allocationIntervalMs() * 1_000_000L;
+        this.offerTimeoutNs = config.offerTimeoutMs() * 1_000_000L;
         this.allocator = new Allocator(new AllocatorConfig().kinds(vectors.kinds()).seed(term));
-        this.statuses = new StatusRelay(state, connections, out, proposer, metrics);
-        this.launches = new Launches(this, statuses, term, state, allocator, offers, connections, out, proposer,
-            metrics);
+        this.allocations = new Allocations(allocator);
+        this.offers = new OfferBook(term);
+        this.statuses = new StatusRelay(state, outputs);
+        this.launches = new Launches(term, state, offers, allocations, statuses, outputs);
         this.takenOfficeAtIndex = rebuild(nowNs);
     }
 
@@ -105,104 +83,37 @@ final class LeaderDuties
     /** Rebuilds the allocator from the replicated state: agents, frameworks, running tasks. */
     private long rebuild(final long nowNs)
     {
-        final long index;
-        final List<MasterState.Agent> agents;
-        final List<MasterState.Framework> frameworks;
-        final List<MasterState.TaskView> tasks;
-        index = state.lastAppliedIndex();
-        agents = state.agents();
-        frameworks = state.frameworks();
-        tasks = state.tasks();
-        for (final MasterState.Agent agent : agents)
-        {
-            allocator.addAgent(agent.id(), agent.resources());
-        }
-        for (final MasterState.Framework framework : frameworks)
-        {
-            allocator.addFramework(framework.id(), roles(framework.role()));
-        }
+        final long index = state.lastAppliedIndex();
+        final List<MasterState.Agent> agents = state.agents();
+        final List<MasterState.Framework> frameworks = state.frameworks();
+        agents.forEach(allocations::addAgent);
+        frameworks.forEach(allocations::addFramework);
         // Everyone gets the grace period to find the new leader before being given up on.
         liveness.tookOffice(agents, frameworks, nowNs);
-        for (final MasterState.Role r : state.roles())
+        state.roles().forEach(allocations::applyRole);
+        for (final MasterState.Task task : state.taskControl().each())
         {
-            applyRole(r);
-        }
-        for (final MasterState.TaskView task : tasks)
-        {
-            if (task.state() == TaskState.STAGING)
+            if (task.state == TaskState.STAGING)
             {
-                launches.stillStaging(task.frameworkId(), task.agentId(), task.taskId());
+                launches.stillStaging(task.frameworkId, task.agentId, task.taskId);
             }
-            if (!MasterState.isTerminal(task.state()))
+            if (!MasterState.isTerminal(task.state))
             {
-                recover(task.agentId(), task.frameworkId(), task.role(), task.resources(), nowNs);
+                recover(task.agentId, task.frameworkId, task.role, task.resources, nowNs);
             }
         }
         LOG.info("took office in term {} at log index {}: {} agents, {} frameworks, {} tasks", term, index,
-            agents.size(), frameworks.size(), tasks.size());
+            agents.size(), frameworks.size(), state.taskCount());
         return index;
     }
 
-    /** Slots of a comma-separated role list (a framework may subscribe to several). */
-    private int[] roles(final String names)
-    {
-        final String[] parts = names.split(",");
-        final int[] slots = new int[parts.length];
-        for (int i = 0; i < parts.length; i++)
-        {
-            slots[i] = role(parts[i].trim());
-        }
-        return slots;
-    }
-
-    private int role(final String name)
-    {
-        final int slot = allocator.roleSlot(name);
-        return slot >= 0 ? slot : allocator.addRole(name);
-    }
-
-    /** A fresh id for an agent or framework: unique because one term has one leader. */
-    private long nextId()
-    {
-        return (term << 24) | (++nextIdSeq & 0xFF_FFFFL);
-    }
-
     /**
-     * The id to admit a registering agent under: its own if the state knows it, else that of an
-     * agent already admitted or being admitted from the same endpoint (a retried registration must
-     * not become a second agent), else a new one.
+     * The id of a newcomer (agent or framework) known by {@code key}: the same until it commits
+     * (a retried registration must not become a second one), unique because one term has one leader.
      */
-    long idForAgent(final long claimed, final String endpoint)
+    long idFor(final String key)
     {
-        if (claimed != 0 && state.agent(claimed) != null)
-        {
-            return claimed;
-        }
-        for (final MasterState.Agent agent : state.agents())
-        {
-            if (agent.endpoint().equals(endpoint))
-            {
-                return agent.id();
-            }
-        }
-        return idsInFlight.computeIfAbsent("agent@" + endpoint, e -> nextId());
-    }
-
-    /** As {@link #idForAgent}, for a subscribing framework. */
-    long idForFramework(final long claimed, final String endpoint)
-    {
-        if (claimed != 0 && state.framework(claimed) != null)
-        {
-            return claimed;
-        }
-        for (final MasterState.Framework framework : state.frameworks())
-        {
-            if (framework.endpoint().equals(endpoint))
-            {
-                return framework.id();
-            }
-        }
-        return idsInFlight.computeIfAbsent("framework@" + endpoint, e -> nextId());
+        return idsInFlight.computeIfAbsent(key, k -> (term << 24) | (++nextIdSeq & 0xFF_FFFFL));
     }
 
     // ------------------------------------------------------------------ committed records
@@ -215,29 +126,18 @@ final class LeaderDuties
         }
         if (event instanceof MasterEvent.AgentAdmitted e)
         {
-            final MasterState.Agent agent = e.agent();
-            if (allocator.agentSlot(agent.id()) < 0)
-            {
-                allocator.addAgent(agent.id(), agent.resources());
-            }
-            allocationDue = true;
-            liveness.agentSeen(agent.id(), nowNs);
-            out.agentRegistered.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agent.id()).term(term).masterEndpoint(address);
-            connections.send(agent.endpoint(), out, Outbound.length(out.agentRegistered.encodedLength()), nowNs);
-            LOG.info("agent {} ({}) registered from {}", agent.id(), agent.hostname(), agent.endpoint());
+            allocations.addAgent(e.agent());
+            liveness.agentSeen(e.agent().id(), nowNs);
+            toAgents.registered(e.agent(), term, address, nowNs);
+            LOG.info("agent {} ({}) registered from {}", e.agent().id(), e.agent().hostname(), e.agent().endpoint());
         }
         else if (event instanceof MasterEvent.FrameworkAdded e)
         {
-            final MasterState.Framework framework = e.framework();
-            if (allocator.frameworkSlot(framework.id()) < 0)
-            {
-                allocator.addFramework(framework.id(), roles(framework.role()));
-            }
-            allocationDue = true;
-            liveness.frameworkSeen(framework, nowNs);
-            out.subscribed.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(framework.id()).term(term).masterEndpoint(address);
-            connections.send(framework.endpoint(), out, Outbound.length(out.subscribed.encodedLength()), nowNs);
-            LOG.info("framework {} '{}' subscribed in role {}", framework.id(), framework.name(), framework.role());
+            allocations.addFramework(e.framework());
+            liveness.frameworkSeen(e.framework(), nowNs);
+            toFrameworks.subscribed(e.framework(), term, address, nowNs);
+            LOG.info("framework {} '{}' subscribed in role {}", e.framework().id(), e.framework().name(),
+                e.framework().role());
         }
         else if (event instanceof MasterEvent.TaskLaunched e)
         {
@@ -252,7 +152,7 @@ final class LeaderDuties
         {
             if (launches.dropped(e.frameworkId(), e.taskId()))
             {
-                release(e.agentId(), e.frameworkId(), e.role(), e.resources());
+                allocations.release(e.agentId(), e.frameworkId(), e.role(), e.resources());
             }
             statuses.sendTaskStatus(e.frameworkId(), e.agentId(), e.taskId(), TaskState.ERROR, 0,
                 "not launched: " + e.reason(), true, nowNs);
@@ -267,54 +167,43 @@ final class LeaderDuties
             if (statuses.forward(e, nowNs) && e.outcome() == MasterEvent.Outcome.CHANGED &&
                 MasterState.isTerminal(e.state()))
             {
-                release(task.agentId, task.frameworkId, task.role, task.resources);
+                allocations.release(task.agentId, task.frameworkId, task.role, task.resources);
             }
         }
         else if (event instanceof MasterEvent.FrameworkRemoved e)
         {
-            for (final MasterState.TaskView task : state.tasks())
+            for (final MasterState.Task task : state.taskControl().each())
             {
-                if (task.frameworkId() == e.frameworkId() && !MasterState.isTerminal(task.state()))
+                if (task.frameworkId == e.frameworkId() && !MasterState.isTerminal(task.state))
                 {
-                    sendKill(task.agentId(), task.frameworkId(), task.taskId(), nowNs);
+                    sendKill(task.agentId, task.frameworkId, task.taskId, nowNs);
                 }
             }
-            offers.values().removeIf(o -> o.frameworkId() == e.frameworkId());
+            offers.removeOfFramework(e.frameworkId());
             liveness.frameworkGone(e.frameworkId());
-            final int slot = allocator.frameworkSlot(e.frameworkId());
-            if (slot >= 0)
-            {
-                allocator.removeFramework(slot);
-            }
+            allocations.removeFramework(e.frameworkId());
             LOG.info("framework {} removed", e.frameworkId());
         }
         else if (event instanceof MasterEvent.AgentRemoved e)
         {
-            rescindOffers(o -> o.agentId() == e.agentId(), nowNs);
+            rescind(offers.removeOfAgent(e.agentId()), nowNs);
             liveness.agentGone(e.agentId());
             launches.agentRemoved(e.agentId());
-            for (final MasterState.Framework f : state.frameworks())
+            for (final MasterState.Framework f : state.frameworkControl().each())
             {
-                out.agentLost.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(f.id()).agentId(e.agentId());
-                connections.send(f.endpoint(), out, Outbound.length(out.agentLost.encodedLength()), nowNs);
+                toFrameworks.agentLost(f.endpoint(), f.id(), e.agentId(), nowNs);
             }
             LOG.warn("agent {} removed: its tasks are LOST", e.agentId());
-            final int slot = allocator.agentSlot(e.agentId());
-            if (slot >= 0)
-            {
-                allocator.removeAgent(slot);
-            }
+            allocations.removeAgent(e.agentId());
         }
         else if (event instanceof MasterEvent.RoleConfigured e)
         {
-            applyRole(e.role());
-            allocationDue = true;
+            allocations.applyRole(e.role());
         }
         else if (event instanceof MasterEvent.BadRecord e)
         {
-        LOG.error("skipped log record {}: {}", e.index(), e.problem());
+            LOG.error("skipped log record {}: {}", e.index(), e.problem());
         }
-
     }
 
     /**
@@ -325,10 +214,10 @@ final class LeaderDuties
     private void recover(final long agentId, final long frameworkId, final String role, final long[] resources,
         final long nowNs)
     {
-        String problem = recoverOnce(agentId, frameworkId, role, resources);
-        if (problem != null && rescindOffers(o -> o.agentId() == agentId, nowNs) > 0)
+        String problem = allocations.recover(agentId, frameworkId, role, resources);
+        if (problem != null && rescind(offers.removeOfAgent(agentId), nowNs) > 0)
         {
-            problem = recoverOnce(agentId, frameworkId, role, resources);
+            problem = allocations.recover(agentId, frameworkId, role, resources);
         }
         if (problem != null)
         {
@@ -337,121 +226,30 @@ final class LeaderDuties
         }
     }
 
-    /** Null if the allocation was recovered, else why not. */
-    private String recoverOnce(final long agentId, final long frameworkId, final String role, final long[] resources)
-    {
-        try
-        {
-            allocator.recoverAllocation(allocator.agentSlot(agentId), allocator.frameworkSlot(frameworkId), role(role),
-                resources);
-            return null;
-        }
-        catch (final RuntimeException ex)
-        {
-            return ex.getMessage();
-        }
-    }
-
     /**
-     * Rescinds the outstanding offers {@code which} selects: the framework is told and the resources
-     * go back to the allocator (no filter: they may be offered again). Returns how many.
+     * Rescinds offers already taken out of the book: each framework is told and the resources go
+     * back to the allocator (no filter: they may be offered again). Returns how many.
      */
-    private int rescindOffers(final java.util.function.Predicate<OutstandingOffer> which, final long nowNs)
+    private int rescind(final List<OfferBook.Offer> rescinded, final long nowNs)
     {
-        int rescinded = 0;
-        for (final java.util.Iterator<OutstandingOffer> it = offers.values().iterator(); it.hasNext(); )
+        for (final OfferBook.Offer o : rescinded)
         {
-            final OutstandingOffer o = it.next();
-            if (which.test(o))
-            {
-                it.remove();
-                sendRescind(o, nowNs);
-                release(o.agentId(), o.frameworkId(), allocator.roleName(o.role()), o.resources());
-                rescinded++;
-            }
+            final MasterState.Framework f = state.framework(o.frameworkId());
+            toFrameworks.offerRescinded(f == null ? null : f.endpoint(), o.frameworkId(), o.offerId(), nowNs);
+            allocations.release(o.agentId(), o.frameworkId(), allocations.roleName(o.role()), o.resources());
         }
-        return rescinded;
+        return rescinded.size();
     }
 
-    void release(final long agentId, final long frameworkId, final String role, final long[] resources)
-    {
-        final int agent = allocator.agentSlot(agentId);
-        final int framework = allocator.frameworkSlot(frameworkId);
-        if (agent < 0 || framework < 0 || allocator.roleSlot(role) < 0)
-        {
-            return;
-        }
-        try
-        {
-            allocator.release(agent, framework, allocator.roleSlot(role), resources);
-            allocationDue = true;
-        }
-        catch (final AllocatorException ex)
-        {
-            LOG.warn("could not release {} of framework {} on agent {}: {}", resources, frameworkId, agentId,
-                ex.getMessage());
-        }
-    }
+    // ------------------------------------------------------------------ requests
 
-    // ------------------------------------------------------------------ roles
-
-    private void applyRole(final MasterState.Role r)
-    {
-        try
-        {
-            final int slot = role(r.name());
-            allocator.setWeight(slot, r.weight());
-            allocator.setQuota(slot, r.guarantee(), r.limit());
-        }
-        catch (final AllocatorException ex)
-        {
-            LOG.warn("role {} cannot be applied to the allocator now: {}", r.name(), ex.getMessage());
-        }
-    }
-
-    /**
-     * Checks a role change against the allocator (quota guarantees must fit the cluster) and, if
-     * it fits, applies it there at once; the caller then replicates it. Returns why not, or null.
-     */
-    String checkRole(final MasterState.Role r)
-    {
-        if (!r.name().matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"))
-        {
-            return "role name '" + r.name() + "' is invalid: use letters, digits, '_', '.', '-'";
-        }
-        try
-        {
-            final int slot = role(r.name());
-            final double oldWeight = allocator.weight(slot);
-            allocator.setWeight(slot, r.weight());
-            try
-            {
-                allocator.setQuota(slot, r.guarantee(), r.limit());
-            }
-            catch (final AllocatorException ex)
-            {
-                allocator.setWeight(slot, oldWeight);
-                throw ex;
-            }
-            allocationDue = true;
-            return null;
-        }
-        catch (final AllocatorException ex)
-        {
-            return ex.getMessage();
-        }
-    }
-
-    // ------------------------------------------------------------------ liveness
-
-    /** Answers a heartbeat or a re-registration of a known agent: it is alive, and this is the leader. */
     /**
      * A known agent registered again and listed its tasks ({@code count\nfid/tid...}; empty: not
      * listed). A task the masters think it started (STARTING or RUNNING) that it does not list is
      * gone with the agent's checkpoint: it becomes LOST. STAGING tasks are left alone: their RunTask
      * may still be on its way.
      */
-    void agentReported(final long agentId, final String taskList, final long nowNs)
+    void agentReported(final long agentId, final String taskList)
     {
         if (taskList.isEmpty())
         {
@@ -471,39 +269,33 @@ final class LeaderDuties
         }
     }
 
+    /** Answers a heartbeat or a re-registration of a known agent: it is alive, and this is the leader. */
     void acknowledgeAgent(final MasterState.Agent agent, final long nowNs)
     {
         liveness.agentSeen(agent.id(), nowNs);
-        out.agentRegistered.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agent.id()).term(term)
-            .masterEndpoint(address);
-        connections.send(agent.endpoint(), out, Outbound.length(out.agentRegistered.encodedLength()), nowNs);
+        toAgents.registered(agent, term, address, nowNs);
     }
 
     /** Answers a known framework's (re)subscription, which is also its heartbeat. */
     void acknowledgeFramework(final MasterState.Framework framework, final long nowNs)
     {
         liveness.frameworkSeen(framework, nowNs);
-        out.subscribed.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(framework.id()).term(term)
-            .masterEndpoint(address);
-        connections.send(framework.endpoint(), out, Outbound.length(out.subscribed.encodedLength()), nowNs);
+        toFrameworks.subscribed(framework, term, address, nowNs);
     }
 
     /** Proposes the removal of an agent that stopped heartbeating (replicated: its tasks become LOST). */
     private void removeAgent(final long agentId)
     {
         LOG.warn("agent {} missed its heartbeats: removing it", agentId);
-        records.agentRemoved.wrapAndApplyHeader(records.buffer, 0, records.header).agentId(agentId)
-            .timestampMs(System.currentTimeMillis());
-        proposer.propose(records, Outbound.length(records.agentRemoved.encodedLength()));
+        outputs.proposeIfAny(state.agentControl().remove(agentId, outputs.clock().time(), outputs.records()));
     }
 
     /** Proposes the removal of a framework gone longer than its failover timeout (its tasks are killed). */
     private void removeFramework(final long frameworkId)
     {
         LOG.warn("framework {} did not come back within its failover timeout: removing it", frameworkId);
-        records.frameworkRemoved.wrapAndApplyHeader(records.buffer, 0, records.header).frameworkId(frameworkId)
-            .timestampMs(System.currentTimeMillis());
-        proposer.propose(records, Outbound.length(records.frameworkRemoved.encodedLength()));
+        outputs.proposeIfAny(state.frameworkControl().remove(frameworkId, outputs.clock().time(),
+            outputs.records()));
     }
 
     void onReconcile(final long frameworkId, final List<String> taskIds, final long nowNs)
@@ -511,20 +303,10 @@ final class LeaderDuties
         statuses.onReconcile(frameworkId, taskIds, launches::isLaunching, nowNs);
     }
 
-    void onStatusUpdate(final long agentId, final long frameworkId, final long msb, final long lsb,
-        final TaskState taskState, final int exitCode, final long timestampMs, final String taskId,
-        final String message, final long nowNs)
+    StatusRelay statuses()
     {
-        statuses.onStatusUpdate(agentId, frameworkId, msb, lsb, taskState, exitCode, timestampMs, taskId, message,
-            nowNs);
+        return statuses;
     }
-
-    void onAcknowledge(final long frameworkId, final String taskId, final long msb, final long lsb, final long nowNs)
-    {
-        statuses.onAcknowledge(frameworkId, taskId, msb, lsb, nowNs);
-    }
-
-    // ------------------------------------------------------------------ requests (validated here)
 
     void onAccept(final AcceptDecoder accept, final String replyTo, final long nowNs)
     {
@@ -534,23 +316,14 @@ final class LeaderDuties
     void onDecline(final long frameworkId, final long offerId, final long refuseMillis, final String replyTo,
         final long nowNs)
     {
-        final OutstandingOffer offer = offers.get(offerId);
+        final OfferBook.Offer offer = offers.get(offerId);
         if (offer == null || offer.frameworkId() != frameworkId)
         {
             error(replyTo, ErrorCode.UNKNOWN_OFFER, 24, "offer " + offerId + " is unknown or not yours", nowNs);
             return;
         }
         offers.remove(offerId);
-        try
-        {
-            allocator.decline(allocator.agentSlot(offer.agentId()), allocator.frameworkSlot(frameworkId), offer.role(),
-                offer.resources(), nowNs, Math.max(0, refuseMillis) * 1_000_000L);
-            allocationDue = true;
-        }
-        catch (final AllocatorException ex)
-        {
-            LOG.warn("decline of offer {} failed: {}", offerId, ex.getMessage());
-        }
+        allocations.decline(offer, nowNs, Math.max(0, refuseMillis) * 1_000_000L);
     }
 
     /** Suppress (or revive) offers to a framework in some of its roles, or all of them (empty list). */
@@ -596,32 +369,50 @@ final class LeaderDuties
                 allocator.revive(f, r);
             }
         }
-        allocationDue = true;
+        allocations.markDue();
     }
 
-    void onKill(final long frameworkId, final String taskId, final String replyTo, final long nowNs)
+    /** A framework's kill ({@code replyTo} its endpoint) or an operator's (null): null if sent, else why not. */
+    String onKill(final long frameworkId, final String taskId, final String replyTo, final long nowNs)
     {
         final MasterState.Task task = state.task(frameworkId, taskId);
         if (task == null || MasterState.isTerminal(task.state))
         {
-            error(replyTo, ErrorCode.UNKNOWN_TASK, 25, task == null ? "task '" + taskId + "' is unknown" :
-                "task '" + taskId + "' has already ended (" + task.state + ")", nowNs);
-            return;
+            final String problem = task == null ? "task '" + taskId + "' of framework " + frameworkId + " is unknown" :
+                "task '" + taskId + "' has already ended (" + task.state + ")";
+            error(replyTo, ErrorCode.UNKNOWN_TASK, 25, problem, nowNs);
+            return problem;
         }
         sendKill(task.agentId, frameworkId, taskId, nowNs);
+        return null;
+    }
+
+    /**
+     * An operator's role change: checked by the RoleControl and against the allocator (applied
+     * there at once if it fits), then proposed. Returns the Control's result.
+     */
+    Result configureRole(final MasterState.Role role)
+    {
+        final Result r = state.roleControl().configure(role, outputs.records());
+        if (!r.proposes())
+        {
+            return r;
+        }
+        final String problem = allocations.tryRole(role);
+        return problem == null ? r : Result.refused(ErrorCode.MALFORMED, problem);
     }
 
     // ------------------------------------------------------------------ each duty cycle
 
-    /** Proposes the batches gathered this cycle (one record each), then allocates if due. */
+    /** Liveness, offer timeouts, resends, the cycle's batches proposed (one record each), then allocation if due. */
     int doWork(final long nowNs)
     {
-        int work = liveness.check(nowNs, this::removeAgent, this::removeFramework);
+        int work = liveness.check(nowNs, removeAgent, removeFramework);
         work += expireOffers(nowNs);
         work += launches.doWork(nowNs);
         work += statuses.doWork();
         final boolean fullDue = nowNs - lastFullPassNs >= allocationIntervalNs;
-        if (allocationDue || fullDue)
+        if (allocations.takeDue() || fullDue)
         {
             final long passStartNs = System.nanoTime();
             final OfferBuffer made = fullDue ? allocator.fullPass(nowNs) : allocator.incrementalPass(nowNs);
@@ -630,7 +421,6 @@ final class LeaderDuties
             {
                 lastFullPassNs = nowNs;
             }
-            allocationDue = false;
             for (int i = 0; i < made.size(); i++)
             {
                 sendOffer(made, i, nowNs);
@@ -647,18 +437,11 @@ final class LeaderDuties
         final long frameworkId = allocator.frameworkId(made.framework(i));
         final long[] resources = vectors.vector(0);
         made.amounts(i, resources);
-        final long offerId = (term << 32) | (++nextOfferSeq & 0xFFFF_FFFFL);
-        offers.put(offerId, new OutstandingOffer(offerId, frameworkId, agentId, made.role(i), resources, nowNs));
+        final OfferBook.Offer offer = offers.add(frameworkId, agentId, made.role(i), resources, nowNs);
         metrics.offersSent.inc();
         final MasterState.Framework framework = state.framework(frameworkId);
-        final MasterState.Agent agent = state.agent(agentId);
-        out.offer.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId).offerId(offerId)
-            .agentId(agentId);
-        Protocol.putResources(out.offer.resources(), resources);
-        out.offer.hostname(agent == null ? "" : agent.hostname()).attributes(agent == null ? "" : agent.attributes())
-            .role(allocator.roleName(made.role(i))).customResources(vectors.custom(resources));
-        connections.send(framework == null ? null : framework.endpoint(), out,
-            Outbound.length(out.offer.encodedLength()), nowNs);
+        toFrameworks.offer(framework == null ? null : framework.endpoint(), offer, state.agent(agentId),
+            allocator.roleName(made.role(i)), nowNs);
     }
 
     /**
@@ -672,7 +455,7 @@ final class LeaderDuties
             return 0;
         }
         nextOfferExpiryCheckNs = nowNs + OFFER_EXPIRY_CHECK_NS;
-        final int work = rescindOffers(o -> nowNs - o.sentAtNs() >= offerTimeoutNs, nowNs);
+        final int work = rescind(offers.removeIf(o -> nowNs - o.sentAtNs() >= offerTimeoutNs), nowNs);
         metrics.offersRescinded.inc(work);
         if (work > 0)
         {
@@ -692,22 +475,22 @@ final class LeaderDuties
         final long[] allocated = new long[kinds];
         final long[] offered = new long[kinds];
         final long[] used = new long[kinds];
-        for (final MasterState.Agent agent : state.agents())
+        for (final MasterState.Agent agent : state.agentControl().each())
         {
             final int slot = allocator.agentSlot(agent.id());
             for (int k = 0; slot >= 0 && k < kinds; k++)
             {
                 allocated[k] += allocator.allocated(slot, k);
             }
-            for (final MasterState.TaskView t : state.liveTasksOn(agent.id()))
+            for (final MasterState.Task t : state.taskControl().liveOn(agent.id()))
             {
                 for (int k = 0; k < kinds; k++)
                 {
-                    used[k] += t.resources()[k];
+                    used[k] += t.resources[k];
                 }
             }
         }
-        for (final OutstandingOffer o : offers.values())
+        for (final OfferBook.Offer o : offers.all())
         {
             for (int k = 0; k < kinds; k++)
             {
@@ -719,29 +502,21 @@ final class LeaderDuties
 
     // ------------------------------------------------------------------ sending
 
-    private void sendRescind(final OutstandingOffer o, final long nowNs)
-    {
-        final MasterState.Framework f = state.framework(o.frameworkId());
-        out.offerRescinded.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(o.frameworkId())
-            .offerId(o.offerId());
-        connections.send(f == null ? null : f.endpoint(), out, Outbound.length(out.offerRescinded.encodedLength()),
-            nowNs);
-    }
-
     private void sendKill(final long agentId, final long frameworkId, final String taskId, final long nowNs)
     {
         final MasterState.Agent agent = state.agent(agentId);
-        out.killTask.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId).frameworkId(frameworkId)
-            .taskId(taskId);
-        connections.send(agent == null ? null : agent.endpoint(), out, Outbound.length(out.killTask.encodedLength()),
-            nowNs);
+        toAgents.killTask(agent == null ? null : agent.endpoint(), agentId, frameworkId, taskId, nowNs);
     }
 
     void error(final String replyTo, final ErrorCode code, final int inReplyTo, final String message,
         final long nowNs)
     {
+        if (replyTo == null)
+        {
+            return;
+        }
         LOG.info("refused template {} from {}: {}", inReplyTo, replyTo, message);
         metrics.requestsRefused.inc();
-        connections.send(replyTo, out, out.encodeError(code, inReplyTo, message), nowNs);
+        toFrameworks.error(replyTo, code, inReplyTo, message, nowNs);
     }
 }

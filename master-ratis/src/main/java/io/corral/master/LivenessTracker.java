@@ -1,24 +1,26 @@
 package io.corral.master;
 
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.function.LongConsumer;
+
+import org.agrona.collections.Long2LongHashMap;
+import org.agrona.collections.LongHashSet;
 
 /**
  * The leader's view of who is alive (soft state): a deadline per agent and per framework, pushed
  * back each time one is heard from. On taking office everyone gets the re-registration grace;
  * a framework's deadline also includes its failover timeout. Overdue ones are handed out once.
+ * Primitive maps: marking one alive (every heartbeat) allocates nothing.
  */
 final class LivenessTracker
 {
     private static final long CHECK_EVERY_NS = 100_000_000L;
 
-    private final Map<Long, Long> agentDeadlineNs = new HashMap<>();
-    private final Map<Long, Long> frameworkDeadlineNs = new HashMap<>();
-    private final Set<Long> removalsProposed = new HashSet<>();
+    private static final long NONE = Long.MIN_VALUE;
+
+    private final Long2LongHashMap agentDeadlineNs = new Long2LongHashMap(NONE);
+    private final Long2LongHashMap frameworkDeadlineNs = new Long2LongHashMap(NONE);
+    private final LongHashSet removalsProposed = new LongHashSet();
     private final long agentTimeoutNs;
     private final long frameworkTimeoutNs;
     private final long graceNs;
@@ -75,20 +77,19 @@ final class LivenessTracker
             return 0;
         }
         nextCheckNs = nowNs + CHECK_EVERY_NS;
+        return overdue(agentDeadlineNs, nowNs, removeAgent) + overdue(frameworkDeadlineNs, nowNs, removeFramework);
+    }
+
+    private int overdue(final Long2LongHashMap deadlines, final long nowNs, final LongConsumer remove)
+    {
         int work = 0;
-        for (final Map.Entry<Long, Long> e : agentDeadlineNs.entrySet())
+        final Long2LongHashMap.KeyIterator ids = deadlines.keySet().iterator();
+        while (ids.hasNext())
         {
-            if (nowNs > e.getValue() && removalsProposed.add(e.getKey()))
+            final long id = ids.nextValue();
+            if (nowNs > deadlines.get(id) && removalsProposed.add(id))
             {
-                removeAgent.accept(e.getKey());
-                work++;
-            }
-        }
-        for (final Map.Entry<Long, Long> e : frameworkDeadlineNs.entrySet())
-        {
-            if (nowNs > e.getValue() && removalsProposed.add(e.getKey()))
-            {
-                removeFramework.accept(e.getKey());
+                remove.accept(id);
                 work++;
             }
         }

@@ -96,6 +96,25 @@ final class MasterMetrics
             "invalid task, not registered, ...).");
         badFrames = counter("corral_bad_frames", "Frames that did not decode (wrong schema, truncated, unknown).");
         proposalsFailed = counter("corral_proposals_failed", "Log proposals Raft did not commit.");
+        if (node != null)
+        {
+            registerGauges(node);
+        }
+        SummaryWithCallback.builder().name("corral_allocation_pass_seconds")
+            .help("Duration of one allocator pass on the leader (full: every agent; incremental: changed ones).")
+            .labelNames("kind").callback(c ->
+            {
+                fullPass.export(c, "full");
+                incrementalPass.export(c, "incremental");
+            }).register(registry);
+        SummaryWithCallback.builder().name("corral_log_commit_seconds")
+            .help("From proposing a record to Raft to its commit reply (leader).")
+            .callback(commit::export).register(registry);
+    }
+
+    /** Gauges read from the node at scrape time (none for a leader driven without a node: tests, benchmarks). */
+    private void registerGauges(final MasterNode node)
+    {
         GaugeWithCallback.builder().name("corral_leader").help("1 if this master leads, else 0.")
             .callback(c -> c.call(node.isLeader() ? 1 : 0)).register(registry);
         GaugeWithCallback.builder().name("corral_term").help("The Raft term this master is in.")
@@ -120,16 +139,6 @@ final class MasterMetrics
             }).register(registry);
         GaugeWithCallback.builder().name("corral_offers_outstanding").help("Offers sent and not yet answered (leader).")
             .callback(c -> c.call(node.isLeader() ? outstandingOffers : 0)).register(registry);
-        SummaryWithCallback.builder().name("corral_allocation_pass_seconds")
-            .help("Duration of one allocator pass on the leader (full: every agent; incremental: changed ones).")
-            .labelNames("kind").callback(c ->
-            {
-                fullPass.export(c, "full");
-                incrementalPass.export(c, "incremental");
-            }).register(registry);
-        SummaryWithCallback.builder().name("corral_log_commit_seconds")
-            .help("From proposing a record to Raft to its commit reply (leader).")
-            .callback(commit::export).register(registry);
     }
 
     private Counter counter(final String name, final String help)

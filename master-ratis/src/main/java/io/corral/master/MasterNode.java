@@ -2,9 +2,6 @@ package io.corral.master;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -13,34 +10,19 @@ import io.aeron.Aeron;
 import io.aeron.Subscription;
 import io.corral.codec.MasterInbound;
 import io.corral.codec.MediaDrivers;
-import io.corral.codec.Outbound;
 import io.corral.codec.Protocol;
-import io.corral.codec.sbe.AcceptDecoder;
-import io.corral.codec.sbe.AcknowledgeDecoder;
-import io.corral.codec.sbe.AgentHeartbeatDecoder;
-import io.corral.codec.sbe.DeclineDecoder;
-import io.corral.codec.sbe.ErrorCode;
-import io.corral.codec.sbe.KillDecoder;
-import io.corral.codec.sbe.ReconcileDecoder;
-import io.corral.codec.sbe.RegisterAgentDecoder;
-import io.corral.codec.sbe.StatusUpdateDecoder;
-import io.corral.codec.sbe.SubscribeDecoder;
-import io.corral.codec.sbe.TeardownDecoder;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
-import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
-import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
-import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.TimeDuration;
@@ -59,6 +41,8 @@ public final class MasterNode implements AutoCloseable
         RaftGroupId.valueOf(UUID.nameUUIDFromBytes("corral-masters".getBytes(StandardCharsets.UTF_8)));
 
     private final MasterConfig config;
+    /** Wall-clock time for the timestamps records carry (chosen when a record is made, never when applied). */
+    private final org.agrona.concurrent.EpochClock clock = org.agrona.concurrent.SystemEpochClock.INSTANCE;
     private final MasterState state;
     private final MasterMetrics metrics;
     /** Work handed to the duty thread by other threads (the HTTP API). */
@@ -84,6 +68,7 @@ public final class MasterNode implements AutoCloseable
     private final MasterHttp http;
     private final java.util.concurrent.atomic.AtomicLong snapshotCallIds = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean leader;
+    private volatile boolean closing;
     private volatile long leaderTerm;
     /** When the duty thread last started a cycle (System.nanoTime): /health reports a stalled one. */
     private volatile long lastCycleNs = System.nanoTime();
@@ -94,27 +79,8 @@ public final class MasterNode implements AutoCloseable
         this.config = config;
         this.state = new MasterState(new ResourceVectors(config.resourceKinds()));
         this.metrics = new MasterMetrics(this);
-        final List<RaftPeer> peers = new ArrayList<>();
-        config.peers().forEach((id, address) -> peers.add(RaftPeer.newBuilder().setId(peerId(id))
-            .setAddress(Protocol.host(address) + ":" + (Protocol.port(address) + Protocol.RAFT_PORT_OFFSET)).build()));
-        final RaftGroup group = RaftGroup.valueOf(GROUP_ID, peers);
-        final RaftProperties properties = new RaftProperties();
-        GrpcConfigKeys.Server.setPort(properties, Protocol.port(config.address()) + Protocol.RAFT_PORT_OFFSET);
-        RaftServerConfigKeys.setStorageDir(properties, List.of(config.dataDir()));
-        RaftServerConfigKeys.Rpc.setTimeoutMin(properties,
-            TimeDuration.valueOf(config.electionMinMs(), TimeUnit.MILLISECONDS));
-        RaftServerConfigKeys.Rpc.setTimeoutMax(properties,
-            TimeDuration.valueOf(config.electionMaxMs(), TimeUnit.MILLISECONDS));
-        // Pre-vote (Ratis's default, set here so it stays so): a master that missed heartbeats
-        // first asks whether it could win, so one that was only slow does not depose a healthy leader.
-        RaftServerConfigKeys.LeaderElection.setPreVote(properties, true);
-        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
-        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, config.snapshotEveryEntries());
-        RaftServerConfigKeys.Snapshot.setRetentionFileNum(properties, 2);
-        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, true);
-        RaftServerConfigKeys.Log.setPurgeGap(properties, (int)Math.min(1024, config.snapshotEveryEntries()));
-        RaftServerConfigKeys.Log.setSegmentSizeMax(properties,
-            org.apache.ratis.util.SizeInBytes.valueOf(config.logSegmentBytes()));
+        final RaftGroup group = RaftGroup.valueOf(GROUP_ID, RaftSettings.peers(config.peers()));
+        final RaftProperties properties = RaftSettings.properties(config);
         duty = new Duty();
         stateMachine = new MasterStateMachine(state, duty::onEvent);
         // A master restarted on its data directory recovers its log; a new one formats it.
@@ -133,6 +99,7 @@ public final class MasterNode implements AutoCloseable
         aeron = MediaDrivers.connect();
         subscription = aeron.addSubscription(Protocol.channel(config.address()), Protocol.STREAM_ID);
         connections = new Connections(aeron);
+        duty.connect(connections);
         // From here on the duty thread owns the state; entries Ratis committed meanwhile wait for it.
         stateMachine.handOff();
         runner = new AgentRunner(new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(100),
@@ -147,7 +114,7 @@ public final class MasterNode implements AutoCloseable
 
     private static RaftPeerId peerId(final int id)
     {
-        return RaftPeerId.valueOf("m" + id);
+        return RaftSettings.peerId(id);
     }
 
     public int id()
@@ -236,6 +203,11 @@ public final class MasterNode implements AutoCloseable
      */
     public MasterView state()
     {
+        if (runner.isClosed())
+        {
+            final MasterView last = lastView;
+            return last != null ? last : MasterView.empty(state.vectors());
+        }
         final java.util.concurrent.CompletableFuture<MasterView> view = new java.util.concurrent.CompletableFuture<>();
         commands.offer(() -> view.complete(state.view()));
         try
@@ -263,10 +235,8 @@ public final class MasterNode implements AutoCloseable
      */
     public void setMembers(final Map<Integer, String> members) throws IOException
     {
-        final List<RaftPeer> peers = new ArrayList<>();
-        members.forEach((id, address) -> peers.add(RaftPeer.newBuilder().setId(peerId(id))
-            .setAddress(Protocol.host(address) + ":" + (Protocol.port(address) + Protocol.RAFT_PORT_OFFSET)).build()));
-        final org.apache.ratis.protocol.RaftClientReply reply = client.admin().setConfiguration(peers);
+        final org.apache.ratis.protocol.RaftClientReply reply =
+            client.admin().setConfiguration(RaftSettings.peers(members));
         if (!reply.isSuccess())
         {
             throw new IOException("membership change to " + members.keySet() + " failed: " + reply.getException());
@@ -389,6 +359,8 @@ public final class MasterNode implements AutoCloseable
     @Override
     public void close()
     {
+        // Silent from here on: a master shutting down neither leads nor redirects anyone.
+        closing = true;
         http.close();
         try
         {
@@ -415,17 +387,26 @@ public final class MasterNode implements AutoCloseable
         MediaDrivers.release(aeron);
     }
 
-    /** The duty cycle: poll Aeron, apply committed events, check leadership, run leader duties. */
-    private final class Duty implements Agent, MasterInbound.Handler
+    /** The duty cycle: apply committed entries, check leadership, run commands, poll Aeron, run leader duties. */
+    private final class Duty implements Agent, MasterEndpoint.Leadership, RecordProposer
     {
-        private final MasterInbound inbound = new MasterInbound(this);
-        /** Messages larger than one Aeron frame (an accept of many tasks) arrive in fragments. */
-        private final io.aeron.FragmentAssembler assembler = new io.aeron.FragmentAssembler(inbound);
-        private final Outbound out = new Outbound();
-        private final Map<Integer, String> endpointBySession = new HashMap<>();
+        private final RecordWriter records = new RecordWriter(state.vectors());
+        private Outputs outputs;
+        private MasterEndpoint endpoint;
+        private io.aeron.FragmentAssembler assembler;
         private LeaderDuties duties;
         private long nowNs;
         private long nextRoleCheckNs;
+
+        /** Wires the outbound side once the connections exist (before the thread starts). */
+        void connect(final Peers peers)
+        {
+            outputs = new Outputs(new AgentPublisher(peers, state.vectors()), new FrameworkPublisher(peers, state.vectors()),
+                records, this, metrics, clock);
+            endpoint = new MasterEndpoint(config.id(), state, outputs, this);
+            // Messages larger than one Aeron frame (an accept of many tasks) arrive in fragments.
+            assembler = new io.aeron.FragmentAssembler(new MasterInbound(endpoint));
+        }
 
         @Override
         public int doWork()
@@ -436,29 +417,43 @@ public final class MasterNode implements AutoCloseable
             // Committed entries first (applied here, by the state's owner), then who leads.
             final long appliedBefore = state.appliedRecords();
             work += stateMachine.drain();
+            if (closing)
+            {
+                // Only the state's owner is still needed (Ratis applies and snapshots while stopping).
+                stepDown();
+                return work + runCommands();
+            }
             if (nowNs >= nextRoleCheckNs)
             {
                 nextRoleCheckNs = nowNs + TimeUnit.MILLISECONDS.toNanos(20);
                 checkRole();
             }
-            Runnable command;
-            while ((command = commands.poll()) != null)
-            {
-                command.run();
-                work++;
-            }
+            work += runCommands();
             if (state.appliedRecords() != appliedBefore)
             {
                 gauges = new Gauges(state.lastAppliedIndex(), state.agentCount(), state.frameworkCount(),
                     state.taskCounts());
             }
             metrics.publish(nowNs, false);
+            endpoint.cycle(nowNs);
             work += subscription.poll(assembler, 64);
             if (duties != null)
             {
                 work += duties.doWork(nowNs);
             }
             work += connections.retry(nowNs);
+            return work;
+        }
+
+        private int runCommands()
+        {
+            int work = 0;
+            Runnable command;
+            while ((command = commands.poll()) != null)
+            {
+                command.run();
+                work++;
+            }
             return work;
         }
 
@@ -469,7 +464,7 @@ public final class MasterNode implements AutoCloseable
             final long term = info == null ? 0 : info.getCurrentTerm();
             if (leading && (duties == null || duties.term() != term))
             {
-                duties = new LeaderDuties(term, config, state, connections, out, this::propose, metrics, nowNs);
+                duties = new LeaderDuties(term, config, state, outputs, nowNs);
                 leaderTerm = term;
                 leader = true;
             }
@@ -481,56 +476,82 @@ public final class MasterNode implements AutoCloseable
             }
         }
 
+        @Override
+        public LeaderDuties duties()
+        {
+            return duties;
+        }
+
+        @Override
+        public int leaderId()
+        {
+            return MasterNode.this.leaderId();
+        }
+
+        @Override
+        public String leaderEndpoint()
+        {
+            return config.peers().getOrDefault(leaderId(), "");
+        }
+
+        private void stepDown()
+        {
+            duties = null;
+            leader = false;
+        }
+
+        @Override
+        public void onClose()
+        {
+            // Leader duties end with the thread; anything applied after this (shutdown) only changes state.
+            stepDown();
+            lastView = state.view();
+        }
+
+        /** What an applied record did (called by the state machine on this thread, as it applies). */
+        void onEvent(final MasterEvent event)
+        {
+            if (duties != null)
+            {
+                duties.onEvent(event, nowNs);
+            }
+        }
+
+        private String notLeader()
+        {
+            return "not the leader; the leader is " + (leaderAddress().isEmpty() ? "not known yet" : leaderAddress());
+        }
+
         void killTask(final long frameworkId, final String taskId,
             final java.util.concurrent.CompletableFuture<String> result)
         {
-            if (duties == null)
-            {
-                result.complete("not the leader; the leader is " + (leaderAddress().isEmpty() ? "not known yet" :
-                    leaderAddress()));
-                return;
-            }
-            final MasterState.Task task = state.task(frameworkId, taskId);
-            if (task == null || MasterState.isTerminal(task.state))
-            {
-                result.complete(task == null ? "task '" + taskId + "' of framework " + frameworkId + " is unknown" :
-                    "task '" + taskId + "' has already ended (" + task.state + ")");
-                return;
-            }
-            duties.onKill(frameworkId, taskId, null, nowNs);
-            result.complete(null);
+            result.complete(duties == null ? notLeader() : duties.onKill(frameworkId, taskId, null, nowNs));
         }
 
         void configureRole(final MasterState.Role role, final java.util.concurrent.CompletableFuture<String> result)
         {
             if (duties == null)
             {
-                result.complete("not the leader; the leader is " + (leaderAddress().isEmpty() ? "not known yet" :
-                    leaderAddress()));
+                result.complete(notLeader());
                 return;
             }
-            final String problem = duties.checkRole(role);
-            if (problem != null)
+            final Result decided = duties.configureRole(role);
+            if (!decided.proposes())
             {
-                result.complete(problem);
+                result.complete(decided.reason());
                 return;
             }
-            MasterState.encodeRole(out, role, state.vectors());
-            final Message message = Message.valueOf(ByteString.copyFrom(out.buffer.byteArray(), 0,
-                Outbound.length(out.roleConfigured.encodedLength())));
+            final Message message = Message.valueOf(ByteString.copyFrom(records.buffer().byteArray(), 0,
+                decided.length()));
             client.async().send(message).whenComplete((reply, ex) -> result.complete(
                 ex == null && reply != null && reply.isSuccess() ? null :
                     "not committed: " + (ex != null ? ex.getMessage() : reply.getException())));
         }
 
-        private void propose(final Outbound records, final int length)
+        @Override
+        public void propose(final org.agrona.ExpandableArrayBuffer buffer, final int length, final Runnable onFailure)
         {
-            propose(records, length, null);
-        }
-
-        private void propose(final Outbound records, final int length, final Runnable onFailure)
-        {
-            final Message message = Message.valueOf(ByteString.copyFrom(records.buffer.byteArray(), 0, length));
+            final Message message = Message.valueOf(ByteString.copyFrom(buffer.byteArray(), 0, length));
             final long proposedNs = System.nanoTime();
             final LeaderDuties proposedBy = duties;
             client.async().send(message).whenComplete((reply, ex) ->
@@ -558,316 +579,9 @@ public final class MasterNode implements AutoCloseable
         }
 
         @Override
-        public void onClose()
-        {
-            // Leader duties end with the thread; anything applied after this (shutdown) only changes state.
-            duties = null;
-            leader = false;
-        }
-
-        /** What an applied record did (called by the state machine on this thread, as it applies). */
-        void onEvent(final MasterEvent event)
-        {
-            if (duties != null)
-            {
-                duties.onEvent(event, nowNs);
-            }
-        }
-
-        @Override
         public String roleName()
         {
             return "corral-master-" + config.id();
-        }
-
-        /** Not the leader: tell the sender who is, or that there is none yet. */
-        private boolean redirected(final String replyTo)
-        {
-            if (duties != null)
-            {
-                return false;
-            }
-            final DivisionInfo info = info();
-            final RaftPeerId leaderId = info == null ? null : info.getLeaderId();
-            int id = 0;
-            String endpoint = "";
-            if (leaderId != null)
-            {
-                id = Integer.parseInt(leaderId.toString().substring(1));
-                endpoint = config.peers().getOrDefault(id, "");
-            }
-            connections.send(replyTo, out, out.encodeNotLeader(id, endpoint), nowNs);
-            return true;
-        }
-
-        private String endpointOfAgent(final long agentId)
-        {
-            final MasterState.Agent agent = state.agent(agentId);
-            return agent == null ? null : agent.endpoint();
-        }
-
-        private String endpointOfFramework(final long frameworkId)
-        {
-            final MasterState.Framework framework = state.framework(frameworkId);
-            return framework == null ? null : framework.endpoint();
-        }
-
-        private void error(final String replyTo, final ErrorCode code, final int inReplyTo, final String message)
-        {
-            metrics.requestsRefused.inc();
-            connections.send(replyTo, out, out.encodeError(code, inReplyTo, message), nowNs);
-        }
-
-        @Override
-        public void onRegisterAgent(final RegisterAgentDecoder m, final int sessionId)
-        {
-            final long agentId = m.agentId();
-            final String hostname = m.hostname();
-            final String endpoint = m.endpoint();
-            final String attributes = m.attributes();
-            final String http = m.httpEndpoint();
-            final String custom = m.customResources();
-            final String taskList = m.tasks();
-            endpointBySession.put(sessionId, endpoint);
-            if (redirected(endpoint))
-            {
-                return;
-            }
-            String problem = null;
-            long[] resources;
-            try
-            {
-                resources = state.vectors().read(m.resources(), custom);
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                problem = ex.getMessage();
-                resources = state.vectors().vector(0);
-            }
-            for (final long r : resources)
-            {
-                if (r < 0)
-                {
-                    problem = "negative resources";
-                }
-            }
-            if (problem == null && resources[0] <= 0 && resources[1] <= 0)
-            {
-                problem = "an agent must offer some cpus or mem";
-            }
-            if (problem != null)
-            {
-                error(endpoint, ErrorCode.MALFORMED, RegisterAgentDecoder.TEMPLATE_ID, "registration refused: " + problem);
-                return;
-            }
-            final MasterState.Agent known = agentId == 0 ? null : state.agent(agentId);
-            if (known != null)
-            {
-                duties.agentReported(agentId, taskList, nowNs);
-            }
-            if (known != null && known.endpoint().equals(endpoint) && java.util.Arrays.equals(known.resources(), resources) &&
-                known.attributes().equals(attributes) && known.httpEndpoint().equals(http))
-            {
-                // Re-registration (e.g. after a leader change): nothing to replicate.
-                duties.acknowledgeAgent(known, nowNs);
-                return;
-            }
-            final long id = duties.idForAgent(agentId, endpoint);
-            MasterState.emitAgent(out, id, resources, System.currentTimeMillis(), hostname, endpoint, attributes, http,
-                state.vectors());
-            propose(out, Outbound.length(out.agentAdmitted.encodedLength()));
-        }
-
-        @Override
-        public void onAgentHeartbeat(final AgentHeartbeatDecoder m, final int sessionId)
-        {
-            final MasterState.Agent agent = state.agent(m.agentId());
-            if (agent == null)
-            {
-                final String replyTo = endpointBySession.get(sessionId);
-                error(replyTo, ErrorCode.NOT_REGISTERED, AgentHeartbeatDecoder.TEMPLATE_ID,
-                    "agent " + m.agentId() + " is not registered: register again");
-                return;
-            }
-            endpointBySession.put(sessionId, agent.endpoint());
-            if (!redirected(agent.endpoint()))
-            {
-                duties.acknowledgeAgent(agent, nowNs);
-            }
-        }
-
-        @Override
-        public void onStatusUpdate(final StatusUpdateDecoder m, final int sessionId)
-        {
-            final long agentId = m.agentId();
-            final String endpoint = endpointOfAgent(agentId);
-            if (endpoint == null)
-            {
-                m.skipTaskId();
-                m.skipMessage();
-                error(endpointBySession.get(sessionId), ErrorCode.NOT_REGISTERED, StatusUpdateDecoder.TEMPLATE_ID,
-                    "agent " + agentId + " is not registered: register again");
-                return;
-            }
-            if (redirected(endpoint))
-            {
-                return;
-            }
-            duties.onStatusUpdate(agentId, m.frameworkId(), m.uuidMsb(), m.uuidLsb(), m.state(), m.exitCode(),
-                m.timestampMs(), m.taskId(), m.message(), nowNs);
-        }
-
-        @Override
-        public void onSubscribe(final SubscribeDecoder m, final int sessionId)
-        {
-            final long frameworkId = m.frameworkId();
-            final long failoverTimeoutMs = m.failoverTimeoutMs();
-            final String name = m.name();
-            final String role = m.role();
-            final String endpoint = m.endpoint();
-            final String principal = m.principal();
-            endpointBySession.put(sessionId, endpoint);
-            if (redirected(endpoint))
-            {
-                return;
-            }
-            final java.util.Set<String> seen = new java.util.HashSet<>();
-            for (final String r : role.split(",", -1))
-            {
-                if (!r.trim().matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}") || !seen.add(r.trim()))
-                {
-                    error(endpoint, ErrorCode.MALFORMED, SubscribeDecoder.TEMPLATE_ID, "role '" + r +
-                        "' is invalid or repeated: use letters, digits, '_', '.', '-'");
-                    return;
-                }
-            }
-            if (failoverTimeoutMs < 0)
-            {
-                error(endpoint, ErrorCode.MALFORMED, SubscribeDecoder.TEMPLATE_ID, "failover timeout must not be negative");
-                return;
-            }
-            final MasterState.Framework known = frameworkId == 0 ? null : state.framework(frameworkId);
-            if (known != null && known.endpoint().equals(endpoint) && known.role().equals(role) &&
-                known.name().equals(name) && known.failoverTimeoutMs() == failoverTimeoutMs &&
-                known.principal().equals(principal))
-            {
-                // The framework's heartbeat, or a re-subscription after a leader change.
-                duties.acknowledgeFramework(known, nowNs);
-                return;
-            }
-            final long id = duties.idForFramework(frameworkId, endpoint);
-            out.frameworkAdded.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(id)
-                .timestampMs(System.currentTimeMillis()).failoverTimeoutMs(failoverTimeoutMs).name(name).role(role)
-                .endpoint(endpoint).principal(principal);
-            propose(out, Outbound.length(out.frameworkAdded.encodedLength()));
-        }
-
-        private String frameworkEndpointOrRefuse(final long frameworkId, final int sessionId, final int template)
-        {
-            final String endpoint = endpointOfFramework(frameworkId);
-            if (endpoint == null)
-            {
-                error(endpointBySession.get(sessionId), ErrorCode.NOT_REGISTERED, template,
-                    "framework " + frameworkId + " is not subscribed: subscribe first");
-                return null;
-            }
-            return redirected(endpoint) ? null : endpoint;
-        }
-
-        @Override
-        public void onAccept(final AcceptDecoder m, final int sessionId)
-        {
-            final String endpoint = frameworkEndpointOrRefuse(m.frameworkId(), sessionId, AcceptDecoder.TEMPLATE_ID);
-            if (endpoint != null)
-            {
-                duties.onAccept(m, endpoint, nowNs);
-            }
-        }
-
-        @Override
-        public void onDecline(final DeclineDecoder m, final int sessionId)
-        {
-            final String endpoint = frameworkEndpointOrRefuse(m.frameworkId(), sessionId, DeclineDecoder.TEMPLATE_ID);
-            if (endpoint != null)
-            {
-                duties.onDecline(m.frameworkId(), m.offerId(), m.refuseMillis(), endpoint, nowNs);
-            }
-        }
-
-        @Override
-        public void onKill(final KillDecoder m, final int sessionId)
-        {
-            final long frameworkId = m.frameworkId();
-            final String taskId = m.taskId();
-            final String endpoint = frameworkEndpointOrRefuse(frameworkId, sessionId, KillDecoder.TEMPLATE_ID);
-            if (endpoint != null)
-            {
-                duties.onKill(frameworkId, taskId, endpoint, nowNs);
-            }
-        }
-
-        @Override
-        public void onAcknowledge(final AcknowledgeDecoder m, final int sessionId)
-        {
-            final long frameworkId = m.frameworkId();
-            final long msb = m.uuidMsb();
-            final long lsb = m.uuidLsb();
-            final String taskId = m.taskId();
-            if (frameworkEndpointOrRefuse(frameworkId, sessionId, AcknowledgeDecoder.TEMPLATE_ID) != null)
-            {
-                duties.onAcknowledge(frameworkId, taskId, msb, lsb, nowNs);
-            }
-        }
-
-        @Override
-        public void onTeardown(final TeardownDecoder m, final int sessionId)
-        {
-            if (frameworkEndpointOrRefuse(m.frameworkId(), sessionId, TeardownDecoder.TEMPLATE_ID) != null)
-            {
-                out.frameworkRemoved.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(m.frameworkId())
-                    .timestampMs(System.currentTimeMillis());
-                propose(out, Outbound.length(out.frameworkRemoved.encodedLength()));
-            }
-        }
-
-        @Override
-        public void onSuppress(final io.corral.codec.sbe.SuppressDecoder m, final int sessionId)
-        {
-            final long frameworkId = m.frameworkId();
-            final boolean suppress = m.suppress() != 0;
-            final String roles = m.roles();
-            final String endpoint = frameworkEndpointOrRefuse(frameworkId, sessionId,
-                io.corral.codec.sbe.SuppressDecoder.TEMPLATE_ID);
-            if (endpoint != null)
-            {
-                duties.onSuppress(frameworkId, suppress, roles, endpoint, nowNs);
-            }
-        }
-
-        @Override
-        public void onReconcile(final ReconcileDecoder m, final int sessionId)
-        {
-            final long frameworkId = m.frameworkId();
-            final List<String> taskIds = new ArrayList<>();
-            for (final ReconcileDecoder.TasksDecoder t : m.tasks())
-            {
-                taskIds.add(t.taskId());
-            }
-            if (frameworkEndpointOrRefuse(frameworkId, sessionId, ReconcileDecoder.TEMPLATE_ID) != null)
-            {
-                duties.onReconcile(frameworkId, taskIds, nowNs);
-            }
-        }
-
-        @Override
-        public void onBadFrame(final int sessionId, final int templateId, final String problem)
-        {
-            final String replyTo = endpointBySession.get(sessionId);
-            metrics.badFrames.inc();
-            LOG.warn("master {}: bad frame from session {} ({}): {}", config.id(), sessionId,
-                replyTo == null ? "sender unknown, no reply possible" : replyTo, problem);
-            error(replyTo, templateId >= 0 && templateId < 20 || templateId >= 50 ? ErrorCode.UNKNOWN_MESSAGE :
-                ErrorCode.MALFORMED, Math.max(0, templateId), "bad frame: " + problem);
         }
     }
 }

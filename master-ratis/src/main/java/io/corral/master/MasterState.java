@@ -1,11 +1,8 @@
 package io.corral.master;
 
-import static io.corral.codec.Protocol.putResources;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.TreeMap;
 
 import io.corral.codec.FrameCheck;
 import io.corral.codec.sbe.AgentAdmittedDecoder;
@@ -13,6 +10,7 @@ import io.corral.codec.sbe.AgentRemovedDecoder;
 import io.corral.codec.sbe.FrameworkAddedDecoder;
 import io.corral.codec.sbe.FrameworkRemovedDecoder;
 import io.corral.codec.sbe.MessageHeaderDecoder;
+import io.corral.codec.sbe.RoleConfiguredDecoder;
 import io.corral.codec.sbe.TaskState;
 import io.corral.codec.sbe.TaskStatesChangedDecoder;
 import io.corral.codec.sbe.TasksLaunchedDecoder;
@@ -20,7 +18,9 @@ import org.agrona.DirectBuffer;
 
 /**
  * The replicated state of the cluster: agents, frameworks and tasks with their latest states.
- * Only {@link #apply} changes it, from SBE log records; applying is deterministic (no clock, no
+ * Only {@link #apply} changes it, from SBE log records, as a dispatch over the Controls that own
+ * each part ({@link AgentControl}, {@link FrameworkControl}, {@link TaskControl},
+ * {@link RoleControl}); the Controls' commands make the records; applying is deterministic (no clock, no
  * randomness, sorted maps), so every master that applies the same log holds the same state.
  * Each applied record yields {@link MasterEvent}s for the leader's duties.
  *
@@ -87,12 +87,10 @@ public final class MasterState
     }
 
     private final ResourceVectors vectors;
-    private final TreeMap<Long, Agent> agents = new TreeMap<>();
-    private final TreeMap<Long, Framework> frameworks = new TreeMap<>();
-    private final TreeMap<String, Task> tasks = new TreeMap<>();
-    /** Keys of the tasks that have not ended, by agent: derived from {@code tasks}, kept in step by apply. */
-    private final TreeMap<Long, java.util.TreeSet<String>> liveByAgent = new TreeMap<>();
-    private final TreeMap<String, Role> roles = new TreeMap<>();
+    private final AgentControl agents;
+    private final FrameworkControl frameworks = new FrameworkControl();
+    private final TaskControl tasks;
+    private final RoleControl roles;
     private long lastAppliedIndex;
     private long appliedRecords;
 
@@ -104,7 +102,7 @@ public final class MasterState
     private final FrameworkRemovedDecoder frameworkRemoved = new FrameworkRemovedDecoder();
     private final TasksLaunchedDecoder tasksLaunched = new TasksLaunchedDecoder();
     private final TaskStatesChangedDecoder statesChanged = new TaskStatesChangedDecoder();
-    private final io.corral.codec.sbe.RoleConfiguredDecoder roleConfigured = new io.corral.codec.sbe.RoleConfiguredDecoder();
+    private final RoleConfiguredDecoder roleConfigured = new RoleConfiguredDecoder();
 
     /** A state whose resource vectors have the standard kinds only. */
     public MasterState()
@@ -115,6 +113,9 @@ public final class MasterState
     public MasterState(final ResourceVectors vectors)
     {
         this.vectors = vectors;
+        this.agents = new AgentControl(vectors);
+        this.tasks = new TaskControl(vectors);
+        this.roles = new RoleControl(vectors);
     }
 
     public ResourceVectors vectors()
@@ -122,13 +123,24 @@ public final class MasterState
         return vectors;
     }
 
-    private void ended(final Task task)
+    AgentControl agentControl()
     {
-        final java.util.TreeSet<String> live = liveByAgent.get(task.agentId);
-        if (live != null && live.remove(taskKey(task.frameworkId, task.taskId)) && live.isEmpty())
-        {
-            liveByAgent.remove(task.agentId);
-        }
+        return agents;
+    }
+
+    FrameworkControl frameworkControl()
+    {
+        return frameworks;
+    }
+
+    TaskControl taskControl()
+    {
+        return tasks;
+    }
+
+    RoleControl roleControl()
+    {
+        return roles;
     }
 
     public static String taskKey(final long frameworkId, final String taskId)
@@ -147,19 +159,12 @@ public final class MasterState
         return new long[] { o.killGraceMs(), o.healthIntervalMs(), o.healthTimeoutMs(), o.healthMaxFailures() };
     }
 
-    static void putOptions(final io.corral.codec.sbe.TaskOptionsEncoder o, final long[] options)
-    {
-        o.killGraceMs(options[0]).healthIntervalMs(options[1]).healthTimeoutMs(options[2])
-            .healthMaxFailures((int)options[3]);
-    }
-
     /**
-     * Applies one log record at {@code index}; returns what happened for the leader to act on.
-     * A record that does not decode is skipped with an event saying so: an exception here would
-     * stop the Raft server.
+     * Applies one log record at {@code index}: a dispatch to the Control that owns its part of the
+     * state. Returns what happened for the leader to act on. A record that does not decode is
+     * skipped with an event saying so: an exception here would stop the Raft server.
      */
-    public List<MasterEvent> apply(final DirectBuffer buffer, final int offset, final int length,
-        final long index)
+    public List<MasterEvent> apply(final DirectBuffer buffer, final int offset, final int length, final long index)
     {
         final List<MasterEvent> events = new ArrayList<>(2);
         lastAppliedIndex = index;
@@ -179,175 +184,55 @@ public final class MasterState
         {
             case AgentAdmittedDecoder.TEMPLATE_ID ->
             {
-                agentAdmitted.wrap(record, body, block, version);
-                if (!fits(agentAdmitted, length, index, events))
+                if (fits(agentAdmitted.wrap(record, body, block, version), length, index, events))
                 {
-                    return events;
+                    events.add(agents.replay(agentAdmitted, index));
                 }
-                final long id = agentAdmitted.agentId();
-                final long at = agentAdmitted.timestampMs();
-                final String hostname = agentAdmitted.hostname();
-                final String endpoint = agentAdmitted.endpoint();
-                final String attributes = agentAdmitted.attributes();
-                final String http = agentAdmitted.httpEndpoint();
-                final long[] res = vectors.readCommitted(agentAdmitted.resources(), agentAdmitted.customResources(), 0);
-                final Agent agent = new Agent(id, hostname, endpoint, res, at, attributes, http);
-                final Agent before = agents.put(id, agent);
-                events.add(new MasterEvent.AgentAdmitted(index, agent, before != null));
             }
             case AgentRemovedDecoder.TEMPLATE_ID ->
             {
-                agentRemoved.wrap(record, body, block, version);
-                if (!fits(agentRemoved, length, index, events))
+                if (fits(agentRemoved.wrap(record, body, block, version), length, index, events) &&
+                    agents.replayRemoved(agentRemoved.agentId()))
                 {
-                    return events;
-                }
-                final long id = agentRemoved.agentId();
-                final long at = agentRemoved.timestampMs();
-                if (agents.remove(id) != null)
-                {
-                    final java.util.TreeSet<String> live = liveByAgent.remove(id);
-                    for (final String key : live == null ? java.util.Set.<String>of() : live)
-                    {
-                        final Task task = tasks.get(key);
-                        task.state = TaskState.LOST;
-                        task.exitCode = 0;
-                        task.message = "agent " + id + " was removed";
-                        task.updatedAtMs = at;
-                        events.add(new MasterEvent.TaskStateChanged(index, task, 0, 0, MasterEvent.Outcome.CHANGED,
-                            task.state, task.exitCode, task.message, at));
-                    }
-                    events.add(new MasterEvent.AgentRemoved(index, id));
+                    tasks.replayAgentRemoved(agentRemoved.agentId(), agentRemoved.timestampMs(), index, events);
+                    events.add(new MasterEvent.AgentRemoved(index, agentRemoved.agentId()));
                 }
             }
             case FrameworkAddedDecoder.TEMPLATE_ID ->
             {
-                frameworkAdded.wrap(record, body, block, version);
-                if (!fits(frameworkAdded, length, index, events))
+                if (fits(frameworkAdded.wrap(record, body, block, version), length, index, events))
                 {
-                    return events;
+                    events.add(frameworks.replay(frameworkAdded, index));
                 }
-                final long id = frameworkAdded.frameworkId();
-                final long at = frameworkAdded.timestampMs();
-                final long failoverTimeoutMs = frameworkAdded.failoverTimeoutMs();
-                final String name = frameworkAdded.name();
-                final String role = frameworkAdded.role();
-                final String endpoint = frameworkAdded.endpoint();
-                final String principal = frameworkAdded.principal();
-                final Framework framework = new Framework(id, name, role, endpoint, at, failoverTimeoutMs, principal);
-                final Framework before = frameworks.put(id, framework);
-                events.add(new MasterEvent.FrameworkAdded(index, framework, before != null));
             }
             case FrameworkRemovedDecoder.TEMPLATE_ID ->
             {
-                frameworkRemoved.wrap(record, body, block, version);
-                if (!fits(frameworkRemoved, length, index, events))
+                if (fits(frameworkRemoved.wrap(record, body, block, version), length, index, events) &&
+                    frameworks.replayRemoved(frameworkRemoved.frameworkId()))
                 {
-                    return events;
-                }
-                final long id = frameworkRemoved.frameworkId();
-                if (frameworks.remove(id) != null)
-                {
-                    events.add(new MasterEvent.FrameworkRemoved(index, id));
+                    events.add(new MasterEvent.FrameworkRemoved(index, frameworkRemoved.frameworkId()));
                 }
             }
             case TasksLaunchedDecoder.TEMPLATE_ID ->
             {
-                tasksLaunched.wrap(record, body, block, version);
-                if (!fits(tasksLaunched, length, index, events))
+                if (fits(tasksLaunched.wrap(record, body, block, version), length, index, events))
                 {
-                    return events;
-                }
-                for (final TasksLaunchedDecoder.TasksDecoder t : tasksLaunched.tasks())
-                {
-                    final long frameworkId = t.frameworkId();
-                    final long agentId = t.agentId();
-                    final long at = t.timestampMs();
-                    final long[] options = options(t.options());
-                    final String taskId = t.taskId();
-                    final String command = t.command();
-                    final String env = t.env();
-                    final String healthCommand = t.healthCommand();
-                    final String role = t.role();
-                    final long[] res = vectors.readCommitted(t.resources(), t.customResources(), 0);
-                    final String key = taskKey(frameworkId, taskId);
-                    if (tasks.containsKey(key) || !agents.containsKey(agentId) || !frameworks.containsKey(frameworkId))
-                    {
-                        events.add(new MasterEvent.LaunchDropped(index, frameworkId, agentId, taskId, res, role,
-                            tasks.containsKey(key) ? "task id " + taskId + " is already in use" :
-                                "agent or framework is gone"));
-                        continue;
-                    }
-                    final Task task = new Task(frameworkId, agentId, taskId, command, res, at, options, env, healthCommand,
-                        role);
-                    tasks.put(key, task);
-                    liveByAgent.computeIfAbsent(agentId, a -> new java.util.TreeSet<>()).add(key);
-                    events.add(new MasterEvent.TaskLaunched(index, task));
+                    tasks.replayLaunched(tasksLaunched, index, agents, frameworks, events);
                 }
             }
             case TaskStatesChangedDecoder.TEMPLATE_ID ->
             {
-                statesChanged.wrap(record, body, block, version);
-                if (!fits(statesChanged, length, index, events))
+                if (fits(statesChanged.wrap(record, body, block, version), length, index, events))
                 {
-                    return events;
-                }
-                for (final TaskStatesChangedDecoder.ChangesDecoder c : statesChanged.changes())
-                {
-                    final long frameworkId = c.frameworkId();
-                    final long msb = c.uuidMsb();
-                    final long lsb = c.uuidLsb();
-                    final TaskState state = c.state();
-                    final int exitCode = c.exitCode();
-                    final long at = c.timestampMs();
-                    final String taskId = c.taskId();
-                    final String message = c.message();
-                    final Task task = tasks.get(taskKey(frameworkId, taskId));
-                    if (task == null)
-                    {
-                        continue;
-                    }
-                    final boolean duplicate = (msb != 0 || lsb != 0) && task.lastUuidMsb == msb &&
-                        task.lastUuidLsb == lsb;
-                    if (duplicate || isTerminal(task.state) || state.value() < task.state.value() &&
-                        !isTerminal(state))
-                    {
-                        // Already applied, or would move the task backwards: nothing changes.
-                        events.add(new MasterEvent.TaskStateChanged(index, task, msb, lsb,
-                            duplicate ? MasterEvent.Outcome.DUPLICATE : MasterEvent.Outcome.STALE, state, exitCode,
-                            message, at));
-                        continue;
-                    }
-                    task.state = state;
-                    if (isTerminal(state))
-                    {
-                        ended(task);
-                    }
-                    task.exitCode = exitCode;
-                    task.message = message;
-                    task.updatedAtMs = at;
-                    task.lastUuidMsb = msb;
-                    task.lastUuidLsb = lsb;
-                    events.add(new MasterEvent.TaskStateChanged(index, task, msb, lsb, MasterEvent.Outcome.CHANGED,
-                        state, exitCode, message, at));
+                    tasks.replayStates(statesChanged, index, events);
                 }
             }
-            case io.corral.codec.sbe.RoleConfiguredDecoder.TEMPLATE_ID ->
+            case RoleConfiguredDecoder.TEMPLATE_ID ->
             {
-                roleConfigured.wrap(record, body, block, version);
-                if (!fits(roleConfigured, length, index, events))
+                if (fits(roleConfigured.wrap(record, body, block, version), length, index, events))
                 {
-                    return events;
+                    events.add(roles.replay(roleConfigured, index));
                 }
-                final double weight = roleConfigured.weight();
-                final String name = roleConfigured.role();
-                final long[] guarantee = vectors.readCommitted(roleConfigured.quotaGuarantee(),
-                    roleConfigured.customGuarantee(), 0);
-                final long[] limit = vectors.readCommitted(roleConfigured.quotaLimit(), roleConfigured.customLimit(),
-                    Long.MAX_VALUE);
-                final Role role = new Role(name, weight, guarantee, limit);
-                roles.put(role.name(), role);
-                events.add(new MasterEvent.RoleConfigured(index, role));
             }
             default -> events.add(new MasterEvent.BadRecord(index, "unknown record template " + header.templateId()));
         }
@@ -377,142 +262,10 @@ public final class MasterState
 
     // ------------------------------------------------------------------ snapshots
 
-    private static final int SNAPSHOT_BATCH = 256;
-
-    /**
-     * The whole state as the same SBE records as the log, each preceded by its length (int, little
-     * endian). Deterministic: equal states give equal bytes. Applying them to an empty state with
-     * {@link #restore} rebuilds this state exactly. Tasks whose agent or framework was removed are
-     * written under a briefly re-admitted owner that is removed again after them.
-     */
+    /** The whole state as log records ({@link SnapshotCodec#write}): equal states give equal bytes. */
     public byte[] snapshotBytes()
     {
-        final io.corral.codec.Outbound out = new io.corral.codec.Outbound();
-        final org.agrona.ExpandableArrayBuffer file = new org.agrona.ExpandableArrayBuffer(1 << 16);
-        final int[] position = { 0 };
-        final java.util.function.IntConsumer emit = length ->
-        {
-            file.putInt(position[0], length, java.nio.ByteOrder.LITTLE_ENDIAN);
-            file.putBytes(position[0] + 4, out.buffer, 0, length);
-            position[0] += 4 + length;
-        };
-        for (final Role r : roles.values())
-        {
-            encodeRole(out, r, vectors);
-            emit.accept(io.corral.codec.Outbound.length(out.roleConfigured.encodedLength()));
-        }
-        for (final Agent a : agents.values())
-        {
-            emitAgent(out, a.id(), a.resources(), a.admittedAtMs(), a.hostname(), a.endpoint(), a.attributes(),
-                a.httpEndpoint(), vectors);
-            emit.accept(io.corral.codec.Outbound.length(out.agentAdmitted.encodedLength()));
-        }
-        for (final Framework f : frameworks.values())
-        {
-            emitFramework(out, f.id(), f.addedAtMs(), f.failoverTimeoutMs(), f.name(), f.role(), f.endpoint(),
-                f.principal());
-            emit.accept(io.corral.codec.Outbound.length(out.frameworkAdded.encodedLength()));
-        }
-        final java.util.TreeSet<Long> goneAgents = new java.util.TreeSet<>();
-        final java.util.TreeSet<Long> goneFrameworks = new java.util.TreeSet<>();
-        for (final Task t : tasks.values())
-        {
-            if (!agents.containsKey(t.agentId))
-            {
-                goneAgents.add(t.agentId);
-            }
-            if (!frameworks.containsKey(t.frameworkId))
-            {
-                goneFrameworks.add(t.frameworkId);
-            }
-        }
-        for (final long id : goneAgents)
-        {
-            emitAgent(out, id, vectors.vector(0), 0, "", "", "", "", vectors);
-            emit.accept(io.corral.codec.Outbound.length(out.agentAdmitted.encodedLength()));
-        }
-        for (final long id : goneFrameworks)
-        {
-            emitFramework(out, id, 0, 0, "", "", "", "");
-            emit.accept(io.corral.codec.Outbound.length(out.frameworkAdded.encodedLength()));
-        }
-        final List<Task> all = new ArrayList<>(tasks.values());
-        for (int from = 0; from < all.size(); from += SNAPSHOT_BATCH)
-        {
-            final List<Task> batch = all.subList(from, Math.min(all.size(), from + SNAPSHOT_BATCH));
-            final io.corral.codec.sbe.TasksLaunchedEncoder.TasksEncoder g = out.tasksLaunched
-                .wrapAndApplyHeader(out.buffer, 0, out.header).tasksCount(batch.size());
-            for (final Task t : batch)
-            {
-                putResources(g.next().frameworkId(t.frameworkId).agentId(t.agentId).resources(), t.resources);
-                g.timestampMs(t.launchedAtMs);
-                putOptions(g.options(), t.options);
-                g.taskId(t.taskId).command(t.command).env(t.env).healthCommand(t.healthCommand).role(t.role)
-                    .customResources(vectors.custom(t.resources));
-            }
-            emit.accept(io.corral.codec.Outbound.length(out.tasksLaunched.encodedLength()));
-        }
-        final List<Task> moved = new ArrayList<>();
-        for (final Task t : all)
-        {
-            if (t.state != TaskState.STAGING)
-            {
-                moved.add(t);
-            }
-        }
-        for (int from = 0; from < moved.size(); from += SNAPSHOT_BATCH)
-        {
-            final List<Task> batch = moved.subList(from, Math.min(moved.size(), from + SNAPSHOT_BATCH));
-            final io.corral.codec.sbe.TaskStatesChangedEncoder.ChangesEncoder g = out.taskStatesChanged
-                .wrapAndApplyHeader(out.buffer, 0, out.header).changesCount(batch.size());
-            for (final Task t : batch)
-            {
-                g.next().frameworkId(t.frameworkId).agentId(t.agentId).uuidMsb(t.lastUuidMsb).uuidLsb(t.lastUuidLsb)
-                    .state(t.state).exitCode(t.exitCode).timestampMs(t.updatedAtMs).taskId(t.taskId)
-                    .message(t.message);
-            }
-            emit.accept(io.corral.codec.Outbound.length(out.taskStatesChanged.encodedLength()));
-        }
-        for (final long id : goneFrameworks)
-        {
-            out.frameworkRemoved.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(id).timestampMs(0);
-            emit.accept(io.corral.codec.Outbound.length(out.frameworkRemoved.encodedLength()));
-        }
-        for (final long id : goneAgents)
-        {
-            out.agentRemoved.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(id).timestampMs(0);
-            emit.accept(io.corral.codec.Outbound.length(out.agentRemoved.encodedLength()));
-        }
-        final byte[] bytes = new byte[position[0]];
-        file.getBytes(0, bytes);
-        return bytes;
-    }
-
-    /** Encodes a role's configuration as a log record into {@code out}. */
-    public static void encodeRole(final io.corral.codec.Outbound out, final Role r, final ResourceVectors vectors)
-    {
-        out.roleConfigured.wrapAndApplyHeader(out.buffer, 0, out.header).weight(r.weight());
-        putResources(out.roleConfigured.quotaGuarantee(), r.guarantee());
-        putResources(out.roleConfigured.quotaLimit(), r.limit());
-        out.roleConfigured.role(r.name()).customGuarantee(vectors.custom(r.guarantee()))
-            .customLimit(vectors.custom(r.limit(), Long.MAX_VALUE));
-    }
-
-    /** Encodes an agent's admission as a log record into {@code out}. */
-    static void emitAgent(final io.corral.codec.Outbound out, final long id, final long[] res, final long at,
-        final String hostname, final String endpoint, final String attributes, final String http,
-        final ResourceVectors vectors)
-    {
-        putResources(out.agentAdmitted.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(id).resources(), res);
-        out.agentAdmitted.timestampMs(at).hostname(hostname).endpoint(endpoint).attributes(attributes).httpEndpoint(http)
-            .customResources(vectors.custom(res));
-    }
-
-    private static void emitFramework(final io.corral.codec.Outbound out, final long id, final long at,
-        final long failoverTimeoutMs, final String name, final String role, final String endpoint, final String principal)
-    {
-        out.frameworkAdded.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(id).timestampMs(at)
-            .failoverTimeoutMs(failoverTimeoutMs).name(name).role(role).endpoint(endpoint).principal(principal);
+        return SnapshotCodec.write(this);
     }
 
     /**
@@ -524,46 +277,35 @@ public final class MasterState
         agents.clear();
         frameworks.clear();
         tasks.clear();
-        liveByAgent.clear();
         roles.clear();
-        final org.agrona.concurrent.UnsafeBuffer buffer = new org.agrona.concurrent.UnsafeBuffer(bytes);
-        int position = 0;
-        while (position < bytes.length)
+        SnapshotCodec.read(bytes, (buffer, offset, length) ->
         {
-            if (position + 4 > bytes.length)
-            {
-                throw new IllegalStateException("snapshot is truncated at byte " + position);
-            }
-            final int length = buffer.getInt(position, java.nio.ByteOrder.LITTLE_ENDIAN);
-            if (length <= 0 || position + 4 + length > bytes.length)
-            {
-                throw new IllegalStateException("snapshot record at byte " + position + " has a bad length " + length);
-            }
-            for (final MasterEvent event : apply(buffer, position + 4, length, index))
+            for (final MasterEvent event : apply(buffer, offset, length, index))
             {
                 if (event instanceof MasterEvent.BadRecord bad)
                 {
                     throw new IllegalStateException("snapshot holds a bad record: " + bad.problem());
                 }
             }
-            position += 4 + length;
-        }
+        });
         lastAppliedIndex = index;
     }
 
+    // ------------------------------------------------------------------ reads (owner thread)
+
     public int agentCount()
     {
-        return agents.size();
+        return agents.count();
     }
 
     public int frameworkCount()
     {
-        return frameworks.size();
+        return frameworks.count();
     }
 
     public int taskCount()
     {
-        return tasks.size();
+        return tasks.count();
     }
 
     /** An immutable copy of the whole state, for other threads (built by the owner). */
@@ -584,7 +326,7 @@ public final class MasterState
 
     public List<Agent> agents()
     {
-        return new ArrayList<>(agents.values());
+        return agents.all();
     }
 
     public Agent agent(final long id)
@@ -594,12 +336,12 @@ public final class MasterState
 
     public List<Role> roles()
     {
-        return new ArrayList<>(roles.values());
+        return roles.all();
     }
 
     public List<Framework> frameworks()
     {
-        return new ArrayList<>(frameworks.values());
+        return frameworks.all();
     }
 
     public Framework framework(final long id)
@@ -609,40 +351,29 @@ public final class MasterState
 
     public Task task(final long frameworkId, final String taskId)
     {
-        return tasks.get(taskKey(frameworkId, taskId));
+        return tasks.get(frameworkId, taskId);
     }
 
-    /** How many tasks are in each state (for metrics: counts, not copies). */
+    /** How many tasks are in each state (kept as tasks change: no walk over every task). */
     public java.util.EnumMap<TaskState, Integer> taskCounts()
     {
-        final java.util.EnumMap<TaskState, Integer> counts = new java.util.EnumMap<>(TaskState.class);
-        for (final Task t : tasks.values())
-        {
-            counts.merge(t.state, 1, Integer::sum);
-        }
-        return counts;
+        return tasks.counts();
     }
 
     /** Copies of the tasks on this agent that have not ended (found without walking every task). */
     public List<TaskView> liveTasksOn(final long agentId)
     {
-        final java.util.TreeSet<String> live = liveByAgent.get(agentId);
-        final List<TaskView> out = new ArrayList<>(live == null ? 0 : live.size());
-        for (final String key : live == null ? java.util.Set.<String>of() : live)
-        {
-            out.add(view(tasks.get(key)));
-        }
+        final List<Task> live = tasks.liveOn(agentId);
+        final List<TaskView> out = new ArrayList<>(live.size());
+        live.forEach(t -> out.add(view(t)));
         return out;
     }
 
     /** Copies of every task's fields, safe to read on another thread. */
     public List<TaskView> tasks()
     {
-        final List<TaskView> out = new ArrayList<>(tasks.size());
-        for (final Task t : tasks.values())
-        {
-            out.add(view(t));
-        }
+        final List<TaskView> out = new ArrayList<>(tasks.count());
+        tasks.each().forEach(t -> out.add(view(t)));
         return out;
     }
 

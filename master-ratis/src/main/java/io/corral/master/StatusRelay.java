@@ -3,10 +3,8 @@ package io.corral.master;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.corral.codec.Outbound;
 import io.corral.codec.Protocol;
 import io.corral.codec.sbe.TaskState;
-import io.corral.codec.sbe.TaskStatesChangedEncoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,51 +12,49 @@ import org.slf4j.LoggerFactory;
  * The leader's status path: agents' updates wait for the cycle's one {@code TaskStatesChanged}
  * record; once committed they go to the framework; the framework's acknowledgement goes back to
  * the agent, which resends until it gets one. Also reconciliation and the statuses the master
- * makes up itself (TASK_ERROR for a refused launch). Part of {@link LeaderDuties}, owned by the
+ * makes up itself (TASK_ERROR for a refused launch). Part of the leader's duties, owned by the
  * duty thread.
  */
 final class StatusRelay
 {
     private static final Logger LOG = LoggerFactory.getLogger(StatusRelay.class);
     private static final int ACKNOWLEDGED_REMEMBERED = 100_000;
-
-    private record PendingStatus(long frameworkId, long agentId, long uuidMsb, long uuidLsb, TaskState state,
-        int exitCode, long timestampMs, String taskId, String message)
-    {
-    }
+    private static final long[] NO_UUID = new long[2];
 
     private final MasterState state;
-    private final Connections connections;
-    private final Outbound out;
-    private final Outbound records = new Outbound();
-    private final LeaderDuties.RecordProposer proposer;
+    private final TaskControl tasks;
+    private final Outputs outputs;
+    private final AgentPublisher toAgents;
+    private final FrameworkPublisher toFrameworks;
     private final MasterMetrics metrics;
-    private final List<PendingStatus> statuses = new ArrayList<>();
+    private final List<TaskControl.Update> statuses = new ArrayList<>();
     /** Updates the framework has acknowledged (soft state): an agent's duplicate of one is dropped. */
-    private final java.util.LinkedHashSet<String> acknowledgedByFramework = new java.util.LinkedHashSet<>();
+    private final UuidBook acknowledgedByFramework = new UuidBook(ACKNOWLEDGED_REMEMBERED);
+    /** Updates forwarded and not yet acknowledged, with the agent each came from: where an ack goes. */
+    private final UuidBook forwarded = new UuidBook(ACKNOWLEDGED_REMEMBERED);
 
-    StatusRelay(final MasterState state, final Connections connections, final Outbound out,
-        final LeaderDuties.RecordProposer proposer, final MasterMetrics metrics)
+    StatusRelay(final MasterState state, final Outputs outputs)
     {
         this.state = state;
-        this.connections = connections;
-        this.out = out;
-        this.proposer = proposer;
-        this.metrics = metrics;
+        this.tasks = state.taskControl();
+        this.outputs = outputs;
+        this.toAgents = outputs.toAgents();
+        this.toFrameworks = outputs.toFrameworks();
+        this.metrics = outputs.metrics();
     }
 
     void onStatusUpdate(final long agentId, final long frameworkId, final long msb, final long lsb,
         final TaskState taskState, final int exitCode, final long timestampMs, final String taskId,
         final String message, final long nowNs)
     {
-        if (state.task(frameworkId, taskId) == null)
+        if (tasks.checkUpdate(frameworkId, taskId).refused())
         {
             // Nothing to record: acknowledge so the agent stops retrying, and say why in the log.
             LOG.warn("status update {} for unknown task {}/{} from agent {}", taskState, frameworkId, taskId, agentId);
             sendStatusAck(agentId, frameworkId, taskId, msb, lsb, nowNs);
             return;
         }
-        statuses.add(new PendingStatus(frameworkId, agentId, msb, lsb, taskState, exitCode, timestampMs, taskId,
+        statuses.add(new TaskControl.Update(frameworkId, agentId, msb, lsb, taskState, exitCode, timestampMs, taskId,
             message));
     }
 
@@ -66,22 +62,32 @@ final class StatusRelay
     void lost(final MasterState.TaskView task, final String message)
     {
         final long[] uuid = Protocol.uuid();
-        statuses.add(new PendingStatus(task.frameworkId(), task.agentId(), uuid[0], uuid[1], TaskState.LOST, 0,
-            System.currentTimeMillis(), task.taskId(), message));
+        statuses.add(new TaskControl.Update(task.frameworkId(), task.agentId(), uuid[0], uuid[1], TaskState.LOST, 0,
+            outputs.clock().time(), task.taskId(), message));
     }
 
-    void onAcknowledge(final long frameworkId, final String taskId, final long msb, final long lsb,
+    /**
+     * A framework acknowledged an update: relayed to the agent it came from, which then stops
+     * resending it. The task id stays in {@code taskId}'s bytes (no String): an update this leader
+     * forwarded is found by its uuid; only one an earlier leader forwarded needs the task looked up.
+     */
+    void onAcknowledge(final long frameworkId, final org.agrona.DirectBuffer taskId, final long msb, final long lsb,
         final long nowNs)
     {
-        final MasterState.Task task = state.task(frameworkId, taskId);
-        if (task != null)
+        long agentId = forwarded.get(msb, lsb);
+        if (agentId == Long.MIN_VALUE)
         {
-            if (acknowledgedByFramework.add(msb + ":" + lsb) && acknowledgedByFramework.size() > ACKNOWLEDGED_REMEMBERED)
+            final MasterState.Task task = state.task(frameworkId, taskId.getStringWithoutLengthUtf8(0, taskId.capacity()));
+            if (task == null)
             {
-                acknowledgedByFramework.remove(acknowledgedByFramework.iterator().next());
+                return;
             }
-            sendStatusAck(task.agentId, frameworkId, taskId, msb, lsb, nowNs);
+            agentId = task.agentId;
         }
+        // (kept in forwarded: a repeated acknowledgement, after a redelivery, finds its agent the same way)
+        acknowledgedByFramework.put(msb, lsb, 0);
+        final MasterState.Agent agent = state.agent(agentId);
+        toAgents.statusAck(agent == null ? null : agent.endpoint(), agentId, frameworkId, taskId, msb, lsb, nowNs);
     }
 
     /**
@@ -94,7 +100,7 @@ final class StatusRelay
         final MasterState.Task task = e.task();
         final MasterState.Framework framework = state.framework(task.frameworkId);
         final boolean alreadyAcknowledged = e.outcome() == MasterEvent.Outcome.DUPLICATE &&
-            acknowledgedByFramework.contains(e.uuidMsb() + ":" + e.uuidLsb());
+            acknowledgedByFramework.contains(e.uuidMsb(), e.uuidLsb());
         if (e.outcome() == MasterEvent.Outcome.STALE || framework == null || alreadyAcknowledged)
         {
             // Nothing to tell a framework (superseded update, or the framework is gone):
@@ -104,11 +110,12 @@ final class StatusRelay
         }
         // Changed, or a duplicate whose acknowledgement has not come back: (re)deliver it;
         // the framework's acknowledgement is relayed to the agent.
-        out.taskStatus.wrapAndApplyHeader(out.buffer, 0, out.header)
-            .frameworkId(task.frameworkId).agentId(task.agentId).uuidMsb(e.uuidMsb()).uuidLsb(e.uuidLsb())
-            .state(e.state()).exitCode(e.exitCode()).timestampMs(e.timestampMs())
-            .taskId(task.taskId).message(e.message());
-        connections.send(framework.endpoint(), out, Outbound.length(out.taskStatus.encodedLength()), nowNs);
+        if (e.uuidMsb() != 0 || e.uuidLsb() != 0)
+        {
+            forwarded.put(e.uuidMsb(), e.uuidLsb(), task.agentId);
+        }
+        toFrameworks.taskStatus(framework.endpoint(), task.frameworkId, task.agentId, task.taskId, e.uuidMsb(),
+            e.uuidLsb(), e.state(), e.exitCode(), e.message(), e.timestampMs(), nowNs);
         metrics.statusUpdatesForwarded.inc();
         return true;
     }
@@ -159,15 +166,7 @@ final class StatusRelay
         int work = 0;
         if (!statuses.isEmpty())
         {
-            final TaskStatesChangedEncoder.ChangesEncoder group = records.taskStatesChanged
-                .wrapAndApplyHeader(records.buffer, 0, records.header).changesCount(statuses.size());
-            for (final PendingStatus s : statuses)
-            {
-                group.next().frameworkId(s.frameworkId()).agentId(s.agentId()).uuidMsb(s.uuidMsb())
-                    .uuidLsb(s.uuidLsb()).state(s.state()).exitCode(s.exitCode()).timestampMs(s.timestampMs())
-                    .taskId(s.taskId()).message(s.message());
-            }
-            proposer.propose(records, Outbound.length(records.taskStatesChanged.encodedLength()));
+            outputs.proposeIfAny(tasks.update(statuses, outputs.records()));
             work += statuses.size();
             statuses.clear();
         }
@@ -178,10 +177,7 @@ final class StatusRelay
         final long lsb, final long nowNs)
     {
         final MasterState.Agent agent = state.agent(agentId);
-        out.statusAck.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId).frameworkId(frameworkId)
-            .uuidMsb(msb).uuidLsb(lsb).taskId(taskId);
-        connections.send(agent == null ? null : agent.endpoint(), out, Outbound.length(out.statusAck.encodedLength()),
-            nowNs);
+        toAgents.statusAck(agent == null ? null : agent.endpoint(), agentId, frameworkId, taskId, msb, lsb, nowNs);
     }
 
     /**
@@ -193,11 +189,8 @@ final class StatusRelay
         final int exitCode, final String message, final boolean withUuid, final long nowNs)
     {
         final MasterState.Framework framework = state.framework(frameworkId);
-        final long[] uuid = withUuid ? Protocol.uuid() : new long[2];
-        out.taskStatus.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId).agentId(agentId)
-            .uuidMsb(uuid[0]).uuidLsb(uuid[1]).state(s).exitCode(exitCode).timestampMs(System.currentTimeMillis())
-            .taskId(taskId).message(message);
-        connections.send(framework == null ? null : framework.endpoint(), out,
-            Outbound.length(out.taskStatus.encodedLength()), nowNs);
+        final long[] uuid = withUuid ? Protocol.uuid() : NO_UUID;
+        toFrameworks.taskStatus(framework == null ? null : framework.endpoint(), frameworkId, agentId, taskId, uuid[0],
+            uuid[1], s, exitCode, message, outputs.clock().time(), nowNs);
     }
 }

@@ -25,6 +25,11 @@ class MasterStateTest
         return state.apply(out.buffer, 0, length, ++index);
     }
 
+    private List<MasterEvent> apply(final MasterState state, final RecordWriter records, final int length)
+    {
+        return state.apply(records.buffer(), 0, length, ++index);
+    }
+
     private void feed(final MasterState state)
     {
         out.agentAdmitted.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(1);
@@ -40,12 +45,12 @@ class MasterStateTest
         tasks.next().frameworkId(9).agentId(1);
         Protocol.putResources(tasks.resources(), new long[] { 100, 32, 0, 0 });
         tasks.timestampMs(12);
-        MasterState.putOptions(tasks.options(), new long[] { 5000, 1000, 500, 3 });
+        RecordWriter.putOptions(tasks.options(), new long[] { 5000, 1000, 500, 3 });
         tasks.taskId("t1").command("true").env("A=1\n").healthCommand("true").role("r").customResources("");
         tasks.next().frameworkId(9).agentId(1);
         Protocol.putResources(tasks.resources(), new long[] { 100, 32, 0, 0 });
         tasks.timestampMs(12);
-        MasterState.putOptions(tasks.options(), new long[4]);
+        RecordWriter.putOptions(tasks.options(), new long[4]);
         tasks.taskId("t1").command("again").env("").healthCommand("").role("r").customResources("");
         apply(state, Outbound.length(out.tasksLaunched.encodedLength()));
         changeState("t1", TaskState.RUNNING, 1, 13);
@@ -100,7 +105,7 @@ class MasterStateTest
         tasks.next().frameworkId(9).agentId(1);
         Protocol.putResources(tasks.resources(), new long[] { 100, 32, 0, 0 });
         tasks.timestampMs(20);
-        MasterState.putOptions(tasks.options(), new long[4]);
+        RecordWriter.putOptions(tasks.options(), new long[4]);
         tasks.taskId("t2").command("true").env("").healthCommand("").role("r").customResources("");
         apply(state, Outbound.length(out.tasksLaunched.encodedLength()));
         changeState("t2", TaskState.RUNNING, 21, 21);
@@ -136,9 +141,9 @@ class MasterStateTest
         apply(original, Outbound.length(out.agentRemoved.encodedLength()));
         out.frameworkRemoved.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(9).timestampMs(21);
         apply(original, Outbound.length(out.frameworkRemoved.encodedLength()));
-        MasterState.encodeRole(out, new MasterState.Role("web", 2.5, new long[] { 1000, 0, 0, 0 },
-            new long[] { 4000, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE }), ResourceVectors.standard());
-        apply(original, Outbound.length(out.roleConfigured.encodedLength()));
+        final RecordWriter records = new RecordWriter(ResourceVectors.standard());
+        apply(original, records, records.roleConfigured(new MasterState.Role("web", 2.5, new long[] { 1000, 0, 0, 0 },
+            new long[] { 4000, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE })));
         final byte[] bytes = original.snapshotBytes();
 
         final MasterState restored = new MasterState();
@@ -172,11 +177,10 @@ class MasterStateTest
         final ResourceVectors vectors = new ResourceVectors(ResourceKinds.withCustom("fpga", "ssd"));
         final MasterState state = new MasterState(vectors);
         final long[] agentResources = { 2000, 2048, 0, 0, 1, 100 };
-        MasterState.emitAgent(out, 1, agentResources, 10, "a1", "127.0.0.1:1", "", "", vectors);
-        apply(state, Outbound.length(out.agentAdmitted.encodedLength()));
-        MasterState.encodeRole(out, new MasterState.Role("web", 1, new long[] { 0, 0, 0, 0, 0, 10 },
-            new long[] { Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, 0, Long.MAX_VALUE }), vectors);
-        apply(state, Outbound.length(out.roleConfigured.encodedLength()));
+        final RecordWriter records = new RecordWriter(vectors);
+        apply(state, records, records.agentAdmitted(1, agentResources, 10, "a1", "127.0.0.1:1", "", ""));
+        apply(state, records, records.roleConfigured(new MasterState.Role("web", 1, new long[] { 0, 0, 0, 0, 0, 10 },
+            new long[] { Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, 0, Long.MAX_VALUE })));
 
         assertArrayEquals(agentResources, state.agent(1).resources());
         assertArrayEquals(new long[] { 0, 0, 0, 0, 0, 10 }, state.roles().get(0).guarantee());
@@ -236,9 +240,8 @@ class MasterStateTest
     {
         final MasterState state = new MasterState();
         stateUnderTest = state;
-        MasterState.emitAgent(out, 1, new long[] { 2000, 2048, 0, 0 }, 10, "a1", "127.0.0.1:1", "", "",
-            ResourceVectors.standard());
-        apply(state, Outbound.length(out.agentAdmitted.encodedLength()));
+        final RecordWriter records = new RecordWriter(ResourceVectors.standard());
+        apply(state, records, records.agentAdmitted(1, new long[] { 2000, 2048, 0, 0 }, 10, "a1", "127.0.0.1:1", "", ""));
         out.frameworkAdded.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(9).timestampMs(11)
             .failoverTimeoutMs(0).name("f").role("r").endpoint("127.0.0.1:2").principal("");
         apply(state, Outbound.length(out.frameworkAdded.encodedLength()));
@@ -249,7 +252,7 @@ class MasterStateTest
             tasks.next().frameworkId(9).agentId(1);
             Protocol.putResources(tasks.resources(), new long[] { 100, 32, 0, 0 });
             tasks.timestampMs(12);
-            MasterState.putOptions(tasks.options(), new long[4]);
+            RecordWriter.putOptions(tasks.options(), new long[4]);
             tasks.taskId(id).command("true").env("").healthCommand("").role("r").customResources("");
         }
         apply(state, Outbound.length(out.tasksLaunched.encodedLength()));

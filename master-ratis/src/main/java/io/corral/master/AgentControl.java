@@ -1,0 +1,125 @@
+package io.corral.master;
+
+import io.corral.codec.sbe.AgentAdmittedDecoder;
+import io.corral.codec.sbe.ErrorCode;
+import io.corral.codec.sbe.RegisterAgentDecoder;
+
+/**
+ * The agents part of the replicated state, in the shape of Kafka's controller managers:
+ * commands ({@link #register}, {@link #remove}) check a request against the state and return the
+ * record to propose; {@link #replay} methods are the only writers of the agents map. Owned by the
+ * duty thread.
+ */
+final class AgentControl extends IdTable<MasterState.Agent>
+{
+    /** Chooses the id of a new agent or framework (the leader's, unique in its term). */
+    interface IdSource
+    {
+        /** The id for a newcomer known by {@code key}: the same key gets the same id until it commits. */
+        long idFor(String key);
+    }
+
+    private final ResourceVectors vectors;
+
+    AgentControl(final ResourceVectors vectors)
+    {
+        super("agent");
+        this.vectors = vectors;
+    }
+
+    @Override
+    protected long idOf(final MasterState.Agent agent)
+    {
+        return agent.id();
+    }
+
+    @Override
+    protected String endpointOf(final MasterState.Agent agent)
+    {
+        return agent.endpoint();
+    }
+
+    // ------------------------------------------------------------------ commands
+
+    /**
+     * An agent registers, or registers again: {@link Result#UNCHANGED} if the state already holds
+     * it exactly (a re-registration after a leader change), else the {@code AgentAdmitted} record
+     * under its own id if known, the id of an agent from the same endpoint (a retried
+     * registration must not become a second agent), or a new one.
+     */
+    Result register(final long claimedId, final String hostname, final String endpoint, final String attributes,
+        final String http, final long[] resources, final IdSource ids, final long nowMs, final RecordWriter records)
+    {
+        final String problem = resourceProblem(resources);
+        if (problem != null)
+        {
+            return Result.refused(ErrorCode.MALFORMED, "registration refused: " + problem);
+        }
+        final MasterState.Agent known = claimedId == 0 ? null : get(claimedId);
+        if (known != null && known.endpoint().equals(endpoint) && java.util.Arrays.equals(known.resources(), resources) &&
+            known.attributes().equals(attributes) && known.httpEndpoint().equals(http))
+        {
+            return Result.UNCHANGED;
+        }
+        final long id = known != null ? claimedId : idByEndpoint(endpoint, ids);
+        return Result.propose(records.agentAdmitted(id, resources, nowMs, hostname, endpoint, attributes, http));
+    }
+
+    /** Reads a registration's resources; null (and {@code problems[0]} says why) if they do not parse. */
+    long[] resources(final RegisterAgentDecoder m, final String custom, final String[] problems)
+    {
+        try
+        {
+            return vectors.read(m.resources(), custom);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            problems[0] = ex.getMessage();
+            return null;
+        }
+    }
+
+    private static String resourceProblem(final long[] resources)
+    {
+        for (final long r : resources)
+        {
+            if (r < 0)
+            {
+                return "negative resources";
+            }
+        }
+        return resources[0] <= 0 && resources[1] <= 0 ? "an agent must offer some cpus or mem" : null;
+    }
+
+    /** The leader gives up on an agent (it missed its heartbeats): its tasks become LOST when this commits. */
+    Result remove(final long agentId, final long nowMs, final RecordWriter records)
+    {
+        if (!contains(agentId))
+        {
+            return Result.refused(ErrorCode.NOT_REGISTERED, "agent " + agentId + " is not registered");
+        }
+        return Result.propose(records.agentRemoved(agentId, nowMs));
+    }
+
+    // ------------------------------------------------------------------ replay (the only writers)
+
+    MasterEvent.AgentAdmitted replay(final AgentAdmittedDecoder r, final long index)
+    {
+        final long id = r.agentId();
+        final long at = r.timestampMs();
+        final String hostname = r.hostname();
+        final String endpoint = r.endpoint();
+        final String attributes = r.attributes();
+        final String http = r.httpEndpoint();
+        final long[] resources = vectors.readCommitted(r.resources(), r.customResources(), 0);
+        final MasterState.Agent agent = new MasterState.Agent(id, hostname, endpoint, resources, at, attributes, http);
+        final MasterState.Agent before = put(id, agent);
+        return new MasterEvent.AgentAdmitted(index, agent, before != null);
+    }
+
+    /** True if the agent was there (its tasks are then the TaskControl's to mark LOST). */
+    boolean replayRemoved(final long agentId)
+    {
+        return remove(agentId);
+    }
+}

@@ -1,0 +1,178 @@
+package io.corral.master;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.corral.codec.MasterInbound;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.concurrent.CachedEpochClock;
+
+/**
+ * A leading master's duty-thread logic in one object, without Raft or Aeron: frames go in
+ * through the same inbound adapter and endpoint as in a master, proposals go to an in-memory log
+ * that {@link #commit} applies through the same state machine code, and what would be sent goes
+ * to a {@link Peers} sink. Time is what the caller says (a fake clock). For unit tests of the
+ * leader and for the JMH master benchmark; one thread.
+ */
+public final class InProcessLeader implements RecordProposer, MasterEndpoint.Leadership
+{
+    private record Proposal(byte[] bytes, Runnable onFailure)
+    {
+    }
+
+    private final MasterState state;
+    private final MasterConfig config;
+    private final CachedEpochClock clock = new CachedEpochClock();
+    private final MasterMetrics metrics = new MasterMetrics(null);
+    private final Outputs outputs;
+    private final MasterEndpoint endpoint;
+    private final MasterInbound inbound;
+    private final List<Proposal> proposed = new ArrayList<>();
+    private final long term;
+    private LeaderDuties duties;
+    private long index;
+    private long nowNs;
+
+    /**
+     * A leader in {@code term} of a one-master cluster at {@code address}, with the standard
+     * resource kinds; it takes office (empty state) at {@code nowNs}.
+     */
+    public InProcessLeader(final long term, final MasterConfig config, final Peers peers, final long nowNs)
+    {
+        // (no conclude(): an in-process leader has no data directory or ports to check)
+        this.term = term;
+        this.config = config;
+        this.state = new MasterState(new ResourceVectors(config.resourceKinds()));
+        this.outputs = new Outputs(new AgentPublisher(peers, state.vectors()), new FrameworkPublisher(peers,
+            state.vectors()), new RecordWriter(state.vectors()), this, metrics, clock);
+        this.endpoint = new MasterEndpoint(config.id(), state, outputs, this);
+        this.inbound = new MasterInbound(endpoint);
+        this.nowNs = nowNs;
+        this.duties = new LeaderDuties(term, config, state, outputs, nowNs);
+    }
+
+    /** The state: read it on the calling thread only. */
+    MasterState state()
+    {
+        return state;
+    }
+
+    LeaderDuties leader()
+    {
+        return duties;
+    }
+
+    /** The wall-clock time records are stamped with. */
+    public void wallClockMs(final long ms)
+    {
+        clock.update(ms);
+    }
+
+    /** One frame as the master's subscription would hand it over. */
+    public void onFrame(final DirectBuffer buffer, final int offset, final int length, final int sessionId)
+    {
+        endpoint.cycle(nowNs);
+        inbound.onFragment(buffer, offset, length, headerFor(sessionId));
+    }
+
+    private final io.aeron.logbuffer.Header header = new io.aeron.logbuffer.Header(0, 0);
+    private final org.agrona.concurrent.UnsafeBuffer headerBuffer =
+        new org.agrona.concurrent.UnsafeBuffer(new byte[io.aeron.protocol.DataHeaderFlyweight.HEADER_LENGTH]);
+
+    private io.aeron.logbuffer.Header headerFor(final int sessionId)
+    {
+        headerBuffer.putInt(io.aeron.protocol.DataHeaderFlyweight.SESSION_ID_FIELD_OFFSET, sessionId,
+            java.nio.ByteOrder.LITTLE_ENDIAN);
+        header.buffer(headerBuffer);
+        header.offset(0);
+        return header;
+    }
+
+    /** One duty cycle at {@code nowNs}: timers, the batches proposed, allocation. */
+    public int cycle(final long nowNs)
+    {
+        this.nowNs = nowNs;
+        endpoint.cycle(nowNs);
+        return duties.doWork(nowNs);
+    }
+
+    /** Commits every proposal so far, in order: applied to the state, then the leader reacts. */
+    public int commit()
+    {
+        final List<Proposal> batch = new ArrayList<>(proposed);
+        proposed.clear();
+        for (final Proposal p : batch)
+        {
+            final org.agrona.concurrent.UnsafeBuffer bytes = new org.agrona.concurrent.UnsafeBuffer(p.bytes());
+            for (final MasterEvent event : state.apply(bytes, 0, p.bytes().length, ++index))
+            {
+                duties.onEvent(event, nowNs);
+            }
+        }
+        return batch.size();
+    }
+
+    /** Refuses every proposal so far (as Raft does when the leader loses office): their failure actions run. */
+    void refuseProposals()
+    {
+        final List<Proposal> batch = new ArrayList<>(proposed);
+        proposed.clear();
+        batch.stream().filter(p -> p.onFailure() != null).forEach(p -> p.onFailure().run());
+    }
+
+    int pendingProposals()
+    {
+        return proposed.size();
+    }
+
+    /** Steps down and takes office again in a later term at {@code nowNs}, from the state as applied. */
+    void newTerm(final long nowNs)
+    {
+        this.nowNs = nowNs;
+        duties = new LeaderDuties(duties.term() + 1, config, state, outputs, nowNs);
+    }
+
+    @Override
+    public void propose(final ExpandableArrayBuffer buffer, final int length, final Runnable onFailure)
+    {
+        final byte[] copy = new byte[length];
+        buffer.getBytes(0, copy);
+        proposed.add(new Proposal(copy, onFailure));
+    }
+
+    @Override
+    public LeaderDuties duties()
+    {
+        return duties;
+    }
+
+    @Override
+    public int leaderId()
+    {
+        return config.id();
+    }
+
+    @Override
+    public String leaderEndpoint()
+    {
+        return config.address();
+    }
+
+    long term()
+    {
+        return term;
+    }
+
+    /** Ids of the admitted agents, in id order. */
+    public long[] agentIds()
+    {
+        return state.agents().stream().mapToLong(MasterState.Agent::id).toArray();
+    }
+
+    /** Ids of the subscribed frameworks, in id order. */
+    public long[] frameworkIds()
+    {
+        return state.frameworks().stream().mapToLong(MasterState.Framework::id).toArray();
+    }
+}

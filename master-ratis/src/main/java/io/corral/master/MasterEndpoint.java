@@ -1,0 +1,336 @@
+package io.corral.master;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.corral.codec.MasterInbound;
+import io.corral.codec.sbe.AcceptDecoder;
+import io.corral.codec.sbe.AcknowledgeDecoder;
+import io.corral.codec.sbe.AgentHeartbeatDecoder;
+import io.corral.codec.sbe.DeclineDecoder;
+import io.corral.codec.sbe.ErrorCode;
+import io.corral.codec.sbe.KillDecoder;
+import io.corral.codec.sbe.ReconcileDecoder;
+import io.corral.codec.sbe.RegisterAgentDecoder;
+import io.corral.codec.sbe.StatusUpdateDecoder;
+import io.corral.codec.sbe.SubscribeDecoder;
+import io.corral.codec.sbe.SuppressDecoder;
+import io.corral.codec.sbe.TeardownDecoder;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.concurrent.EpochClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The master's inbound side: each decoded message from an agent or a framework goes to the
+ * Control that decides it (registrations, subscriptions, teardowns) or to the leader's duties
+ * (offers, launches, status updates). A master that does not lead answers with who does. Decoder
+ * flyweights are read inside the callback and never kept. Owned by the duty thread.
+ */
+final class MasterEndpoint implements MasterInbound.Handler
+{
+    private static final Logger LOG = LoggerFactory.getLogger(MasterEndpoint.class);
+
+    /** Who leads, as the duty thread knows it. */
+    interface Leadership
+    {
+        /** This master's duties while it leads, else null. */
+        LeaderDuties duties();
+
+        /** The id of the master believed to lead (0: none known) and its endpoint. */
+        int leaderId();
+
+        String leaderEndpoint();
+    }
+
+    private final int masterId;
+    private final MasterState state;
+    private final Outputs outputs;
+    private final AgentPublisher toAgents;
+    private final RecordWriter records;
+    private final MasterMetrics metrics;
+    private final EpochClock clock;
+    private final Leadership leadership;
+    /** The endpoint each Aeron session last spoke for: where a reply to a bad frame goes. */
+    private final Int2ObjectHashMap<String> endpointBySession = new Int2ObjectHashMap<>();
+    private final String[] problem = new String[1];
+    /** Views of a message's text fields, read without making Strings (the heartbeat and ack paths). */
+    private final org.agrona.concurrent.UnsafeBuffer taskIdBytes = new org.agrona.concurrent.UnsafeBuffer(0, 0);
+    private final org.agrona.concurrent.UnsafeBuffer nameBytes = new org.agrona.concurrent.UnsafeBuffer(0, 0);
+    private final org.agrona.concurrent.UnsafeBuffer roleBytes = new org.agrona.concurrent.UnsafeBuffer(0, 0);
+    private final org.agrona.concurrent.UnsafeBuffer endpointBytes = new org.agrona.concurrent.UnsafeBuffer(0, 0);
+    private final org.agrona.concurrent.UnsafeBuffer principalBytes = new org.agrona.concurrent.UnsafeBuffer(0, 0);
+    private LeaderDuties duties;
+    private long nowNs;
+
+    MasterEndpoint(final int masterId, final MasterState state, final Outputs outputs, final Leadership leadership)
+    {
+        this.masterId = masterId;
+        this.state = state;
+        this.outputs = outputs;
+        this.toAgents = outputs.toAgents();
+        this.records = outputs.records();
+        this.metrics = outputs.metrics();
+        this.clock = outputs.clock();
+        this.leadership = leadership;
+    }
+
+    /** Called before each poll: the cycle's time and duties. */
+    void cycle(final long nowNs)
+    {
+        this.nowNs = nowNs;
+        this.duties = leadership.duties();
+    }
+
+    /** Not the leader: tell the sender who is, or that there is none yet. */
+    private boolean redirected(final String replyTo)
+    {
+        if (duties != null)
+        {
+            return false;
+        }
+        final int id = leadership.leaderId();
+        toAgents.notLeader(replyTo, id, id == 0 ? "" : leadership.leaderEndpoint(), nowNs);
+        return true;
+    }
+
+    private void error(final String replyTo, final ErrorCode code, final int inReplyTo, final String message)
+    {
+        metrics.requestsRefused.inc();
+        toAgents.error(replyTo, code, inReplyTo, message, nowNs);
+    }
+
+    private void remember(final int sessionId, final String endpoint)
+    {
+        final String known = endpointBySession.get(sessionId);
+        if (known == null || !known.equals(endpoint))
+        {
+            endpointBySession.put(sessionId, endpoint);
+        }
+    }
+
+    /** Proposes what a Control decided, acknowledges via {@code unchanged}, or tells the sender why not. */
+    private void act(final Result result, final String replyTo, final int template, final Runnable unchanged)
+    {
+        switch (result.kind())
+        {
+            case PROPOSE -> outputs.proposeIfAny(result);
+            case UNCHANGED -> unchanged.run();
+            case REFUSED -> error(replyTo, result.code(), template, result.reason());
+        }
+    }
+
+    @Override
+    public void onRegisterAgent(final RegisterAgentDecoder m, final int sessionId)
+    {
+        final long agentId = m.agentId();
+        final String hostname = m.hostname();
+        final String endpoint = m.endpoint();
+        final String attributes = m.attributes();
+        final String http = m.httpEndpoint();
+        final String custom = m.customResources();
+        final String taskList = m.tasks();
+        remember(sessionId, endpoint);
+        if (redirected(endpoint))
+        {
+            return;
+        }
+        final AgentControl agents = state.agentControl();
+        final long[] resources = agents.resources(m, custom, problem);
+        if (resources == null)
+        {
+            error(endpoint, ErrorCode.MALFORMED, RegisterAgentDecoder.TEMPLATE_ID, "registration refused: " + problem[0]);
+            return;
+        }
+        final MasterState.Agent known = agentId == 0 ? null : agents.get(agentId);
+        if (known != null)
+        {
+            duties.agentReported(agentId, taskList);
+        }
+        act(agents.register(agentId, hostname, endpoint, attributes, http, resources, duties::idFor, clock.time(),
+            records), endpoint, RegisterAgentDecoder.TEMPLATE_ID, () -> duties.acknowledgeAgent(known, nowNs));
+    }
+
+    @Override
+    public void onAgentHeartbeat(final AgentHeartbeatDecoder m, final int sessionId)
+    {
+        final MasterState.Agent agent = state.agent(m.agentId());
+        if (agent == null)
+        {
+            error(endpointBySession.get(sessionId), ErrorCode.NOT_REGISTERED, AgentHeartbeatDecoder.TEMPLATE_ID,
+                "agent " + m.agentId() + " is not registered: register again");
+            return;
+        }
+        remember(sessionId, agent.endpoint());
+        if (!redirected(agent.endpoint()))
+        {
+            duties.acknowledgeAgent(agent, nowNs);
+        }
+    }
+
+    @Override
+    public void onStatusUpdate(final StatusUpdateDecoder m, final int sessionId)
+    {
+        final long agentId = m.agentId();
+        final MasterState.Agent agent = state.agent(agentId);
+        if (agent == null)
+        {
+            m.skipTaskId();
+            m.skipMessage();
+            error(endpointBySession.get(sessionId), ErrorCode.NOT_REGISTERED, StatusUpdateDecoder.TEMPLATE_ID,
+                "agent " + agentId + " is not registered: register again");
+            return;
+        }
+        if (redirected(agent.endpoint()))
+        {
+            return;
+        }
+        duties.statuses().onStatusUpdate(agentId, m.frameworkId(), m.uuidMsb(), m.uuidLsb(), m.state(), m.exitCode(),
+            m.timestampMs(), m.taskId(), m.message(), nowNs);
+    }
+
+    @Override
+    public void onSubscribe(final SubscribeDecoder m, final int sessionId)
+    {
+        final long frameworkId = m.frameworkId();
+        final long failoverTimeoutMs = m.failoverTimeoutMs();
+        m.wrapName(nameBytes);
+        m.wrapRole(roleBytes);
+        m.wrapEndpoint(endpointBytes);
+        m.wrapPrincipal(principalBytes);
+        final MasterState.Framework known = frameworkId == 0 ? null : state.framework(frameworkId);
+        if (known != null && known.failoverTimeoutMs() == failoverTimeoutMs && Utf8.same(endpointBytes, known.endpoint()) &&
+            Utf8.same(nameBytes, known.name()) && Utf8.same(roleBytes, known.role()) &&
+            Utf8.same(principalBytes, known.principal()))
+        {
+            // The framework's heartbeat: it repeats what the state holds, read without making Strings.
+            remember(sessionId, known.endpoint());
+            if (!redirected(known.endpoint()))
+            {
+                duties.acknowledgeFramework(known, nowNs);
+            }
+            return;
+        }
+        final String name = Utf8.string(nameBytes);
+        final String role = Utf8.string(roleBytes);
+        final String endpoint = Utf8.string(endpointBytes);
+        final String principal = Utf8.string(principalBytes);
+        remember(sessionId, endpoint);
+        if (redirected(endpoint))
+        {
+            return;
+        }
+        final FrameworkControl frameworks = state.frameworkControl();
+        act(frameworks.subscribe(frameworkId, name, role, endpoint, principal, failoverTimeoutMs, duties::idFor,
+            clock.time(), records), endpoint, SubscribeDecoder.TEMPLATE_ID,
+            () -> duties.acknowledgeFramework(frameworks.get(frameworkId), nowNs));
+    }
+
+    /** The framework's endpoint if it is subscribed and this master leads; else the sender is told why not. */
+    private String frameworkEndpointOrRefuse(final long frameworkId, final int sessionId, final int template)
+    {
+        final MasterState.Framework framework = state.framework(frameworkId);
+        if (framework == null)
+        {
+            error(endpointBySession.get(sessionId), ErrorCode.NOT_REGISTERED, template,
+                "framework " + frameworkId + " is not subscribed: subscribe first");
+            return null;
+        }
+        return redirected(framework.endpoint()) ? null : framework.endpoint();
+    }
+
+    @Override
+    public void onAccept(final AcceptDecoder m, final int sessionId)
+    {
+        final String endpoint = frameworkEndpointOrRefuse(m.frameworkId(), sessionId, AcceptDecoder.TEMPLATE_ID);
+        if (endpoint != null)
+        {
+            duties.onAccept(m, endpoint, nowNs);
+        }
+    }
+
+    @Override
+    public void onDecline(final DeclineDecoder m, final int sessionId)
+    {
+        final String endpoint = frameworkEndpointOrRefuse(m.frameworkId(), sessionId, DeclineDecoder.TEMPLATE_ID);
+        if (endpoint != null)
+        {
+            duties.onDecline(m.frameworkId(), m.offerId(), m.refuseMillis(), endpoint, nowNs);
+        }
+    }
+
+    @Override
+    public void onKill(final KillDecoder m, final int sessionId)
+    {
+        final long frameworkId = m.frameworkId();
+        final String taskId = m.taskId();
+        final String endpoint = frameworkEndpointOrRefuse(frameworkId, sessionId, KillDecoder.TEMPLATE_ID);
+        if (endpoint != null)
+        {
+            duties.onKill(frameworkId, taskId, endpoint, nowNs);
+        }
+    }
+
+    @Override
+    public void onAcknowledge(final AcknowledgeDecoder m, final int sessionId)
+    {
+        final long frameworkId = m.frameworkId();
+        final long msb = m.uuidMsb();
+        final long lsb = m.uuidLsb();
+        m.wrapTaskId(taskIdBytes);
+        if (frameworkEndpointOrRefuse(frameworkId, sessionId, AcknowledgeDecoder.TEMPLATE_ID) != null)
+        {
+            duties.statuses().onAcknowledge(frameworkId, taskIdBytes, msb, lsb, nowNs);
+        }
+    }
+
+    @Override
+    public void onTeardown(final TeardownDecoder m, final int sessionId)
+    {
+        final String endpoint = frameworkEndpointOrRefuse(m.frameworkId(), sessionId, TeardownDecoder.TEMPLATE_ID);
+        if (endpoint != null)
+        {
+            act(state.frameworkControl().remove(m.frameworkId(), clock.time(), records), endpoint,
+                TeardownDecoder.TEMPLATE_ID, () -> { });
+        }
+    }
+
+    @Override
+    public void onSuppress(final SuppressDecoder m, final int sessionId)
+    {
+        final long frameworkId = m.frameworkId();
+        final boolean suppress = m.suppress() != 0;
+        final String roles = m.roles();
+        final String endpoint = frameworkEndpointOrRefuse(frameworkId, sessionId, SuppressDecoder.TEMPLATE_ID);
+        if (endpoint != null)
+        {
+            duties.onSuppress(frameworkId, suppress, roles, endpoint, nowNs);
+        }
+    }
+
+    @Override
+    public void onReconcile(final ReconcileDecoder m, final int sessionId)
+    {
+        final long frameworkId = m.frameworkId();
+        final List<String> taskIds = new ArrayList<>();
+        for (final ReconcileDecoder.TasksDecoder t : m.tasks())
+        {
+            taskIds.add(t.taskId());
+        }
+        if (frameworkEndpointOrRefuse(frameworkId, sessionId, ReconcileDecoder.TEMPLATE_ID) != null)
+        {
+            duties.onReconcile(frameworkId, taskIds, nowNs);
+        }
+    }
+
+    @Override
+    public void onBadFrame(final int sessionId, final int templateId, final String problem)
+    {
+        final String replyTo = endpointBySession.get(sessionId);
+        metrics.badFrames.inc();
+        LOG.warn("master {}: bad frame from session {} ({}): {}", masterId, sessionId,
+            replyTo == null ? "sender unknown, no reply possible" : replyTo, problem);
+        error(replyTo, MasterInbound.isKnownTemplate(templateId) ? ErrorCode.MALFORMED : ErrorCode.UNKNOWN_MESSAGE,
+            Math.max(0, templateId), "bad frame: " + problem);
+    }
+}

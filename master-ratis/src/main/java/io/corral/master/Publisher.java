@@ -1,0 +1,55 @@
+package io.corral.master;
+
+import io.corral.codec.Outbound;
+import io.corral.codec.sbe.ErrorCode;
+
+/**
+ * What the master sends, encoded in exactly one place per message kind over pre-allocated
+ * encoders ({@link Outbound}): the replies every peer can get (an error, "not the leader"), and,
+ * in {@link AgentPublisher} and {@link FrameworkPublisher}, what only agents or frameworks get.
+ * Owned by the duty thread; nothing is allocated to send.
+ */
+abstract class Publisher
+{
+    protected final Peers peers;
+    protected final Outbound out = new Outbound();
+    protected final ResourceVectors vectors;
+
+    Publisher(final Peers peers, final ResourceVectors vectors)
+    {
+        this.peers = peers;
+        this.vectors = vectors;
+    }
+
+    /** A refused request: {@code message} says why and what to do. */
+    final void error(final String endpoint, final ErrorCode code, final int inReplyTo, final String message,
+        final long nowNs)
+    {
+        send(endpoint, out.encodeError(code, inReplyTo, message), nowNs);
+    }
+
+    /** This master does not lead: who does ({@code leaderId} 0 and "" if none is known). */
+    final void notLeader(final String endpoint, final int leaderId, final String leaderEndpoint, final long nowNs)
+    {
+        send(endpoint, out.encodeNotLeader(leaderId, leaderEndpoint), nowNs);
+    }
+
+    private String encoded;
+    private final org.agrona.concurrent.UnsafeBuffer encodedBytes = new org.agrona.concurrent.UnsafeBuffer(new byte[0]);
+
+    /** The UTF-8 bytes of a string sent over and over (this master's address): encoded once. */
+    protected final org.agrona.DirectBuffer utf8(final String value)
+    {
+        if (!value.equals(encoded))
+        {
+            encodedBytes.wrap(value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            encoded = value;
+        }
+        return encodedBytes;
+    }
+
+    protected final void send(final String endpoint, final int length, final long nowNs)
+    {
+        peers.send(endpoint, out.buffer, length, nowNs);
+    }
+}

@@ -1,0 +1,39 @@
+package io.corral.master;
+
+import io.corral.codec.sbe.ErrorCode;
+
+/**
+ * What a Control's command decided: propose the record it wrote into the {@link RecordWriter}
+ * ({@link #length} bytes), nothing to replicate (the request repeats what the state already
+ * holds: acknowledge it), or refused, with a code and a reason the sender can act on. The two
+ * outcomes without a reason are constants, so deciding allocates nothing.
+ */
+record Result(Kind kind, int length, ErrorCode code, String reason)
+{
+    enum Kind
+    {
+        PROPOSE, UNCHANGED, REFUSED
+    }
+
+    static final Result UNCHANGED = new Result(Kind.UNCHANGED, 0, null, null);
+
+    static Result propose(final int length)
+    {
+        return new Result(Kind.PROPOSE, length, null, null);
+    }
+
+    static Result refused(final ErrorCode code, final String reason)
+    {
+        return new Result(Kind.REFUSED, 0, code, reason);
+    }
+
+    boolean proposes()
+    {
+        return kind == Kind.PROPOSE;
+    }
+
+    boolean refused()
+    {
+        return kind == Kind.REFUSED;
+    }
+}

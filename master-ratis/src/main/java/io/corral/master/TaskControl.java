@@ -1,0 +1,276 @@
+package io.corral.master;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.BiPredicate;
+
+import io.corral.codec.sbe.ErrorCode;
+import io.corral.codec.sbe.TaskState;
+import io.corral.codec.sbe.TaskStatesChangedDecoder;
+import io.corral.codec.sbe.TasksLaunchedDecoder;
+
+/**
+ * Tasks and their latest states in the replicated state (see {@link AgentControl}): commands
+ * check a launch or a status update and write the batch records; the replay methods are the only
+ * writers of the tasks, the live tasks by agent and the counts by state. Owned by the duty thread.
+ */
+final class TaskControl
+{
+    /** An accepted launch waiting for the cycle's {@code TasksLaunched} record. */
+    record Launch(long frameworkId, long agentId, long[] resources, String taskId, String command, long[] options,
+        String env, String healthCommand, String role)
+    {
+    }
+
+    /** A status update waiting for the cycle's {@code TaskStatesChanged} record. */
+    record Update(long frameworkId, long agentId, long uuidMsb, long uuidLsb, TaskState state, int exitCode,
+        long timestampMs, String taskId, String message)
+    {
+    }
+
+    private final ResourceVectors vectors;
+    private final TreeMap<String, MasterState.Task> tasks = new TreeMap<>();
+    /** Keys of the tasks that have not ended, by agent: derived from {@code tasks}, kept in step by replay. */
+    private final TreeMap<Long, TreeSet<String>> liveByAgent = new TreeMap<>();
+    private final int[] countByState = new int[TaskState.values().length];
+
+    TaskControl(final ResourceVectors vectors)
+    {
+        this.vectors = vectors;
+    }
+
+    // ------------------------------------------------------------------ commands
+
+    /**
+     * Why a task of an accept cannot launch on what is {@code left} of its offers, or null.
+     * {@code taken} says whether a task id is already used by an accepted, uncommitted launch.
+     */
+    String launchProblem(final long frameworkId, final String taskId, final String command, final long[] asked,
+        final long[] left, final long[] options, final String healthCommand, final Set<String> inBatch,
+        final BiPredicate<Long, String> taken)
+    {
+        if (taskId.isBlank())
+        {
+            return "task id is empty";
+        }
+        if (inBatch.contains(taskId) || get(frameworkId, taskId) != null || taken.test(frameworkId, taskId))
+        {
+            return "task id '" + taskId + "' is already in use by this framework";
+        }
+        if (command.isBlank())
+        {
+            return "task '" + taskId + "' has an empty command";
+        }
+        boolean any = false;
+        final io.corral.allocator.ResourceKinds kinds = vectors.kinds();
+        for (int i = 0; i < asked.length; i++)
+        {
+            if (asked[i] < 0)
+            {
+                return "task '" + taskId + "' asks for negative " + kinds.name(i);
+            }
+            if (asked[i] > left[i])
+            {
+                return "task '" + taskId + "' asks for " + kinds.name(i) + " " + kinds.formatValue(i, asked[i]) +
+                    " but the offer has only " + kinds.formatValue(i, left[i]) + " left";
+            }
+            any |= asked[i] > 0;
+        }
+        if (!any)
+        {
+            return "task '" + taskId + "' asks for no resources";
+        }
+        if (options[0] < 0 || options[1] < 0 || options[2] < 0 || options[3] < 0 ||
+            options[1] > 0 && (healthCommand.isBlank() || options[2] <= 0 || options[3] <= 0))
+        {
+            return "task '" + taskId + "' has an invalid kill grace or health check (interval, timeout and " +
+                "failures must be positive, with a command)";
+        }
+        return null;
+    }
+
+    /** The record of one cycle's accepted launches, all launched at {@code nowMs}. */
+    Result launch(final List<Launch> batch, final long nowMs, final RecordWriter records)
+    {
+        return Result.propose(records.tasksLaunched(batch, nowMs));
+    }
+
+    /** An agent's status update: refused (UNKNOWN_TASK) for a task the state does not hold. */
+    Result checkUpdate(final long frameworkId, final String taskId)
+    {
+        return get(frameworkId, taskId) == null ?
+            Result.refused(ErrorCode.UNKNOWN_TASK, "task " + frameworkId + "/" + taskId + " is unknown") :
+            Result.UNCHANGED;
+    }
+
+    /** The record of one cycle's status updates. */
+    Result update(final List<Update> batch, final RecordWriter records)
+    {
+        return Result.propose(records.taskStatesChanged(batch));
+    }
+
+    // ------------------------------------------------------------------ replay (the only writers)
+
+    void replayLaunched(final TasksLaunchedDecoder r, final long index, final AgentControl agents,
+        final FrameworkControl frameworks, final List<MasterEvent> events)
+    {
+        for (final TasksLaunchedDecoder.TasksDecoder t : r.tasks())
+        {
+            final long frameworkId = t.frameworkId();
+            final long agentId = t.agentId();
+            final long at = t.timestampMs();
+            final long[] options = MasterState.options(t.options());
+            final String taskId = t.taskId();
+            final String command = t.command();
+            final String env = t.env();
+            final String healthCommand = t.healthCommand();
+            final String role = t.role();
+            final long[] res = vectors.readCommitted(t.resources(), t.customResources(), 0);
+            final String key = MasterState.taskKey(frameworkId, taskId);
+            if (tasks.containsKey(key) || !agents.contains(agentId) || !frameworks.contains(frameworkId))
+            {
+                events.add(new MasterEvent.LaunchDropped(index, frameworkId, agentId, taskId, res, role,
+                    tasks.containsKey(key) ? "task id " + taskId + " is already in use" : "agent or framework is gone"));
+                continue;
+            }
+            final MasterState.Task task = new MasterState.Task(frameworkId, agentId, taskId, command, res, at, options,
+                env, healthCommand, role);
+            tasks.put(key, task);
+            countByState[task.state.ordinal()]++;
+            liveByAgent.computeIfAbsent(agentId, a -> new TreeSet<>()).add(key);
+            events.add(new MasterEvent.TaskLaunched(index, task));
+        }
+    }
+
+    void replayStates(final TaskStatesChangedDecoder r, final long index, final List<MasterEvent> events)
+    {
+        for (final TaskStatesChangedDecoder.ChangesDecoder c : r.changes())
+        {
+            final long frameworkId = c.frameworkId();
+            final long msb = c.uuidMsb();
+            final long lsb = c.uuidLsb();
+            final TaskState state = c.state();
+            final int exitCode = c.exitCode();
+            final long at = c.timestampMs();
+            final String taskId = c.taskId();
+            final String message = c.message();
+            final MasterState.Task task = get(frameworkId, taskId);
+            if (task == null)
+            {
+                continue;
+            }
+            final boolean duplicate = (msb != 0 || lsb != 0) && task.lastUuidMsb == msb && task.lastUuidLsb == lsb;
+            if (duplicate || MasterState.isTerminal(task.state) || state.value() < task.state.value() &&
+                !MasterState.isTerminal(state))
+            {
+                // Already applied, or would move the task backwards: nothing changes.
+                events.add(new MasterEvent.TaskStateChanged(index, task, msb, lsb,
+                    duplicate ? MasterEvent.Outcome.DUPLICATE : MasterEvent.Outcome.STALE, state, exitCode, message,
+                    at));
+                continue;
+            }
+            move(task, state, exitCode, message, at);
+            task.lastUuidMsb = msb;
+            task.lastUuidLsb = lsb;
+            events.add(new MasterEvent.TaskStateChanged(index, task, msb, lsb, MasterEvent.Outcome.CHANGED, state,
+                exitCode, message, at));
+        }
+    }
+
+    /** An agent was removed: each of its tasks that had not ended is LOST. */
+    void replayAgentRemoved(final long agentId, final long atMs, final long index, final List<MasterEvent> events)
+    {
+        final TreeSet<String> live = liveByAgent.remove(agentId);
+        if (live == null)
+        {
+            return;
+        }
+        final String message = "agent " + agentId + " was removed";
+        for (final String key : new ArrayList<>(live))
+        {
+            final MasterState.Task task = tasks.get(key);
+            move(task, TaskState.LOST, 0, message, atMs);
+            events.add(new MasterEvent.TaskStateChanged(index, task, 0, 0, MasterEvent.Outcome.CHANGED, TaskState.LOST,
+                0, message, atMs));
+        }
+    }
+
+    private void move(final MasterState.Task task, final TaskState state, final int exitCode, final String message,
+        final long atMs)
+    {
+        countByState[task.state.ordinal()]--;
+        countByState[state.ordinal()]++;
+        task.state = state;
+        task.exitCode = exitCode;
+        task.message = message;
+        task.updatedAtMs = atMs;
+        if (MasterState.isTerminal(state))
+        {
+            final TreeSet<String> live = liveByAgent.get(task.agentId);
+            if (live != null && live.remove(MasterState.taskKey(task.frameworkId, task.taskId)) && live.isEmpty())
+            {
+                liveByAgent.remove(task.agentId);
+            }
+        }
+    }
+
+    void clear()
+    {
+        tasks.clear();
+        liveByAgent.clear();
+        java.util.Arrays.fill(countByState, 0);
+    }
+
+    // ------------------------------------------------------------------ reads (owner thread)
+
+    MasterState.Task get(final long frameworkId, final String taskId)
+    {
+        return tasks.get(MasterState.taskKey(frameworkId, taskId));
+    }
+
+    int count()
+    {
+        return tasks.size();
+    }
+
+    /** In key order. */
+    List<MasterState.Task> all()
+    {
+        return new ArrayList<>(tasks.values());
+    }
+
+    Iterable<MasterState.Task> each()
+    {
+        return tasks.values();
+    }
+
+    /** The tasks on this agent that have not ended. */
+    List<MasterState.Task> liveOn(final long agentId)
+    {
+        final TreeSet<String> live = liveByAgent.get(agentId);
+        final List<MasterState.Task> out = new ArrayList<>(live == null ? 0 : live.size());
+        if (live != null)
+        {
+            live.forEach(key -> out.add(tasks.get(key)));
+        }
+        return out;
+    }
+
+    /** Kept as the tasks change: no walk over every task. */
+    EnumMap<TaskState, Integer> counts()
+    {
+        final EnumMap<TaskState, Integer> counts = new EnumMap<>(TaskState.class);
+        for (final TaskState s : TaskState.values())
+        {
+            if (countByState[s.ordinal()] > 0)
+            {
+                counts.put(s, countByState[s.ordinal()]);
+            }
+        }
+        return counts;
+    }
+}
