@@ -1,0 +1,180 @@
+package io.corral.master;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Set;
+
+import io.corral.codec.sbe.ErrorCode;
+import io.corral.codec.sbe.TaskState;
+import org.junit.jupiter.api.Test;
+
+/** Each Control's commands: request → result (record or reason) → replay through MasterState → state. */
+class ControlsTest
+{
+    private final MasterState state = new MasterState();
+    private final RecordWriter records = new RecordWriter(state.vectors());
+    private final AgentControl.IdSource ids = key -> 100 + key.length();
+    private long index;
+
+    private List<MasterEvent> commit(final Result result)
+    {
+        assertTrue(result.proposes(), "a record to propose: " + result);
+        return state.apply(records.buffer(), 0, result.length(), ++index);
+    }
+
+    private long admitAgent(final String endpoint)
+    {
+        final Result r = state.agentControl().register(0, "h", endpoint, "rack:a", "", new long[] { 2000, 1024, 0, 0 },
+            ids, 5, records);
+        final MasterEvent.AgentAdmitted admitted = assertInstanceOf(MasterEvent.AgentAdmitted.class, commit(r).get(0));
+        return admitted.agent().id();
+    }
+
+    private long subscribe(final String endpoint)
+    {
+        final Result r = state.frameworkControl().subscribe(0, "fw", "web", endpoint, "", 1000, ids, 6, records);
+        return assertInstanceOf(MasterEvent.FrameworkAdded.class, commit(r).get(0)).framework().id();
+    }
+
+    private void launch(final long agentId, final long frameworkId, final String taskId)
+    {
+        commit(state.taskControl().launch(List.of(new TaskControl.Launch(frameworkId, agentId,
+            new long[] { 500, 128, 0, 0 }, taskId, "true", new long[4], "", "", "web")), 7, records));
+    }
+
+    @Test
+    void agentRegistrationRoundTrip()
+    {
+        final AgentControl agents = state.agentControl();
+        final long id = admitAgent("127.0.0.1:1");
+        assertEquals(100 + "agent@127.0.0.1:1".length(), id, "a new agent gets the id the leader chose");
+        assertEquals("rack:a", state.agent(id).attributes());
+        assertSame(Result.UNCHANGED, agents.register(id, "h", "127.0.0.1:1", "rack:a", "",
+            new long[] { 2000, 1024, 0, 0 }, ids, 9, records), "a re-registration replicates nothing");
+        final Result moved = agents.register(id, "h", "127.0.0.1:1", "rack:b", "", new long[] { 2000, 1024, 0, 0 },
+            ids, 9, records);
+        commit(moved);
+        assertEquals("rack:b", state.agent(id).attributes(), "a changed agent is admitted again under its id");
+
+        final Result none = agents.register(0, "h", "127.0.0.1:2", "", "", new long[] { 0, 0, 0, 0 }, ids, 9, records);
+        assertTrue(none.refused());
+        assertEquals(ErrorCode.MALFORMED, none.code());
+        assertTrue(none.reason().contains("must offer some cpus or mem"), none.reason());
+        assertTrue(agents.register(0, "h", "127.0.0.1:2", "", "", new long[] { -1, 10, 0, 0 }, ids, 9, records)
+            .reason().contains("negative"));
+        assertEquals(1, state.agentCount(), "refused registrations change nothing");
+    }
+
+    @Test
+    void removingAnAgentLosesItsLiveTasksOnly()
+    {
+        final long agentId = admitAgent("127.0.0.1:1");
+        final long frameworkId = subscribe("127.0.0.1:9");
+        launch(agentId, frameworkId, "a");
+        launch(agentId, frameworkId, "b");
+        commit(state.taskControl().update(List.of(new TaskControl.Update(frameworkId, agentId, 1, 1,
+            TaskState.FINISHED, 0, 8, "b", "done")), records));
+        assertTrue(state.agentControl().remove(424242, 9, records).refused(), "an unknown agent cannot be removed");
+
+        final List<MasterEvent> events = commit(state.agentControl().remove(agentId, 9, records));
+        final MasterEvent.TaskStateChanged lost = assertInstanceOf(MasterEvent.TaskStateChanged.class, events.get(0));
+        assertEquals("a", lost.task().taskId);
+        assertEquals(TaskState.LOST, lost.state());
+        assertInstanceOf(MasterEvent.AgentRemoved.class, events.get(1));
+        assertEquals(2, events.size(), "the finished task is not touched");
+        assertEquals(TaskState.FINISHED, state.task(frameworkId, "b").state);
+        assertEquals(1, state.taskCounts().get(TaskState.LOST));
+        assertEquals(1, state.taskCounts().get(TaskState.FINISHED));
+        assertTrue(state.liveTasksOn(agentId).isEmpty());
+    }
+
+    @Test
+    void frameworkSubscriptionRoundTrip()
+    {
+        final FrameworkControl frameworks = state.frameworkControl();
+        assertEquals(ErrorCode.MALFORMED, frameworks.subscribe(0, "fw", "web,web", "e", "", 0, ids, 1, records).code());
+        assertTrue(frameworks.subscribe(0, "fw", "bad role!", "e", "", 0, ids, 1, records).reason()
+            .contains("'bad role!' is invalid"));
+        assertTrue(frameworks.subscribe(0, "fw", "web", "e", "", -1, ids, 1, records).reason()
+            .contains("must not be negative"));
+        final long id = subscribe("127.0.0.1:9");
+        assertSame(Result.UNCHANGED, frameworks.subscribe(id, "fw", "web", "127.0.0.1:9", "", 1000, ids, 2, records),
+            "the heartbeat replicates nothing");
+        final Result again = frameworks.subscribe(0, "fw", "web", "127.0.0.1:9", "", 1000, ids, 2, records);
+        commit(again);
+        assertEquals(1, state.frameworkCount(), "a retried first subscription from the same endpoint keeps its id");
+        commit(frameworks.remove(id, 3, records));
+        assertNull(state.framework(id));
+        assertEquals(ErrorCode.NOT_REGISTERED, frameworks.remove(id, 3, records).code());
+    }
+
+    @Test
+    void launchesAreCheckedThenReplayedAndUpdatesMoveTasksForwardOnly()
+    {
+        final long agentId = admitAgent("127.0.0.1:1");
+        final long frameworkId = subscribe("127.0.0.1:9");
+        final TaskControl tasks = state.taskControl();
+        final long[] left = { 1000, 512, 0, 0 };
+        final long[] noOptions = new long[4];
+        assertEquals("task id is empty",
+            tasks.launchProblem(frameworkId, " ", "true", new long[] { 1, 1, 0, 0 }, left, noOptions, "", Set.of(),
+                (f, t) -> false));
+        assertTrue(tasks.launchProblem(frameworkId, "t", "true", new long[] { 2000, 1, 0, 0 }, left, noOptions, "",
+            Set.of(), (f, t) -> false).contains("asks for cpus 2 but the offer has only 1 left"), "in CPUs, not milli");
+        assertTrue(tasks.launchProblem(frameworkId, "t", "true", new long[] { 100, 1, 0, 0 }, left, noOptions, "",
+            Set.of(), (f, t) -> true).contains("already in use"), "an id being launched is taken");
+        assertTrue(tasks.launchProblem(frameworkId, "t", "true", new long[] { 100, 1, 0, 0 }, left,
+            new long[] { 0, 1000, 0, 0 }, "", Set.of(), (f, t) -> false).contains("health check"));
+        assertNull(tasks.launchProblem(frameworkId, "t", "true", new long[] { 100, 1, 0, 0 }, left, noOptions, "",
+            Set.of(), (f, t) -> false));
+
+        launch(agentId, frameworkId, "t");
+        assertEquals(TaskState.STAGING, state.task(frameworkId, "t").state);
+        assertTrue(tasks.launchProblem(frameworkId, "t", "true", new long[] { 100, 1, 0, 0 }, left, noOptions, "",
+            Set.of(), (f, t) -> false).contains("already in use"), "a launched id is taken");
+        final List<MasterEvent> dropped = state.apply(records.buffer(), 0, tasks.launch(List.of(new TaskControl.Launch(
+            frameworkId, agentId, new long[] { 1, 1, 0, 0 }, "t", "true", noOptions, "", "", "web")), 8, records)
+            .length(), ++index);
+        assertInstanceOf(MasterEvent.LaunchDropped.class, dropped.get(0), "a duplicate that reached the log is dropped");
+
+        assertEquals(ErrorCode.UNKNOWN_TASK, tasks.checkUpdate(frameworkId, "nope").code());
+        commit(tasks.update(List.of(new TaskControl.Update(frameworkId, agentId, 1, 1, TaskState.RUNNING, 0, 9, "t", ""),
+            new TaskControl.Update(frameworkId, agentId, 2, 2, TaskState.STARTING, 0, 9, "t", "late")), records));
+        assertEquals(TaskState.RUNNING, state.task(frameworkId, "t").state, "STARTING after RUNNING is stale");
+        assertEquals(1, state.taskCounts().get(TaskState.RUNNING));
+        assertEquals(null, state.taskCounts().get(TaskState.STAGING));
+    }
+
+    @Test
+    void roleConfigurationRoundTrip()
+    {
+        final RoleControl roles = state.roleControl();
+        final long[] none = { Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE };
+        assertTrue(roles.configure(new MasterState.Role("no spaces", 1, new long[4], none), records).refused());
+        assertTrue(roles.configure(new MasterState.Role("web", 0, new long[4], none), records).reason()
+            .contains("positive"));
+        commit(roles.configure(new MasterState.Role("web", 2, new long[] { 1000, 0, 0, 0 }, none), records));
+        assertEquals(2.0, state.roles().get(0).weight());
+        assertEquals(1000, state.roles().get(0).guarantee()[0]);
+    }
+
+    @Test
+    void theSnapshotOfWhatTheControlsBuiltRestoresToTheSameBytes()
+    {
+        final long agentId = admitAgent("127.0.0.1:1");
+        final long frameworkId = subscribe("127.0.0.1:9");
+        launch(agentId, frameworkId, "t");
+        commit(state.frameworkControl().remove(frameworkId, 10, records));
+        final byte[] bytes = state.snapshotBytes();
+        final MasterState copy = new MasterState();
+        copy.restore(bytes, index);
+        assertEquals(java.util.Arrays.toString(bytes), java.util.Arrays.toString(copy.snapshotBytes()));
+        assertEquals(TaskState.STAGING, copy.task(frameworkId, "t").state, "a task of a removed framework is kept");
+        assertNull(copy.framework(frameworkId));
+    }
+}

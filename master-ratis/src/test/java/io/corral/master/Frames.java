@@ -1,0 +1,85 @@
+package io.corral.master;
+
+import io.corral.codec.Outbound;
+import io.corral.codec.Protocol;
+import io.corral.codec.sbe.TaskState;
+import org.agrona.DirectBuffer;
+
+/** Encodes what agents and frameworks send a master, for handing to an {@link InProcessLeader}. */
+final class Frames
+{
+    private final Outbound out = new Outbound();
+    private int length;
+
+    DirectBuffer buffer()
+    {
+        return out.buffer;
+    }
+
+    int length()
+    {
+        return length;
+    }
+
+    Frames registerAgent(final long agentId, final String endpoint, final long milliCpus, final long memMb)
+    {
+        Protocol.putResources(out.registerAgent.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId)
+            .resources(), new long[] { milliCpus, memMb, 0, 0 });
+        out.registerAgent.hostname("host-" + endpoint).endpoint(endpoint).attributes("").httpEndpoint("")
+            .customResources("").tasks("");
+        length = Outbound.length(out.registerAgent.encodedLength());
+        return this;
+    }
+
+    Frames heartbeat(final long agentId)
+    {
+        out.heartbeat.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId);
+        length = Outbound.length(out.heartbeat.encodedLength());
+        return this;
+    }
+
+    Frames subscribe(final long frameworkId, final String endpoint, final long failoverTimeoutMs)
+    {
+        out.subscribe.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId)
+            .failoverTimeoutMs(failoverTimeoutMs).name("fw").role("default").endpoint(endpoint).principal("");
+        length = Outbound.length(out.subscribe.encodedLength());
+        return this;
+    }
+
+    Frames accept(final long frameworkId, final long offerId, final String taskId, final long milliCpus,
+        final long memMb)
+    {
+        out.accept.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId).offerId(offerId);
+        out.accept.moreOffersCount(0);
+        final io.corral.codec.sbe.AcceptEncoder.TasksEncoder tasks = out.accept.tasksCount(1);
+        Protocol.putResources(tasks.next().resources(), new long[] { milliCpus, memMb, 0, 0 });
+        RecordWriter.putOptions(tasks.options(), new long[4]);
+        tasks.taskId(taskId).command("sleep 1").env("").healthCommand("").customResources("");
+        length = Outbound.length(out.accept.encodedLength());
+        return this;
+    }
+
+    Frames statusUpdate(final long agentId, final long frameworkId, final String taskId, final TaskState state,
+        final long uuidMsb, final long uuidLsb)
+    {
+        out.statusUpdate.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId).frameworkId(frameworkId)
+            .uuidMsb(uuidMsb).uuidLsb(uuidLsb).state(state).exitCode(0).timestampMs(1).taskId(taskId)
+            .message(state.name().toLowerCase());
+        length = Outbound.length(out.statusUpdate.encodedLength());
+        return this;
+    }
+
+    Frames acknowledge(final long frameworkId, final String taskId, final long uuidMsb, final long uuidLsb)
+    {
+        out.acknowledge.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId).uuidMsb(uuidMsb)
+            .uuidLsb(uuidLsb).taskId(taskId);
+        length = Outbound.length(out.acknowledge.encodedLength());
+        return this;
+    }
+
+    /** Hands the frame to the leader as if from Aeron session {@code sessionId}. */
+    void to(final InProcessLeader leader, final int sessionId)
+    {
+        leader.onFrame(out.buffer, 0, length, sessionId);
+    }
+}

@@ -1,0 +1,239 @@
+package io.corral.master;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import io.corral.codec.sbe.AgentLostDecoder;
+import io.corral.codec.sbe.AgentRegisteredDecoder;
+import io.corral.codec.sbe.KillTaskDecoder;
+import io.corral.codec.sbe.OfferDecoder;
+import io.corral.codec.sbe.OfferRescindedDecoder;
+import io.corral.codec.sbe.RunTaskDecoder;
+import io.corral.codec.sbe.StatusAckDecoder;
+import io.corral.codec.sbe.SubscribedDecoder;
+import io.corral.codec.sbe.TaskState;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The leader's duties, driven message by message under a fake clock: no Raft, no Aeron, no
+ * sleeping. Frames go in through the real inbound adapter and endpoint; proposals are committed
+ * when the test says so, through the real apply code.
+ */
+class LeaderDutiesTest
+{
+    private static final long SECOND = 1_000_000_000L;
+    private static final String AGENT = "127.0.0.1:40001";
+    private static final String FRAMEWORK = "127.0.0.1:40002";
+
+    private final RecordingPeers peers = new RecordingPeers();
+    private final Frames frames = new Frames();
+    private long now = 1_000 * SECOND;
+    private final InProcessLeader leader = new InProcessLeader(7, new MasterConfig().id(1).peers("1=127.0.0.1:40000")
+        .agentTimeoutMs(5_000).frameworkTimeoutMs(3_000).reregistrationGraceMs(10_000).offerTimeoutMs(30_000), peers,
+        now);
+
+    /** One duty cycle after {@code nanos}: timers and batches, then what they proposed is committed. */
+    private void after(final long nanos)
+    {
+        now += nanos;
+        leader.cycle(now);
+        leader.commit();
+    }
+
+    private long registerAgent()
+    {
+        frames.registerAgent(0, AGENT, 4000, 4096).to(leader, 1);
+        after(0);
+        assertEquals(1, leader.state().agentCount(), "the registration was proposed and committed");
+        return leader.state().agents().get(0).id();
+    }
+
+    private long subscribe(final long failoverTimeoutMs)
+    {
+        frames.subscribe(0, FRAMEWORK, failoverTimeoutMs).to(leader, 2);
+        after(0);
+        return leader.state().frameworks().get(0).id();
+    }
+
+    private OfferDecoder lastOffer()
+    {
+        final List<RecordingPeers.Sent> offers = peers.to(FRAMEWORK, OfferDecoder.TEMPLATE_ID);
+        assertTrue(!offers.isEmpty(), "an offer was sent: " + peers.sent);
+        return offers.get(offers.size() - 1).decode(new OfferDecoder());
+    }
+
+    /** Agent, framework, one task launched from the offer and committed. */
+    private long[] launched(final String taskId)
+    {
+        final long agentId = registerAgent();
+        final long frameworkId = subscribe(60_000);
+        after(0);
+        frames.accept(frameworkId, lastOffer().offerId(), taskId, 1000, 512).to(leader, 2);
+        after(0);
+        assertNotNull(leader.state().task(frameworkId, taskId), "the launch committed");
+        return new long[] { agentId, frameworkId };
+    }
+
+    @Test
+    void anAgentIsAdmittedOnceAndItsRepeatedRegistrationReplicatesNothing()
+    {
+        final long agentId = registerAgent();
+        assertEquals(1, peers.count(AGENT, AgentRegisteredDecoder.TEMPLATE_ID), "told it is registered");
+        assertEquals(agentId, peers.to(AGENT, AgentRegisteredDecoder.TEMPLATE_ID).get(0)
+            .decode(new AgentRegisteredDecoder()).agentId());
+
+        frames.registerAgent(agentId, AGENT, 4000, 4096).to(leader, 1);
+        leader.cycle(now);
+        assertEquals(0, leader.pendingProposals(), "the same registration again changes nothing");
+        assertEquals(2, peers.count(AGENT, AgentRegisteredDecoder.TEMPLATE_ID), "but it is answered");
+
+        frames.registerAgent(0, AGENT, 4000, 4096).to(leader, 1);
+        after(0);
+        assertEquals(1, leader.state().agentCount(), "a retried first registration is not a second agent");
+    }
+
+    @Test
+    void aSubscribedFrameworkIsOfferedTheAgentsResources()
+    {
+        registerAgent();
+        final long frameworkId = subscribe(0);
+        assertEquals(1, peers.count(FRAMEWORK, SubscribedDecoder.TEMPLATE_ID));
+        after(0);
+        final OfferDecoder offer = lastOffer();
+        assertEquals(frameworkId, offer.frameworkId());
+        assertEquals(4000, offer.resources().cpus());
+        assertEquals(7, offer.offerId() >>> 32, "the offer id carries the term");
+    }
+
+    @Test
+    void anAgentThatStopsHeartbeatingIsRemovedAndItsOffersRescinded()
+    {
+        final long agentId = registerAgent();
+        subscribe(60_000);
+        after(0);
+        final long offerId = lastOffer().offerId();
+        for (int i = 0; i < 3; i++)
+        {
+            // The framework keeps heartbeating; the agent heartbeats twice, then stops.
+            frames.subscribe(leader.state().frameworks().get(0).id(), FRAMEWORK, 60_000).to(leader, 2);
+            if (i < 2)
+            {
+                frames.heartbeat(agentId).to(leader, 1);
+            }
+            after(2 * SECOND);
+        }
+        assertNotNull(leader.state().agent(agentId), "alive while it heartbeats (4 s of 5 s)");
+        after(4 * SECOND);
+        assertNull(leader.state().agent(agentId), "removed once it missed its heartbeats");
+        final List<RecordingPeers.Sent> rescinded = peers.to(FRAMEWORK, OfferRescindedDecoder.TEMPLATE_ID);
+        assertEquals(1, rescinded.size(), "its offer was rescinded");
+        assertEquals(offerId, rescinded.get(0).decode(new OfferRescindedDecoder()).offerId());
+        assertEquals(agentId, peers.to(FRAMEWORK, AgentLostDecoder.TEMPLATE_ID).get(0)
+            .decode(new AgentLostDecoder()).agentId(), "the framework is told the agent is lost");
+        assertEquals(0, leader.leader().accounting()[0][0], "nothing is left allocated");
+    }
+
+    @Test
+    void runTaskIsResentUntilTheAgentConfirmsTheTask()
+    {
+        final long[] ids = launched("t1");
+        assertEquals(1, peers.count(AGENT, RunTaskDecoder.TEMPLATE_ID), "sent once the launch committed");
+        after(SECOND);
+        assertEquals(1, peers.count(AGENT, RunTaskDecoder.TEMPLATE_ID), "not resent before 2 s");
+        after(SECOND + SECOND / 2);
+        assertEquals(2, peers.count(AGENT, RunTaskDecoder.TEMPLATE_ID), "resent: the agent has not confirmed it");
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.STARTING, 1, 1).to(leader, 1);
+        after(0);
+        after(5 * SECOND);
+        assertEquals(2, peers.count(AGENT, RunTaskDecoder.TEMPLATE_ID), "no more resends once STARTING");
+    }
+
+    /**
+     * The race the one-owner design removes: a task's consecutive updates, applied in one batch
+     * before the leader forwarded any of them, each go out with their own state and uuid (the
+     * old code read the live task and could send update N's uuid with update N+1's state).
+     */
+    @Test
+    void consecutiveUpdatesAreForwardedEachWithItsOwnState()
+    {
+        final long[] ids = launched("t1");
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.STARTING, 1, 1).to(leader, 1);
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.RUNNING, 2, 2).to(leader, 1);
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.FINISHED, 3, 3).to(leader, 1);
+        after(0);
+        final List<RecordingPeers.Status> got = peers.statuses(FRAMEWORK);
+        assertEquals(List.of(TaskState.STARTING, TaskState.RUNNING, TaskState.FINISHED),
+            got.stream().map(RecordingPeers.Status::state).toList());
+        assertEquals(List.of(1L, 2L, 3L), got.stream().map(RecordingPeers.Status::uuidMsb).toList(),
+            "each state under its own uuid");
+        assertEquals(TaskState.FINISHED, leader.state().task(ids[1], "t1").state);
+
+        frames.acknowledge(ids[1], "t1", 2, 2).to(leader, 2);
+        final RecordingPeers.Sent ack = peers.to(AGENT, StatusAckDecoder.TEMPLATE_ID).get(0);
+        assertEquals(2, ack.decode(new StatusAckDecoder()).uuidMsb(), "the framework's ack is relayed to the agent");
+    }
+
+    @Test
+    void aFrameworkGoneLongerThanItsFailoverTimeoutIsRemovedAndItsTasksKilled()
+    {
+        final long agentId = registerAgent();
+        frames.subscribe(0, FRAMEWORK, 1_000).to(leader, 2);
+        after(0);
+        final long frameworkId = leader.state().frameworks().get(0).id();
+        after(0);
+        frames.accept(frameworkId, lastOffer().offerId(), "t1", 1000, 512).to(leader, 2);
+        after(0);
+        frames.statusUpdate(agentId, frameworkId, "t1", TaskState.RUNNING, 1, 1).to(leader, 1);
+        after(0);
+        for (int i = 0; i < 2; i++)
+        {
+            frames.heartbeat(agentId).to(leader, 1);
+            after(2 * SECOND);
+        }
+        assertNotNull(leader.state().framework(frameworkId), "within 3 s + 1 s failover of its last heartbeat");
+        frames.heartbeat(agentId).to(leader, 1);
+        after(SECOND);
+        assertNull(leader.state().framework(frameworkId), "removed after its timeout and failover timeout");
+        final List<RecordingPeers.Sent> kills = peers.to(AGENT, KillTaskDecoder.TEMPLATE_ID);
+        assertEquals(1, kills.size(), "its running task is killed on the agent");
+        assertEquals("t1", kills.get(0).decode(new KillTaskDecoder()).taskId());
+    }
+
+    @Test
+    void aLaunchWhoseRecordRaftRefusedGivesItsResourcesAndIdBack()
+    {
+        registerAgent();
+        final long frameworkId = subscribe(60_000);
+        after(0);
+        frames.accept(frameworkId, lastOffer().offerId(), "t1", 1000, 512).to(leader, 2);
+        now += 1;
+        leader.cycle(now);
+        assertEquals(1, leader.pendingProposals(), "the launch was proposed");
+        leader.refuseProposals();
+        final long[][] books = leader.leader().accounting();
+        assertEquals(books[1][0], books[0][0], "its cpus are free again: all that is allocated is on offer");
+        assertEquals(0, books[2][0], "no task uses any");
+        after(0);
+        frames.accept(frameworkId, lastOffer().offerId(), "t1", 1000, 512).to(leader, 2);
+        after(0);
+        assertNotNull(leader.state().task(frameworkId, "t1"), "the same task id can launch again");
+    }
+
+    @Test
+    void aNewLeaderRecoversRunningTasksAndResendsRunTaskForStagingOnes()
+    {
+        final long[] ids = launched("staging");
+        final int sentBefore = peers.count(AGENT, RunTaskDecoder.TEMPLATE_ID);
+        leader.newTerm(now);
+        assertEquals(1000, leader.leader().accounting()[0][0], "the task's cpus are allocated again");
+        assertEquals(1000, leader.leader().accounting()[2][0], "and used by it");
+        after(SECOND / 4);
+        assertEquals(sentBefore + 1, peers.count(AGENT, RunTaskDecoder.TEMPLATE_ID),
+            "a task still STAGING gets its RunTask again from the new leader");
+        assertTrue(leader.state().task(ids[1], "staging") != null);
+    }
+}
