@@ -1,0 +1,248 @@
+package io.corral.benchmarks;
+
+import java.util.concurrent.TimeUnit;
+
+import io.corral.codec.Outbound;
+import io.corral.codec.Protocol;
+import io.corral.codec.sbe.MessageHeaderDecoder;
+import io.corral.codec.sbe.OfferDecoder;
+import io.corral.codec.sbe.TaskState;
+import io.corral.master.InProcessLeader;
+import io.corral.master.MasterConfig;
+import io.corral.master.Peers;
+import org.agrona.DirectBuffer;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * A leading master's message handling in one JVM, without network: decoded frames are handed to
+ * the same inbound adapter, endpoint and leader duties a master runs on its duty thread;
+ * proposals are committed in memory through the same apply code; replies go to a counting sink.
+ * Throughput is per message (one thread: per core); run with {@code -prof gc} for B/op. Each
+ * teardown checks that the messages did what they should (replies sent, updates forwarded,
+ * tasks launched), so a fast wrong path cannot pass.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(value = 1, jvmArgsAppend = { "-Xms1g", "-Xmx1g", "-XX:+UseParallelGC",
+    "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED" })
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+public class MasterBenchmark
+{
+    private static final String AGENT = "127.0.0.1:40001";
+    private static final String FRAMEWORK = "127.0.0.1:40002";
+
+    /** Counts what the leader sends, by template; remembers the last offer id. */
+    static final class Sink implements Peers
+    {
+        private final MessageHeaderDecoder header = new MessageHeaderDecoder();
+        private final OfferDecoder offer = new OfferDecoder();
+        final long[] byTemplate = new long[64];
+        long lastOfferId;
+
+        @Override
+        public void send(final String endpoint, final DirectBuffer buffer, final int length, final long nowNs)
+        {
+            header.wrap(buffer, 0);
+            final int template = header.templateId();
+            byTemplate[template]++;
+            if (template == OfferDecoder.TEMPLATE_ID)
+            {
+                lastOfferId = offer.wrap(buffer, MessageHeaderDecoder.ENCODED_LENGTH, header.blockLength(),
+                    header.version()).offerId();
+            }
+        }
+    }
+
+    /** A leader with one agent (4 cpus), one framework, and one RUNNING task on it. */
+    @State(Scope.Thread)
+    public static class Leader
+    {
+        final Sink sink = new Sink();
+        final Outbound out = new Outbound();
+        final org.agrona.concurrent.UnsafeBuffer frame = new org.agrona.concurrent.UnsafeBuffer(0, 0);
+        InProcessLeader leader;
+        long agentId;
+        long frameworkId;
+        long nowNs = 1_000_000_000_000L;
+        long uuid;
+        long launchesBefore;
+        long seq;
+        int heartbeatLength;
+        int subscribeLength;
+        byte[] heartbeat;
+        byte[] subscribe;
+
+        @Setup(Level.Trial)
+        public void build()
+        {
+            leader = new InProcessLeader(1, new MasterConfig().id(1).peers("1=127.0.0.1:40000")
+                .agentTimeoutMs(3_600_000).frameworkTimeoutMs(3_600_000).offerTimeoutMs(0), sink, nowNs);
+            Protocol.putResources(out.registerAgent.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(0)
+                .resources(), new long[] { 4000, 4096, 0, 0 });
+            out.registerAgent.hostname("bench").endpoint(AGENT).attributes("").httpEndpoint("").customResources("")
+                .tasks("");
+            leader.onFrame(out.buffer, 0, Outbound.length(out.registerAgent.encodedLength()), 1);
+            cycle();
+            out.subscribe.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(0).failoverTimeoutMs(0)
+                .name("bench").role("default").endpoint(FRAMEWORK).principal("");
+            leader.onFrame(out.buffer, 0, Outbound.length(out.subscribe.encodedLength()), 2);
+            cycle();
+            cycle();
+            agentId = leader.agentIds()[0];
+            frameworkId = leader.frameworkIds()[0];
+            accept("running");
+            cycle();
+            status("running", TaskState.RUNNING);
+            cycle();
+            heartbeatLength = encodeHeartbeat();
+            heartbeat = copy(heartbeatLength);
+            out.subscribe.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId).failoverTimeoutMs(0)
+                .name("bench").role("default").endpoint(FRAMEWORK).principal("");
+            subscribeLength = Outbound.length(out.subscribe.encodedLength());
+            subscribe = copy(subscribeLength);
+            launchesBefore = sink.byTemplate[io.corral.codec.sbe.RunTaskDecoder.TEMPLATE_ID];
+        }
+
+        private int encodeHeartbeat()
+        {
+            out.heartbeat.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId);
+            return Outbound.length(out.heartbeat.encodedLength());
+        }
+
+        private byte[] copy(final int length)
+        {
+            final byte[] bytes = new byte[length];
+            out.buffer.getBytes(0, bytes);
+            return bytes;
+        }
+
+        long cycles;
+
+        /**
+         * One duty cycle, 1 ms later; the agent and the framework heartbeat every 500 cycles (half
+         * a second), as they would, so neither is ever timed out however long the benchmark runs.
+         */
+        void cycle()
+        {
+            nowNs += 1_000_000;
+            if (heartbeat != null && ++cycles % 500 == 0)
+            {
+                frame.wrap(heartbeat);
+                leader.onFrame(frame, 0, heartbeatLength, 1);
+                frame.wrap(subscribe);
+                leader.onFrame(frame, 0, subscribeLength, 2);
+            }
+            leader.cycle(nowNs);
+            leader.commit();
+        }
+
+        void accept(final String taskId)
+        {
+            out.accept.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId).offerId(sink.lastOfferId);
+            out.accept.moreOffersCount(0);
+            final io.corral.codec.sbe.AcceptEncoder.TasksEncoder tasks = out.accept.tasksCount(1);
+            Protocol.putResources(tasks.next().resources(), new long[] { 100, 64, 0, 0 });
+            tasks.options().killGraceMs(0).healthIntervalMs(0).healthTimeoutMs(0).healthMaxFailures(0);
+            tasks.taskId(taskId).command("true").env("").healthCommand("").customResources("");
+            leader.onFrame(out.buffer, 0, Outbound.length(out.accept.encodedLength()), 2);
+        }
+
+        void status(final String taskId, final TaskState state)
+        {
+            uuid++;
+            out.statusUpdate.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId).frameworkId(frameworkId)
+                .uuidMsb(uuid).uuidLsb(uuid).state(state).exitCode(0).timestampMs(1).taskId(taskId).message("");
+            leader.onFrame(out.buffer, 0, Outbound.length(out.statusUpdate.encodedLength()), 1);
+        }
+
+        @TearDown(Level.Trial)
+        public void check()
+        {
+            final long launched = sink.byTemplate[io.corral.codec.sbe.RunTaskDecoder.TEMPLATE_ID] - launchesBefore;
+            if (seq > 0 && launched < seq)
+            {
+                throw new IllegalStateException("only " + launched + " of " + seq + " launches reached the agent");
+            }
+            if (sink.byTemplate[io.corral.codec.sbe.ErrorReplyDecoder.TEMPLATE_ID] > 0)
+            {
+                throw new IllegalStateException(sink.byTemplate[io.corral.codec.sbe.ErrorReplyDecoder.TEMPLATE_ID] +
+                    " requests were refused: the benchmark did not do what it says");
+            }
+            if (sink.byTemplate[io.corral.codec.sbe.TaskStatusDecoder.TEMPLATE_ID] < uuid)
+            {
+                throw new IllegalStateException("status updates were not forwarded");
+            }
+        }
+
+        void acknowledge(final String taskId)
+        {
+            out.acknowledge.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId).uuidMsb(uuid)
+                .uuidLsb(uuid).taskId(taskId);
+            leader.onFrame(out.buffer, 0, Outbound.length(out.acknowledge.encodedLength()), 2);
+        }
+    }
+
+    /** An agent's heartbeat: the leader marks it alive and answers AgentRegistered. */
+    @Benchmark
+    public void agentHeartbeat(final Leader s)
+    {
+        s.frame.wrap(s.heartbeat);
+        s.leader.onFrame(s.frame, 0, s.heartbeatLength, 1);
+    }
+
+    /** A framework's heartbeat (a repeated Subscribe): nothing to replicate, Subscribed answered. */
+    @Benchmark
+    public void frameworkHeartbeat(final Leader s)
+    {
+        s.frame.wrap(s.subscribe);
+        s.leader.onFrame(s.frame, 0, s.subscribeLength, 2);
+    }
+
+    /**
+     * One status update through the leader: decoded and batched, proposed in the cycle's record,
+     * committed and applied, forwarded to the framework.
+     */
+    @Benchmark
+    public void statusUpdate(final Leader s)
+    {
+        s.status("running", TaskState.RUNNING);
+        s.cycle();
+    }
+
+    /** A framework's acknowledgement, relayed to the agent. */
+    @Benchmark
+    public void acknowledge(final Leader s)
+    {
+        s.acknowledge("running");
+    }
+
+    /**
+     * A task's whole life on the leader: accept of the outstanding offer, the launch record
+     * committed and RunTask sent, STARTING and FINISHED committed and forwarded, the resources
+     * released and offered again (so one op includes one offer). The state keeps every finished
+     * task, so it grows by one per op, as a master's does.
+     */
+    @Benchmark
+    public void launchLifecycle(final Leader s)
+    {
+        final String taskId = "t" + (++s.seq);
+        s.accept(taskId);
+        s.cycle();
+        s.status(taskId, TaskState.STARTING);
+        s.status(taskId, TaskState.FINISHED);
+        s.cycle();
+        s.cycle();
+    }
+}
