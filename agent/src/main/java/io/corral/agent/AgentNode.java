@@ -5,12 +5,10 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
@@ -195,13 +193,10 @@ public final class AgentNode implements AutoCloseable
         private final io.aeron.FragmentAssembler assembler = new io.aeron.FragmentAssembler(inbound);
         private final Outbound out = new Outbound();
         private final Map<String, RunningTask> tasks = new HashMap<>();
-        private final Map<String, Long> nextSendNs = new HashMap<>();
-        /** The wait before the next resend of each task's head update (backing off). */
-        private final Map<String, Long> retryNs = new HashMap<>();
+        private final StatusStream statuses = new StatusStream(checkpoint, tasks);
+        private final Supervision supervision = new Supervision(tasks, checkpoint, isolator);
         private final HealthChecks health = new HealthChecks(launcher,
             (key, exit) -> inbox.offer(() -> onHealthCheckDone(key, exit)));
-        /** Tasks that ended here, remembered so a late resent RunTask cannot start them again. */
-        private final LinkedHashSet<String> recentlyEnded = new LinkedHashSet<>();
         private int masterIndex;
         private volatile String leader;
         private long nextRegisterNs;
@@ -225,7 +220,7 @@ public final class AgentNode implements AutoCloseable
             {
                 final RunningTask task = new RunningTask(record);
                 tasks.put(record.key(), task);
-                nextSendNs.put(record.key(), 0L);
+                statuses.recovered(record.key());
                 if (record.ended)
                 {
                     continue;
@@ -268,11 +263,11 @@ public final class AgentNode implements AutoCloseable
             }
             // Local duties go on whether or not a master answers: kills, limits and health checks
             // must not wait for the masters to come back.
-            work += enforceKillDeadlines();
+            work += supervision.enforceKillDeadlines(nowNs);
             if (nowNs >= nextLimitCheckNs)
             {
                 nextLimitCheckNs = nowNs + TimeUnit.MILLISECONDS.toNanos(100);
-                work += enforceMemoryLimits();
+                work += supervision.enforceMemoryLimits();
                 work += health.run(tasks.values(), nowNs);
             }
             if (nowNs >= nextGcNs)
@@ -311,7 +306,8 @@ public final class AgentNode implements AutoCloseable
                 out.heartbeat.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId);
                 out.offer(publications.get(leader), Outbound.length(out.heartbeat.encodedLength()));
             }
-            work += sendDueUpdates();
+            work += statuses.sendDue(nowNs, agentId, publications.get(leader));
+            unacknowledgedUpdates = statuses.pending();
             return work;
         }
 
@@ -361,8 +357,7 @@ public final class AgentNode implements AutoCloseable
                     tasks.size());
                 killAll();
                 tasks.clear();
-                nextSendNs.clear();
-                retryNs.clear();
+                statuses.clear();
                 checkpoint.clearTasks();
             }
             if (id != agentId)
@@ -381,8 +376,7 @@ public final class AgentNode implements AutoCloseable
             }
             LOG.info("registered as agent {} with master {} (term {})", agentId, leader, term);
             // Everything unacknowledged goes to the new leader at once.
-            nextSendNs.replaceAll((k, v) -> 0L);
-            retryNs.clear();
+            statuses.resendAllNow();
         }
 
         @Override
@@ -414,7 +408,7 @@ public final class AgentNode implements AutoCloseable
             final String custom = m.customResources();
             record.customResources = custom;
             final String key = record.key();
-            if (tasks.containsKey(key) || recentlyEnded.contains(key))
+            if (tasks.containsKey(key) || statuses.endedRecently(key))
             {
                 // The master resends RunTask until it hears STARTING: a repeat is not a new launch.
                 final RunningTask existing = tasks.get(key);
@@ -431,21 +425,21 @@ public final class AgentNode implements AutoCloseable
             if (problem != null)
             {
                 record.ended = true;
-                queueUpdate(task, TaskState.ERROR, 0, problem);
+                statuses.queue(task, TaskState.ERROR, 0, problem);
                 return;
             }
             record.sandbox = launcher.sandbox(record).getAbsolutePath();
-            queueUpdate(task, TaskState.STARTING, 0, "sandbox: " + record.sandbox);
+            statuses.queue(task, TaskState.STARTING, 0, "sandbox: " + record.sandbox);
             try
             {
                 final Process process = launcher.start(record, agentId);
-                queueUpdate(task, TaskState.RUNNING, 0, "pid " + process.pid());
+                statuses.queue(task, TaskState.RUNNING, 0, "pid " + process.pid());
                 adopt(task, process.toHandle());
             }
             catch (final IOException ex)
             {
                 record.ended = true;
-                queueUpdate(task, TaskState.FAILED, -1, "could not start: " + ex.getMessage());
+                statuses.queue(task, TaskState.FAILED, -1, "could not start: " + ex.getMessage());
             }
         }
 
@@ -469,31 +463,7 @@ public final class AgentNode implements AutoCloseable
             // Whatever of the task outlived it (e.g. a daemon that double-forked) ends with it.
             isolator.killRemaining(record);
             isolator.release(record);
-            if (memoryKilled && !record.killRequested)
-            {
-                queueUpdate(task, TaskState.FAILED, exitStatus == null ? 137 : exitStatus, "MEMORY_LIMIT: the task " +
-                    "exceeded its memory limit of " + record.resources[1] + " MiB and was killed" + suffix);
-            }
-            else if (record.killRequested)
-            {
-                queueUpdate(task, TaskState.KILLED, exitStatus == null ? 0 : exitStatus, (record.unhealthy ?
-                    "UNHEALTHY: killed after its health check failed " + record.healthMaxFailures + " times in a row" :
-                    "killed on request") + suffix);
-            }
-            else if (exitStatus == null)
-            {
-                queueUpdate(task, TaskState.FAILED, -1, "task process (pid " + record.pid + ") ended without an exit " +
-                    "status" + suffix + ": killed by a signal, or vanished");
-            }
-            else if (exitStatus == 0)
-            {
-                queueUpdate(task, TaskState.FINISHED, 0, "exited 0" + suffix);
-            }
-            else
-            {
-                queueUpdate(task, TaskState.FAILED, exitStatus, (exitStatus > 128 ? "killed by signal " +
-                    (exitStatus - 128) : "exited with code " + exitStatus) + suffix);
-            }
+            statuses.queueEnd(task, exitStatus, suffix, memoryKilled);
         }
 
         @Override
@@ -535,114 +505,10 @@ public final class AgentNode implements AutoCloseable
             }
         }
 
-        /** For isolators that watch rather than confine: kill a task over its memory limit. */
-        private int enforceMemoryLimits()
-        {
-            int work = 0;
-            for (final RunningTask task : tasks.values())
-            {
-                final TaskRecord record = task.record;
-                if (!record.ended && !record.memoryLimit && task.process != null && task.process.isAlive() &&
-                    isolator.overLimit(record))
-                {
-                    record.memoryLimit = true;
-                    checkpoint.save(record);
-                    task.process.descendants().forEach(ProcessHandle::destroyForcibly);
-                    task.process.destroyForcibly();
-                    LOG.info("task {} exceeded its memory limit of {} MiB: killed", record.taskId, record.resources[1]);
-                    work++;
-                }
-            }
-            return work;
-        }
-
-        private int enforceKillDeadlines()
-        {
-            int work = 0;
-            for (final RunningTask task : tasks.values())
-            {
-                if (task.record.killRequested && !task.record.ended && nowNs >= task.killDeadlineNs)
-                {
-                    // Not the wrapper, which records the exit status; what escaped the tree is
-                    // killed when the wrapper ends (conclude).
-                    task.process.descendants().forEach(ProcessHandle::destroyForcibly);
-                    task.killDeadlineNs = Long.MAX_VALUE;
-                    LOG.info("SIGKILL to task {} after the grace period", task.record.taskId);
-                    work++;
-                }
-            }
-            return work;
-        }
-
         /** Called after the duty thread has stopped: no other thread touches the tasks then. */
         void killAll()
         {
-            for (final RunningTask task : tasks.values())
-            {
-                if (task.process != null && task.process.isAlive())
-                {
-                    task.record.killRequested = true;
-                    checkpoint.save(task.record);
-                    task.process.descendants().forEach(ProcessHandle::destroyForcibly);
-                    task.process.destroyForcibly();
-                }
-            }
-            // Give them a moment to go, then leave no cgroup behind (rmdir fails while one is busy).
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-            for (final RunningTask task : tasks.values())
-            {
-                while (task.process != null && task.process.isAlive() && System.nanoTime() < deadline)
-                {
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-                }
-                isolator.killRemaining(task.record);
-            }
-            for (final RunningTask task : tasks.values())
-            {
-                isolator.release(task.record);
-            }
-        }
-
-        private void queueUpdate(final RunningTask task, final TaskState state, final int exitCode, final String message)
-        {
-            final long[] uuid = Protocol.uuid();
-            final TaskRecord.Update update = new TaskRecord.Update();
-            update.uuidMsb = uuid[0];
-            update.uuidLsb = uuid[1];
-            update.state = state.name();
-            update.exitCode = exitCode;
-            update.timestampMs = System.currentTimeMillis();
-            update.message = message;
-            task.record.pending.add(update);
-            checkpoint.save(task.record);
-            nextSendNs.putIfAbsent(task.record.key(), 0L);
-        }
-
-        private int sendDueUpdates()
-        {
-            int work = 0;
-            int pending = 0;
-            for (final RunningTask task : tasks.values())
-            {
-                final TaskRecord record = task.record;
-                pending += record.pending.size();
-                if (record.pending.isEmpty() || nowNs < nextSendNs.getOrDefault(record.key(), 0L))
-                {
-                    continue;
-                }
-                final TaskRecord.Update head = record.pending.get(0);
-                out.statusUpdate.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId)
-                    .frameworkId(record.frameworkId).uuidMsb(head.uuidMsb).uuidLsb(head.uuidLsb)
-                    .state(TaskState.valueOf(head.state)).exitCode(head.exitCode).timestampMs(head.timestampMs)
-                    .taskId(record.taskId).message(head.message);
-                out.offer(publications.get(leader), Outbound.length(out.statusUpdate.encodedLength()));
-                final long wait = retryNs.getOrDefault(record.key(), STATUS_RETRY_FIRST_NS);
-                nextSendNs.put(record.key(), nowNs + wait);
-                retryNs.put(record.key(), nextRetryNs(wait));
-                work++;
-            }
-            unacknowledgedUpdates = pending;
-            return work;
+            supervision.killAll();
         }
 
         @Override
@@ -651,35 +517,7 @@ public final class AgentNode implements AutoCloseable
             final long frameworkId = m.frameworkId();
             final long msb = m.uuidMsb();
             final long lsb = m.uuidLsb();
-            final String key = frameworkId + "/" + m.taskId();
-            final RunningTask task = tasks.get(key);
-            if (task == null || task.record.pending.isEmpty())
-            {
-                return;
-            }
-            final TaskRecord.Update head = task.record.pending.get(0);
-            if (head.uuidMsb != msb || head.uuidLsb != lsb)
-            {
-                return;
-            }
-            task.record.pending.remove(0);
-            nextSendNs.put(key, 0L);
-            retryNs.remove(key);
-            if (task.record.pending.isEmpty() && task.record.ended)
-            {
-                tasks.remove(key);
-                nextSendNs.remove(key);
-                checkpoint.remove(key);
-                recentlyEnded.add(key);
-                if (recentlyEnded.size() > 100_000)
-                {
-                    recentlyEnded.remove(recentlyEnded.iterator().next());
-                }
-            }
-            else
-            {
-                checkpoint.save(task.record);
-            }
+            statuses.onAck(frameworkId, m.taskId(), msb, lsb);
         }
 
         @Override
@@ -701,12 +539,6 @@ public final class AgentNode implements AutoCloseable
         {
             LOG.warn("agent: bad frame (template {}) from session {}: {}", templateId, sessionId, problem);
         }
-    }
-
-    /** The wait after {@code waitNs} for the next resend of an unacknowledged update: doubled, capped. */
-    static long nextRetryNs(final long waitNs)
-    {
-        return Math.min(STATUS_RETRY_MAX_NS, Math.max(STATUS_RETRY_FIRST_NS, waitNs * 2));
     }
 
     static String defaultHostname()

@@ -18,9 +18,9 @@ class StatusRetryTest
         for (int i = 0; i < 8; i++)
         {
             waits.add(TimeUnit.NANOSECONDS.toSeconds(wait));
-            wait = AgentNode.nextRetryNs(wait);
+            wait = StatusStream.nextRetryNs(wait);
         }
         assertEquals(List.of(1L, 2L, 4L, 8L, 16L, 30L, 30L, 30L), waits);
-        assertEquals(AgentNode.STATUS_RETRY_FIRST_NS, AgentNode.nextRetryNs(0), "never resent in a busy loop");
+        assertEquals(AgentNode.STATUS_RETRY_FIRST_NS, StatusStream.nextRetryNs(0), "never resent in a busy loop");
     }
 }
