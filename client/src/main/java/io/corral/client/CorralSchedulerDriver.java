@@ -11,18 +11,7 @@ import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
 import io.aeron.Subscription;
 import io.corral.codec.MediaDrivers;
-import io.corral.codec.Outbound;
 import io.corral.codec.Protocol;
-import io.corral.codec.SchedulerInbound;
-import io.corral.codec.sbe.AcceptEncoder;
-import io.corral.codec.sbe.ErrorCode;
-import io.corral.codec.sbe.ErrorReplyDecoder;
-import io.corral.codec.sbe.NotLeaderDecoder;
-import io.corral.codec.sbe.OfferDecoder;
-import io.corral.codec.sbe.OfferRescindedDecoder;
-import io.corral.codec.sbe.SubscribedDecoder;
-import io.corral.codec.sbe.TaskStatusDecoder;
-import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
@@ -35,11 +24,11 @@ import org.agrona.concurrent.SleepingMillisIdleStrategy;
  */
 public final class CorralSchedulerDriver implements SchedulerDriver
 {
-    private static final long SUBSCRIBE_RETRY_NS = TimeUnit.MILLISECONDS.toNanos(500);
+    static final long SUBSCRIBE_RETRY_NS = TimeUnit.MILLISECONDS.toNanos(500);
     /** A connected driver resubscribes this often: that is its heartbeat. */
-    private static final long HEARTBEAT_NS = TimeUnit.SECONDS.toNanos(1);
+    static final long HEARTBEAT_NS = TimeUnit.SECONDS.toNanos(1);
     /** No answer from the leader for this long: disconnected, look for the new one. */
-    private static final long LEADER_TIMEOUT_NS = TimeUnit.MILLISECONDS.toNanos(3000);
+    static final long LEADER_TIMEOUT_NS = TimeUnit.MILLISECONDS.toNanos(3000);
     /** A call that cannot go out (no leader yet, or back-pressure) is retried this long, then failed. */
     static final long CALL_RETRY_NS = TimeUnit.SECONDS.toNanos(15);
     /**
@@ -54,20 +43,20 @@ public final class CorralSchedulerDriver implements SchedulerDriver
      * launch it again, instead of waiting for it forever.
      */
     static final long SILENT_TASK_RECONCILE_NS = TimeUnit.SECONDS.toNanos(15);
-    private static final long SILENT_CHECK_NS = TimeUnit.SECONDS.toNanos(5);
+    static final long SILENT_CHECK_NS = TimeUnit.SECONDS.toNanos(5);
     /** Status updates remembered for deduplication (task id and uuid). */
-    private static final int DEDUPE_CAPACITY = 100_000;
+    static final int DEDUPE_CAPACITY = 100_000;
 
-    private final Scheduler scheduler;
-    private final FrameworkInfo info;
+    final Scheduler scheduler;
+    final FrameworkInfo info;
     /** Null: chosen at start, toward the first master. */
     private String bindHost;
-    private final List<String> masters = new ArrayList<>();
-    private final ManyToOneConcurrentLinkedQueue<Runnable> calls = new ManyToOneConcurrentLinkedQueue<>();
+    final List<String> masters = new ArrayList<>();
+    final ManyToOneConcurrentLinkedQueue<Runnable> calls = new ManyToOneConcurrentLinkedQueue<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
-    private Aeron aeron;
-    private Subscription subscription;
-    private String endpoint;
+    Aeron aeron;
+    Subscription subscription;
+    String endpoint;
     private final Map<String, ExclusivePublication> publications = new HashMap<>();
     private AgentRunner runner;
     /**
@@ -80,9 +69,9 @@ public final class CorralSchedulerDriver implements SchedulerDriver
     private Thread callbackThread;
     private Thread shutdownHook;
     /** Set by stop()/close(): no callback is made after it. */
-    private volatile boolean closing;
-    private volatile long frameworkId;
-    private volatile boolean implicitAcknowledgements = true;
+    volatile boolean closing;
+    volatile long frameworkId;
+    volatile boolean implicitAcknowledgements = true;
 
     /** {@code masters}: comma-separated host:port of every master (any of them will do to start). */
     public CorralSchedulerDriver(final Scheduler scheduler, final FrameworkInfo info, final String masters)
@@ -187,7 +176,7 @@ public final class CorralSchedulerDriver implements SchedulerDriver
             publication(master);
         }
         runner = new AgentRunner(new SleepingMillisIdleStrategy(1),
-            ex -> toScheduler(s -> s.error(this, "driver failure: " + ex)), null, new Duty());
+            ex -> toScheduler(s -> s.error(this, "driver failure: " + ex)), null, new DriverDuty(this));
         callbackThread = new Thread(this::runCallbacks, "corral-scheduler-callbacks");
         callbackThread.start();
         AgentRunner.startOnThread(runner);
@@ -198,7 +187,7 @@ public final class CorralSchedulerDriver implements SchedulerDriver
     }
 
     /** Queues a callback of the scheduler (from the duty thread); none once the driver is closing. */
-    private void toScheduler(final java.util.function.Consumer<Scheduler> call)
+    void toScheduler(final java.util.function.Consumer<Scheduler> call)
     {
         if (!closing)
         {
@@ -235,7 +224,7 @@ public final class CorralSchedulerDriver implements SchedulerDriver
         }
     }
 
-    private ExclusivePublication publication(final String master)
+    ExclusivePublication publication(final String master)
     {
         return publications.computeIfAbsent(master,
             m -> aeron.addExclusivePublication(Protocol.channel(m), Protocol.STREAM_ID));
@@ -410,455 +399,8 @@ public final class CorralSchedulerDriver implements SchedulerDriver
         return java.util.Collections.unmodifiableMap(out);
     }
 
-    private Duty duty()
+    private DriverDuty duty()
     {
-        return (Duty)runner.agent();
-    }
-
-    private record PendingCall(byte[] bytes, String what, long deadlineNs, Runnable onFailure)
-    {
-    }
-
-    private final class Duty implements Agent, SchedulerInbound.Handler
-    {
-        private final SchedulerInbound inbound = new SchedulerInbound(this);
-        /** Messages larger than one Aeron frame arrive in fragments. */
-        private final io.aeron.FragmentAssembler assembler = new io.aeron.FragmentAssembler(inbound);
-        private final Outbound out = new Outbound();
-        private String leader;
-        private int next;
-        private long nextSubscribeNs;
-        private long nowNs;
-        private boolean connected;
-        private boolean everConnected;
-        private long lastHeardNs;
-        private final StatusDedupe dedupe = new StatusDedupe(DEDUPE_CAPACITY);
-        /** Launched tasks with no update yet: task id to when they were accepted or last reconciled. */
-        private final Map<String, Long> silent = new HashMap<>();
-        /** Tasks the driver itself asked the master about (their answers carry no uuid). */
-        private final java.util.Set<String> autoReconciling = new java.util.HashSet<>();
-        private long nextSilentCheckNs;
-        /** Calls waiting for a leader (or for back-pressure to pass), oldest first. */
-        private final java.util.ArrayDeque<PendingCall> waiting = new java.util.ArrayDeque<>();
-        private final org.agrona.concurrent.UnsafeBuffer retryBuffer = new org.agrona.concurrent.UnsafeBuffer(new byte[0]);
-
-        @Override
-        public String roleName()
-        {
-            return "corral-scheduler-driver";
-        }
-
-        @Override
-        public int doWork()
-        {
-            if (closing)
-            {
-                return 0;
-            }
-            nowNs = System.nanoTime();
-            // Callbacks run on their own thread, so this cycle never waits for the scheduler.
-            int work = subscription.poll(assembler, 32);
-            work += retryWaiting();
-            Runnable call;
-            while (!closing && (call = calls.poll()) != null)
-            {
-                call.run();
-                work++;
-            }
-            if (closing)
-            {
-                return work;
-            }
-            work += reconcileSilentTasks();
-            if (connected && nowNs - lastHeardNs > LEADER_TIMEOUT_NS)
-            {
-                connected = false;
-                leader = null;
-                nextSubscribeNs = nowNs;
-                toScheduler(s -> s.disconnected(CorralSchedulerDriver.this));
-            }
-            return work + subscribeIfDue();
-        }
-
-        /** Asks the master about launched tasks that have said nothing for a while (at most 500 at once). */
-        private int reconcileSilentTasks()
-        {
-            if (nowNs < nextSilentCheckNs || !connected || silent.isEmpty())
-            {
-                return 0;
-            }
-            nextSilentCheckNs = nowNs + SILENT_CHECK_NS;
-            final List<String> ask = new ArrayList<>();
-            for (final Map.Entry<String, Long> e : silent.entrySet())
-            {
-                if (nowNs - e.getValue() >= SILENT_TASK_RECONCILE_NS && ask.size() < 500)
-                {
-                    ask.add(e.getKey());
-                    e.setValue(nowNs);
-                }
-            }
-            if (ask.isEmpty())
-            {
-                return 0;
-            }
-            autoReconciling.addAll(ask);
-            sendReconcile(ask);
-            return 1;
-        }
-
-        /** Until subscribed: tries the masters in turn. Then: resubscribes as a heartbeat. */
-        private int subscribeIfDue()
-        {
-            if (nowNs < nextSubscribeNs)
-            {
-                return 0;
-            }
-            nextSubscribeNs = nowNs + (connected ? HEARTBEAT_NS : SUBSCRIBE_RETRY_NS);
-            final String target = leader != null ? leader : masters.get(next++ % masters.size());
-            out.subscribe.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId)
-                .failoverTimeoutMs(info.failoverTimeoutMs()).name(info.name()).role(info.role()).endpoint(endpoint)
-                .principal(info.principal());
-            out.offer(publication(target), Outbound.length(out.subscribe.encodedLength()));
-            if (!connected)
-            {
-                leader = null;
-            }
-            return 1;
-        }
-
-        private void send(final int length, final String what, final Runnable onFailure)
-        {
-            if (waiting.isEmpty() && leader != null && out.offer(publication(leader), length))
-            {
-                return;
-            }
-            // No leader right now, or back-pressure: keep the call (in order) and retry it.
-            final byte[] copy = new byte[length];
-            out.buffer.getBytes(0, copy);
-            waiting.add(new PendingCall(copy, what, nowNs + CALL_RETRY_NS, onFailure));
-        }
-
-        private void send(final int length, final String what)
-        {
-            send(length, what, null);
-        }
-
-        /** Sends what waited, in order, once there is a leader; fails calls past their deadline. */
-        private int retryWaiting()
-        {
-            int work = 0;
-            while (!waiting.isEmpty())
-            {
-                final PendingCall call = waiting.peek();
-                if (leader != null)
-                {
-                    retryBuffer.wrap(call.bytes());
-                    if (Outbound.offer(publication(leader), retryBuffer, call.bytes().length))
-                    {
-                        waiting.poll();
-                        work++;
-                        continue;
-                    }
-                }
-                if (nowNs < call.deadlineNs())
-                {
-                    break;
-                }
-                waiting.poll();
-                work++;
-                final String failed = call.what() + " was not sent: no leading master took it within " +
-                    TimeUnit.NANOSECONDS.toSeconds(CALL_RETRY_NS) + " s" +
-                    (call.onFailure() == null ? "" : "; its tasks are reported LOST");
-                toScheduler(s -> s.error(CorralSchedulerDriver.this, failed));
-                if (call.onFailure() != null)
-                {
-                    call.onFailure().run();
-                }
-            }
-            return work;
-        }
-
-        void sendAccept(final List<Long> offerIds, final List<TaskSpec> tasks)
-        {
-            long bytes = 64L + 8L * offerIds.size();
-            for (final TaskSpec t : tasks)
-            {
-                bytes += t.wireBytes();
-            }
-            if (bytes > MAX_ACCEPT_BYTES)
-            {
-                // One message cannot carry it: refuse this call only, give the offers back, keep going.
-                for (final long offerId : offerIds)
-                {
-                    sendDecline(offerId, 0);
-                }
-                final String refused = "accept of " + tasks.size() + " tasks on offer " + offerIds.get(0) +
-                    " is about " + (bytes + 1023) / 1024 + " KiB, over the " + MAX_ACCEPT_BYTES / 1024 +
-                    " KiB one accept may carry: nothing was launched (the offers were declined, the tasks are reported " +
-                    "LOST); launch fewer tasks per accept (TaskSpec.wireBytes() tells each task's size)";
-                toScheduler(s -> s.error(CorralSchedulerDriver.this, refused));
-                for (final TaskSpec t : tasks)
-                {
-                    deliver(new TaskStatus(t.taskId(), 0, TaskState.LOST, 0, "not launched: the accept was too large (" +
-                        (bytes + 1023) / 1024 + " KiB, limit " + MAX_ACCEPT_BYTES / 1024 + " KiB)",
-                        System.currentTimeMillis(), 0, 0));
-                }
-                return;
-            }
-            final AcceptEncoder.MoreOffersEncoder more = out.accept.wrapAndApplyHeader(out.buffer, 0, out.header)
-                .frameworkId(frameworkId).offerId(offerIds.get(0)).moreOffersCount(offerIds.size() - 1);
-            for (final long id : offerIds.subList(1, offerIds.size()))
-            {
-                more.next().offerId(id);
-            }
-            final AcceptEncoder.TasksEncoder group = out.accept.tasksCount(tasks.size());
-            for (final TaskSpec t : tasks)
-            {
-                final Resources r = t.resources();
-                group.next().resources().cpus(r.cpusMilli()).mem(r.memMiB()).disk(r.diskMiB()).gpus(r.gpus());
-                final TaskSpec.HealthCheck h = t.healthCheck();
-                group.options().killGraceMs(t.killGraceMs()).healthIntervalMs(h == null ? 0 : h.intervalMs())
-                    .healthTimeoutMs(h == null ? 0 : h.timeoutMs()).healthMaxFailures(h == null ? 0 : h.maxFailures());
-                group.taskId(t.taskId()).command(t.command()).env(t.envLines())
-                    .healthCommand(h == null ? "" : h.command())
-                    .customResources(io.corral.codec.CustomResources.format(r.custom()));
-            }
-            for (final TaskSpec t : tasks)
-            {
-                silent.put(t.taskId(), nowNs);
-            }
-            send(Outbound.length(out.accept.encodedLength()), "accept of offer " + offerIds.get(0), () ->
-            {
-                for (final TaskSpec t : tasks)
-                {
-                    deliver(new TaskStatus(t.taskId(), 0, TaskState.LOST, 0,
-                        "not launched: the accept never reached a leading master", System.currentTimeMillis(), 0, 0));
-                }
-            });
-        }
-
-        void sendDecline(final long offerId, final long refuseMillis)
-        {
-            out.decline.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId).offerId(offerId)
-                .refuseMillis(refuseMillis);
-            send(Outbound.length(out.decline.encodedLength()), "decline of offer " + offerId);
-        }
-
-        /** Roles this framework suppressed: sent again after a re-registration (a new leader forgets). */
-        private final java.util.Set<String> suppressed = new java.util.TreeSet<>();
-
-        void sendSuppress(final boolean suppress, final List<String> roles)
-        {
-            final List<String> targets = roles.isEmpty() ? info.roles() : roles;
-            if (suppress)
-            {
-                suppressed.addAll(targets);
-            }
-            else
-            {
-                targets.forEach(suppressed::remove);
-            }
-            out.suppress.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId)
-                .suppress((short)(suppress ? 1 : 0)).roles(String.join(",", roles));
-            send(Outbound.length(out.suppress.encodedLength()), suppress ? "suppress" : "revive");
-        }
-
-        void sendReconcile(final List<String> taskIds)
-        {
-            final io.corral.codec.sbe.ReconcileEncoder.TasksEncoder group = out.reconcile
-                .wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId).tasksCount(taskIds.size());
-            for (final String id : taskIds)
-            {
-                group.next().taskId(id);
-            }
-            send(Outbound.length(out.reconcile.encodedLength()), "reconcile");
-        }
-
-        void sendKill(final String taskId)
-        {
-            out.kill.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId).taskId(taskId);
-            send(Outbound.length(out.kill.encodedLength()), "kill of task " + taskId);
-        }
-
-        void sendTeardown()
-        {
-            if (frameworkId != 0 && leader != null)
-            {
-                out.teardown.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId);
-                out.offer(publication(leader), Outbound.length(out.teardown.encodedLength()));
-            }
-        }
-
-        @Override
-        public void onSubscribed(final SubscribedDecoder m, final int sessionId)
-        {
-            if (closing)
-            {
-                return;
-            }
-            final long id = m.frameworkId();
-            m.term();
-            leader = m.masterEndpoint();
-            lastHeardNs = nowNs;
-            final boolean wasConnected = connected;
-            connected = true;
-            frameworkId = id;
-            if (!wasConnected)
-            {
-                nextSubscribeNs = nowNs + HEARTBEAT_NS;
-                if (everConnected)
-                {
-                    if (!suppressed.isEmpty())
-                    {
-                        sendSuppress(true, new ArrayList<>(suppressed));
-                    }
-                    toScheduler(s -> s.reregistered(CorralSchedulerDriver.this, id));
-                }
-                else
-                {
-                    toScheduler(s -> s.registered(CorralSchedulerDriver.this, id));
-                }
-                everConnected = true;
-            }
-        }
-
-        @Override
-        public void onNotLeader(final NotLeaderDecoder m, final int sessionId)
-        {
-            if (closing)
-            {
-                return;
-            }
-            final String hint = m.leaderEndpoint();
-            if (connected)
-            {
-                connected = false;
-                toScheduler(s -> s.disconnected(CorralSchedulerDriver.this));
-            }
-            leader = hint.isEmpty() ? null : hint;
-            nextSubscribeNs = nowNs + (hint.isEmpty() ? SUBSCRIBE_RETRY_NS : 0);
-        }
-
-        @Override
-        public void onOffer(final OfferDecoder m, final int sessionId)
-        {
-            if (closing)
-            {
-                return;
-            }
-            final long offerId = m.offerId();
-            final long agentId = m.agentId();
-            final String hostname = m.hostname();
-            final java.util.Map<String, String> attributes = attributes(m.attributes());
-            final String role = m.role();
-            final Resources r = new Resources(m.resources().cpus(), m.resources().mem(), m.resources().disk(),
-                m.resources().gpus(), io.corral.codec.CustomResources.parse(m.customResources()));
-            toScheduler(s -> s.resourceOffers(CorralSchedulerDriver.this,
-                List.of(new Offer(offerId, agentId, hostname, r, attributes, role))));
-        }
-
-        @Override
-        public void onTaskStatus(final TaskStatusDecoder m, final int sessionId)
-        {
-            final long agentId = m.agentId();
-            final long msb = m.uuidMsb();
-            final long lsb = m.uuidLsb();
-            final TaskState state = TaskState.valueOf(m.state().name());
-            final int exitCode = m.exitCode();
-            final long timestampMs = m.timestampMs();
-            final String taskId = m.taskId();
-            final String message = m.message();
-            if (msb == 0 && lsb == 0 && autoReconciling.remove(taskId) && state == TaskState.STAGING)
-            {
-                // The driver's own question, and the launch is still being committed: ask again later.
-                silent.put(taskId, nowNs);
-                return;
-            }
-            switch (dedupe.arrived(taskId, msb, lsb))
-            {
-                case DELIVER ->
-                {
-                    final boolean acknowledge = implicitAcknowledgements && (msb != 0 || lsb != 0);
-                    silent.remove(taskId);
-                    toScheduler(s ->
-                    {
-                        s.statusUpdate(CorralSchedulerDriver.this,
-                            new TaskStatus(taskId, agentId, state, exitCode, message, timestampMs, msb, lsb));
-                        if (acknowledge)
-                        {
-                            // Implicit acknowledgement: once the callback has returned.
-                            calls.offer(() -> duty().sendAcknowledge(taskId, msb, lsb));
-                        }
-                    });
-                }
-                case ACKNOWLEDGE_AGAIN -> sendAcknowledge(taskId, msb, lsb);
-                case DROP ->
-                {
-                    // Delivered already; the framework acknowledges it itself (explicit acknowledgements).
-                }
-            }
-        }
-
-        private void deliver(final TaskStatus status)
-        {
-            silent.remove(status.taskId());
-            toScheduler(s -> s.statusUpdate(CorralSchedulerDriver.this, status));
-        }
-
-        void sendAcknowledge(final String taskId, final long msb, final long lsb)
-        {
-            dedupe.acknowledged(taskId, msb, lsb);
-            if (leader != null)
-            {
-                out.acknowledge.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId)
-                    .uuidMsb(msb).uuidLsb(lsb).taskId(taskId);
-                out.offer(publication(leader), Outbound.length(out.acknowledge.encodedLength()));
-            }
-        }
-
-        @Override
-        public void onOfferRescinded(final OfferRescindedDecoder m, final int sessionId)
-        {
-            if (closing)
-            {
-                return;
-            }
-            final long offerId = m.offerId();
-            toScheduler(s -> s.offerRescinded(CorralSchedulerDriver.this, offerId));
-        }
-
-        @Override
-        public void onAgentLost(final io.corral.codec.sbe.AgentLostDecoder m, final int sessionId)
-        {
-            if (closing)
-            {
-                return;
-            }
-            final long agentId = m.agentId();
-            toScheduler(s -> s.agentLost(CorralSchedulerDriver.this, agentId));
-        }
-
-        @Override
-        public void onErrorReply(final ErrorReplyDecoder m, final int sessionId)
-        {
-            if (closing)
-            {
-                return;
-            }
-            final ErrorCode code = m.code();
-            final String message = m.message();
-            if (code == ErrorCode.NOT_REGISTERED)
-            {
-                connected = false;
-                nextSubscribeNs = nowNs;
-            }
-            toScheduler(s -> s.error(CorralSchedulerDriver.this, code + ": " + message));
-        }
-
-        @Override
-        public void onBadFrame(final int sessionId, final int templateId, final String problem)
-        {
-            toScheduler(s -> s.error(CorralSchedulerDriver.this, "bad frame from master (template " + templateId + "): " + problem));
-        }
+        return (DriverDuty)runner.agent();
     }
 }
