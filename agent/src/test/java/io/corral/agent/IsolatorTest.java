@@ -8,6 +8,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.corral.testkit.Await;
+import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -167,11 +169,7 @@ class IsolatorTest
         {
             removeCgroups(child);
         }
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (cgroup.exists() && !cgroup.delete() && System.nanoTime() < deadline)
-        {
-            Thread.sleep(20);
-        }
+        Await.whileTrue(Duration.ofSeconds(5), () -> cgroup.exists() && !cgroup.delete());
         if (cgroup.exists())
         {
             System.err.println("IsolatorTest: could not remove cgroup " + cgroup);

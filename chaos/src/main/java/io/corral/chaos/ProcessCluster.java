@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.StringJoiner;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -48,15 +47,8 @@ final class ProcessCluster implements AutoCloseable
         this.work = work;
         this.basePort = basePort;
         this.masterCount = masterCount;
-        final StringJoiner p = new StringJoiner(",");
-        final StringJoiner m = new StringJoiner(",");
-        for (int i = 1; i <= masterCount; i++)
-        {
-            p.add(i + "=127.0.0.1:" + (basePort + i - 1));
-            m.add("127.0.0.1:" + (basePort + i - 1));
-        }
-        peers = p.toString();
-        masters = m.toString();
+        peers = io.corral.codec.Protocol.localPeers(basePort, masterCount);
+        masters = io.corral.codec.Protocol.localMasters(basePort, masterCount);
     }
 
     String masters()

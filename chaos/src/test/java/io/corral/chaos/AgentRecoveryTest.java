@@ -5,8 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import io.corral.cli.LocalCluster;
@@ -14,8 +12,6 @@ import io.corral.client.CorralSchedulerDriver;
 import io.corral.client.FrameworkInfo;
 import io.corral.client.Offer;
 import io.corral.client.Resources;
-import io.corral.client.Scheduler;
-import io.corral.client.SchedulerDriver;
 import io.corral.client.TaskSpec;
 import io.corral.client.TaskState;
 import io.corral.client.TaskStatus;
@@ -23,6 +19,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import io.corral.testkit.RecordingScheduler;
+import io.corral.testkit.Await;
+import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -43,26 +42,6 @@ class AgentRecoveryTest
     private LocalCluster cluster;
     private CorralSchedulerDriver driver;
     private Process agent;
-
-    static final class Recorder implements Scheduler
-    {
-        final BlockingQueue<Offer> offers = new LinkedBlockingQueue<>();
-        final List<TaskStatus> statuses = new java.util.concurrent.CopyOnWriteArrayList<>();
-
-        public void registered(final SchedulerDriver d, final long id)
-        {
-        }
-
-        public void resourceOffers(final SchedulerDriver d, final List<Offer> list)
-        {
-            offers.addAll(list);
-        }
-
-        public void statusUpdate(final SchedulerDriver d, final TaskStatus s)
-        {
-            statuses.add(s);
-        }
-    }
 
     private Process startAgent(final File workDir) throws Exception
     {
@@ -106,7 +85,7 @@ class AgentRecoveryTest
         }
     }
 
-    private TaskStatus await(final Recorder r, final String taskId, final TaskState state) throws Exception
+    private TaskStatus await(final RecordingScheduler r, final String taskId, final TaskState state) throws Exception
     {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
         while (System.nanoTime() < deadline)
@@ -139,7 +118,7 @@ class AgentRecoveryTest
         cluster.awaitReady(60, TimeUnit.SECONDS);
         final File workDir = new File(dir.toFile(), "agent-work");
         agent = startAgent(workDir);
-        final Recorder r = new Recorder();
+        final RecordingScheduler r = new RecordingScheduler();
         driver = new CorralSchedulerDriver(r, new FrameworkInfo("recovery", "test").withFailoverTimeoutMs(60_000),
             cluster.mastersSpec());
         driver.start();
@@ -166,11 +145,7 @@ class AgentRecoveryTest
         // Let "ends-while-down" end while its agent is down: its wrapper writes its exit status.
         final File endedStatus = new File(workDir, "frameworks/" + driver.frameworkId() +
             "/tasks/ends-while-down/runs/0/.exit_status");
-        final long endDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while ((!endedStatus.isFile() || doomed.isAlive()) && System.nanoTime() < endDeadline)
-        {
-            Thread.sleep(20);
-        }
+        Await.whileTrue(Duration.ofSeconds(20), () -> (!endedStatus.isFile() || doomed.isAlive()));
         assertTrue(endedStatus.isFile(), "the task ended while its agent was down");
 
         agent = startAgent(workDir);
@@ -210,7 +185,7 @@ class AgentRecoveryTest
         cluster.awaitReady(60, TimeUnit.SECONDS);
         final File workDir = new File(dir.toFile(), "agent-work");
         agent = startAgent(workDir);
-        final Recorder r = new Recorder();
+        final RecordingScheduler r = new RecordingScheduler();
         driver = new CorralSchedulerDriver(r, new FrameworkInfo("forgotten", "test"), cluster.mastersSpec());
         driver.start();
         final Offer offer = r.offers.poll(60, TimeUnit.SECONDS);
@@ -240,7 +215,7 @@ class AgentRecoveryTest
         cluster = new LocalCluster(dir.toFile(), 3, 0, basePort, 2, 2048);
         cluster.awaitReady(60, TimeUnit.SECONDS);
         agent = startAgent(new File(dir.toFile(), "agent-work"));
-        final Recorder r = new Recorder();
+        final RecordingScheduler r = new RecordingScheduler();
         driver = new CorralSchedulerDriver(r, new FrameworkInfo("unhealthy", "test"), cluster.mastersSpec());
         driver.start();
         final Offer offer = r.offers.poll(60, TimeUnit.SECONDS);
@@ -265,11 +240,7 @@ class AgentRecoveryTest
         }
         assertTrue(noticed, "the agent noticed no master answers; its log ends:\n" + agentLogTail());
         Files.delete(Path.of(starting.message().replace("sandbox: ", ""), "ok"));
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (task.isAlive() && System.nanoTime() < deadline)
-        {
-            Thread.sleep(50);
-        }
+        Await.whileTrue(Duration.ofSeconds(30), () -> task.isAlive());
         final boolean killed = !task.isAlive();
         task.descendants().forEach(ProcessHandle::destroyForcibly);
         task.destroyForcibly();

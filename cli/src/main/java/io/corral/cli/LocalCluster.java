@@ -56,15 +56,8 @@ public final class LocalCluster implements AutoCloseable
         this.dataDir = dataDir;
         final String kinds = String.join(",", new AgentConfig().resources(agentResources).customResources().keySet());
         this.tune = tune.andThen(c -> c.resourceKinds(kinds));
-        final StringJoiner peers = new StringJoiner(",");
-        final StringJoiner addresses = new StringJoiner(",");
-        for (int i = 1; i <= masterCount; i++)
-        {
-            peers.add(i + "=127.0.0.1:" + (basePort + i - 1));
-            addresses.add("127.0.0.1:" + (basePort + i - 1));
-        }
-        peersSpec = peers.toString();
-        mastersSpec = addresses.toString();
+        peersSpec = io.corral.codec.Protocol.localPeers(basePort, masterCount);
+        mastersSpec = io.corral.codec.Protocol.localMasters(basePort, masterCount);
         try
         {
             for (int i = 1; i <= masterCount; i++)

@@ -4,8 +4,6 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -16,8 +14,6 @@ import io.corral.client.CorralSchedulerDriver;
 import io.corral.client.FrameworkInfo;
 import io.corral.client.Offer;
 import io.corral.client.Resources;
-import io.corral.client.Scheduler;
-import io.corral.client.SchedulerDriver;
 import io.corral.client.TaskSpec;
 import io.corral.client.TaskState;
 import io.corral.client.TaskStatus;
@@ -34,6 +30,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import io.corral.testkit.RecordingScheduler;
+import io.corral.testkit.Await;
+import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -60,39 +59,6 @@ class ClusterEndToEndTest
     private LocalCluster cluster;
     private RecordingScheduler scheduler;
     private CorralSchedulerDriver driver;
-
-    /** Records every callback, so tests can wait for what they expect. */
-    static final class RecordingScheduler implements Scheduler
-    {
-        final BlockingQueue<Offer> offers = new LinkedBlockingQueue<>();
-        final BlockingQueue<TaskStatus> statuses = new LinkedBlockingQueue<>();
-        final BlockingQueue<String> errors = new LinkedBlockingQueue<>();
-        volatile long frameworkId;
-
-        @Override
-        public void registered(final SchedulerDriver driver, final long id)
-        {
-            frameworkId = id;
-        }
-
-        @Override
-        public void resourceOffers(final SchedulerDriver driver, final List<Offer> list)
-        {
-            offers.addAll(list);
-        }
-
-        @Override
-        public void statusUpdate(final SchedulerDriver driver, final TaskStatus status)
-        {
-            statuses.add(status);
-        }
-
-        @Override
-        public void error(final SchedulerDriver driver, final String message)
-        {
-            errors.add(message);
-        }
-    }
 
     @BeforeAll
     void startCluster() throws Exception
@@ -262,11 +228,7 @@ class ClusterEndToEndTest
         awaitState(id, TaskState.FINISHED);
         final long daemon = Long.parseLong(Files.readString(Path.of(starting.message().replace("sandbox: ", ""),
             "daemon.pid")).trim());
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (io.corral.agent.Processes.running(daemon) && System.nanoTime() < deadline)
-        {
-            Thread.sleep(50);
-        }
+        Await.whileTrue(Duration.ofSeconds(10), () -> io.corral.agent.Processes.running(daemon));
         final boolean left = io.corral.agent.Processes.running(daemon);
         ProcessHandle.of(daemon).ifPresent(ProcessHandle::destroyForcibly);
         assertTrue(!left, "the agent killed the daemon left in the task's cgroup (pid " + daemon + ")");
@@ -457,11 +419,7 @@ class ClusterEndToEndTest
         try (CorralSchedulerDriver d2 = new CorralSchedulerDriver(second, info.withId(id), cluster.mastersSpec()))
         {
             d2.start();
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (second.frameworkId == 0 && System.nanoTime() < deadline)
-            {
-                Thread.sleep(20);
-            }
+            Await.whileTrue(Duration.ofSeconds(10), () -> second.frameworkId == 0);
             assertEquals(id, second.frameworkId, "re-registered under its old id");
             assertEquals(io.corral.codec.sbe.TaskState.RUNNING, cluster.leader().state().task(id, "keeps-running").state(),
                 "its task kept running");
@@ -658,11 +616,7 @@ class ClusterEndToEndTest
         final String sandbox = awaitState(stubborn, TaskState.STARTING).message().replace("sandbox: ", "");
         awaitState(stubborn, TaskState.RUNNING);
         // Kill only once the shell ignores SIGTERM: RUNNING means started, not that it got that far.
-        final long trapDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!Files.exists(Path.of(sandbox, "trapped")) && System.nanoTime() < trapDeadline)
-        {
-            Thread.sleep(10);
-        }
+        Await.whileTrue(Duration.ofSeconds(10), () -> !Files.exists(Path.of(sandbox, "trapped")));
         driver.killTask(stubborn);
         final TaskStatus killed = awaitState(stubborn, TaskState.KILLED);
         assertEquals(137, killed.exitCode(), "SIGTERM was ignored, SIGKILL ended it: " + killed.message());
@@ -831,11 +785,7 @@ class ClusterEndToEndTest
             .workDir(dir.resolve("stranger").toFile()));
         try
         {
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (stranger.lastRefusal() == null && System.nanoTime() < deadline)
-            {
-                Thread.sleep(50);
-            }
+            Await.whileTrue(Duration.ofSeconds(20), () -> stranger.lastRefusal() == null);
             final String refusal = stranger.lastRefusal();
             assertNotNull(refusal, "the leader answered the registration");
             assertTrue(refusal.contains("'fpga'") && refusal.contains("--resource-kinds"), refusal);
@@ -1045,11 +995,7 @@ class ClusterEndToEndTest
         assertEquals(200, ok.statusCode(), ok.body());
         for (final MasterNode m : cluster.masters())
         {
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (m.state().roles().isEmpty() && System.nanoTime() < deadline)
-            {
-                Thread.sleep(20);
-            }
+            Await.whileTrue(Duration.ofSeconds(10), () -> m.state().roles().isEmpty());
             assertEquals(1, m.state().roles().size(), "master " + m.id() + " has the role");
             final var role = m.state().roles().get(0);
             assertEquals("analytics", role.name());

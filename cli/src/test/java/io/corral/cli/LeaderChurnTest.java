@@ -25,6 +25,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import io.corral.testkit.RecordingScheduler;
+import io.corral.testkit.Await;
+import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -184,7 +187,7 @@ class LeaderChurnTest
         final List<Long> terms = new ArrayList<>();
         for (int change = 0; change < 5; change++)
         {
-            StatusDeliveryTest.await("work is under way", 60,
+            Await.until("work is under way", Duration.ofSeconds(60),
                 () -> batch.finishedCount.size() >= 4 || batch.finishedCount.size() == batch.total);
             final MasterNode leader = awaitLeader();
             terms.add(leader.term());
@@ -207,7 +210,7 @@ class LeaderChurnTest
         final MasterNode last = awaitLeader();
         assertTrue(last.term() > terms.get(0), "leadership changed: terms " + terms + " then " + last.term());
 
-        StatusDeliveryTest.await("every piece finished", 120, () -> batch.finishedCount.size() == batch.total,
+        Await.until("every piece finished", Duration.ofSeconds(120), () -> batch.finishedCount.size() == batch.total,
             () -> "finished " + batch.finishedCount.size() + "/" + batch.total + ", pending " + batch.pendingCount() +
                 ", errors " + batch.errors + ", terms offered " + batch.offerTerms + ", leader " + describe(cluster.leader()));
         for (final Map.Entry<Integer, Integer> e : batch.finishedCount.entrySet())
@@ -215,13 +218,13 @@ class LeaderChurnTest
             assertEquals(1, e.getValue(), "piece " + e.getKey() + " finished exactly once");
         }
         final long lastTerm = last.term();
-        StatusDeliveryTest.await("offers from the last leader (term " + lastTerm + ")", 30,
+        Await.until("offers from the last leader (term " + lastTerm + ")", Duration.ofSeconds(30),
             () -> batch.offerTerms.contains(lastTerm));
 
         // Every resource back: what the allocator holds is exactly what open offers hold, with no
         // task running, on whichever master leads now.
         final long[][][] books = new long[1][][];
-        StatusDeliveryTest.await("the leader's books balance", 30, () ->
+        Await.until("the leader's books balance", Duration.ofSeconds(30), () ->
         {
             final MasterNode l = cluster.leader();
             if (l == null)
@@ -247,7 +250,7 @@ class LeaderChurnTest
     void shouldRescindOffersNotAnsweredWithinTheOfferTimeoutAndOfferThemAgain() throws Exception
     {
         start(1_500);
-        final ClusterEndToEndTest.RecordingScheduler sitter = new ClusterEndToEndTest.RecordingScheduler();
+        final RecordingScheduler sitter = new RecordingScheduler();
         final BlockingQueue<Long> rescinded = new LinkedBlockingQueue<>();
         final CorralSchedulerDriver driver = new CorralSchedulerDriver(new Scheduler()
         {
@@ -313,7 +316,7 @@ class LeaderChurnTest
 
     private MasterNode awaitLeader() throws InterruptedException
     {
-        StatusDeliveryTest.await("a leader", 30, () -> cluster.leader() != null);
+        Await.until("a leader", Duration.ofSeconds(30), () -> cluster.leader() != null);
         return cluster.leader();
     }
 }

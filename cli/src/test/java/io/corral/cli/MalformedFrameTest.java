@@ -52,6 +52,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import io.corral.testkit.RecordingScheduler;
+import io.corral.testkit.Await;
+import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -191,10 +194,10 @@ class MalformedFrameTest
     {
         cluster = new LocalCluster(dir.toFile(), 3, 2, LocalCluster.freeBasePort(3), 2, 2048);
         cluster.awaitReady(60, TimeUnit.SECONDS);
-        final ClusterEndToEndTest.RecordingScheduler recorder = new ClusterEndToEndTest.RecordingScheduler();
+        final RecordingScheduler recorder = new RecordingScheduler();
         driver = new CorralSchedulerDriver(recorder, new FrameworkInfo("hostile", "test"), cluster.mastersSpec());
         driver.start();
-        StatusDeliveryTest.await("the framework registered", 30, () -> recorder.frameworkId != 0);
+        Await.until("the framework registered", Duration.ofSeconds(30), () -> recorder.frameworkId != 0);
         aeron = MediaDrivers.connect();
         final SplittableRandom random = new SplittableRandom(7);
         for (final MasterNode m : cluster.masters())
@@ -211,7 +214,7 @@ class MalformedFrameTest
         final HttpClient http = HttpClient.newHttpClient();
         for (final MasterNode m : cluster.masters())
         {
-            StatusDeliveryTest.await("master " + m.id() + " reads its frames", 30,
+            Await.until("master " + m.id() + " reads its frames", Duration.ofSeconds(30),
                 () -> metric(http, m, "corral_bad_frames_total") >= 300);
             assertTrue(m.dutyIdleMs() < 5_000, "master " + m.id() + "'s duty thread cycles");
             final HttpResponse<String> health = http.send(HttpRequest.newBuilder(healthUri(m)).build(),

@@ -2,8 +2,6 @@ package io.corral.cli;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import io.corral.agent.AgentNode;
@@ -11,8 +9,6 @@ import io.corral.client.CorralSchedulerDriver;
 import io.corral.client.FrameworkInfo;
 import io.corral.client.Offer;
 import io.corral.client.Resources;
-import io.corral.client.Scheduler;
-import io.corral.client.SchedulerDriver;
 import io.corral.client.TaskSpec;
 import io.corral.client.TaskState;
 import io.corral.client.TaskStatus;
@@ -21,6 +17,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import io.corral.testkit.RecordingScheduler;
+import io.corral.testkit.Await;
+import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -38,63 +37,13 @@ class MasterFailoverTest
     private LocalCluster cluster;
     private CorralSchedulerDriver driver;
 
-    static final class Recorder implements Scheduler
-    {
-        final BlockingQueue<Offer> offers = new LinkedBlockingQueue<>();
-        final BlockingQueue<TaskStatus> statuses = new LinkedBlockingQueue<>();
-        final BlockingQueue<String> events = new LinkedBlockingQueue<>();
-        final BlockingQueue<Long> rescinded = new LinkedBlockingQueue<>();
-        volatile long frameworkId;
-
-        public void registered(final SchedulerDriver d, final long id)
-        {
-            frameworkId = id;
-            events.add("registered");
-        }
-
-        public void reregistered(final SchedulerDriver d, final long id)
-        {
-            events.add("reregistered");
-        }
-
-        public void disconnected(final SchedulerDriver d)
-        {
-            events.add("disconnected");
-        }
-
-        public void resourceOffers(final SchedulerDriver d, final List<Offer> list)
-        {
-            offers.addAll(list);
-        }
-
-        public void agentLost(final SchedulerDriver d, final long agentId)
-        {
-            events.add("agentLost " + agentId);
-        }
-
-        public void offerRescinded(final SchedulerDriver d, final long offerId)
-        {
-            rescinded.add(offerId);
-        }
-
-        public void statusUpdate(final SchedulerDriver d, final TaskStatus s)
-        {
-            statuses.add(s);
-        }
-
-        public void error(final SchedulerDriver d, final String message)
-        {
-            events.add("error " + message);
-        }
-    }
-
-    private Recorder start(final long agentTimeoutMs, final long failoverTimeoutMs) throws Exception
+    private RecordingScheduler start(final long agentTimeoutMs, final long failoverTimeoutMs) throws Exception
     {
         final int basePort = LocalCluster.freeBasePort(3);
         cluster = new LocalCluster(dir.toFile(), 3, 2, basePort, 2, 2048,
             c -> c.agentTimeoutMs(agentTimeoutMs).reregistrationGraceMs(3000).frameworkTimeoutMs(1500));
         cluster.awaitReady(60, TimeUnit.SECONDS);
-        final Recorder recorder = new Recorder();
+        final RecordingScheduler recorder = new RecordingScheduler();
         driver = new CorralSchedulerDriver(recorder,
             new FrameworkInfo("failover", "test").withFailoverTimeoutMs(failoverTimeoutMs), cluster.mastersSpec());
         driver.start();
@@ -115,7 +64,8 @@ class MasterFailoverTest
         }
     }
 
-    private static TaskStatus await(final Recorder r, final String taskId, final TaskState state) throws Exception
+    private static TaskStatus await(final RecordingScheduler r, final String taskId, final TaskState state)
+        throws Exception
     {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline)
@@ -137,7 +87,7 @@ class MasterFailoverTest
         return null;
     }
 
-    private Offer offer(final Recorder r) throws Exception
+    private Offer offer(final RecordingScheduler r) throws Exception
     {
         final Offer o = r.offers.poll(30, TimeUnit.SECONDS);
         assertNotNull(o, "an offer arrives");
@@ -147,7 +97,7 @@ class MasterFailoverTest
     @Test
     void aTaskRunningAcrossALeaderKillFinishesAndNothingAcknowledgedIsLost() throws Exception
     {
-        final Recorder r = start(5000, 60_000);
+        final RecordingScheduler r = start(5000, 60_000);
         final Offer before = offer(r);
         driver.acceptOffer(before.offerId(), List.of(new TaskSpec("survivor", "sleep 3", Resources.of(0.1, 32))));
         await(r, "survivor", TaskState.RUNNING);
@@ -205,19 +155,17 @@ class MasterFailoverTest
 
         // The killed master comes back from its data directory and catches up to the same state.
         final MasterNode back = cluster.restartMaster(old.id());
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline && !back.state().tasks().toString().equals(next.state().tasks().toString()))
-        {
-            Thread.sleep(50);
-        }
-        assertEquals(next.state().tasks().toString(), back.state().tasks().toString());
+        final MasterNode leading = next;
+        Await.whileTrue(Duration.ofSeconds(30),
+            () -> !back.state().tasks().toString().equals(leading.state().tasks().toString()));
+        assertEquals(leading.state().tasks().toString(), back.state().tasks().toString());
         assertEquals(2, back.state().tasks().size());
     }
 
     @Test
     void anAgentThatStopsHeartbeatingIsRemovedAndItsTasksBecomeLost() throws Exception
     {
-        final Recorder r = start(1500, 60_000);
+        final RecordingScheduler r = start(1500, 60_000);
         Offer o = offer(r);
         final long agentId = o.agentId();
         driver.acceptOffer(o.offerId(), List.of(new TaskSpec("doomed", "sleep 60", Resources.of(0.1, 32))));
@@ -242,18 +190,10 @@ class MasterFailoverTest
             }
         });
         assertTrue(!heldOnLostAgent.isEmpty(), "the framework held the rest of the lost agent as an offer");
-        final long rescindDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!r.rescinded.containsAll(heldOnLostAgent) && System.nanoTime() < rescindDeadline)
-        {
-            Thread.sleep(20);
-        }
+        Await.whileTrue(Duration.ofSeconds(10), () -> !r.rescinded.containsAll(heldOnLostAgent));
         assertTrue(r.rescinded.containsAll(heldOnLostAgent), "offers on the lost agent were rescinded: held " +
             heldOnLostAgent + ", rescinded " + r.rescinded);
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (cluster.leader().state().agent(agentId) != null && System.nanoTime() < deadline)
-        {
-            Thread.sleep(50);
-        }
+        Await.whileTrue(Duration.ofSeconds(10), () -> cluster.leader().state().agent(agentId) != null);
         assertEquals(null, cluster.leader().state().agent(agentId), "the agent is gone from the replicated state");
         cluster.agents().remove(agent);
     }
@@ -261,7 +201,7 @@ class MasterFailoverTest
     @Test
     void aFrameworkGoneLongerThanItsFailoverTimeoutIsRemovedAndItsTasksKilled() throws Exception
     {
-        final Recorder r = start(5000, 1000);
+        final RecordingScheduler r = start(5000, 1000);
         final Offer o = offer(r);
         driver.acceptOffer(o.offerId(), List.of(new TaskSpec("orphan", "sleep 60", Resources.of(0.1, 32))));
         await(r, "orphan", TaskState.RUNNING);

@@ -20,6 +20,7 @@ import io.corral.master.MasterNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import io.corral.testkit.RecordingScheduler;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -66,7 +67,7 @@ class SnapshotTest
             c -> c.snapshotEvery(10, 4096)))
         {
             cluster.awaitReady(60, TimeUnit.SECONDS);
-            final ClusterEndToEndTest.RecordingScheduler scheduler = new ClusterEndToEndTest.RecordingScheduler();
+            final RecordingScheduler scheduler = new RecordingScheduler();
             final List<String> ids = new ArrayList<>();
             try (CorralSchedulerDriver driver = new CorralSchedulerDriver(scheduler, new FrameworkInfo("snap", "test"),
                 cluster.mastersSpec()))

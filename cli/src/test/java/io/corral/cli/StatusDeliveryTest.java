@@ -11,7 +11,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import io.corral.agent.AgentNode;
 import io.corral.client.CorralSchedulerDriver;
@@ -29,13 +28,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import io.corral.testkit.RecordingScheduler;
+import io.corral.testkit.Await;
+import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * What a framework is told about its tasks, on a real quorum with real agents: each update once
@@ -64,27 +65,6 @@ class StatusDeliveryTest
         if (cluster != null)
         {
             cluster.close();
-        }
-    }
-
-    static void await(final String what, final long seconds, final BooleanSupplier condition)
-        throws InterruptedException
-    {
-        await(what, seconds, condition, () -> "");
-    }
-
-    /** Waits for {@code condition}; on a timeout, fails with {@code what} and what {@code details} says then. */
-    static void await(final String what, final long seconds, final BooleanSupplier condition,
-        final java.util.function.Supplier<String> details) throws InterruptedException
-    {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!condition.getAsBoolean())
-        {
-            if (System.nanoTime() > deadline)
-            {
-                fail("not within " + seconds + " s: " + what + " " + details.get());
-            }
-            Thread.sleep(20);
         }
     }
 
@@ -166,9 +146,9 @@ class StatusDeliveryTest
             cluster.mastersSpec()))
         {
             driver.start();
-            await("all 20 tasks ended", 120, () -> batch.terminal() == 20);
+            Await.until("all 20 tasks ended", Duration.ofSeconds(120), () -> batch.terminal() == 20);
             // Every update acknowledged: nothing more can be (re)delivered after this.
-            await("agents hold no unacknowledged update", 60,
+            Await.until("agents hold no unacknowledged update", Duration.ofSeconds(60),
                 () -> cluster.agents().stream().mapToInt(AgentNode::unacknowledgedUpdates).sum() == 0);
             final Set<String> uuids = new HashSet<>();
             for (final Map.Entry<String, List<TaskStatus>> e : batch.updates.entrySet())
@@ -190,7 +170,7 @@ class StatusDeliveryTest
     @Test
     void shouldRefuseAnAcceptTooLargeForOneMessageAndKeepTheDriverWorking() throws Exception
     {
-        final ClusterEndToEndTest.RecordingScheduler recorder = new ClusterEndToEndTest.RecordingScheduler();
+        final RecordingScheduler recorder = new RecordingScheduler();
         final BlockingQueue<TaskStatus> statuses = recorder.statuses;
         final BlockingQueue<String> errors = recorder.errors;
         final BlockingQueue<Offer> offers = recorder.offers;
@@ -304,7 +284,7 @@ class StatusDeliveryTest
         assertFalse(joiner.isAlive(), "join() returns after stop() from a callback");
         assertEquals(List.of(), after, "no callback after stop()");
         final long id = driver.frameworkId();
-        await("the master removed the framework", 20,
+        Await.until("the master removed the framework", Duration.ofSeconds(20),
             () -> cluster.leader() != null && cluster.leader().state().framework(id) == null);
     }
 }

@@ -14,6 +14,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import io.corral.testkit.Await;
+import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -71,7 +73,8 @@ class WordCountUnderFailureTest
                 throw new IllegalStateException(ex);
             }
         });
-        StatusDeliveryTest.await("a quarter of the chunks counted", 120, () -> job.finished() >= chunks.size() / 4);
+        Await.until("a quarter of the chunks counted", Duration.ofSeconds(120),
+            () -> job.finished() >= chunks.size() / 4);
         final MasterNode leader = cluster.leader();
         cluster.stopMaster(leader);
         final Map<String, Long> counts = result.get(250, TimeUnit.SECONDS);

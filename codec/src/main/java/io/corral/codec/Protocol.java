@@ -81,4 +81,21 @@ public final class Protocol
         port(endpoint);
         return endpoint.substring(0, endpoint.lastIndexOf(':'));
     }
+
+    /** {@code 1=127.0.0.1:BASE,2=127.0.0.1:BASE+1,...}: the --peers of {@code count} local masters. */
+    public static String localPeers(final int basePort, final int count)
+    {
+        final java.util.StringJoiner peers = new java.util.StringJoiner(",");
+        for (int i = 1; i <= count; i++)
+        {
+            peers.add(i + "=127.0.0.1:" + (basePort + i - 1));
+        }
+        return peers.toString();
+    }
+
+    /** {@code 127.0.0.1:BASE,127.0.0.1:BASE+1,...}: the --masters of {@code count} local masters. */
+    public static String localMasters(final int basePort, final int count)
+    {
+        return localPeers(basePort, count).replaceAll("(^|,)\\d+=", "$1");
+    }
 }
