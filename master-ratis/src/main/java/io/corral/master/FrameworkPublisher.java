@@ -50,6 +50,16 @@ final class FrameworkPublisher extends Publisher
         send(endpoint, Outbound.length(out.taskStatus.encodedLength()), nowNs);
     }
 
+    /** A committed update of {@code task}, forwarded: as {@link #taskStatus}, with the task's id pre-encoded. */
+    void forward(final String endpoint, final MasterState.Task task, final long uuidMsb, final long uuidLsb,
+        final TaskState state, final int exitCode, final String message, final long timestampMs, final long nowNs)
+    {
+        out.taskStatus.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(task.frameworkId).agentId(task.agentId)
+            .uuidMsb(uuidMsb).uuidLsb(uuidLsb).state(state).exitCode(exitCode).timestampMs(timestampMs)
+            .putTaskId(task.taskIdUtf8, 0, task.taskIdUtf8.capacity()).message(message);
+        send(endpoint, Outbound.length(out.taskStatus.encodedLength()), nowNs);
+    }
+
     void agentLost(final String endpoint, final long frameworkId, final long agentId, final long nowNs)
     {
         out.agentLost.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId).agentId(agentId);

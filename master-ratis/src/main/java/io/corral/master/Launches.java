@@ -1,7 +1,6 @@
 package io.corral.master;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -40,8 +39,8 @@ final class Launches
     private final List<TaskControl.Launch> launches = new ArrayList<>();
     /** Accepted, proposed, not yet committed: their task ids are taken. */
     private final Set<String> launchingTaskKeys = new HashSet<>();
-    /** Launched tasks the agent has not confirmed yet (no STARTING): frameworkId, agentId, last sent. */
-    private final Map<String, long[]> staging = new HashMap<>();
+    /** Launched tasks the agent has not confirmed yet (no STARTING), with when RunTask last went. */
+    private final java.util.IdentityHashMap<MasterState.Task, long[]> staging = new java.util.IdentityHashMap<>();
     private long nextResendCheckNs;
 
     Launches(final long term, final MasterState state, final OfferBook offers, final Allocations allocations,
@@ -62,9 +61,9 @@ final class Launches
     }
 
     /** On taking office: a task still STAGING may never have had its RunTask sent; send it (again). */
-    void stillStaging(final long frameworkId, final long agentId, final String taskId)
+    void stillStaging(final MasterState.Task task)
     {
-        staging.put(MasterState.taskKey(frameworkId, taskId), new long[] { frameworkId, agentId, 0 });
+        staging.put(task, new long[] { 0 });
     }
 
     /** Accept: checks the offer and every task; launches the valid ones in one record, refuses the rest. */
@@ -192,7 +191,7 @@ final class Launches
     {
         final String key = MasterState.taskKey(task.frameworkId, task.taskId);
         final boolean ours = launchingTaskKeys.remove(key);
-        staging.put(key, new long[] { task.frameworkId, task.agentId, nowNs });
+        staging.put(task, new long[] { nowNs });
         sendRunTask(task, nowNs);
         metrics.tasksLaunched.inc();
         return ours;
@@ -233,12 +232,12 @@ final class Launches
     /** The agent confirmed the task (or it ended): no more RunTask. */
     void confirmed(final MasterState.Task task)
     {
-        staging.remove(MasterState.taskKey(task.frameworkId, task.taskId));
+        staging.remove(task);
     }
 
     void agentRemoved(final long agentId)
     {
-        staging.values().removeIf(v -> v[1] == agentId);
+        staging.keySet().removeIf(t -> t.agentId == agentId);
     }
 
     /** Resends what agents have not confirmed, then proposes this cycle's launches as one record. */
@@ -254,9 +253,9 @@ final class Launches
         {
             return work;
         }
-        final Result record = tasks.launch(launches, outputs.clock().time(), records);
+        tasks.launch(launches, outputs.clock().time(), records);
         final List<TaskControl.Launch> batch = new ArrayList<>(launches);
-        outputs.proposer().propose(records.buffer(), record.length(), () -> notCommitted(batch));
+        outputs.proposer().propose(records.buffer(), records.length(), () -> notCommitted(batch));
         work += launches.size();
         launches.clear();
         return work;
@@ -272,19 +271,14 @@ final class Launches
     private int resendUnconfirmedLaunches(final long nowNs)
     {
         int work = 0;
-        for (final Map.Entry<String, long[]> e : staging.entrySet())
+        for (final Map.Entry<MasterState.Task, long[]> e : staging.entrySet())
         {
-            final long[] v = e.getValue();
-            if (nowNs - v[2] < RUN_TASK_RETRY_NS)
-            {
-                continue;
-            }
-            final String taskId = e.getKey().substring(e.getKey().indexOf('/') + 1);
-            final MasterState.Task task = tasks.get(v[0], taskId);
-            if (task != null && task.state == TaskState.STAGING)
+            final long[] lastSentNs = e.getValue();
+            final MasterState.Task task = e.getKey();
+            if (nowNs - lastSentNs[0] >= RUN_TASK_RETRY_NS && task.state == TaskState.STAGING)
             {
                 sendRunTask(task, nowNs);
-                v[2] = nowNs;
+                lastSentNs[0] = nowNs;
                 work++;
             }
         }

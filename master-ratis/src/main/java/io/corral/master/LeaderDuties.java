@@ -95,7 +95,7 @@ final class LeaderDuties
         {
             if (task.state == TaskState.STAGING)
             {
-                launches.stillStaging(task.frameworkId, task.agentId, task.taskId);
+                launches.stillStaging(task);
             }
             if (!MasterState.isTerminal(task.state))
             {

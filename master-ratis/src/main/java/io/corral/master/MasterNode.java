@@ -542,7 +542,7 @@ public final class MasterNode implements AutoCloseable
                 return;
             }
             final Message message = Message.valueOf(ByteString.copyFrom(records.buffer().byteArray(), 0,
-                decided.length()));
+                records.length()));
             client.async().send(message).whenComplete((reply, ex) -> result.complete(
                 ex == null && reply != null && reply.isSuccess() ? null :
                     "not committed: " + (ex != null ? ex.getMessage() : reply.getException())));

@@ -52,6 +52,8 @@ public final class MasterState
         public final long frameworkId;
         public final long agentId;
         public final String taskId;
+        /** {@code taskId} as UTF-8, encoded once: every update forwarded for the task sends it. */
+        final org.agrona.concurrent.UnsafeBuffer taskIdUtf8;
         public final String command;
         public final long[] resources;
         public final long launchedAtMs;
@@ -79,6 +81,7 @@ public final class MasterState
             this.frameworkId = frameworkId;
             this.agentId = agentId;
             this.taskId = taskId;
+            this.taskIdUtf8 = new org.agrona.concurrent.UnsafeBuffer(taskId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
             this.command = command;
             this.resources = resources;
             this.launchedAtMs = launchedAtMs;

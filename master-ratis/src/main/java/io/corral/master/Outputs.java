@@ -15,7 +15,7 @@ record Outputs(AgentPublisher toAgents, FrameworkPublisher toFrameworks, RecordW
     {
         if (result.proposes())
         {
-            proposer.propose(records.buffer(), result.length(), null);
+            proposer.propose(records.buffer(), records.length(), null);
         }
     }
 }

@@ -25,9 +25,23 @@ final class RecordWriter
         this.vectors = vectors;
     }
 
+    private int length;
+
     ExpandableArrayBuffer buffer()
     {
         return out.buffer;
+    }
+
+    /** The length of the record written last (what a proposing {@link Result} refers to). */
+    int length()
+    {
+        return length;
+    }
+
+    private int done(final int length)
+    {
+        this.length = length;
+        return length;
     }
 
     int agentAdmitted(final long id, final long[] resources, final long atMs, final String hostname,
@@ -37,13 +51,13 @@ final class RecordWriter
             resources);
         out.agentAdmitted.timestampMs(atMs).hostname(hostname).endpoint(endpoint).attributes(attributes)
             .httpEndpoint(http).customResources(vectors.custom(resources));
-        return Outbound.length(out.agentAdmitted.encodedLength());
+        return done(Outbound.length(out.agentAdmitted.encodedLength()));
     }
 
     int agentRemoved(final long id, final long atMs)
     {
         out.agentRemoved.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(id).timestampMs(atMs);
-        return Outbound.length(out.agentRemoved.encodedLength());
+        return done(Outbound.length(out.agentRemoved.encodedLength()));
     }
 
     int frameworkAdded(final long id, final long atMs, final long failoverTimeoutMs, final String name,
@@ -51,13 +65,13 @@ final class RecordWriter
     {
         out.frameworkAdded.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(id).timestampMs(atMs)
             .failoverTimeoutMs(failoverTimeoutMs).name(name).role(role).endpoint(endpoint).principal(principal);
-        return Outbound.length(out.frameworkAdded.encodedLength());
+        return done(Outbound.length(out.frameworkAdded.encodedLength()));
     }
 
     int frameworkRemoved(final long id, final long atMs)
     {
         out.frameworkRemoved.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(id).timestampMs(atMs);
-        return Outbound.length(out.frameworkRemoved.encodedLength());
+        return done(Outbound.length(out.frameworkRemoved.encodedLength()));
     }
 
     int roleConfigured(final MasterState.Role r)
@@ -67,7 +81,7 @@ final class RecordWriter
         putResources(out.roleConfigured.quotaLimit(), r.limit());
         out.roleConfigured.role(r.name()).customGuarantee(vectors.custom(r.guarantee()))
             .customLimit(vectors.custom(r.limit(), Long.MAX_VALUE));
-        return Outbound.length(out.roleConfigured.encodedLength());
+        return done(Outbound.length(out.roleConfigured.encodedLength()));
     }
 
     /** One batch of accepted launches, all at {@code atMs}. */
@@ -81,7 +95,7 @@ final class RecordWriter
             putLaunch(g.next(), l.frameworkId(), l.agentId(), l.resources(), atMs, l.options(), l.taskId(), l.command(),
                 l.env(), l.healthCommand(), l.role());
         }
-        return Outbound.length(out.tasksLaunched.encodedLength());
+        return done(Outbound.length(out.tasksLaunched.encodedLength()));
     }
 
     /** Tasks as launched (a snapshot). */
@@ -94,7 +108,7 @@ final class RecordWriter
             putLaunch(g.next(), t.frameworkId, t.agentId, t.resources, t.launchedAtMs, t.options, t.taskId, t.command,
                 t.env, t.healthCommand, t.role);
         }
-        return Outbound.length(out.tasksLaunched.encodedLength());
+        return done(Outbound.length(out.tasksLaunched.encodedLength()));
     }
 
     private void putLaunch(final TasksLaunchedEncoder.TasksEncoder g, final long frameworkId, final long agentId,
@@ -119,7 +133,7 @@ final class RecordWriter
             putChange(g.next(), u.frameworkId(), u.agentId(), u.uuidMsb(), u.uuidLsb(), u.state(), u.exitCode(),
                 u.timestampMs(), u.taskId(), u.message());
         }
-        return Outbound.length(out.taskStatesChanged.encodedLength());
+        return done(Outbound.length(out.taskStatesChanged.encodedLength()));
     }
 
     /** Tasks' latest states (a snapshot). */
@@ -132,7 +146,7 @@ final class RecordWriter
             putChange(g.next(), t.frameworkId, t.agentId, t.lastUuidMsb, t.lastUuidLsb, t.state, t.exitCode,
                 t.updatedAtMs, t.taskId, t.message);
         }
-        return Outbound.length(out.taskStatesChanged.encodedLength());
+        return done(Outbound.length(out.taskStatesChanged.encodedLength()));
     }
 
     private static void putChange(final TaskStatesChangedEncoder.ChangesEncoder g, final long frameworkId,

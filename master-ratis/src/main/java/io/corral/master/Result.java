@@ -4,27 +4,29 @@ import io.corral.codec.sbe.ErrorCode;
 
 /**
  * What a Control's command decided: propose the record it wrote into the {@link RecordWriter}
- * ({@link #length} bytes), nothing to replicate (the request repeats what the state already
- * holds: acknowledge it), or refused, with a code and a reason the sender can act on. The two
- * outcomes without a reason are constants, so deciding allocates nothing.
+ * (its last record, {@link RecordWriter#length} bytes), nothing to replicate (the request repeats
+ * what the state already holds: acknowledge it), or refused, with a code and a reason the sender
+ * can act on. The two outcomes without a reason are constants, so deciding allocates nothing.
  */
-record Result(Kind kind, int length, ErrorCode code, String reason)
+record Result(Kind kind, ErrorCode code, String reason)
 {
     enum Kind
     {
         PROPOSE, UNCHANGED, REFUSED
     }
 
-    static final Result UNCHANGED = new Result(Kind.UNCHANGED, 0, null, null);
+    static final Result UNCHANGED = new Result(Kind.UNCHANGED, null, null);
+    private static final Result PROPOSE = new Result(Kind.PROPOSE, null, null);
 
+    /** Propose the record just written ({@code length}: what the writer returned; it keeps it too). */
     static Result propose(final int length)
     {
-        return new Result(Kind.PROPOSE, length, null, null);
+        return PROPOSE;
     }
 
     static Result refused(final ErrorCode code, final String reason)
     {
-        return new Result(Kind.REFUSED, 0, code, reason);
+        return new Result(Kind.REFUSED, code, reason);
     }
 
     boolean proposes()

@@ -114,8 +114,8 @@ final class StatusRelay
         {
             forwarded.put(e.uuidMsb(), e.uuidLsb(), task.agentId);
         }
-        toFrameworks.taskStatus(framework.endpoint(), task.frameworkId, task.agentId, task.taskId, e.uuidMsb(),
-            e.uuidLsb(), e.state(), e.exitCode(), e.message(), e.timestampMs(), nowNs);
+        toFrameworks.forward(framework.endpoint(), task, e.uuidMsb(), e.uuidLsb(), e.state(), e.exitCode(), e.message(),
+            e.timestampMs(), nowNs);
         metrics.statusUpdatesForwarded.inc();
         return true;
     }

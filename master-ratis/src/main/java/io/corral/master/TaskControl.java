@@ -37,6 +37,9 @@ final class TaskControl
     /** Keys of the tasks that have not ended, by agent: derived from {@code tasks}, kept in step by replay. */
     private final TreeMap<Long, TreeSet<String>> liveByAgent = new TreeMap<>();
     private final int[] countByState = new int[TaskState.values().length];
+    /** The same tasks by framework, then task id: looked up without building a key (every update). */
+    private final org.agrona.collections.Long2ObjectHashMap<java.util.HashMap<String, MasterState.Task>> byFramework =
+        new org.agrona.collections.Long2ObjectHashMap<>();
 
     TaskControl(final ResourceVectors vectors)
     {
@@ -140,6 +143,7 @@ final class TaskControl
             final MasterState.Task task = new MasterState.Task(frameworkId, agentId, taskId, command, res, at, options,
                 env, healthCommand, role);
             tasks.put(key, task);
+            byFramework.computeIfAbsent(frameworkId, f -> new java.util.HashMap<>()).put(taskId, task);
             countByState[task.state.ordinal()]++;
             liveByAgent.computeIfAbsent(agentId, a -> new TreeSet<>()).add(key);
             events.add(new MasterEvent.TaskLaunched(index, task));
@@ -221,6 +225,7 @@ final class TaskControl
     void clear()
     {
         tasks.clear();
+        byFramework.clear();
         liveByAgent.clear();
         java.util.Arrays.fill(countByState, 0);
     }
@@ -229,7 +234,8 @@ final class TaskControl
 
     MasterState.Task get(final long frameworkId, final String taskId)
     {
-        return tasks.get(MasterState.taskKey(frameworkId, taskId));
+        final java.util.HashMap<String, MasterState.Task> ofFramework = byFramework.get(frameworkId);
+        return ofFramework == null ? null : ofFramework.get(taskId);
     }
 
     int count()

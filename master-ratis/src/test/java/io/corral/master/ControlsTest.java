@@ -24,7 +24,7 @@ class ControlsTest
     private List<MasterEvent> commit(final Result result)
     {
         assertTrue(result.proposes(), "a record to propose: " + result);
-        return state.apply(records.buffer(), 0, result.length(), ++index);
+        return state.apply(records.buffer(), 0, records.length(), ++index);
     }
 
     private long admitAgent(final String endpoint)
@@ -137,9 +137,8 @@ class ControlsTest
         assertEquals(TaskState.STAGING, state.task(frameworkId, "t").state);
         assertTrue(tasks.launchProblem(frameworkId, "t", "true", new long[] { 100, 1, 0, 0 }, left, noOptions, "",
             Set.of(), (f, t) -> false).contains("already in use"), "a launched id is taken");
-        final List<MasterEvent> dropped = state.apply(records.buffer(), 0, tasks.launch(List.of(new TaskControl.Launch(
-            frameworkId, agentId, new long[] { 1, 1, 0, 0 }, "t", "true", noOptions, "", "", "web")), 8, records)
-            .length(), ++index);
+        final List<MasterEvent> dropped = commit(tasks.launch(List.of(new TaskControl.Launch(
+            frameworkId, agentId, new long[] { 1, 1, 0, 0 }, "t", "true", noOptions, "", "", "web")), 8, records));
         assertInstanceOf(MasterEvent.LaunchDropped.class, dropped.get(0), "a duplicate that reached the log is dropped");
 
         assertEquals(ErrorCode.UNKNOWN_TASK, tasks.checkUpdate(frameworkId, "nope").code());
