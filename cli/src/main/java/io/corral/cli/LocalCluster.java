@@ -85,12 +85,22 @@ public final class LocalCluster implements AutoCloseable
      */
     public static int freeBasePort(final int masters)
     {
+        // Every port of the block (the masters' own, Raft at +1000, HTTP at +2000) lies below the
+        // kernel's ephemeral range, so no outgoing connection can be handed one of them between
+        // this check and the bind; the block is chosen at random so concurrent test JVMs rarely
+        // try the same one, and each port is checked free (TCP and UDP) before it is used.
+        final int ephemeralFrom = ephemeralRangeStart();
+        final int highestBase = ephemeralFrom - io.corral.codec.Protocol.HTTP_PORT_OFFSET - masters;
+        if (highestBase < 2_048)
+        {
+            throw new IllegalStateException("the kernel's ephemeral port range starts at " + ephemeralFrom +
+                ": no room below it for a block of master ports; raise it (sysctl net.ipv4.ip_local_port_range)");
+        }
+        final int lowestBase = Math.min(10_000, highestBase / 2);
         final java.util.Random random = new java.util.Random();
         for (int attempt = 0; attempt < 200; attempt++)
         {
-            // Below Linux's ephemeral range (32768+) with the +2000 HTTP ports, so no outgoing
-            // connection is handed one of them after this check.
-            final int base = 20_000 + random.nextInt(10_000 - masters);
+            final int base = lowestBase + random.nextInt(Math.max(1, highestBase - lowestBase));
             boolean free = true;
             for (int i = 0; i < masters && free; i++)
             {
@@ -105,7 +115,23 @@ public final class LocalCluster implements AutoCloseable
                 return base;
             }
         }
-        throw new IllegalStateException("no free block of ports found for " + masters + " masters");
+        throw new IllegalStateException("no free block of ports found for " + masters + " masters below " +
+            ephemeralFrom);
+    }
+
+    /** The first port of the kernel's ephemeral range (Linux: /proc/sys/net/ipv4/ip_local_port_range). */
+    static int ephemeralRangeStart()
+    {
+        try
+        {
+            final String range = java.nio.file.Files.readString(java.nio.file.Path.of(
+                "/proc/sys/net/ipv4/ip_local_port_range")).trim();
+            return Integer.parseInt(range.split("\\s+")[0]);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return 32_768; // Linux's default
+        }
     }
 
     static boolean portFree(final int port)
