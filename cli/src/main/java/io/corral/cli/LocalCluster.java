@@ -122,11 +122,12 @@ public final class LocalCluster implements AutoCloseable
     /** The first port of the kernel's ephemeral range (Linux: /proc/sys/net/ipv4/ip_local_port_range). */
     static int ephemeralRangeStart()
     {
-        try
+        // (a stream, not Files.readString: /proc files report size 0, and readString then reads 1 byte)
+        try (java.io.BufferedReader in = java.nio.file.Files.newBufferedReader(java.nio.file.Path.of(
+            "/proc/sys/net/ipv4/ip_local_port_range")))
         {
-            final String range = java.nio.file.Files.readString(java.nio.file.Path.of(
-                "/proc/sys/net/ipv4/ip_local_port_range")).trim();
-            return Integer.parseInt(range.split("\\s+")[0]);
+            final String range = in.readLine();
+            return Integer.parseInt(range.trim().split("\\s+")[0]);
         }
         catch (final IOException | RuntimeException ex)
         {
