@@ -2,30 +2,36 @@ package io.corral.master;
 
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.Map;
 
 import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
 import io.corral.codec.Outbound;
 import io.corral.codec.Protocol;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Publications to agents and frameworks by endpoint, opened on first use. A message that cannot
- * go yet (the publication is still connecting, or back-pressured) waits in a short queue and is
- * retried each duty cycle until its deadline; senders that need delivery retry on their side too.
+ * go yet (the publication is still connecting, or back-pressured) waits in its endpoint's queue
+ * and is retried each duty cycle until its deadline, in order; other endpoints are not held up
+ * behind it (a single queue made every peer wait while one new publication connected). Senders
+ * that need delivery retry on their side too.
  */
 final class Connections implements Peers, AutoCloseable
 {
     private static final long RETRY_FOR_NS = 3_000_000_000L;
 
-    private record Pending(String endpoint, byte[] bytes, long deadlineNs)
+    private record Pending(byte[] bytes, long deadlineNs)
     {
     }
 
     private final Aeron aeron;
     private final Map<String, ExclusivePublication> publications = new HashMap<>();
-    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    /** Only endpoints with something waiting are here. */
+    private final Map<String, ArrayDeque<Pending>> pending = new HashMap<>();
     private final UnsafeBuffer retryBuffer = new UnsafeBuffer(new byte[0]);
 
     Connections(final Aeron aeron)
@@ -46,35 +52,63 @@ final class Connections implements Peers, AutoCloseable
 
     /** Sends the first {@code length} bytes of {@code buffer} to {@code endpoint}. */
     @Override
-    public void send(final String endpoint, final org.agrona.DirectBuffer buffer, final int length, final long nowNs)
+    public void send(final String endpoint, final DirectBuffer buffer, final int length, final long nowNs)
     {
         if (endpoint == null || endpoint.isEmpty())
         {
             return;
         }
-        if (!pending.isEmpty() || !Outbound.offer(publication(endpoint), (org.agrona.MutableDirectBuffer)buffer, length))
+        final ArrayDeque<Pending> waiting = pending.get(endpoint);
+        if (waiting == null && Outbound.offer(publication(endpoint), (MutableDirectBuffer)buffer, length))
         {
-            final byte[] copy = new byte[length];
-            buffer.getBytes(0, copy);
-            pending.add(new Pending(endpoint, copy, nowNs + RETRY_FOR_NS));
+            return;
         }
+        final byte[] copy = new byte[length];
+        buffer.getBytes(0, copy);
+        (waiting != null ? waiting : newQueue(endpoint)).add(new Pending(copy, nowNs + RETRY_FOR_NS));
     }
 
-    /** Retries what is waiting; returns how many went out. */
+    private ArrayDeque<Pending> newQueue(final String endpoint)
+    {
+        final ArrayDeque<Pending> queue = new ArrayDeque<>(4);
+        pending.put(endpoint, queue);
+        return queue;
+    }
+
+    /** Retries what is waiting, each endpoint in order; returns how many went out. */
     int retry(final long nowNs)
     {
-        int sent = 0;
-        for (int i = pending.size(); i > 0; i--)
+        if (pending.isEmpty())
         {
-            final Pending p = pending.poll();
-            retryBuffer.wrap(p.bytes());
-            if (Outbound.offer(publication(p.endpoint()), retryBuffer, p.bytes().length))
+            return 0;
+        }
+        int sent = 0;
+        for (final Iterator<Map.Entry<String, ArrayDeque<Pending>>> it = pending.entrySet().iterator(); it.hasNext(); )
+        {
+            final Map.Entry<String, ArrayDeque<Pending>> e = it.next();
+            final ArrayDeque<Pending> queue = e.getValue();
+            final ExclusivePublication publication = publication(e.getKey());
+            while (!queue.isEmpty())
             {
-                sent++;
+                final Pending p = queue.peek();
+                retryBuffer.wrap(p.bytes());
+                if (Outbound.offer(publication, retryBuffer, p.bytes().length))
+                {
+                    queue.poll();
+                    sent++;
+                }
+                else if (nowNs >= p.deadlineNs())
+                {
+                    queue.poll(); // given up: the sender retries what matters
+                }
+                else
+                {
+                    break;
+                }
             }
-            else if (nowNs < p.deadlineNs())
+            if (queue.isEmpty())
             {
-                pending.add(p);
+                it.remove();
             }
         }
         return sent;

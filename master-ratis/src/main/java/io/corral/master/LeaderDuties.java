@@ -44,6 +44,8 @@ final class LeaderDuties
     private final StatusRelay statuses;
     private final LivenessTracker liveness;
     private final Map<String, Long> idsInFlight = new HashMap<>();
+    /** Endpoints whose registration is proposed and not yet applied. */
+    private final Set<String> registering = new HashSet<>();
     private final java.util.function.LongConsumer removeAgent = this::removeAgent;
     private final java.util.function.LongConsumer removeFramework = this::removeFramework;
     private final long takenOfficeAtIndex;
@@ -126,6 +128,7 @@ final class LeaderDuties
         }
         if (event instanceof MasterEvent.AgentAdmitted e)
         {
+            registering.remove(e.agent().endpoint());
             allocations.addAgent(e.agent());
             liveness.agentSeen(e.agent().id(), nowNs);
             toAgents.registered(e.agent(), term, address, nowNs);
@@ -267,6 +270,18 @@ final class LeaderDuties
                     "have it)");
             }
         }
+    }
+
+    /** Marks a registration from {@code endpoint} as proposed: false if one already is (do not propose again). */
+    boolean registering(final String endpoint)
+    {
+        return registering.add(endpoint);
+    }
+
+    /** Raft refused the registration's record: the agent's next retry proposes it again. */
+    void registrationFailed(final String endpoint)
+    {
+        registering.remove(endpoint);
     }
 
     /** Answers a heartbeat or a re-registration of a known agent: it is alive, and this is the leader. */

@@ -147,8 +147,22 @@ final class MasterEndpoint implements MasterInbound.Handler
         {
             duties.agentReported(agentId, taskList);
         }
-        act(agents.register(agentId, hostname, endpoint, attributes, http, resources, duties::idFor, clock.time(),
-            records), endpoint, RegisterAgentDecoder.TEMPLATE_ID, () -> duties.acknowledgeAgent(known, nowNs));
+        final Result result = agents.register(agentId, hostname, endpoint, attributes, http, resources, duties::idFor,
+            clock.time(), records);
+        if (result.proposes())
+        {
+            // One proposal per registering endpoint at a time: an agent retries every 500 ms until
+            // answered, and each retry became a Raft entry (1,000 agents sent 59,648). The commit
+            // answers every retry; a refused proposal lets the next retry propose again.
+            final LeaderDuties proposedBy = duties;
+            if (proposedBy.registering(endpoint))
+            {
+                outputs.proposer().propose(records.buffer(), records.length(),
+                    () -> proposedBy.registrationFailed(endpoint));
+            }
+            return;
+        }
+        act(result, endpoint, RegisterAgentDecoder.TEMPLATE_ID, () -> duties.acknowledgeAgent(known, nowNs));
     }
 
     @Override

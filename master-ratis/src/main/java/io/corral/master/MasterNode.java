@@ -388,10 +388,11 @@ public final class MasterNode implements AutoCloseable
     }
 
     /** The duty cycle: apply committed entries, check leadership, run commands, poll Aeron, run leader duties. */
-    private final class Duty implements Agent, MasterEndpoint.Leadership, RecordProposer
+    private final class Duty implements Agent, MasterEndpoint.Leadership
     {
         private final RecordWriter records = new RecordWriter(state.vectors());
         private Outputs outputs;
+        private RaftProposer proposer;
         private MasterEndpoint endpoint;
         private io.aeron.FragmentAssembler assembler;
         private LeaderDuties duties;
@@ -401,8 +402,9 @@ public final class MasterNode implements AutoCloseable
         /** Wires the outbound side once the connections exist (before the thread starts). */
         void connect(final Peers peers)
         {
+            proposer = new RaftProposer(client, commands, metrics, () -> duties);
             outputs = new Outputs(new AgentPublisher(peers, state.vectors()), new FrameworkPublisher(peers, state.vectors()),
-                records, this, metrics, clock);
+                records, proposer, metrics, clock);
             endpoint = new MasterEndpoint(config.id(), state, outputs, this);
             // Messages larger than one Aeron frame (an accept of many tasks) arrive in fragments.
             assembler = new io.aeron.FragmentAssembler(new MasterInbound(endpoint));
@@ -441,6 +443,7 @@ public final class MasterNode implements AutoCloseable
             {
                 work += duties.doWork(nowNs);
             }
+            work += proposer.sendWaiting();
             work += connections.retry(nowNs);
             return work;
         }
@@ -546,36 +549,6 @@ public final class MasterNode implements AutoCloseable
             client.async().send(message).whenComplete((reply, ex) -> result.complete(
                 ex == null && reply != null && reply.isSuccess() ? null :
                     "not committed: " + (ex != null ? ex.getMessage() : reply.getException())));
-        }
-
-        @Override
-        public void propose(final org.agrona.ExpandableArrayBuffer buffer, final int length, final Runnable onFailure)
-        {
-            final Message message = Message.valueOf(ByteString.copyFrom(buffer.byteArray(), 0, length));
-            final long proposedNs = System.nanoTime();
-            final LeaderDuties proposedBy = duties;
-            client.async().send(message).whenComplete((reply, ex) ->
-            {
-                if (ex != null || reply == null || !reply.isSuccess())
-                {
-                    metrics.proposalsFailed.inc();
-                    LOG.warn("proposal failed: {}", ex != null ? ex.toString() : reply);
-                    if (onFailure != null)
-                    {
-                        commands.offer(() ->
-                        {
-                            if (duties != null && duties == proposedBy)
-                            {
-                                onFailure.run();
-                            }
-                        });
-                    }
-                }
-                else
-                {
-                    metrics.committed(System.nanoTime() - proposedNs);
-                }
-            });
         }
 
         @Override

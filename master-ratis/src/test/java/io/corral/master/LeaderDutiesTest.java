@@ -97,6 +97,22 @@ class LeaderDutiesTest
     }
 
     @Test
+    void retriesOfARegistrationBeingCommittedAreNotProposedAgain()
+    {
+        for (int i = 0; i < 5; i++)
+        {
+            frames.registerAgent(0, AGENT, 4000, 4096).to(leader, 1);
+        }
+        assertEquals(1, leader.pendingProposals(), "five retries before the commit: one proposal");
+        leader.refuseProposals();
+        frames.registerAgent(0, AGENT, 4000, 4096).to(leader, 1);
+        assertEquals(1, leader.pendingProposals(), "after Raft refused it, the next retry proposes again");
+        leader.commit();
+        assertEquals(1, leader.state().agentCount());
+        assertEquals(1, peers.count(AGENT, AgentRegisteredDecoder.TEMPLATE_ID), "the commit answers the agent");
+    }
+
+    @Test
     void aSubscribedFrameworkIsOfferedTheAgentsResources()
     {
         registerAgent();
