@@ -37,14 +37,14 @@ final class SandboxGc
                 final String key = framework.getName() + "/" + task.getName();
                 if (!live.contains(key) && nowMs - newest(task) > maxAgeMs)
                 {
-                    deleteTree(task);
+                    org.agrona.IoUtil.delete(task, true);
                     removed++;
                 }
             }
             final String[] left = new File(framework, "tasks").list();
             if (left != null && left.length == 0)
             {
-                deleteTree(framework);
+                org.agrona.IoUtil.delete(framework, true);
             }
         }
         return removed;
@@ -63,18 +63,5 @@ final class SandboxGc
             }
         }
         return t;
-    }
-
-    private static void deleteTree(final File f)
-    {
-        final File[] children = f.listFiles();
-        if (children != null)
-        {
-            for (final File c : children)
-            {
-                deleteTree(c);
-            }
-        }
-        f.delete();
     }
 }

@@ -185,7 +185,7 @@ public final class ChaosRun implements Callable<Integer>
         {
             if (ownWork)
             {
-                deleteTree(dir);
+                org.agrona.IoUtil.delete(dir, true);
             }
         }
     }
@@ -364,7 +364,7 @@ public final class ChaosRun implements Callable<Integer>
     }
 
     /** The built cli/target/corral.jar, looked for from the working directory upwards. */
-    static File findJar()
+    public static File findJar()
     {
         for (File d = new File("").getAbsoluteFile(); d != null; d = d.getParentFile())
         {
@@ -376,18 +376,5 @@ public final class ChaosRun implements Callable<Integer>
         }
         throw new IllegalArgumentException("cli/target/corral.jar not found: build it (mvn -B -q package -DskipTests) " +
             "or pass --jar");
-    }
-
-    private static void deleteTree(final File root)
-    {
-        final File[] children = root.listFiles();
-        if (children != null)
-        {
-            for (final File c : children)
-            {
-                deleteTree(c);
-            }
-        }
-        root.delete();
     }
 }
