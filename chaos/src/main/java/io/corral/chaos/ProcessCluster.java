@@ -20,7 +20,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * Aeron directory, log file and a small heap; started from the corral jar, killed with real
  * signals (SIGKILL, SIGSTOP/SIGCONT).
  */
-final class ProcessCluster implements AutoCloseable
+public final class ProcessCluster implements AutoCloseable
 {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** What Agrona and Chronicle Map need on JDK 17 (TOOLCHAIN.md). */
@@ -36,10 +36,11 @@ final class ProcessCluster implements AutoCloseable
     private final Map<Integer, Process> agentProcs = new LinkedHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(200)).build();
     private int generation;
+    private int masterHeapMb = 192;
 
     private final String electionTimeout;
 
-    ProcessCluster(final File jar, final File work, final int basePort, final int masterCount,
+    public ProcessCluster(final File jar, final File work, final int basePort, final int masterCount,
         final String electionTimeout)
     {
         this.electionTimeout = electionTimeout;
@@ -51,7 +52,7 @@ final class ProcessCluster implements AutoCloseable
         masters = io.corral.codec.Protocol.localMasters(basePort, masterCount);
     }
 
-    String masters()
+    public String masters()
     {
         return masters;
     }
@@ -63,10 +64,15 @@ final class ProcessCluster implements AutoCloseable
 
     private Process spawn(final String name, final List<String> args) throws IOException
     {
+        return spawn(name, args, 192);
+    }
+
+    private Process spawn(final String name, final List<String> args, final int heapMb) throws IOException
+    {
         final File logs = new File(work, "logs");
         logs.mkdirs();
         final List<String> cmd = new ArrayList<>(List.of(
-            System.getProperty("java.home") + "/bin/java", "-Xmx192m", "-Xss512k", "-XX:+UseSerialGC",
+            System.getProperty("java.home") + "/bin/java", "-Xmx" + heapMb + "m", "-Xss512k", "-XX:+UseSerialGC",
             "-XX:TieredStopAtLevel=1"));
         cmd.addAll(JVM_FLAGS);
         cmd.addAll(List.of(
@@ -77,10 +83,11 @@ final class ProcessCluster implements AutoCloseable
             .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(logs, name + ".log"))).start();
     }
 
-    void startMaster(final int id) throws IOException
+    public void startMaster(final int id) throws IOException
     {
         masterProcs.put(id, spawn("master-" + id, List.of("master", "--id", Integer.toString(id), "--peers", peers,
-            "--data", new File(work, "master-" + id).getAbsolutePath(), "--election-timeout-ms", electionTimeout)));
+            "--data", new File(work, "master-" + id).getAbsolutePath(), "--election-timeout-ms", electionTimeout),
+            masterHeapMb));
     }
 
     void startAgent(final int id) throws IOException
@@ -90,7 +97,7 @@ final class ProcessCluster implements AutoCloseable
     }
 
     /** SIGKILL: the process gets no chance to clean up. */
-    void killMaster(final int id)
+    public void killMaster(final int id)
     {
         final Process p = masterProcs.remove(id);
         if (p != null)
@@ -131,7 +138,7 @@ final class ProcessCluster implements AutoCloseable
         }
     }
 
-    List<Integer> runningMasters()
+    public List<Integer> runningMasters()
     {
         return new ArrayList<>(masterProcs.keySet());
     }
@@ -142,7 +149,7 @@ final class ProcessCluster implements AutoCloseable
     }
 
     /** {@code /api/v1/state} of a master, or null if it does not answer. */
-    JsonNode state(final int id)
+    public JsonNode state(final int id)
     {
         try
         {
@@ -163,7 +170,7 @@ final class ProcessCluster implements AutoCloseable
     }
 
     /** The running master that says it leads in the highest term, with that term; or null. */
-    long[] leader()
+    public long[] leader()
     {
         long[] best = null;
         for (final int id : runningMasters())
@@ -179,6 +186,26 @@ final class ProcessCluster implements AutoCloseable
             }
         }
         return best;
+    }
+
+    /** The heap of each master JVM from now on (default 192 MiB). */
+    public ProcessCluster masterHeapMb(final int mb)
+    {
+        masterHeapMb = mb;
+        return this;
+    }
+
+    /** The OS process id of a running master, or -1. */
+    public long masterPid(final int id)
+    {
+        final Process p = masterProcs.get(id);
+        return p == null ? -1 : p.pid();
+    }
+
+    /** The HTTP port of master {@code id}. */
+    public int httpPort(final int id)
+    {
+        return basePort + id - 1 + 2000;
     }
 
     @Override

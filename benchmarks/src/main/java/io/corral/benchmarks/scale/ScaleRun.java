@@ -1,0 +1,343 @@
+package io.corral.benchmarks.scale;
+
+import java.io.File;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.aeron.Aeron;
+import io.corral.chaos.ChaosRun;
+import io.corral.chaos.ProcessCluster;
+import io.corral.client.CorralSchedulerDriver;
+import io.corral.client.FrameworkInfo;
+import io.corral.client.Offer;
+import io.corral.client.Resources;
+import io.corral.client.Scheduler;
+import io.corral.client.SchedulerDriver;
+import io.corral.client.TaskSpec;
+import io.corral.client.TaskState;
+import io.corral.client.TaskStatus;
+import io.corral.codec.MediaDrivers;
+import io.corral.codec.Protocol;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The scale harness ({@code benchmarks/scale.sh}): a real quorum of separate master JVMs,
+ * {@code --agents} simulated agents in this JVM speaking the real protocol ({@link SimAgents}),
+ * and {@code --frameworks} frameworks on the real client that accept every offer with many small
+ * tasks. Prints progress every 2 s, then one line of results. Not a test.
+ */
+@Command(name = "scale", mixinStandardHelpOptions = true,
+    description = "Hold N simulated agents on a real master quorum and run tasks through it; print what it cost.")
+public final class ScaleRun implements Callable<Integer>
+{
+    @Option(names = "--agents", defaultValue = "1000", description = "Simulated agents (default ${DEFAULT-VALUE}).")
+    int agents;
+
+    @Option(names = "--frameworks", defaultValue = "10", description = "Frameworks launching tasks (default ${DEFAULT-VALUE}; 0: none).")
+    int frameworks;
+
+    @Option(names = "--seconds", defaultValue = "60", description = "How long to run after registration (default ${DEFAULT-VALUE}).")
+    int seconds;
+
+    @Option(names = "--masters", defaultValue = "3", description = "Masters in the quorum: 3 or 5 (default ${DEFAULT-VALUE}).")
+    int masters;
+
+    @Option(names = "--task-ms", defaultValue = "100", description = "How long each simulated task runs (default ${DEFAULT-VALUE}).")
+    long taskMs;
+
+    @Option(names = "--tasks-per-offer", defaultValue = "50", description = "Tasks a framework launches per offer (default ${DEFAULT-VALUE}).")
+    int tasksPerOffer;
+
+    @Option(names = "--kill-leader", description = "SIGKILL the leading master half way through and time the re-registration.")
+    boolean killLeader;
+
+    @Option(names = "--master-heap-mb", defaultValue = "512", description = "Heap of each master JVM (default ${DEFAULT-VALUE}).")
+    int masterHeapMb;
+
+    @Option(names = "--jar", description = "The corral jar the masters run (default: cli/target/corral.jar, found " +
+        "upwards from here).")
+    File jar;
+
+    @Option(names = "--register-timeout-s", defaultValue = "120", description = "Give up waiting for registration after this long.")
+    int registerTimeoutS;
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(300)).build();
+    private final Recorder acceptToRunning = new Recorder(3);
+    private final AtomicLong accepted = new AtomicLong();
+    private final AtomicLong running = new AtomicLong();
+
+    public static void main(final String[] args)
+    {
+        System.exit(new CommandLine(new ScaleRun()).execute(args));
+    }
+
+    /** Accepts each offer with many small tasks; records accept → RUNNING. Callbacks on one thread. */
+    private final class Launcher implements Scheduler
+    {
+        private final String name;
+        private final Map<String, Long> acceptedAtNs = new HashMap<>();
+        private long next;
+
+        Launcher(final String name)
+        {
+            this.name = name;
+        }
+
+        @Override
+        public void registered(final SchedulerDriver driver, final long frameworkId)
+        {
+        }
+
+        @Override
+        public void resourceOffers(final SchedulerDriver driver, final List<Offer> offers)
+        {
+            for (final Offer offer : offers)
+            {
+                final int fit = (int)Math.min(tasksPerOffer, Math.min(offer.resources().cpusMilli() / 10,
+                    offer.resources().memMiB()));
+                final List<TaskSpec> tasks = new ArrayList<>(fit);
+                final long nowNs = System.nanoTime();
+                for (int i = 0; i < fit; i++)
+                {
+                    final String id = name + "-" + (next++);
+                    tasks.add(new TaskSpec(id, "sim", new Resources(10, 1, 0, 0)));
+                    acceptedAtNs.put(id, nowNs);
+                }
+                if (tasks.isEmpty())
+                {
+                    driver.declineOffer(offer.offerId(), 0);
+                    continue;
+                }
+                accepted.addAndGet(tasks.size());
+                driver.acceptOffer(offer.offerId(), tasks);
+            }
+        }
+
+        @Override
+        public void statusUpdate(final SchedulerDriver driver, final TaskStatus status)
+        {
+            if (status.state() == TaskState.RUNNING)
+            {
+                final Long at = acceptedAtNs.remove(status.taskId());
+                if (at != null)
+                {
+                    acceptToRunning.recordValue(System.nanoTime() - at);
+                    running.incrementAndGet();
+                }
+            }
+            else if (status.state().isTerminal())
+            {
+                acceptedAtNs.remove(status.taskId());
+            }
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception
+    {
+        if (masters != 3 && masters != 5)
+        {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--masters must be 3 or 5");
+        }
+        final File work = Files.createTempDirectory("corral-scale-").toFile();
+        final int basePort = 21_000 + (int)(ProcessHandle.current().pid() % 2_000) * 4 % 8_000;
+        final ProcessCluster cluster = new ProcessCluster(jar != null ? jar : ChaosRun.findJar(), work, basePort, masters, "150-300")
+            .masterHeapMb(masterHeapMb);
+        final List<String> masterList = List.of(Protocol.localMasters(basePort, masters).split(","));
+        Aeron aeron = null;
+        AgentRunner simRunner = null;
+        final List<CorralSchedulerDriver> drivers = new ArrayList<>();
+        final Thread cleanup = new Thread(cluster::close, "corral-scale-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        try
+        {
+            for (int id = 1; id <= masters; id++)
+            {
+                cluster.startMaster(id);
+            }
+            final long leaderDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (leader(cluster) == 0)
+            {
+                if (System.nanoTime() > leaderDeadline)
+                {
+                    throw new IllegalStateException("no master led within 60 s; logs in " + work);
+                }
+                Thread.sleep(100);
+            }
+            progress("quorum of " + masters + " up, master " + leader(cluster) + " leads; starting " + agents +
+                " simulated agents");
+            aeron = MediaDrivers.connect();
+            final SimAgents sims = new SimAgents(aeron, "127.0.0.1", masterList, agents, 4000, 8192, taskMs);
+            simRunner = new AgentRunner(new SleepingMillisIdleStrategy(1), Throwable::printStackTrace, null, sims);
+            final long registerStartNs = System.nanoTime();
+            AgentRunner.startOnThread(simRunner);
+            final long registerDeadline = registerStartNs + TimeUnit.SECONDS.toNanos(registerTimeoutS);
+            while (sims.registeredCount.get() < agents && System.nanoTime() < registerDeadline)
+            {
+                Thread.sleep(200);
+                if ((System.nanoTime() - registerStartNs) % 2_000_000_000L < 200_000_000L)
+                {
+                    progress("registered " + sims.registeredCount.get() + " / " + agents + " (" +
+                        sims.registrationsSent.get() + " registrations sent)");
+                }
+            }
+            final double registerS = (System.nanoTime() - registerStartNs) / 1e9;
+            progress("registered " + sims.registeredCount.get() + " / " + agents + " in " + String.format("%.1f", registerS) +
+                " s");
+            for (int f = 0; f < frameworks; f++)
+            {
+                final CorralSchedulerDriver driver = new CorralSchedulerDriver(new Launcher("fw" + f),
+                    new FrameworkInfo("scale-" + f, "scale"), String.join(",", masterList));
+                driver.start();
+                drivers.add(driver);
+            }
+            final int leaderId = leader(cluster);
+            final long pid = cluster.masterPid(leaderId);
+            final long cpuStart = cpuTicks(pid);
+            final long runStartNs = System.nanoTime();
+            final long tasksStart = sims.runTasks.get();
+            final long finishedStart = sims.finished.get();
+            final long removedStart = sims.removed.get();
+            final Histogram hb = new Histogram(3);
+            double reregisterS = Double.NaN;
+            boolean killed = false;
+            long killedAtNs = 0;
+            long cpuEnd = cpuStart;
+            long rssMb = rssMb(pid);
+            for (int second = 0; second < seconds; second += 2)
+            {
+                Thread.sleep(2_000);
+                hb.add(sims.heartbeatAck.getIntervalHistogram());
+                if (!killed)
+                {
+                    cpuEnd = cpuTicks(pid);
+                    rssMb = Math.max(rssMb, rssMb(pid));
+                }
+                progress(String.format("t=%ds registered=%d removed=%d launched=%d finished=%d hb_ack_p99=%.1fms",
+                    second + 2, sims.registeredCount.get(), sims.removed.get() - removedStart,
+                    sims.runTasks.get() - tasksStart, sims.finished.get() - finishedStart,
+                    hb.getValueAtPercentile(99) / 1e6));
+                if (killLeader && !killed && second + 2 >= seconds / 2)
+                {
+                    killed = true;
+                    sims.mark();
+                    killedAtNs = System.nanoTime();
+                    progress("killing the leader, master " + leaderId);
+                    cluster.killMaster(leaderId);
+                }
+                if (killed && Double.isNaN(reregisterS) && sims.registeredSinceMark.get() >= agents)
+                {
+                    reregisterS = (System.nanoTime() - killedAtNs) / 1e9;
+                }
+            }
+            final double runS = (System.nanoTime() - runStartNs) / 1e9;
+            final double cpuS = (cpuEnd - cpuStart) / 100.0;
+            final double cpuWindowS = killed ? (killedAtNs - runStartNs) / 1e9 : runS;
+            final Histogram a2r = acceptToRunning.getIntervalHistogram();
+            System.out.println(String.format("scale: agents=%d registered=%d removed=%d register_s=%.1f " +
+                "hb_ack_p99_ms=%.1f launches_per_s=%.0f finished_per_s=%.0f accept_to_running_p99_ms=%.1f " +
+                "leader_cpu_pct=%.0f leader_rss_mb=%d reregister_s=%s",
+                agents, sims.registeredCount.get(), sims.removed.get() - removedStart, registerS,
+                hb.getValueAtPercentile(99) / 1e6, (sims.runTasks.get() - tasksStart) / runS,
+                (sims.finished.get() - finishedStart) / runS, a2r.getValueAtPercentile(99) / 1e6,
+                100 * cpuS / cpuWindowS, rssMb, killLeader ? (Double.isNaN(reregisterS) ? "never" :
+                    String.format("%.1f", reregisterS)) : "-"));
+            return 0;
+        }
+        finally
+        {
+            drivers.forEach(CorralSchedulerDriver::close);
+            if (simRunner != null)
+            {
+                simRunner.close();
+            }
+            if (aeron != null)
+            {
+                MediaDrivers.release(aeron);
+            }
+            cluster.close();
+            Runtime.getRuntime().removeShutdownHook(cleanup);
+            org.agrona.IoUtil.delete(work, true);
+        }
+    }
+
+    private static void progress(final String line)
+    {
+        System.out.println("[scale " + java.time.LocalTime.now().withNano(0) + "] " + line);
+    }
+
+    /** The id of the master whose /health says it leads, or 0. */
+    private int leader(final ProcessCluster cluster)
+    {
+        for (final int id : cluster.runningMasters())
+        {
+            try
+            {
+                final HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" +
+                    cluster.httpPort(id) + "/health")).timeout(Duration.ofMillis(500)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+                if (r.body().contains("\"role\":\"leader\""))
+                {
+                    return id;
+                }
+            }
+            catch (final Exception ex)
+            {
+                // not up, or not answering: try the next
+            }
+        }
+        return 0;
+    }
+
+    /** utime + stime of a process, in clock ticks (100 per second on Linux). */
+    private static long cpuTicks(final long pid)
+    {
+        try
+        {
+            final String stat = Files.readAllLines(Path.of("/proc/" + pid + "/stat")).get(0);
+            final String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        }
+        catch (final Exception ex)
+        {
+            return 0;
+        }
+    }
+
+    private static long rssMb(final long pid)
+    {
+        try
+        {
+            for (final String line : Files.readAllLines(Path.of("/proc/" + pid + "/status")))
+            {
+                if (line.startsWith("VmRSS:"))
+                {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        }
+        catch (final Exception ex)
+        {
+            // gone
+        }
+        return 0;
+    }
+}
