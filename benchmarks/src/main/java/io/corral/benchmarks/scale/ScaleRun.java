@@ -83,6 +83,13 @@ public final class ScaleRun implements Callable<Integer>
     private final Recorder acceptToRunning = new Recorder(3);
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong running = new AtomicLong();
+    /** The result line of the last run (also printed), for whoever ran it in-process. */
+    private volatile String resultLine;
+
+    String resultLine()
+    {
+        return resultLine;
+    }
 
     public static void main(final String[] args)
     {
@@ -252,14 +259,15 @@ public final class ScaleRun implements Callable<Integer>
             final double cpuS = (cpuEnd - cpuStart) / 100.0;
             final double cpuWindowS = killed ? (killedAtNs - runStartNs) / 1e9 : runS;
             final Histogram a2r = acceptToRunning.getIntervalHistogram();
-            System.out.println(String.format("scale: agents=%d registered=%d removed=%d register_s=%.1f " +
+            resultLine = String.format("scale: agents=%d registered=%d removed=%d register_s=%.1f " +
                 "hb_ack_p99_ms=%.1f launches_per_s=%.0f finished_per_s=%.0f accept_to_running_p99_ms=%.1f " +
                 "leader_cpu_pct=%.0f leader_rss_mb=%d reregister_s=%s",
                 agents, sims.registeredCount.get(), sims.removed.get() - removedStart, registerS,
                 hb.getValueAtPercentile(99) / 1e6, (sims.runTasks.get() - tasksStart) / runS,
                 (sims.finished.get() - finishedStart) / runS, a2r.getValueAtPercentile(99) / 1e6,
                 100 * cpuS / cpuWindowS, rssMb, killLeader ? (Double.isNaN(reregisterS) ? "never" :
-                    String.format("%.1f", reregisterS)) : "-"));
+                    String.format("%.1f", reregisterS)) : "-");
+            System.out.println(resultLine);
             return 0;
         }
         finally
