@@ -22,11 +22,6 @@ final class Allocations
         this.allocator = allocator;
     }
 
-    Allocator allocator()
-    {
-        return allocator;
-    }
-
     /** True once since the last call if something changed that an incremental pass should see. */
     boolean takeDue()
     {

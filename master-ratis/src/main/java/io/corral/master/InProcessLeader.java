@@ -29,7 +29,6 @@ public final class InProcessLeader implements RecordProposer, MasterEndpoint.Lea
     private final MasterEndpoint endpoint;
     private final MasterInbound inbound;
     private final List<Proposal> proposed = new ArrayList<>();
-    private final long term;
     private LeaderDuties duties;
     private long index;
     private long nowNs;
@@ -41,7 +40,6 @@ public final class InProcessLeader implements RecordProposer, MasterEndpoint.Lea
     public InProcessLeader(final long term, final MasterConfig config, final Peers peers, final long nowNs)
     {
         // (no conclude(): an in-process leader has no data directory or ports to check)
-        this.term = term;
         this.config = config;
         this.state = new MasterState(new ResourceVectors(config.resourceKinds()));
         this.outputs = new Outputs(new AgentPublisher(peers, state.vectors()), new FrameworkPublisher(peers,
@@ -157,11 +155,6 @@ public final class InProcessLeader implements RecordProposer, MasterEndpoint.Lea
     public String leaderEndpoint()
     {
         return config.address();
-    }
-
-    long term()
-    {
-        return term;
     }
 
     /** Ids of the admitted agents, in id order. */

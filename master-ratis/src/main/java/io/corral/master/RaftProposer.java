@@ -72,12 +72,6 @@ final class RaftProposer implements RecordProposer
         return sent;
     }
 
-    /** Proposals waiting for room (a gauge of how far Raft is behind the leader). */
-    int waiting()
-    {
-        return waiting.size();
-    }
-
     private void send(final Waiting proposal)
     {
         inFlight.incrementAndGet();

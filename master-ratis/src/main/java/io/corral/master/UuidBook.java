@@ -52,9 +52,4 @@ final class UuidBook
     {
         return contains(msb, lsb) ? valueByMsb.get(msb) : NONE;
     }
-
-    int size()
-    {
-        return lsbByMsb.size();
-    }
 }
