@@ -61,6 +61,10 @@ final class Checker
                 }
             }
         }
+        // The masters keep only the newest finished tasks of a framework: once they hold that many,
+        // an older finished task may have been dropped from the state.
+        final boolean historyFull = finalTasks.values().stream().filter(t -> TaskState.valueOf(
+            t.path("state").asText()).isTerminal()).count() >= io.corral.codec.Protocol.MAX_COMPLETED_TASKS_PER_FRAMEWORK;
         final Map<String, List<Workload.Seen>> byTask = new HashMap<>();
         for (final Workload.Seen s : w.seen)
         {
@@ -102,7 +106,8 @@ final class Checker
                 {
                     // Acknowledged (implicitly) by the framework: must survive in the final state.
                     final JsonNode f = finalTasks.get(task);
-                    if (f == null && s.state() != TaskState.LOST && s.state() != TaskState.ERROR)
+                    if (f == null && s.state() != TaskState.LOST && s.state() != TaskState.ERROR &&
+                        !(historyFull && s.state().isTerminal()))
                     {
                         // (LOST or ERROR of a task the masters never launched is the master saying so:
                         // an accept of a stale offer, say. Had it launched after all, the final state

@@ -18,6 +18,11 @@ public final class Protocol
     /** Offset between a master's address and its HTTP port. */
     public static final int HTTP_PORT_OFFSET = 2000;
     /** What `corral dev` runs and every client command assumes when no --masters is given. */
+    /**
+     * Finished tasks the masters keep per framework (Mesos's {@code --max_completed_tasks_per_framework}
+     * default); older ones are dropped from the replicated state, the same on every master.
+     */
+    public static final int MAX_COMPLETED_TASKS_PER_FRAMEWORK = 1000;
     public static final String DEV_MASTERS = "127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003";
 
     private Protocol()

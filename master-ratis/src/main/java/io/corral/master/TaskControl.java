@@ -32,8 +32,28 @@ final class TaskControl
     {
     }
 
+    /**
+     * Finished tasks kept per framework (Mesos's {@code --max_completed_tasks_per_framework}
+     * default): beyond it the oldest finished one is dropped from the state. Part of the
+     * replicated semantics, so every master must use the same figure.
+     */
+    static final int MAX_COMPLETED_PER_FRAMEWORK = io.corral.codec.Protocol.MAX_COMPLETED_TASKS_PER_FRAMEWORK;
+
+    /** A finished task, ordered by when it finished (the record's time), then id: the same on every master. */
+    private record Completed(long atMs, String taskId) implements Comparable<Completed>
+    {
+        @Override
+        public int compareTo(final Completed o)
+        {
+            final int byTime = Long.compare(atMs, o.atMs);
+            return byTime != 0 ? byTime : taskId.compareTo(o.taskId);
+        }
+    }
+
     private final ResourceVectors vectors;
     private final TreeMap<String, MasterState.Task> tasks = new TreeMap<>();
+    private final org.agrona.collections.Long2ObjectHashMap<TreeSet<Completed>> completedByFramework =
+        new org.agrona.collections.Long2ObjectHashMap<>();
     /** Keys of the tasks that have not ended, by agent: derived from {@code tasks}, kept in step by replay. */
     private final TreeMap<Long, TreeSet<String>> liveByAgent = new TreeMap<>();
     private final int[] countByState = new int[TaskState.values().length];
@@ -219,11 +239,34 @@ final class TaskControl
             {
                 liveByAgent.remove(task.agentId);
             }
+            final TreeSet<Completed> completed = completedByFramework.computeIfAbsent(task.frameworkId,
+                f -> new TreeSet<>());
+            completed.add(new Completed(atMs, task.taskId));
+            if (completed.size() > MAX_COMPLETED_PER_FRAMEWORK)
+            {
+                forget(task.frameworkId, completed.pollFirst().taskId());
+            }
+        }
+    }
+
+    /** Drops a finished task from the state (its id may be used again). */
+    private void forget(final long frameworkId, final String taskId)
+    {
+        final MasterState.Task gone = tasks.remove(MasterState.taskKey(frameworkId, taskId));
+        final java.util.HashMap<String, MasterState.Task> ofFramework = byFramework.get(frameworkId);
+        if (ofFramework != null)
+        {
+            ofFramework.remove(taskId);
+        }
+        if (gone != null)
+        {
+            countByState[gone.state.ordinal()]--;
         }
     }
 
     void clear()
     {
+        completedByFramework.clear();
         tasks.clear();
         byFramework.clear();
         liveByAgent.clear();

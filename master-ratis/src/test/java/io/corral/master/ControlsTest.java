@@ -150,6 +150,41 @@ class ControlsTest
     }
 
     @Test
+    void onlyTheNewestFinishedTasksOfAFrameworkAreKeptTheSameOnEveryMaster()
+    {
+        final long agentId = admitAgent("127.0.0.1:1");
+        final long frameworkId = subscribe("127.0.0.1:9");
+        final int total = TaskControl.MAX_COMPLETED_PER_FRAMEWORK + 5;
+        for (int i = 0; i < total; i++)
+        {
+            launch(agentId, frameworkId, "t" + i);
+            // Finished in order t0, t1, ... (the record's time orders them).
+            commit(state.taskControl().update(List.of(new TaskControl.Update(frameworkId, agentId, i + 1, 1,
+                TaskState.FINISHED, 0, 1000 + i, "t" + i, "")), records));
+        }
+        launch(agentId, frameworkId, "running");
+        assertEquals(TaskControl.MAX_COMPLETED_PER_FRAMEWORK + 1, state.taskCount(), "1,000 finished + 1 running");
+        assertEquals(TaskControl.MAX_COMPLETED_PER_FRAMEWORK, state.taskCounts().get(TaskState.FINISHED));
+        for (int i = 0; i < 5; i++)
+        {
+            assertNull(state.task(frameworkId, "t" + i), "the oldest finished tasks are dropped: t" + i);
+        }
+        assertEquals(TaskState.FINISHED, state.task(frameworkId, "t5").state);
+        assertEquals(TaskState.STAGING, state.task(frameworkId, "running").state, "a live task is never dropped");
+
+        final MasterState copy = new MasterState();
+        copy.restore(state.snapshotBytes(), index);
+        assertEquals(java.util.Arrays.toString(state.snapshotBytes()), java.util.Arrays.toString(copy.snapshotBytes()),
+            "a master restored from the snapshot holds the same tasks");
+        commit(state.taskControl().update(List.of(new TaskControl.Update(frameworkId, agentId, 9, 9,
+            TaskState.FINISHED, 0, 5000, "running", "")), records));
+        copy.apply(records.buffer(), 0, records.length(), index);
+        assertNull(state.task(frameworkId, "t5"));
+        assertNull(copy.task(frameworkId, "t5"), "and drops the same one next");
+        assertEquals(java.util.Arrays.toString(state.snapshotBytes()), java.util.Arrays.toString(copy.snapshotBytes()));
+    }
+
+    @Test
     void roleConfigurationRoundTrip()
     {
         final RoleControl roles = state.roleControl();
