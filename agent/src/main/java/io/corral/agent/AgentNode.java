@@ -268,6 +268,7 @@ public final class AgentNode implements AutoCloseable
             {
                 nextLimitCheckNs = nowNs + TimeUnit.MILLISECONDS.toNanos(100);
                 work += supervision.enforceMemoryLimits();
+                work += supervision.retryEarlyKills(nowNs);
                 work += health.run(tasks.values(), nowNs);
             }
             if (nowNs >= nextGcNs)
@@ -491,7 +492,7 @@ public final class AgentNode implements AutoCloseable
                 TimeUnit.MILLISECONDS.toNanos(task.record.killGraceMs) : config.killGraceNs());
             // The signal goes to the command's tree, not to the wrapper: the wrapper stays to wait
             // for it (so the tree can still be found for SIGKILL) and records how it ended.
-            task.process.descendants().forEach(ProcessHandle::destroy);
+            task.termDelivered = Supervision.sigterm(task) > 0;
             LOG.info("SIGTERM to task {} (pid {}){}", task.record.taskId, task.process.pid(), why);
         }
 

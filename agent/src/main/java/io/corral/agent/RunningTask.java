@@ -6,6 +6,8 @@ final class RunningTask
     final TaskRecord record;
     ProcessHandle process;
     long killDeadlineNs = Long.MAX_VALUE;
+    /** SIGTERM reached the command (a kill right after start may come before the wrapper forked it). */
+    boolean termDelivered;
     ProcessHandle check;
     long checkStartedNs;
     boolean checkTimedOut;

@@ -67,6 +67,32 @@ final class Supervision
         return work;
     }
 
+    /**
+     * A kill that came before the wrapper had forked the command reached nobody: SIGTERM the
+     * command once it is there (called every 100 ms), so a task that honours SIGTERM is not
+     * SIGKILLed for having been killed early.
+     */
+    int retryEarlyKills(final long nowNs)
+    {
+        int work = 0;
+        for (final RunningTask task : tasks.values())
+        {
+            if (task.record.killRequested && !task.record.ended && !task.termDelivered &&
+                task.killDeadlineNs != Long.MAX_VALUE && nowNs < task.killDeadlineNs)
+            {
+                task.termDelivered = sigterm(task) > 0;
+                work += task.termDelivered ? 1 : 0;
+            }
+        }
+        return work;
+    }
+
+    /** SIGTERM to the task's command tree (not its wrapper); returns how many processes got it. */
+    static long sigterm(final RunningTask task)
+    {
+        return task.process.descendants().filter(ProcessHandle::destroy).count();
+    }
+
     /** Called after the duty thread has stopped: no other thread touches the tasks then. */
     void killAll()
     {
