@@ -33,10 +33,20 @@ final class AgentControl extends IdTable<MasterState.Agent>
         return agent.id();
     }
 
-    @Override
-    protected String endpointOf(final MasterState.Agent agent)
+    /**
+     * An agent is known, before it has an id, by its hostname at its endpoint: several agents may
+     * share an endpoint (agents behind one relay or one simulator), one agent retrying its
+     * registration keeps both.
+     */
+    static String key(final String hostname, final String endpoint)
     {
-        return agent.endpoint();
+        return hostname + "@" + endpoint;
+    }
+
+    @Override
+    protected String keyOf(final MasterState.Agent agent)
+    {
+        return key(agent.hostname(), agent.endpoint());
     }
 
     // ------------------------------------------------------------------ commands
@@ -44,8 +54,8 @@ final class AgentControl extends IdTable<MasterState.Agent>
     /**
      * An agent registers, or registers again: {@link Result#UNCHANGED} if the state already holds
      * it exactly (a re-registration after a leader change), else the {@code AgentAdmitted} record
-     * under its own id if known, the id of an agent from the same endpoint (a retried
-     * registration must not become a second agent), or a new one.
+     * under its own id if known, the id of an agent with the same hostname at the same
+     * endpoint (a retried registration must not become a second agent), or a new one.
      */
     Result register(final long claimedId, final String hostname, final String endpoint, final String attributes,
         final String http, final long[] resources, final IdSource ids, final long nowMs, final RecordWriter records)
@@ -61,7 +71,7 @@ final class AgentControl extends IdTable<MasterState.Agent>
         {
             return Result.UNCHANGED;
         }
-        final long id = known != null ? claimedId : idByEndpoint(endpoint, ids);
+        final long id = known != null ? claimedId : idByKey(key(hostname, endpoint), ids);
         return Result.propose(records.agentAdmitted(id, resources, nowMs, hostname, endpoint, attributes, http));
     }
 

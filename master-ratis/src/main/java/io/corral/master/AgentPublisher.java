@@ -17,6 +17,8 @@ final class AgentPublisher extends Publisher
         final org.agrona.DirectBuffer address = utf8(masterEndpoint);
         out.agentRegistered.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agent.id()).term(term)
             .putMasterEndpoint(address, 0, address.capacity());
+        final org.agrona.DirectBuffer hostname = text(agent.hostname());
+        out.agentRegistered.putHostname(hostname, 0, hostname.capacity());
         send(agent.endpoint(), Outbound.length(out.agentRegistered.encodedLength()), nowNs);
     }
 

@@ -25,7 +25,7 @@ final class FrameworkControl extends IdTable<MasterState.Framework>
     }
 
     @Override
-    protected String endpointOf(final MasterState.Framework framework)
+    protected String keyOf(final MasterState.Framework framework)
     {
         return framework.endpoint();
     }
@@ -58,7 +58,7 @@ final class FrameworkControl extends IdTable<MasterState.Framework>
         {
             return Result.refused(ErrorCode.MALFORMED, "failover timeout must not be negative");
         }
-        final long id = known != null ? claimedId : idByEndpoint(endpoint, ids);
+        final long id = known != null ? claimedId : idByKey(endpoint, ids);
         return Result.propose(records.frameworkAdded(id, nowMs, failoverTimeoutMs, name, role, endpoint, principal));
     }
 

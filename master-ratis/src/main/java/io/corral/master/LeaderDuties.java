@@ -128,7 +128,9 @@ final class LeaderDuties
         }
         if (event instanceof MasterEvent.AgentAdmitted e)
         {
-            registering.remove(e.agent().endpoint());
+            final String key = AgentControl.key(e.agent().hostname(), e.agent().endpoint());
+            registering.remove(key);
+            idsInFlight.remove("agent@" + key); // committed: the state knows it by its key now
             allocations.addAgent(e.agent());
             liveness.agentSeen(e.agent().id(), nowNs);
             toAgents.registered(e.agent(), term, address, nowNs);
@@ -136,6 +138,7 @@ final class LeaderDuties
         }
         else if (event instanceof MasterEvent.FrameworkAdded e)
         {
+            idsInFlight.remove("framework@" + e.framework().endpoint());
             allocations.addFramework(e.framework());
             liveness.frameworkSeen(e.framework(), nowNs);
             toFrameworks.subscribed(e.framework(), term, address, nowNs);
@@ -272,16 +275,19 @@ final class LeaderDuties
         }
     }
 
-    /** Marks a registration from {@code endpoint} as proposed: false if one already is (do not propose again). */
-    boolean registering(final String endpoint)
+    /**
+     * Marks a registration of the agent known by {@code key} ({@link AgentControl#key}) as proposed:
+     * false if one already is (do not propose again).
+     */
+    boolean registering(final String key)
     {
-        return registering.add(endpoint);
+        return registering.add(key);
     }
 
     /** Raft refused the registration's record: the agent's next retry proposes it again. */
-    void registrationFailed(final String endpoint)
+    void registrationFailed(final String key)
     {
-        registering.remove(endpoint);
+        registering.remove(key);
     }
 
     /** Answers a heartbeat or a re-registration of a known agent: it is alive, and this is the leader. */

@@ -151,14 +151,14 @@ final class MasterEndpoint implements MasterInbound.Handler
             clock.time(), records);
         if (result.proposes())
         {
-            // One proposal per registering endpoint at a time: an agent retries every 500 ms until
+            // One proposal per registering agent at a time: an agent retries every 500 ms until
             // answered, and each retry became a Raft entry (1,000 agents sent 59,648). The commit
             // answers every retry; a refused proposal lets the next retry propose again.
             final LeaderDuties proposedBy = duties;
-            if (proposedBy.registering(endpoint))
+            final String key = AgentControl.key(hostname, endpoint);
+            if (proposedBy.registering(key))
             {
-                outputs.proposer().propose(records.buffer(), records.length(),
-                    () -> proposedBy.registrationFailed(endpoint));
+                outputs.proposer().propose(records.buffer(), records.length(), () -> proposedBy.registrationFailed(key));
             }
             return;
         }

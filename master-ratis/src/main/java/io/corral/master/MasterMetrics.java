@@ -36,6 +36,8 @@ final class MasterMetrics
     final Counter requestsRefused;
     final Counter badFrames;
     final Counter proposalsFailed;
+    final Counter recordsProposed;
+    final Counter entriesProposed;
     private final Latency fullPass = new Latency();
     private final Latency incrementalPass = new Latency();
     private final Latency commit = new Latency();
@@ -96,6 +98,9 @@ final class MasterMetrics
             "invalid task, not registered, ...).");
         badFrames = counter("corral_bad_frames", "Frames that did not decode (wrong schema, truncated, unknown).");
         proposalsFailed = counter("corral_proposals_failed", "Log proposals Raft did not commit.");
+        recordsProposed = counter("corral_records_proposed", "Records this master proposed to the log (leader).");
+        entriesProposed = counter("corral_log_entries_proposed",
+            "Log entries this master proposed (a duty cycle's records go as one entry; leader).");
         if (node != null)
         {
             registerGauges(node);
@@ -166,6 +171,12 @@ final class MasterMetrics
             incrementalPass.fold();
             commit.fold();
         }
+    }
+
+    void proposedRecords(final int records)
+    {
+        entriesProposed.inc();
+        recordsProposed.inc(records);
     }
 
     void committed(final long nanos)

@@ -10,6 +10,7 @@ import io.corral.codec.sbe.AgentRemovedDecoder;
 import io.corral.codec.sbe.FrameworkAddedDecoder;
 import io.corral.codec.sbe.FrameworkRemovedDecoder;
 import io.corral.codec.sbe.MessageHeaderDecoder;
+import io.corral.codec.sbe.RecordBatchDecoder;
 import io.corral.codec.sbe.RoleConfiguredDecoder;
 import io.corral.codec.sbe.TaskState;
 import io.corral.codec.sbe.TaskStatesChangedDecoder;
@@ -106,6 +107,9 @@ public final class MasterState
     private final TasksLaunchedDecoder tasksLaunched = new TasksLaunchedDecoder();
     private final TaskStatesChangedDecoder statesChanged = new TaskStatesChangedDecoder();
     private final RoleConfiguredDecoder roleConfigured = new RoleConfiguredDecoder();
+    private final RecordBatchDecoder batch = new RecordBatchDecoder();
+    /** The batch's own bytes (each inner record is wrapped in {@code record} while the batch is walked). */
+    private final org.agrona.concurrent.UnsafeBuffer batchBytes = new org.agrona.concurrent.UnsafeBuffer(0, 0);
 
     /** A state whose resource vectors have the standard kinds only. */
     public MasterState()
@@ -163,8 +167,8 @@ public final class MasterState
     }
 
     /**
-     * Applies one log record at {@code index}: a dispatch to the Control that owns its part of the
-     * state. Returns what happened for the leader to act on. A record that does not decode is
+     * Applies one log entry at {@code index} (a record, or a {@code RecordBatch} of them): a dispatch
+     * to the Control that owns each part of the state. Returns what happened for the leader to act on. A record that does not decode is
      * skipped with an event saying so: an exception here would stop the Raft server.
      */
     public List<MasterEvent> apply(final DirectBuffer buffer, final int offset, final int length, final long index)
@@ -177,6 +181,57 @@ public final class MasterState
             events.add(new MasterEvent.BadRecord(index, problem));
             return events;
         }
+        if (header.templateId() == RecordBatchDecoder.TEMPLATE_ID)
+        {
+            applyBatch(buffer, offset, length, index, events);
+        }
+        else
+        {
+            applyOne(buffer, offset, length, index, events);
+        }
+        return events;
+    }
+
+    /**
+     * A {@code RecordBatch} entry: each record in it applied in order, as if each were its own entry
+     * at the same index. A bad inner record is reported and skipped; the others still apply (each
+     * was checked on its own when proposed). A batch inside a batch is a bad record.
+     */
+    private void applyBatch(final DirectBuffer buffer, final int offset, final int length, final long index,
+        final List<MasterEvent> events)
+    {
+        batchBytes.wrap(buffer, offset, length);
+        if (!fits(batch.wrap(batchBytes, MessageHeaderDecoder.ENCODED_LENGTH, header.blockLength(), header.version()),
+            length, index, events))
+        {
+            return;
+        }
+        batch.sbeRewind();
+        for (final RecordBatchDecoder.RecordsDecoder each : batch.records())
+        {
+            final int at = batch.limit() + RecordBatchDecoder.RecordsDecoder.recordHeaderLength();
+            final int recordLength = each.recordLength();
+            each.skipRecord();
+            final String problem = FrameCheck.problem(header, batchBytes, at, recordLength);
+            if (problem != null)
+            {
+                events.add(new MasterEvent.BadRecord(index, problem));
+            }
+            else if (header.templateId() == RecordBatchDecoder.TEMPLATE_ID)
+            {
+                events.add(new MasterEvent.BadRecord(index, "a record batch inside a record batch"));
+            }
+            else
+            {
+                applyOne(batchBytes, at, recordLength, index, events);
+            }
+        }
+    }
+
+    /** One record whose header {@link FrameCheck} has passed (and left in {@code header}). */
+    private void applyOne(final DirectBuffer buffer, final int offset, final int length, final long index,
+        final List<MasterEvent> events)
+    {
         // Decoders see exactly the record's bytes: no length in it can reach past its end.
         record.wrap(buffer, offset, length);
         final int body = MessageHeaderDecoder.ENCODED_LENGTH;
@@ -239,7 +294,6 @@ public final class MasterState
             }
             default -> events.add(new MasterEvent.BadRecord(index, "unknown record template " + header.templateId()));
         }
-        return events;
     }
 
     /** True if every length in the wrapped record stays inside it; else records a BadRecord. */

@@ -48,6 +48,27 @@ abstract class Publisher
         return encodedBytes;
     }
 
+    private final org.agrona.ExpandableArrayBuffer textBytes = new org.agrona.ExpandableArrayBuffer(256);
+    private final org.agrona.concurrent.UnsafeBuffer textView = new org.agrona.concurrent.UnsafeBuffer(0, 0);
+
+    /** The UTF-8 bytes of a string that changes from message to message (a hostname): no allocation when it is ASCII. */
+    protected final org.agrona.DirectBuffer text(final String value)
+    {
+        for (int i = 0; i < value.length(); i++)
+        {
+            if (value.charAt(i) >= 0x80)
+            {
+                final byte[] bytes = value.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                textBytes.putBytes(0, bytes);
+                textView.wrap(textBytes, 0, bytes.length);
+                return textView;
+            }
+        }
+        textBytes.putStringWithoutLengthAscii(0, value);
+        textView.wrap(textBytes, 0, value.length());
+        return textView;
+    }
+
     protected final void send(final String endpoint, final int length, final long nowNs)
     {
         peers.send(endpoint, out.buffer, length, nowNs);

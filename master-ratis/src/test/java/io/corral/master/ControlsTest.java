@@ -1,6 +1,7 @@
 package io.corral.master;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -52,7 +53,7 @@ class ControlsTest
     {
         final AgentControl agents = state.agentControl();
         final long id = admitAgent("127.0.0.1:1");
-        assertEquals(100 + "agent@127.0.0.1:1".length(), id, "a new agent gets the id the leader chose");
+        assertEquals(100 + "agent@h@127.0.0.1:1".length(), id, "a new agent gets the id the leader chose");
         assertEquals("rack:a", state.agent(id).attributes());
         assertSame(Result.UNCHANGED, agents.register(id, "h", "127.0.0.1:1", "rack:a", "",
             new long[] { 2000, 1024, 0, 0 }, ids, 9, records), "a re-registration replicates nothing");
@@ -68,6 +69,32 @@ class ControlsTest
         assertTrue(agents.register(0, "h", "127.0.0.1:2", "", "", new long[] { -1, 10, 0, 0 }, ids, 9, records)
             .reason().contains("negative"));
         assertEquals(1, state.agentCount(), "refused registrations change nothing");
+    }
+
+    @Test
+    void agentsSharingAnEndpointAreToldApartByHostnameAndARetryKeepsItsId()
+    {
+        final AgentControl agents = state.agentControl();
+        final java.util.Map<String, Long> chosen = new java.util.HashMap<>();
+        final AgentControl.IdSource counting = key -> chosen.computeIfAbsent(key, k -> 1000L + chosen.size());
+        final long[] cpus = { 1000, 512, 0, 0 };
+        final List<MasterEvent> a = commit(agents.register(0, "sim-1", "127.0.0.1:9", "", "", cpus, counting, 1, records));
+        final List<MasterEvent> b = commit(agents.register(0, "sim-2", "127.0.0.1:9", "", "", cpus, counting, 1, records));
+        final long idA = assertInstanceOf(MasterEvent.AgentAdmitted.class, a.get(0)).agent().id();
+        final long idB = assertInstanceOf(MasterEvent.AgentAdmitted.class, b.get(0)).agent().id();
+        assertNotEquals(idA, idB, "two hosts behind one endpoint are two agents");
+        assertEquals(2, state.agentCount());
+
+        // sim-1's retry, sent before it heard its id, is the same agent, not a third one.
+        final List<MasterEvent> again = commit(agents.register(0, "sim-1", "127.0.0.1:9", "", "", cpus, counting, 2,
+            records));
+        assertEquals(idA, assertInstanceOf(MasterEvent.AgentAdmitted.class, again.get(0)).agent().id());
+        assertEquals(2, state.agentCount());
+
+        // Removed, the key no longer names it: registering again is a new agent.
+        commit(agents.remove(idA, 3, records));
+        final Result back = agents.register(0, "sim-1", "127.0.0.1:9", "", "", cpus, key -> 5000L, 4, records);
+        assertEquals(5000L, assertInstanceOf(MasterEvent.AgentAdmitted.class, commit(back).get(0)).agent().id());
     }
 
     @Test

@@ -171,6 +171,58 @@ class MasterStateTest
         assertEquals(1, state.lastAppliedIndex());
     }
 
+    private static byte[] batchOf(final byte[]... records)
+    {
+        final org.agrona.ExpandableArrayBuffer buffer = new org.agrona.ExpandableArrayBuffer();
+        final io.corral.codec.sbe.RecordBatchEncoder batch = new io.corral.codec.sbe.RecordBatchEncoder();
+        final io.corral.codec.sbe.RecordBatchEncoder.RecordsEncoder group =
+            batch.wrapAndApplyHeader(buffer, 0, new io.corral.codec.sbe.MessageHeaderEncoder()).recordsCount(records.length);
+        for (final byte[] r : records)
+        {
+            group.next().putRecord(r, 0, r.length);
+        }
+        return java.util.Arrays.copyOf(buffer.byteArray(), Outbound.length(batch.encodedLength()));
+    }
+
+    private static byte[] agentRecord(final RecordWriter records, final long id)
+    {
+        final int length = records.agentAdmitted(id, new long[] { 1000, 512, 0, 0 }, 10, "a" + id,
+            "127.0.0.1:7", "", "");
+        return java.util.Arrays.copyOf(records.buffer().byteArray(), length);
+    }
+
+    @Test
+    void aBatchAppliesEachOfItsRecordsInOrderAndReportsTheBadOnesWithoutDroppingTheRest()
+    {
+        final MasterState state = new MasterState();
+        final RecordWriter records = new RecordWriter(state.vectors());
+        final byte[] one = agentRecord(records, 1);
+        final byte[] two = agentRecord(records, 2);
+        final byte[] batch = batchOf(one, new byte[3], batchOf(one), two);
+
+        final List<MasterEvent> events = state.apply(new org.agrona.concurrent.UnsafeBuffer(batch), 0, batch.length, 7);
+
+        assertEquals(2, state.agentCount(), "both agents of the batch are admitted");
+        assertEquals("a2", state.agent(2).hostname());
+        assertEquals(2, events.stream().filter(MasterEvent.BadRecord.class::isInstance).count(),
+            "the truncated record and the nested batch are reported: " + events);
+        assertEquals(7, state.lastAppliedIndex());
+        assertTrue(events.get(0) instanceof MasterEvent.AgentAdmitted, "in order: " + events);
+
+        // A batch applies exactly as its records one by one do: same snapshot bytes.
+        final MasterState single = new MasterState();
+        single.apply(new org.agrona.concurrent.UnsafeBuffer(one), 0, one.length, 1);
+        single.apply(new org.agrona.concurrent.UnsafeBuffer(two), 0, two.length, 2);
+        assertArrayEquals(single.snapshotBytes(), state.snapshotBytes());
+
+        // A batch whose count promises more records than it holds changes nothing.
+        final byte[] cut = java.util.Arrays.copyOf(batchOf(agentRecord(records, 3), two), batch.length / 2);
+        final MasterState untouched = new MasterState();
+        final List<MasterEvent> cutEvents = untouched.apply(new org.agrona.concurrent.UnsafeBuffer(cut), 0, cut.length, 1);
+        assertInstanceOf(MasterEvent.BadRecord.class, cutEvents.get(0));
+        assertEquals(0, untouched.agentCount());
+    }
+
     @Test
     void customKindsAreKeptByNameThroughTheLogAndSnapshots()
     {
