@@ -14,6 +14,7 @@ import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
 import io.aeron.Subscription;
 import io.corral.codec.AgentInbound;
+import io.corral.codec.Backoff;
 import io.corral.codec.MediaDrivers;
 import io.corral.codec.Outbound;
 import io.corral.codec.Protocol;
@@ -43,7 +44,9 @@ import org.slf4j.LoggerFactory;
 public final class AgentNode implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(AgentNode.class);
-    private static final long REGISTER_RETRY_NS = TimeUnit.MILLISECONDS.toNanos(500);
+    /** Registration retries: 0.5 s doubling to 8 s, jittered ({@link Backoff}); reset when answered. */
+    private static final long REGISTER_RETRY_FIRST_NS = TimeUnit.MILLISECONDS.toNanos(500);
+    private static final long REGISTER_RETRY_MAX_NS = TimeUnit.SECONDS.toNanos(8);
     /** An unacknowledged status update is resent after 1 s, then 2 s, 4 s, ... at most 30 s apart. */
     static final long STATUS_RETRY_FIRST_NS = TimeUnit.SECONDS.toNanos(1);
     static final long STATUS_RETRY_MAX_NS = TimeUnit.SECONDS.toNanos(30);
@@ -200,6 +203,8 @@ public final class AgentNode implements AutoCloseable
         private int masterIndex;
         private volatile String leader;
         private long nextRegisterNs;
+        private final Backoff registerBackoff = new Backoff(REGISTER_RETRY_FIRST_NS, REGISTER_RETRY_MAX_NS,
+            System.nanoTime() ^ ProcessHandle.current().pid());
         private long nextHeartbeatNs;
         private long nextLimitCheckNs;
         private long nextGcNs;
@@ -287,7 +292,7 @@ public final class AgentNode implements AutoCloseable
             {
                 if (nowNs >= nextRegisterNs)
                 {
-                    nextRegisterNs = nowNs + REGISTER_RETRY_NS;
+                    nextRegisterNs = nowNs + registerBackoff.nextDelayNs();
                     register();
                     work++;
                 }
@@ -351,6 +356,7 @@ public final class AgentNode implements AutoCloseable
             final long term = m.term();
             final String from = m.masterEndpoint();
             lastHeardNs = nowNs;
+            registerBackoff.reset();
             if (agentId != 0 && id != agentId)
             {
                 // The masters removed this agent while it was away: its tasks are LOST there.

@@ -37,8 +37,20 @@ public final class ProcessCluster implements AutoCloseable
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(200)).build();
     private int generation;
     private int masterHeapMb = 192;
+    /** JIT flags of every JVM here: C1 only by default (a chaos run starts many short-lived JVMs on 2 cores). */
+    private List<String> masterJit = List.of("-XX:TieredStopAtLevel=1");
+    private List<String> masterExtra = List.of();
 
     private final String electionTimeout;
+    /**
+     * The nodes' Aeron directories: in /dev/shm, as a real node's are (term buffers mapped from a
+     * disk file cost a page fault and a write-back each: at 500 publications the leader's driver
+     * spent a fifth of its time creating them). Named as {@link io.corral.codec.MediaDrivers}
+     * names its own, after this process, so a later start sweeps them if this one is killed;
+     * {@link #close} removes them.
+     */
+    private final String aeronPrefix = "corral-aeron-" + ProcessHandle.current().pid() + "-" +
+        java.util.UUID.randomUUID().toString().substring(0, 8) + "-";
 
     public ProcessCluster(final File jar, final File work, final int basePort, final int masterCount,
         final String electionTimeout)
@@ -64,19 +76,21 @@ public final class ProcessCluster implements AutoCloseable
 
     private Process spawn(final String name, final List<String> args) throws IOException
     {
-        return spawn(name, args, 192);
+        return spawn(name, args, 192, List.of("-XX:TieredStopAtLevel=1"));
     }
 
-    private Process spawn(final String name, final List<String> args, final int heapMb) throws IOException
+    private Process spawn(final String name, final List<String> args, final int heapMb, final List<String> flags)
+        throws IOException
     {
         final File logs = new File(work, "logs");
         logs.mkdirs();
         final List<String> cmd = new ArrayList<>(List.of(
-            System.getProperty("java.home") + "/bin/java", "-Xmx" + heapMb + "m", "-Xss512k", "-XX:+UseSerialGC",
-            "-XX:TieredStopAtLevel=1"));
+            System.getProperty("java.home") + "/bin/java", "-Xmx" + heapMb + "m", "-Xss512k", "-XX:+UseSerialGC"));
+        cmd.addAll(flags);
         cmd.addAll(JVM_FLAGS);
         cmd.addAll(List.of(
-            "-Dcorral.aeron.dir=" + new File(work, "aeron/" + name + "-" + (++generation)).getAbsolutePath(),
+            "-Dcorral.aeron.dir=" + new File(io.corral.codec.MediaDrivers.shmOrTmp(),
+                aeronPrefix + name + "-" + (++generation)).getAbsolutePath(),
             "-jar", jar.getAbsolutePath()));
         cmd.addAll(args);
         return new ProcessBuilder(cmd).redirectErrorStream(true)
@@ -87,7 +101,7 @@ public final class ProcessCluster implements AutoCloseable
     {
         masterProcs.put(id, spawn("master-" + id, List.of("master", "--id", Integer.toString(id), "--peers", peers,
             "--data", new File(work, "master-" + id).getAbsolutePath(), "--election-timeout-ms", electionTimeout),
-            masterHeapMb));
+            masterHeapMb, masterFlags(id)));
     }
 
     void startAgent(final int id) throws IOException
@@ -189,6 +203,24 @@ public final class ProcessCluster implements AutoCloseable
     }
 
     /** The heap of each master JVM from now on (default 192 MiB). */
+    private List<String> masterFlags(final int id)
+    {
+        final List<String> flags = new ArrayList<>(masterJit);
+        masterExtra.forEach(f -> flags.add(f.replace("{id}", Integer.toString(id))));
+        return flags;
+    }
+
+    /**
+     * Masters with the JIT a production master has (C2), as `corral master` runs, and these extra
+     * JVM options ("{id}" becomes the master's id, e.g. a JFR file per master).
+     */
+    public ProcessCluster productionMasters(final List<String> extraOptions)
+    {
+        masterJit = List.of();
+        masterExtra = List.copyOf(extraOptions);
+        return this;
+    }
+
     public ProcessCluster masterHeapMb(final int mb)
     {
         masterHeapMb = mb;
@@ -223,5 +255,10 @@ public final class ProcessCluster implements AutoCloseable
         }
         agentProcs.clear();
         masterProcs.clear();
+        final File[] dirs = io.corral.codec.MediaDrivers.shmOrTmp().listFiles((d, n) -> n.startsWith(aeronPrefix));
+        for (final File dir : dirs == null ? new File[0] : dirs)
+        {
+            org.agrona.IoUtil.delete(dir, true);
+        }
     }
 }

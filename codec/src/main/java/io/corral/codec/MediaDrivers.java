@@ -184,7 +184,8 @@ public final class MediaDrivers
         root.delete();
     }
 
-    private static File shmOrTmp()
+    /** Where Aeron directories go: /dev/shm (memory) when there is one, else the temp dir. */
+    public static File shmOrTmp()
     {
         final File shm = new File("/dev/shm");
         return shm.isDirectory() && shm.canWrite() ? shm : new File(System.getProperty("java.io.tmpdir"));

@@ -51,6 +51,11 @@ public final class ScaleRun implements Callable<Integer>
     @Option(names = "--agents", defaultValue = "1000", description = "Simulated agents (default ${DEFAULT-VALUE}).")
     int agents;
 
+    @Option(names = "--agents-per-endpoint", defaultValue = "100", description = "Simulated agents sharing one " +
+        "endpoint, as agents behind one relay (default ${DEFAULT-VALUE}; 1: an endpoint each, as agents on their own " +
+        "hosts, which a master holds only up to a few thousand: see docs/architecture.md).")
+    int agentsPerEndpoint;
+
     @Option(names = "--frameworks", defaultValue = "10", description = "Frameworks launching tasks (default ${DEFAULT-VALUE}; 0: none).")
     int frameworks;
 
@@ -71,6 +76,11 @@ public final class ScaleRun implements Callable<Integer>
 
     @Option(names = "--master-heap-mb", defaultValue = "512", description = "Heap of each master JVM (default ${DEFAULT-VALUE}).")
     int masterHeapMb;
+
+    @Option(names = "--master-jvm-opt", description = "An extra JVM option for every master, repeatable; {id} becomes " +
+        "the master's id (e.g. -XX:StartFlightRecording=filename=/tmp/m{id}.jfr). Masters run with the full JIT, as " +
+        "`corral master` does.")
+    List<String> masterJvmOpts = new ArrayList<>();
 
     @Option(names = "--jar", description = "The corral jar the masters run (default: cli/target/corral.jar, found " +
         "upwards from here).")
@@ -167,7 +177,7 @@ public final class ScaleRun implements Callable<Integer>
         final File work = Files.createTempDirectory("corral-scale-").toFile();
         final int basePort = 21_000 + (int)(ProcessHandle.current().pid() % 2_000) * 4 % 8_000;
         final ProcessCluster cluster = new ProcessCluster(jar != null ? jar : ChaosRun.findJar(), work, basePort, masters, "150-300")
-            .masterHeapMb(masterHeapMb);
+            .masterHeapMb(masterHeapMb).productionMasters(masterJvmOpts);
         final List<String> masterList = List.of(Protocol.localMasters(basePort, masters).split(","));
         Aeron aeron = null;
         AgentRunner simRunner = null;
@@ -192,7 +202,7 @@ public final class ScaleRun implements Callable<Integer>
             progress("quorum of " + masters + " up, master " + leader(cluster) + " leads; starting " + agents +
                 " simulated agents");
             aeron = MediaDrivers.connect();
-            final SimAgents sims = new SimAgents(aeron, "127.0.0.1", masterList, agents, 4000, 8192, taskMs);
+            final SimAgents sims = new SimAgents(aeron, "127.0.0.1", masterList, agents, agentsPerEndpoint, 4000, 8192, taskMs);
             simRunner = new AgentRunner(new SleepingMillisIdleStrategy(1), Throwable::printStackTrace, null, sims);
             final long registerStartNs = System.nanoTime();
             AgentRunner.startOnThread(simRunner);
@@ -261,12 +271,12 @@ public final class ScaleRun implements Callable<Integer>
             final Histogram a2r = acceptToRunning.getIntervalHistogram();
             resultLine = String.format("scale: agents=%d registered=%d removed=%d register_s=%.1f " +
                 "hb_ack_p99_ms=%.1f launches_per_s=%.0f finished_per_s=%.0f accept_to_running_p99_ms=%.1f " +
-                "leader_cpu_pct=%.0f leader_rss_mb=%d reregister_s=%s",
+                "leader_cpu_pct=%.0f leader_rss_mb=%d reregister_s=%s agents_per_endpoint=%d",
                 agents, sims.registeredCount.get(), sims.removed.get() - removedStart, registerS,
                 hb.getValueAtPercentile(99) / 1e6, (sims.runTasks.get() - tasksStart) / runS,
                 (sims.finished.get() - finishedStart) / runS, a2r.getValueAtPercentile(99) / 1e6,
                 100 * cpuS / cpuWindowS, rssMb, killLeader ? (Double.isNaN(reregisterS) ? "never" :
-                    String.format("%.1f", reregisterS)) : "-");
+                    String.format("%.1f", reregisterS)) : "-", agentsPerEndpoint);
             System.out.println(resultLine);
             return 0;
         }

@@ -27,16 +27,21 @@ import org.HdrHistogram.Recorder;
 import org.agrona.concurrent.Agent;
 
 /**
- * Many agents in one JVM speaking the real wire protocol, running no processes: each has its own
- * endpoint (an Aeron subscription), registers, heartbeats at the real default interval, finds the
- * leader through NotLeader answers and re-registers after a failover, and answers RunTask with
- * STARTING and RUNNING at once and FINISHED after the task's time, each update resent every
- * second until acknowledged. One duty thread ({@link Agent}) for all of them.
+ * Many agents in one JVM speaking the real wire protocol, running no processes: each registers
+ * (under its own hostname), heartbeats at the real default interval, finds the leader through
+ * NotLeader answers and re-registers after a failover, and answers RunTask with STARTING and
+ * RUNNING at once and FINISHED after the task's time, each update resent every second until
+ * acknowledged. Agents are grouped {@code perEndpoint} to an endpoint (one Aeron subscription, as
+ * agents behind one relay would be): the master sends to the endpoint, and each answer is routed
+ * to its agent by agent id (by hostname for AgentRegistered, which a newcomer gets before it knows
+ * its id). One duty thread ({@link Agent}) for all of them; one publication to each master.
  */
 final class SimAgents implements Agent
 {
     static final long HEARTBEAT_NS = TimeUnit.MILLISECONDS.toNanos(500);
+    /** As the real agent: registration retries from 0.5 s doubling to 8 s, jittered. */
     private static final long REGISTER_RETRY_NS = TimeUnit.MILLISECONDS.toNanos(500);
+    private static final long REGISTER_RETRY_MAX_NS = TimeUnit.SECONDS.toNanos(8);
     private static final long STATUS_RETRY_NS = TimeUnit.SECONDS.toNanos(1);
     private static final long LEADER_SILENT_NS = TimeUnit.SECONDS.toNanos(3);
 
@@ -45,13 +50,120 @@ final class SimAgents implements Agent
     {
     }
 
-    /** One simulated agent. */
-    private final class Sim implements AgentInbound.Handler
+    /** One endpoint (subscription) and the agents behind it; routes what arrives to them. */
+    private final class Endpoint implements AgentInbound.Handler
     {
-        final int index;
         final Subscription subscription;
         final FragmentAssembler assembler;
-        String endpoint;
+        final List<Sim> sims = new ArrayList<>();
+        String address;
+
+        Endpoint()
+        {
+            subscription = aeron.addSubscription(Protocol.channel(host + ":0"), Protocol.STREAM_ID);
+            assembler = new FragmentAssembler(new AgentInbound(this));
+        }
+
+        int doWork(final long nowNs)
+        {
+            if (address == null)
+            {
+                address = subscription.resolvedEndpoint();
+                return address == null ? 0 : 1;
+            }
+            int work = subscription.poll(assembler, 64);
+            for (int i = 0; i < sims.size(); i++)
+            {
+                work += sims.get(i).doWork(nowNs, address);
+            }
+            return work;
+        }
+
+        @Override
+        public void onAgentRegistered(final AgentRegisteredDecoder m, final int sessionId)
+        {
+            final long id = m.agentId();
+            final String leader = m.masterEndpoint();
+            final Sim sim = byHostname.get(m.hostname());
+            if (sim != null)
+            {
+                sim.onAgentRegistered(id, leader);
+            }
+        }
+
+        @Override
+        public void onNotLeader(final NotLeaderDecoder m, final int sessionId)
+        {
+            // Some agent here asked a master that does not lead: every agent here that is not
+            // with the named leader goes to it (with none named: those not registered try the next).
+            final int at = masters.indexOf(m.leaderEndpoint());
+            for (final Sim sim : sims)
+            {
+                sim.onNotLeader(at);
+            }
+        }
+
+        @Override
+        public void onRunTask(final RunTaskDecoder m, final int sessionId)
+        {
+            final Sim sim = byAgentId.get(m.agentId());
+            if (sim != null)
+            {
+                sim.onRunTask(m);
+            }
+        }
+
+        @Override
+        public void onKillTask(final KillTaskDecoder m, final int sessionId)
+        {
+        }
+
+        @Override
+        public void onStatusAck(final StatusAckDecoder m, final int sessionId)
+        {
+            final Sim sim = byAgentId.get(m.agentId());
+            if (sim != null)
+            {
+                sim.onStatusAck(m);
+            }
+        }
+
+        @Override
+        public void onErrorReply(final ErrorReplyDecoder m, final int sessionId)
+        {
+            // "agent N is not registered: register again" (MasterEndpoint's words): N registers again.
+            final String text = m.message();
+            if (m.code() == ErrorCode.NOT_REGISTERED && text.startsWith("agent "))
+            {
+                final int end = text.indexOf(' ', 6);
+                try
+                {
+                    final Sim sim = byAgentId.get(Long.parseLong(text.substring(6, end < 0 ? text.length() : end)));
+                    if (sim != null)
+                    {
+                        sim.registered = false;
+                        sim.nextRegisterNs = nowNs;
+                    }
+                }
+                catch (final NumberFormatException ignored)
+                {
+                    // not an agent id: nothing to route
+                }
+            }
+        }
+
+        @Override
+        public void onBadFrame(final int sessionId, final int templateId, final String problem)
+        {
+        }
+    }
+
+    /** One simulated agent. */
+    private final class Sim
+    {
+        final int index;
+        final String hostname;
+        final io.corral.codec.Backoff backoff;
         long agentId;
         int master;
         boolean registered;
@@ -67,25 +179,22 @@ final class SimAgents implements Agent
         Sim(final int index)
         {
             this.index = index;
-            subscription = aeron.addSubscription(Protocol.channel(host + ":0"), Protocol.STREAM_ID);
-            assembler = new FragmentAssembler(new AgentInbound(this));
+            this.hostname = "sim-" + index;
+            this.backoff = new io.corral.codec.Backoff(REGISTER_RETRY_NS, REGISTER_RETRY_MAX_NS, index);
             master = index % masters.size();
+            // Spread the first registrations over one retry interval, as agents started by hand would be.
+            nextRegisterNs = System.nanoTime() + REGISTER_RETRY_NS * index / Math.max(1, count);
         }
 
-        int doWork(final long nowNs)
+        int doWork(final long nowNs, final String endpoint)
         {
-            if (endpoint == null)
-            {
-                endpoint = subscription.resolvedEndpoint();
-                return endpoint == null ? 0 : 1;
-            }
-            int work = subscription.poll(assembler, 16);
+            int work = 0;
             if (!registered)
             {
                 if (nowNs >= nextRegisterNs)
                 {
-                    nextRegisterNs = nowNs + REGISTER_RETRY_NS;
-                    register();
+                    nextRegisterNs = nowNs + backoff.nextDelayNs();
+                    register(endpoint);
                     work++;
                 }
                 return work;
@@ -134,21 +243,20 @@ final class SimAgents implements Agent
             pending.computeIfAbsent(update.frameworkId() + "/" + update.taskId(), k -> new ArrayDeque<>(3)).add(update);
         }
 
-        private void register()
+        private void register(final String endpoint)
         {
             registrationsSent.incrementAndGet();
             Protocol.putResources(out.registerAgent.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId)
                 .resources(), new long[] { cpusMilli, memMb, 0, 0 });
-            out.registerAgent.hostname("sim-" + index).endpoint(endpoint).attributes("").httpEndpoint("")
+            out.registerAgent.hostname(hostname).endpoint(endpoint).attributes("").httpEndpoint("")
                 .customResources("").tasks("");
             out.offer(publication(master), Outbound.length(out.registerAgent.encodedLength()));
         }
 
-        @Override
-        public void onAgentRegistered(final AgentRegisteredDecoder m, final int sessionId)
+        void onAgentRegistered(final long id, final String leaderEndpoint)
         {
-            final long id = m.agentId();
             final long nowNs = SimAgents.this.nowNs;
+            backoff.reset();
             if (!registered)
             {
                 registered = true;
@@ -176,9 +284,13 @@ final class SimAgents implements Agent
                 heartbeatAck.recordValue(Math.max(0, nowNs - heartbeatSentNs));
                 heartbeatSentNs = 0;
             }
+            if (agentId != id)
+            {
+                byAgentId.remove(agentId);
+                byAgentId.put(id, this);
+            }
             agentId = id;
             lastHeardNs = nowNs;
-            final String leaderEndpoint = m.masterEndpoint();
             final int at = masters.indexOf(leaderEndpoint);
             if (at >= 0)
             {
@@ -186,19 +298,19 @@ final class SimAgents implements Agent
             }
         }
 
-        @Override
-        public void onNotLeader(final NotLeaderDecoder m, final int sessionId)
+        void onNotLeader(final int at)
         {
-            final String hint = m.leaderEndpoint();
-            final int at = masters.indexOf(hint);
+            if (at >= 0 ? master == at : registered)
+            {
+                return; // already with the named leader, or (none named) fine as it is
+            }
             master = at >= 0 ? at : (master + 1) % masters.size();
             registered = false;
             // Straight to a named leader; with none named yet, the usual retry interval.
-            nextRegisterNs = at >= 0 ? nowNs : nowNs + REGISTER_RETRY_NS;
+            nextRegisterNs = at >= 0 ? nowNs : nowNs + backoff.nextDelayNs();
         }
 
-        @Override
-        public void onRunTask(final RunTaskDecoder m, final int sessionId)
+        void onRunTask(final RunTaskDecoder m)
         {
             final long frameworkId = m.frameworkId();
             m.options();
@@ -224,13 +336,7 @@ final class SimAgents implements Agent
             return new Update(frameworkId, taskId, state, uuid[0], uuid[1], dueNs);
         }
 
-        @Override
-        public void onKillTask(final KillTaskDecoder m, final int sessionId)
-        {
-        }
-
-        @Override
-        public void onStatusAck(final StatusAckDecoder m, final int sessionId)
+        void onStatusAck(final StatusAckDecoder m)
         {
             final long frameworkId = m.frameworkId();
             final long msb = m.uuidMsb();
@@ -253,20 +359,6 @@ final class SimAgents implements Agent
             }
         }
 
-        @Override
-        public void onErrorReply(final ErrorReplyDecoder m, final int sessionId)
-        {
-            if (m.code() == ErrorCode.NOT_REGISTERED)
-            {
-                registered = false;
-                nextRegisterNs = nowNs;
-            }
-        }
-
-        @Override
-        public void onBadFrame(final int sessionId, final int templateId, final String problem)
-        {
-        }
     }
 
     private final Aeron aeron;
@@ -276,7 +368,10 @@ final class SimAgents implements Agent
     private final long memMb;
     private final long taskNs;
     private final Outbound out = new Outbound();
-    private final List<Sim> sims = new ArrayList<>();
+    private final List<Endpoint> endpoints = new ArrayList<>();
+    private final Map<String, Sim> byHostname = new HashMap<>();
+    private final org.agrona.collections.Long2ObjectHashMap<Sim> byAgentId = new org.agrona.collections.Long2ObjectHashMap<>();
+    private final int perEndpoint;
     private final Map<Integer, ExclusivePublication> publications = new HashMap<>();
     private final Map<String, Boolean> started = new HashMap<>();
     /** Owned by the duty thread. */
@@ -301,9 +396,10 @@ final class SimAgents implements Agent
         markNs = System.nanoTime();
     }
 
-    SimAgents(final Aeron aeron, final String host, final List<String> masters, final int count, final long cpusMilli,
-        final long memMb, final long taskMs)
+    SimAgents(final Aeron aeron, final String host, final List<String> masters, final int count, final int perEndpoint,
+        final long cpusMilli, final long memMb, final long taskMs)
     {
+        this.perEndpoint = Math.max(1, perEndpoint);
         this.aeron = aeron;
         this.host = host;
         this.masters = masters;
@@ -326,7 +422,13 @@ final class SimAgents implements Agent
     {
         for (int i = 0; i < count; i++)
         {
-            sims.add(new Sim(i));
+            if (i % perEndpoint == 0)
+            {
+                endpoints.add(new Endpoint());
+            }
+            final Sim sim = new Sim(i);
+            endpoints.get(endpoints.size() - 1).sims.add(sim);
+            byHostname.put(sim.hostname, sim);
         }
     }
 
@@ -335,9 +437,9 @@ final class SimAgents implements Agent
     {
         nowNs = System.nanoTime();
         int work = 0;
-        for (int i = 0; i < sims.size(); i++)
+        for (int i = 0; i < endpoints.size(); i++)
         {
-            work += sims.get(i).doWork(nowNs);
+            work += endpoints.get(i).doWork(nowNs);
         }
         return work;
     }
@@ -345,7 +447,7 @@ final class SimAgents implements Agent
     @Override
     public void onClose()
     {
-        sims.forEach(s -> s.subscription.close());
+        endpoints.forEach(e -> e.subscription.close());
         publications.values().forEach(ExclusivePublication::close);
     }
 
