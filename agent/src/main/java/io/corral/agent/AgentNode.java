@@ -203,6 +203,14 @@ public final class AgentNode implements AutoCloseable
         private int masterIndex;
         private volatile String leader;
         private long nextRegisterNs;
+        /** The leader's pacing (0: none): the agent heartbeats no more often than this. */
+        private long leaderIntervalNs;
+
+        /** This agent's interval, or the leader's if that is longer (it paces a large cluster). */
+        private long heartbeatNs()
+        {
+            return Math.max(config.heartbeatNs(), leaderIntervalNs);
+        }
         private final Backoff registerBackoff = new Backoff(REGISTER_RETRY_FIRST_NS, REGISTER_RETRY_MAX_NS,
             System.nanoTime() ^ ProcessHandle.current().pid());
         private long nextHeartbeatNs;
@@ -298,7 +306,7 @@ public final class AgentNode implements AutoCloseable
                 }
                 return work;
             }
-            if (nowNs - lastHeardNs > MISSED_ANSWERS * config.heartbeatNs())
+            if (nowNs - lastHeardNs > MISSED_ANSWERS * heartbeatNs())
             {
                 LOG.warn("no answer from master {} for {} ms: looking for the leader", leader,
                     TimeUnit.NANOSECONDS.toMillis(nowNs - lastHeardNs));
@@ -308,7 +316,7 @@ public final class AgentNode implements AutoCloseable
             }
             if (nowNs >= nextHeartbeatNs)
             {
-                nextHeartbeatNs = nowNs + config.heartbeatNs();
+                nextHeartbeatNs = nowNs + heartbeatNs();
                 out.heartbeat.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId);
                 out.offer(publications.get(leader), Outbound.length(out.heartbeat.encodedLength()));
             }
@@ -354,6 +362,7 @@ public final class AgentNode implements AutoCloseable
         {
             final long id = m.agentId();
             final long term = m.term();
+            leaderIntervalNs = TimeUnit.MILLISECONDS.toNanos(Math.max(0, m.heartbeatIntervalMs()));
             final String from = m.masterEndpoint();
             lastHeardNs = nowNs;
             registerBackoff.reset();

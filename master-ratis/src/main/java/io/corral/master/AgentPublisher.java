@@ -12,10 +12,12 @@ final class AgentPublisher extends Publisher
     }
 
     /** The agent is registered with this leader (also the answer to its heartbeat). */
-    void registered(final MasterState.Agent agent, final long term, final String masterEndpoint, final long nowNs)
+    void registered(final MasterState.Agent agent, final long term, final String masterEndpoint,
+        final long heartbeatIntervalMs, final long nowNs)
     {
         final org.agrona.DirectBuffer address = utf8(masterEndpoint);
         out.agentRegistered.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agent.id()).term(term)
+            .heartbeatIntervalMs(heartbeatIntervalMs)
             .putMasterEndpoint(address, 0, address.capacity());
         final org.agrona.DirectBuffer hostname = text(agent.hostname());
         out.agentRegistered.putHostname(hostname, 0, hostname.capacity());

@@ -91,6 +91,7 @@ final class LeaderDuties
         agents.forEach(allocations::addAgent);
         frameworks.forEach(allocations::addFramework);
         // Everyone gets the grace period to find the new leader before being given up on.
+        heartbeatIntervalMs(); // paced to the cluster's size, and the agent timeout with it
         liveness.tookOffice(agents, frameworks, nowNs);
         state.roles().forEach(allocations::applyRole);
         for (final MasterState.Task task : state.taskControl().each())
@@ -132,8 +133,9 @@ final class LeaderDuties
             registering.remove(key);
             idsInFlight.remove("agent@" + key); // committed: the state knows it by its key now
             allocations.addAgent(e.agent());
+            final long intervalMs = heartbeatIntervalMs();
             liveness.agentSeen(e.agent().id(), nowNs);
-            toAgents.registered(e.agent(), term, address, nowNs);
+            toAgents.registered(e.agent(), term, address, intervalMs, nowNs);
             LOG.info("agent {} ({}) registered from {}", e.agent().id(), e.agent().hostname(), e.agent().endpoint());
         }
         else if (event instanceof MasterEvent.FrameworkAdded e)
@@ -290,11 +292,34 @@ final class LeaderDuties
         registering.remove(key);
     }
 
+    private int pacedForAgents = -1;
+    private long heartbeatIntervalMs;
+
+    /**
+     * How often agents should heartbeat at the cluster's size: so that all together send at most
+     * {@link MasterConfig#MAX_AGENT_HEARTBEATS_PER_SECOND} (0 up to the size where their own
+     * default already does; then agents keep their own interval). Agents are removed after five
+     * missed intervals ({@link LivenessTracker#heartbeatInterval}).
+     */
+    long heartbeatIntervalMs()
+    {
+        final int agents = state.agentCount();
+        if (agents != pacedForAgents)
+        {
+            pacedForAgents = agents;
+            final long paced = agents * 1000L / MasterConfig.MAX_AGENT_HEARTBEATS_PER_SECOND;
+            heartbeatIntervalMs = paced <= 500 ? 0 : paced;
+            liveness.heartbeatInterval(heartbeatIntervalMs * 1_000_000L);
+        }
+        return heartbeatIntervalMs;
+    }
+
     /** Answers a heartbeat or a re-registration of a known agent: it is alive, and this is the leader. */
     void acknowledgeAgent(final MasterState.Agent agent, final long nowNs)
     {
+        final long intervalMs = heartbeatIntervalMs(); // first: it sets the timeout agentSeen uses
         liveness.agentSeen(agent.id(), nowNs);
-        toAgents.registered(agent, term, address, nowNs);
+        toAgents.registered(agent, term, address, intervalMs, nowNs);
     }
 
     /** Answers a known framework's (re)subscription, which is also its heartbeat. */

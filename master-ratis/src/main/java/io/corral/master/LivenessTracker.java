@@ -21,14 +21,16 @@ final class LivenessTracker
     private final Long2LongHashMap agentDeadlineNs = new Long2LongHashMap(NONE);
     private final Long2LongHashMap frameworkDeadlineNs = new Long2LongHashMap(NONE);
     private final LongHashSet removalsProposed = new LongHashSet();
-    private final long agentTimeoutNs;
+    private final long configuredAgentTimeoutNs;
+    private long agentTimeoutNs;
     private final long frameworkTimeoutNs;
     private final long graceNs;
     private long nextCheckNs;
 
     LivenessTracker(final MasterConfig config)
     {
-        agentTimeoutNs = config.agentTimeoutMs() * 1_000_000L;
+        configuredAgentTimeoutNs = config.agentTimeoutMs() * 1_000_000L;
+        agentTimeoutNs = configuredAgentTimeoutNs;
         frameworkTimeoutNs = config.frameworkTimeoutMs() * 1_000_000L;
         graceNs = config.reregistrationGraceMs() * 1_000_000L;
     }
@@ -45,6 +47,20 @@ final class LivenessTracker
             frameworkDeadlineNs.put(framework.id(), nowNs + Math.max(graceNs, frameworkTimeoutNs) +
                 framework.failoverTimeoutMs() * 1_000_000L);
         }
+    }
+
+    /**
+     * Agents are told to heartbeat every {@code intervalNs}: one is overdue after five missed
+     * intervals, or the configured timeout if that is longer.
+     */
+    void heartbeatInterval(final long intervalNs)
+    {
+        agentTimeoutNs = Math.max(configuredAgentTimeoutNs, 5 * intervalNs);
+    }
+
+    long agentTimeoutNs()
+    {
+        return agentTimeoutNs;
     }
 
     void agentSeen(final long agentId, final long nowNs)

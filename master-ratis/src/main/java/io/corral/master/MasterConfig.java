@@ -18,6 +18,13 @@ public final class MasterConfig
     public static final long DEFAULT_ALLOCATION_INTERVAL_MS = 1000;
     /** An agent not heard from for this long is removed and its tasks become LOST. */
     public static final long DEFAULT_AGENT_TIMEOUT_MS = 5000;
+    /**
+     * The leader paces agents' heartbeats so that all of them together send at most this many a
+     * second (as Nomad scales its heartbeat TTL with the cluster): 500 ms (the agents' default)
+     * up to 5,000 agents, 5 s at 50,000. An agent is then removed after five missed intervals
+     * or the agent timeout, whichever is longer.
+     */
+    public static final long MAX_AGENT_HEARTBEATS_PER_SECOND = 10_000;
     /** A framework not heard from for this long is disconnected; its failover timeout starts then. */
     public static final long DEFAULT_FRAMEWORK_TIMEOUT_MS = 3000;
     /** After a new leader takes office, agents and frameworks get this long to come back. */

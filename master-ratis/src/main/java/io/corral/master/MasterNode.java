@@ -445,6 +445,7 @@ public final class MasterNode implements AutoCloseable
             }
             work += proposer.sendWaiting();
             work += connections.retry(nowNs);
+            work += connections.closeIdle(nowNs);
             return work;
         }
 

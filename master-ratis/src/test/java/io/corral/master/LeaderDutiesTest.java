@@ -97,6 +97,34 @@ class LeaderDutiesTest
     }
 
     @Test
+    void aLargeClusterIsToldToHeartbeatLessOftenAndGivenLongerBeforeRemoval()
+    {
+        final int agents = 12_000; // at 10,000 heartbeats a second: every 1.2 s, removed after 6 s
+        for (int i = 0; i < agents; i++)
+        {
+            frames.registerAgent(0, "127.0.0.1:" + (10_000 + i), 1000, 1024).to(leader, 1);
+        }
+        after(0);
+        assertEquals(agents, leader.state().agentCount());
+        final List<RecordingPeers.Sent> firstAnswers = peers.to("127.0.0.1:10000", AgentRegisteredDecoder.TEMPLATE_ID);
+        assertEquals(0, firstAnswers.get(0).decode(new AgentRegisteredDecoder()).heartbeatIntervalMs(),
+            "the first agents of a small cluster keep their own interval");
+
+        final long[] ids = leader.agentIds();
+        for (final long id : ids)
+        {
+            frames.heartbeat(id).to(leader, 1);
+        }
+        final List<RecordingPeers.Sent> answers = peers.to("127.0.0.1:10000", AgentRegisteredDecoder.TEMPLATE_ID);
+        assertEquals(1200, answers.get(answers.size() - 1).decode(new AgentRegisteredDecoder()).heartbeatIntervalMs());
+
+        after(SECOND * 11 / 2);
+        assertEquals(agents, leader.state().agentCount(), "5.5 s of silence is less than five paced intervals");
+        after(SECOND);
+        assertEquals(0, leader.state().agentCount(), "6.5 s is more: all are removed");
+    }
+
+    @Test
     void retriesOfARegistrationBeingCommittedAreNotProposedAgain()
     {
         for (int i = 0; i < 5; i++)

@@ -234,6 +234,7 @@ public final class ScaleRun implements Callable<Integer>
             final long finishedStart = sims.finished.get();
             final long removedStart = sims.removed.get();
             final Histogram hb = new Histogram(3);
+            sims.heartbeatAck.getIntervalHistogram(); // from here on: the run, not the registration
             double reregisterS = Double.NaN;
             boolean killed = false;
             long killedAtNs = 0;

@@ -83,11 +83,12 @@ final class SimAgents implements Agent
         public void onAgentRegistered(final AgentRegisteredDecoder m, final int sessionId)
         {
             final long id = m.agentId();
+            final long intervalMs = m.heartbeatIntervalMs();
             final String leader = m.masterEndpoint();
             final Sim sim = byHostname.get(m.hostname());
             if (sim != null)
             {
-                sim.onAgentRegistered(id, leader);
+                sim.onAgentRegistered(id, leader, intervalMs);
             }
         }
 
@@ -164,6 +165,8 @@ final class SimAgents implements Agent
         final int index;
         final String hostname;
         final io.corral.codec.Backoff backoff;
+        /** As the real agent: its own interval, or the leader's pacing if longer. */
+        long heartbeatNs = HEARTBEAT_NS;
         long agentId;
         int master;
         boolean registered;
@@ -199,7 +202,7 @@ final class SimAgents implements Agent
                 }
                 return work;
             }
-            if (nowNs - lastHeardNs > LEADER_SILENT_NS)
+            if (nowNs - lastHeardNs > Math.max(LEADER_SILENT_NS, 5 * heartbeatNs))
             {
                 // The leader is gone: look for the new one.
                 registered = false;
@@ -208,7 +211,7 @@ final class SimAgents implements Agent
             }
             if (nowNs >= nextHeartbeatNs)
             {
-                nextHeartbeatNs = nowNs + HEARTBEAT_NS;
+                nextHeartbeatNs = nowNs + heartbeatNs;
                 heartbeatSentNs = nowNs;
                 out.heartbeat.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId);
                 out.offer(publication(master), Outbound.length(out.heartbeat.encodedLength()));
@@ -220,6 +223,10 @@ final class SimAgents implements Agent
                 {
                     queue(finishing.remove(i));
                 }
+            }
+            if (pending.isEmpty())
+            {
+                return work;
             }
             for (final Map.Entry<String, ArrayDeque<Update>> e : pending.entrySet())
             {
@@ -253,14 +260,15 @@ final class SimAgents implements Agent
             out.offer(publication(master), Outbound.length(out.registerAgent.encodedLength()));
         }
 
-        void onAgentRegistered(final long id, final String leaderEndpoint)
+        void onAgentRegistered(final long id, final String leaderEndpoint, final long intervalMs)
         {
             final long nowNs = SimAgents.this.nowNs;
+            heartbeatNs = Math.max(HEARTBEAT_NS, TimeUnit.MILLISECONDS.toNanos(intervalMs));
             backoff.reset();
             if (!registered)
             {
                 registered = true;
-                nextHeartbeatNs = nowNs + HEARTBEAT_NS;
+                nextHeartbeatNs = nowNs + heartbeatNs;
                 if (agentId != 0 && id != agentId)
                 {
                     removed.incrementAndGet();
@@ -372,7 +380,7 @@ final class SimAgents implements Agent
     private final Map<String, Sim> byHostname = new HashMap<>();
     private final org.agrona.collections.Long2ObjectHashMap<Sim> byAgentId = new org.agrona.collections.Long2ObjectHashMap<>();
     private final int perEndpoint;
-    private final Map<Integer, ExclusivePublication> publications = new HashMap<>();
+    private final ExclusivePublication[] publications;
     private final Map<String, Boolean> started = new HashMap<>();
     /** Owned by the duty thread. */
     private final boolean[] everRegistered;
@@ -400,6 +408,7 @@ final class SimAgents implements Agent
         final long cpusMilli, final long memMb, final long taskMs)
     {
         this.perEndpoint = Math.max(1, perEndpoint);
+        this.publications = new ExclusivePublication[masters.size()];
         this.aeron = aeron;
         this.host = host;
         this.masters = masters;
@@ -413,8 +422,13 @@ final class SimAgents implements Agent
 
     private ExclusivePublication publication(final int master)
     {
-        return publications.computeIfAbsent(master,
-            m -> aeron.addExclusivePublication(Protocol.channel(masters.get(m)), Protocol.STREAM_ID));
+        ExclusivePublication publication = publications[master];
+        if (publication == null)
+        {
+            publication = aeron.addExclusivePublication(Protocol.channel(masters.get(master)), Protocol.STREAM_ID);
+            publications[master] = publication;
+        }
+        return publication;
     }
 
     @Override
@@ -448,7 +462,13 @@ final class SimAgents implements Agent
     public void onClose()
     {
         endpoints.forEach(e -> e.subscription.close());
-        publications.values().forEach(ExclusivePublication::close);
+        for (final ExclusivePublication p : publications)
+        {
+            if (p != null)
+            {
+                p.close();
+            }
+        }
     }
 
     @Override
