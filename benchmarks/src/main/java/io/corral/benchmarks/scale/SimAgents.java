@@ -30,7 +30,7 @@ import org.agrona.concurrent.Agent;
  * Many agents in one JVM speaking the real wire protocol, running no processes: each registers
  * (under its own hostname), heartbeats at the real default interval, finds the leader through
  * NotLeader answers and re-registers after a failover, and answers RunTask with STARTING and
- * RUNNING at once and FINISHED after the task's time, each update resent every second until
+ * RUNNING at once and FINISHED after the task's time, each update resent (1 s doubling to 30 s, as the real agent) until
  * acknowledged. Agents are grouped {@code perEndpoint} to an endpoint (one Aeron subscription, as
  * agents behind one relay would be): the master sends to the endpoint, and each answer is routed
  * to its agent by agent id (by hostname for AgentRegistered, which a newcomer gets before it knows
@@ -43,6 +43,7 @@ final class SimAgents implements Agent
     private static final long REGISTER_RETRY_NS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final long REGISTER_RETRY_MAX_NS = TimeUnit.SECONDS.toNanos(8);
     private static final long STATUS_RETRY_NS = TimeUnit.SECONDS.toNanos(1);
+    private static final long STATUS_RETRY_MAX_NS = TimeUnit.SECONDS.toNanos(30);
     private static final long LEADER_SILENT_NS = TimeUnit.SECONDS.toNanos(3);
 
     private record Update(long frameworkId, String taskId, TaskState state, long uuidMsb, long uuidLsb,
@@ -71,7 +72,9 @@ final class SimAgents implements Agent
                 address = subscription.resolvedEndpoint();
                 return address == null ? 0 : 1;
             }
-            int work = subscription.poll(assembler, 64);
+            // As much per agent as when each had its own subscription: reading 64 messages a cycle for
+            // 100 agents let the master's sends back up until they were dropped (no update finished).
+            int work = subscription.poll(assembler, 16 * sims.size());
             for (int i = 0; i < sims.size(); i++)
             {
                 work += sims.get(i).doWork(nowNs, address);
@@ -177,6 +180,8 @@ final class SimAgents implements Agent
         /** Each task's updates not yet acknowledged, oldest first; each task's head is sent on its own. */
         final Map<String, ArrayDeque<Update>> pending = new java.util.LinkedHashMap<>();
         final Map<String, Long> nextStatusNs = new HashMap<>();
+        /** As the real agent's StatusStream: an unacknowledged update's resend wait doubles, 1 s to 30 s. */
+        final Map<String, Long> statusWaitNs = new HashMap<>();
         final List<Update> finishing = new ArrayList<>();
 
         Sim(final int index)
@@ -235,7 +240,9 @@ final class SimAgents implements Agent
                     continue;
                 }
                 final Update u = e.getValue().peek();
-                nextStatusNs.put(e.getKey(), nowNs + STATUS_RETRY_NS);
+                final long wait = statusWaitNs.getOrDefault(e.getKey(), STATUS_RETRY_NS);
+                nextStatusNs.put(e.getKey(), nowNs + wait);
+                statusWaitNs.put(e.getKey(), Math.min(STATUS_RETRY_MAX_NS, wait * 2));
                 out.statusUpdate.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId)
                     .frameworkId(u.frameworkId()).uuidMsb(u.uuidMsb()).uuidLsb(u.uuidLsb()).state(u.state())
                     .exitCode(0).timestampMs(System.currentTimeMillis()).taskId(u.taskId()).message("");
@@ -274,6 +281,7 @@ final class SimAgents implements Agent
                     removed.incrementAndGet();
                     pending.clear();
                     nextStatusNs.clear();
+                    statusWaitNs.clear();
                     finishing.clear();
                 }
                 if (!everRegistered[index])
@@ -356,6 +364,7 @@ final class SimAgents implements Agent
             {
                 updates.poll();
                 nextStatusNs.remove(key);
+                statusWaitNs.remove(key);
                 if (updates.isEmpty())
                 {
                     pending.remove(key);

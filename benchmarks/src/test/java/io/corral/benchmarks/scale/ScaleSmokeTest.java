@@ -20,7 +20,7 @@ class ScaleSmokeTest
     void theHarnessRegistersItsAgentsRunsTasksAndPrintsItsLine()
     {
         final ScaleRun run = new ScaleRun();
-        final int code = new CommandLine(run).execute("--agents", "10", "--frameworks", "1", "--seconds", "8",
+        final int code = new CommandLine(run).execute("--agents", "10", "--agents-per-endpoint", "5", "--frameworks", "1", "--seconds", "8",
             "--task-ms", "50", "--master-heap-mb", "256", "--register-timeout-s", "90");
         assertEquals(0, code);
         final String line = run.resultLine();
@@ -28,5 +28,9 @@ class ScaleSmokeTest
         assertTrue(line.contains("agents=10 registered=10 "), line);
         final Matcher launches = Pattern.compile("launches_per_s=(\\d+)").matcher(line);
         assertTrue(launches.find() && Long.parseLong(launches.group(1)) > 0, "tasks were launched: " + line);
+        // Finished means the whole status path worked: agent → master → framework → its
+        // acknowledgement → master → agent, which then stops resending.
+        final Matcher finished = Pattern.compile("finished_per_s=(\\d+)").matcher(line);
+        assertTrue(finished.find() && Long.parseLong(finished.group(1)) > 0, "tasks finished: " + line);
     }
 }
