@@ -34,7 +34,7 @@ import org.agrona.concurrent.Agent;
  * acknowledged. Agents are grouped {@code perEndpoint} to an endpoint (one Aeron subscription, as
  * agents behind one relay would be): the master sends to the endpoint, and each answer is routed
  * to its agent by agent id (by hostname for AgentRegistered, which a newcomer gets before it knows
- * its id). One duty thread ({@link Agent}) for all of them; one publication to each master.
+ * its id). One duty thread ({@link Agent}) for all of them; each endpoint has one publication to each master.
  */
 final class SimAgents implements Agent
 {
@@ -57,7 +57,32 @@ final class SimAgents implements Agent
         final Subscription subscription;
         final FragmentAssembler assembler;
         final List<Sim> sims = new ArrayList<>();
+        /** To each master, shared by the agents here (as a relay's would be). */
+        final ExclusivePublication[] publications = new ExclusivePublication[masters.size()];
         String address;
+
+        ExclusivePublication publication(final int master)
+        {
+            ExclusivePublication publication = publications[master];
+            if (publication == null)
+            {
+                publication = aeron.addExclusivePublication(Protocol.channel(masters.get(master)), Protocol.STREAM_ID);
+                publications[master] = publication;
+            }
+            return publication;
+        }
+
+        void close()
+        {
+            subscription.close();
+            for (final ExclusivePublication p : publications)
+            {
+                if (p != null)
+                {
+                    p.close();
+                }
+            }
+        }
 
         Endpoint()
         {
@@ -167,6 +192,7 @@ final class SimAgents implements Agent
     {
         final int index;
         final String hostname;
+        final Endpoint home;
         final io.corral.codec.Backoff backoff;
         /** As the real agent: its own interval, or the leader's pacing if longer. */
         long heartbeatNs = HEARTBEAT_NS;
@@ -184,9 +210,10 @@ final class SimAgents implements Agent
         final Map<String, Long> statusWaitNs = new HashMap<>();
         final List<Update> finishing = new ArrayList<>();
 
-        Sim(final int index)
+        Sim(final int index, final Endpoint home)
         {
             this.index = index;
+            this.home = home;
             this.hostname = "sim-" + index;
             this.backoff = new io.corral.codec.Backoff(REGISTER_RETRY_NS, REGISTER_RETRY_MAX_NS, index);
             master = index % masters.size();
@@ -216,10 +243,12 @@ final class SimAgents implements Agent
             }
             if (nowNs >= nextHeartbeatNs)
             {
-                nextHeartbeatNs = nowNs + heartbeatNs;
-                heartbeatSentNs = nowNs;
                 out.heartbeat.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId);
-                out.offer(publication(master), Outbound.length(out.heartbeat.encodedLength()));
+                if (out.offer(home.publication(master), Outbound.length(out.heartbeat.encodedLength())))
+                {
+                    nextHeartbeatNs = nowNs + heartbeatNs; // (back-pressured: again next cycle)
+                    heartbeatSentNs = nowNs;
+                }
                 work++;
             }
             for (int i = finishing.size() - 1; i >= 0; i--)
@@ -240,13 +269,16 @@ final class SimAgents implements Agent
                     continue;
                 }
                 final Update u = e.getValue().peek();
-                final long wait = statusWaitNs.getOrDefault(e.getKey(), STATUS_RETRY_NS);
-                nextStatusNs.put(e.getKey(), nowNs + wait);
-                statusWaitNs.put(e.getKey(), Math.min(STATUS_RETRY_MAX_NS, wait * 2));
                 out.statusUpdate.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId)
                     .frameworkId(u.frameworkId()).uuidMsb(u.uuidMsb()).uuidLsb(u.uuidLsb()).state(u.state())
                     .exitCode(0).timestampMs(System.currentTimeMillis()).taskId(u.taskId()).message("");
-                out.offer(publication(master), Outbound.length(out.statusUpdate.encodedLength()));
+                if (!out.offer(home.publication(master), Outbound.length(out.statusUpdate.encodedLength())))
+                {
+                    break; // back-pressured: the rest go next cycle, their retry clocks not started
+                }
+                final long wait = statusWaitNs.getOrDefault(e.getKey(), STATUS_RETRY_NS);
+                nextStatusNs.put(e.getKey(), nowNs + wait);
+                statusWaitNs.put(e.getKey(), Math.min(STATUS_RETRY_MAX_NS, wait * 2));
                 work++;
             }
             return work;
@@ -264,7 +296,7 @@ final class SimAgents implements Agent
                 .resources(), new long[] { cpusMilli, memMb, 0, 0 });
             out.registerAgent.hostname(hostname).endpoint(endpoint).attributes("").httpEndpoint("")
                 .customResources("").tasks("");
-            out.offer(publication(master), Outbound.length(out.registerAgent.encodedLength()));
+            out.offer(home.publication(master), Outbound.length(out.registerAgent.encodedLength()));
         }
 
         void onAgentRegistered(final long id, final String leaderEndpoint, final long intervalMs)
@@ -389,7 +421,7 @@ final class SimAgents implements Agent
     private final Map<String, Sim> byHostname = new HashMap<>();
     private final org.agrona.collections.Long2ObjectHashMap<Sim> byAgentId = new org.agrona.collections.Long2ObjectHashMap<>();
     private final int perEndpoint;
-    private final ExclusivePublication[] publications;
+
     private final Map<String, Boolean> started = new HashMap<>();
     /** Owned by the duty thread. */
     private final boolean[] everRegistered;
@@ -417,7 +449,6 @@ final class SimAgents implements Agent
         final long cpusMilli, final long memMb, final long taskMs)
     {
         this.perEndpoint = Math.max(1, perEndpoint);
-        this.publications = new ExclusivePublication[masters.size()];
         this.aeron = aeron;
         this.host = host;
         this.masters = masters;
@@ -429,17 +460,6 @@ final class SimAgents implements Agent
         registeredAfterMark = new long[count];
     }
 
-    private ExclusivePublication publication(final int master)
-    {
-        ExclusivePublication publication = publications[master];
-        if (publication == null)
-        {
-            publication = aeron.addExclusivePublication(Protocol.channel(masters.get(master)), Protocol.STREAM_ID);
-            publications[master] = publication;
-        }
-        return publication;
-    }
-
     @Override
     public void onStart()
     {
@@ -449,8 +469,9 @@ final class SimAgents implements Agent
             {
                 endpoints.add(new Endpoint());
             }
-            final Sim sim = new Sim(i);
-            endpoints.get(endpoints.size() - 1).sims.add(sim);
+            final Endpoint home = endpoints.get(endpoints.size() - 1);
+            final Sim sim = new Sim(i, home);
+            home.sims.add(sim);
             byHostname.put(sim.hostname, sim);
         }
     }
@@ -470,14 +491,7 @@ final class SimAgents implements Agent
     @Override
     public void onClose()
     {
-        endpoints.forEach(e -> e.subscription.close());
-        for (final ExclusivePublication p : publications)
-        {
-            if (p != null)
-            {
-                p.close();
-            }
-        }
+        endpoints.forEach(Endpoint::close);
     }
 
     @Override
