@@ -34,7 +34,7 @@ import org.agrona.concurrent.Agent;
  * acknowledged. Agents are grouped {@code perEndpoint} to an endpoint (one Aeron subscription, as
  * agents behind one relay would be): the master sends to the endpoint, and each answer is routed
  * to its agent by agent id (by hostname for AgentRegistered, which a newcomer gets before it knows
- * its id). One duty thread ({@link Agent}) for all of them; each endpoint has one publication to each master.
+ * its id). One duty thread ({@link Agent}) for all of them, and one publication to each master.
  */
 final class SimAgents implements Agent
 {
@@ -57,31 +57,11 @@ final class SimAgents implements Agent
         final Subscription subscription;
         final FragmentAssembler assembler;
         final List<Sim> sims = new ArrayList<>();
-        /** To each master, shared by the agents here (as a relay's would be). */
-        final ExclusivePublication[] publications = new ExclusivePublication[masters.size()];
         String address;
-
-        ExclusivePublication publication(final int master)
-        {
-            ExclusivePublication publication = publications[master];
-            if (publication == null)
-            {
-                publication = aeron.addExclusivePublication(Protocol.channel(masters.get(master)), Protocol.STREAM_ID);
-                publications[master] = publication;
-            }
-            return publication;
-        }
 
         void close()
         {
             subscription.close();
-            for (final ExclusivePublication p : publications)
-            {
-                if (p != null)
-                {
-                    p.close();
-                }
-            }
         }
 
         Endpoint()
@@ -244,7 +224,7 @@ final class SimAgents implements Agent
             if (nowNs >= nextHeartbeatNs)
             {
                 out.heartbeat.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId);
-                if (out.offer(home.publication(master), Outbound.length(out.heartbeat.encodedLength())))
+                if (out.offer(publication(master), Outbound.length(out.heartbeat.encodedLength())))
                 {
                     nextHeartbeatNs = nowNs + heartbeatNs; // (back-pressured: again next cycle)
                     heartbeatSentNs = nowNs;
@@ -272,7 +252,7 @@ final class SimAgents implements Agent
                 out.statusUpdate.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId)
                     .frameworkId(u.frameworkId()).uuidMsb(u.uuidMsb()).uuidLsb(u.uuidLsb()).state(u.state())
                     .exitCode(0).timestampMs(System.currentTimeMillis()).taskId(u.taskId()).message("");
-                if (!out.offer(home.publication(master), Outbound.length(out.statusUpdate.encodedLength())))
+                if (!out.offer(publication(master), Outbound.length(out.statusUpdate.encodedLength())))
                 {
                     break; // back-pressured: the rest go next cycle, their retry clocks not started
                 }
@@ -296,7 +276,7 @@ final class SimAgents implements Agent
                 .resources(), new long[] { cpusMilli, memMb, 0, 0 });
             out.registerAgent.hostname(hostname).endpoint(endpoint).attributes("").httpEndpoint("")
                 .customResources("").tasks("");
-            out.offer(home.publication(master), Outbound.length(out.registerAgent.encodedLength()));
+            out.offer(publication(master), Outbound.length(out.registerAgent.encodedLength()));
         }
 
         void onAgentRegistered(final long id, final String leaderEndpoint, final long intervalMs)
@@ -421,6 +401,25 @@ final class SimAgents implements Agent
     private final Map<String, Sim> byHostname = new HashMap<>();
     private final org.agrona.collections.Long2ObjectHashMap<Sim> byAgentId = new org.agrona.collections.Long2ObjectHashMap<>();
     private final int perEndpoint;
+    /**
+     * One publication to each master for every simulated agent: a publication per endpoint put
+     * 1,500 of them in the simulator's own driver at 50,000 agents, and its per-publication
+     * work swamped it (10,000 agents no longer registered). A large term, so a burst of status
+     * updates is not refused for back-pressure at once (a refused send is retried next cycle).
+     */
+    private final ExclusivePublication[] publications;
+
+    private ExclusivePublication publication(final int master)
+    {
+        ExclusivePublication publication = publications[master];
+        if (publication == null)
+        {
+            publication = aeron.addExclusivePublication(Protocol.channel(masters.get(master)) + "|term-length=16m",
+                Protocol.STREAM_ID);
+            publications[master] = publication;
+        }
+        return publication;
+    }
 
     private final Map<String, Boolean> started = new HashMap<>();
     /** Owned by the duty thread. */
@@ -449,6 +448,7 @@ final class SimAgents implements Agent
         final long cpusMilli, final long memMb, final long taskMs)
     {
         this.perEndpoint = Math.max(1, perEndpoint);
+        this.publications = new ExclusivePublication[masters.size()];
         this.aeron = aeron;
         this.host = host;
         this.masters = masters;
@@ -492,6 +492,13 @@ final class SimAgents implements Agent
     public void onClose()
     {
         endpoints.forEach(Endpoint::close);
+        for (final ExclusivePublication p : publications)
+        {
+            if (p != null)
+            {
+                p.close();
+            }
+        }
     }
 
     @Override
