@@ -125,6 +125,25 @@ class LeaderDutiesTest
     }
 
     @Test
+    void aNewLeaderTellsEachKnownAgentEndpointOnceThatItLeads()
+    {
+        frames.registerAgent(0, AGENT, 1000, 1024).to(leader, 1);
+        frames.registerAgent(0, "127.0.0.1:40009", 1000, 1024).to(leader, 1);
+        after(0);
+        assertEquals(2, leader.state().agentCount());
+        assertEquals(0, peers.count(AGENT, io.corral.codec.sbe.NotLeaderDecoder.TEMPLATE_ID));
+
+        leader.newTerm(now);
+
+        final List<RecordingPeers.Sent> told = peers.to(AGENT, io.corral.codec.sbe.NotLeaderDecoder.TEMPLATE_ID);
+        assertEquals(1, told.size(), "one announcement per endpoint");
+        final io.corral.codec.sbe.NotLeaderDecoder m = told.get(0).decode(new io.corral.codec.sbe.NotLeaderDecoder());
+        assertEquals(1, m.leaderId());
+        assertEquals("127.0.0.1:40000", m.leaderEndpoint(), "it names this master, so agents register here at once");
+        assertEquals(1, peers.count("127.0.0.1:40009", io.corral.codec.sbe.NotLeaderDecoder.TEMPLATE_ID));
+    }
+
+    @Test
     void retriesOfARegistrationBeingCommittedAreNotProposedAgain()
     {
         for (int i = 0; i < 5; i++)
