@@ -33,6 +33,13 @@ public final class ChaosRun implements Callable<Integer>
     @Option(names = "--agents", defaultValue = "2", description = "Agent processes.")
     int agents;
 
+    @Option(names = "--sim-agents", defaultValue = "0", description = "Simulated agents (the scale harness's) " +
+        "beside the agent processes, so the faults run under their load; the workload's tasks land on both.")
+    int simAgents;
+
+    @Option(names = "--sim-agents-per-endpoint", defaultValue = "100", description = "Simulated agents sharing one endpoint.")
+    int simAgentsPerEndpoint;
+
     @Option(names = "--kills", defaultValue = "10", description = "Number of faults to inject.")
     int kills;
 
@@ -103,7 +110,7 @@ public final class ChaosRun implements Callable<Integer>
         final Histogram offersBack = new Histogram(60_000, 3);
         final SplittableRandom random = new SplittableRandom(seed);
         final Workload workload = new Workload(seed, 20);
-        say("masters=" + masters + " agents=" + agents + " faults=" + kills + " seed=" + seed + " mix=" + mix +
+        say("masters=" + masters + " agents=" + agents + (simAgents > 0 ? " sim-agents=" + simAgents : "") + " faults=" + kills + " seed=" + seed + " mix=" + mix +
             " election-timeout=" + electionTimeout + " ms work=" + dir);
         try (ProcessCluster cluster = new ProcessCluster(jarFile, dir, port, masters, electionTimeout))
         {
@@ -115,6 +122,10 @@ public final class ChaosRun implements Callable<Integer>
             for (int i = 1; i <= agents; i++)
             {
                 cluster.startAgent(i);
+            }
+            if (simAgents > 0)
+            {
+                startSimAgents(cluster);
             }
             final List<String> violations = new ArrayList<>();
             long frameworkId;
@@ -183,10 +194,51 @@ public final class ChaosRun implements Callable<Integer>
         }
         finally
         {
+            stopSimAgents();
             if (ownWork)
             {
                 org.agrona.IoUtil.delete(dir, true);
             }
+        }
+    }
+
+    private io.aeron.Aeron simAeron;
+    private org.agrona.concurrent.AgentRunner simRunner;
+    /** The simulated agents of this run (null without {@code --sim-agents}). */
+    SimAgents sims;
+
+    private void startSimAgents(final ProcessCluster cluster) throws InterruptedException
+    {
+        simAeron = io.corral.codec.MediaDrivers.connect();
+        sims = new SimAgents(simAeron, "127.0.0.1", List.of(cluster.masters().split(",")), simAgents,
+            simAgentsPerEndpoint, 4000, 8192, 100);
+        simRunner = new org.agrona.concurrent.AgentRunner(new org.agrona.concurrent.SleepingMillisIdleStrategy(1),
+            Throwable::printStackTrace, null, sims);
+        org.agrona.concurrent.AgentRunner.startOnThread(simRunner);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        while (sims.registeredCount.get() < simAgents && System.nanoTime() < deadline)
+        {
+            Thread.sleep(100);
+        }
+        if (sims.registeredCount.get() < simAgents)
+        {
+            throw new IllegalStateException("only " + sims.registeredCount.get() + " of " + simAgents +
+                " simulated agents registered within 180 s");
+        }
+        say(simAgents + " simulated agents registered");
+    }
+
+    private void stopSimAgents()
+    {
+        if (simRunner != null)
+        {
+            simRunner.close();
+            simRunner = null;
+        }
+        if (simAeron != null)
+        {
+            io.corral.codec.MediaDrivers.release(simAeron);
+            simAeron = null;
         }
     }
 

@@ -34,4 +34,20 @@ class ShortChaosTest
         assertEquals(1, mixed.faults().get("leader-pause"), "seed 3 pauses the leader once");
         assertEquals(1, mixed.faults().get("agent-restart"), "and restarts an agent once");
     }
+
+    @Test
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    void invariantsHoldThroughLeaderKillsWithSimulatedAgentsBesideTheRealOnes() throws Exception
+    {
+        final ChaosRun run = new ChaosRun();
+        new picocli.CommandLine(run).parseArgs("--masters", "3", "--agents", "1", "--sim-agents", "500", "--kills", "2",
+            "--seed", "5", "--mix", "leader-kill=1", "--interval-ms", "3000", "--port",
+            String.valueOf(io.corral.cli.LocalCluster.freeBasePort(3)));
+        final ChaosRun.Result result = run.run();
+        System.out.println(result.summary());
+        assertTrue(result.ok(), () -> String.join("\n", result.violations()));
+        assertEquals(2, result.election().getTotalCount(), "every kill was followed by a new leader");
+        assertTrue(run.sims.runTasks.get() > 0,
+            "the workload's tasks ran on simulated agents too: " + run.sims.runTasks.get());
+    }
 }

@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.aeron.Aeron;
 import io.corral.chaos.ChaosRun;
 import io.corral.chaos.ProcessCluster;
+import io.corral.chaos.SimAgents;
 import io.corral.client.CorralSchedulerDriver;
 import io.corral.client.FrameworkInfo;
 import io.corral.client.Offer;

@@ -1,4 +1,4 @@
-package io.corral.benchmarks.scale;
+package io.corral.chaos;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -27,7 +27,8 @@ import org.HdrHistogram.Recorder;
 import org.agrona.concurrent.Agent;
 
 /**
- * Many agents in one JVM speaking the real wire protocol, running no processes: each registers
+ * Many agents in one JVM speaking the real wire protocol (used by benchmarks/scale.sh and by
+ * {@code ChaosRun --sim-agents}), running no processes: each registers
  * (under its own hostname), heartbeats at the real default interval, finds the leader through
  * NotLeader answers and re-registers after a failover, and answers RunTask with STARTING and
  * RUNNING at once and FINISHED after the task's time, each update resent (1 s doubling to 30 s, as the real agent) until
@@ -36,7 +37,7 @@ import org.agrona.concurrent.Agent;
  * to its agent by agent id (by hostname for AgentRegistered, which a newcomer gets before it knows
  * its id). One duty thread ({@link Agent}) for all of them, and one publication to each master.
  */
-final class SimAgents implements Agent
+public final class SimAgents implements Agent
 {
     static final long HEARTBEAT_NS = TimeUnit.MILLISECONDS.toNanos(500);
     /** As the real agent: registration retries from 0.5 s doubling to 8 s, jittered. */
@@ -427,24 +428,24 @@ final class SimAgents implements Agent
     private final long[] registeredAfterMark;
     /** Set by the harness (a leader kill): agents registering after it are counted again. */
     volatile long markNs = Long.MAX_VALUE;
-    final AtomicLong registeredSinceMark = new AtomicLong();
-    final AtomicLong registeredCount = new AtomicLong();
-    final AtomicLong registrationsSent = new AtomicLong();
-    final AtomicLong removed = new AtomicLong();
-    final AtomicLong runTasks = new AtomicLong();
-    final AtomicLong finished = new AtomicLong();
-    final Recorder heartbeatAck = new Recorder(3);
+    public final AtomicLong registeredSinceMark = new AtomicLong();
+    public final AtomicLong registeredCount = new AtomicLong();
+    public final AtomicLong registrationsSent = new AtomicLong();
+    public final AtomicLong removed = new AtomicLong();
+    public final AtomicLong runTasks = new AtomicLong();
+    public final AtomicLong finished = new AtomicLong();
+    public final Recorder heartbeatAck = new Recorder(3);
     private final int count;
     private long nowNs;
 
     /** Counts agents registering (again) from now on, e.g. after a leader kill. */
-    void mark()
+    public void mark()
     {
         registeredSinceMark.set(0);
         markNs = System.nanoTime();
     }
 
-    SimAgents(final Aeron aeron, final String host, final List<String> masters, final int count, final int perEndpoint,
+    public SimAgents(final Aeron aeron, final String host, final List<String> masters, final int count, final int perEndpoint,
         final long cpusMilli, final long memMb, final long taskMs)
     {
         this.perEndpoint = Math.max(1, perEndpoint);
