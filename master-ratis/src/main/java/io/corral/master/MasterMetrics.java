@@ -41,6 +41,7 @@ final class MasterMetrics
     private final Latency fullPass = new Latency();
     private final Latency incrementalPass = new Latency();
     private final Latency commit = new Latency();
+    private final Latency apply = new Latency();
     /** Written by the leader's duty thread, read at scrape time. */
     volatile int outstandingOffers;
 
@@ -115,6 +116,10 @@ final class MasterMetrics
         SummaryWithCallback.builder().name("corral_log_commit_seconds")
             .help("From proposing a record to Raft to its commit reply (leader).")
             .callback(commit::export).register(registry);
+        SummaryWithCallback.builder().name("corral_log_apply_wait_seconds")
+            .help("From Ratis handing a committed entry to the state machine to the duty thread having applied it " +
+                "(part of corral_log_commit_seconds on the leader).")
+            .callback(apply::export).register(registry);
     }
 
     /** Gauges read from the node at scrape time (none for a leader driven without a node: tests, benchmarks). */
@@ -170,6 +175,7 @@ final class MasterMetrics
             fullPass.fold();
             incrementalPass.fold();
             commit.fold();
+            apply.fold();
         }
     }
 
@@ -177,6 +183,12 @@ final class MasterMetrics
     {
         entriesProposed.inc();
         recordsProposed.inc(records);
+    }
+
+    /** Any thread (the duty thread, as it applies). */
+    void applied(final long nanos)
+    {
+        apply.record(nanos);
     }
 
     void committed(final long nanos)

@@ -82,7 +82,7 @@ public final class MasterNode implements AutoCloseable
         final RaftGroup group = RaftGroup.valueOf(GROUP_ID, RaftSettings.peers(config.peers()));
         final RaftProperties properties = RaftSettings.properties(config);
         duty = new Duty();
-        stateMachine = new MasterStateMachine(state, duty::onEvent);
+        stateMachine = new MasterStateMachine(state, duty::onEvent, metrics::applied);
         // A master restarted on its data directory recovers its log; a new one formats it.
         final boolean existing = new java.io.File(config.dataDir(), GROUP_ID.getUuid().toString()).isDirectory();
         server = RaftServer.newBuilder().setServerId(peerId(config.id())).setGroup(group).setProperties(properties)

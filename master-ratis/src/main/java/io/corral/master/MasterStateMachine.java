@@ -54,6 +54,8 @@ final class MasterStateMachine extends BaseStateMachine
 
     private final MasterState state;
     private final Consumer<MasterEvent> events;
+    /** Nanoseconds from Ratis handing over a committed entry to the duty thread having applied it. */
+    private final java.util.function.LongConsumer applyWait;
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final ManyToOneConcurrentLinkedQueue<Runnable> handoff = new ManyToOneConcurrentLinkedQueue<>();
     private volatile boolean handedOff;
@@ -62,8 +64,15 @@ final class MasterStateMachine extends BaseStateMachine
     /** {@code events} is called on the owner thread with what each applied record did. */
     MasterStateMachine(final MasterState state, final Consumer<MasterEvent> events)
     {
+        this(state, events, nanos -> { });
+    }
+
+    MasterStateMachine(final MasterState state, final Consumer<MasterEvent> events,
+        final java.util.function.LongConsumer applyWait)
+    {
         this.state = state;
         this.events = events;
+        this.applyWait = applyWait;
     }
 
     /** From now on the duty thread owns the state: work is queued for it (called before it starts). */
@@ -245,6 +254,7 @@ final class MasterStateMachine extends BaseStateMachine
         // A read-only view of the entry's bytes: no copy; the entry outlives its application.
         final UnsafeBuffer bytes = new UnsafeBuffer(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
         final CompletableFuture<Message> applied = new CompletableFuture<>();
+        final long handedNs = System.nanoTime();
         if (ownerStopped)
         {
             applied.completeExceptionally(new IOException("the master is shutting down; entry " + index + " not applied"));
@@ -259,6 +269,7 @@ final class MasterStateMachine extends BaseStateMachine
                 result.forEach(events);
             }
             // (an index at or below the state's is already in a snapshot loaded meanwhile)
+            applyWait.accept(System.nanoTime() - handedNs);
             applied.complete(Message.EMPTY);
         });
         return applied;
