@@ -92,7 +92,9 @@ public final class MasterNode implements AutoCloseable
         // Bounded retries: a proposal either commits within seconds or is known to have failed, so
         // a task the leader does not know 15 s after its accept never launches (the driver
         // reconciles such tasks and is told LOST); an endless retry could launch it much later.
-        client = RaftClient.newBuilder().setProperties(properties).setRaftGroup(group)
+        // It proposes only while this master leads, so it starts out addressing this master: a
+        // client that still named the old leader spent its first requests timing out on it.
+        client = RaftClient.newBuilder().setProperties(properties).setRaftGroup(group).setLeaderId(peerId(config.id()))
             .setRetryPolicy(org.apache.ratis.retry.RetryPolicies.retryUpToMaximumCountWithFixedSleep(5,
                 TimeDuration.valueOf(200, TimeUnit.MILLISECONDS))).build();
 
