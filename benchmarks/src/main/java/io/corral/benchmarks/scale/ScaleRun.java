@@ -183,7 +183,12 @@ public final class ScaleRun implements Callable<Integer>
         Aeron aeron = null;
         AgentRunner simRunner = null;
         final List<CorralSchedulerDriver> drivers = new ArrayList<>();
-        final Thread cleanup = new Thread(cluster::close, "corral-scale-cleanup");
+        // On a signal too: the masters, their /dev/shm directories and the work directory go.
+        final Thread cleanup = new Thread(() ->
+        {
+            cluster.close();
+            org.agrona.IoUtil.delete(work, true);
+        }, "corral-scale-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         try
         {
