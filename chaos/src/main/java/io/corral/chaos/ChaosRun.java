@@ -112,7 +112,18 @@ public final class ChaosRun implements Callable<Integer>
         final Workload workload = new Workload(seed, 20);
         say("masters=" + masters + " agents=" + agents + (simAgents > 0 ? " sim-agents=" + simAgents : "") + " faults=" + kills + " seed=" + seed + " mix=" + mix +
             " election-timeout=" + electionTimeout + " ms work=" + dir);
-        try (ProcessCluster cluster = new ProcessCluster(jarFile, dir, port, masters, electionTimeout))
+        final ProcessCluster cluster = new ProcessCluster(jarFile, dir, port, masters, electionTimeout);
+        // Stopped by a signal, the run still kills its processes and removes what it made.
+        final Thread cleanup = new Thread(() ->
+        {
+            cluster.close(); // (the simulated agents' driver directory goes with MediaDrivers' own hook)
+            if (ownWork)
+            {
+                org.agrona.IoUtil.delete(dir, true);
+            }
+        }, "corral-chaos-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        try (cluster)
         {
             for (int i = 1; i <= masters; i++)
             {
@@ -198,6 +209,14 @@ public final class ChaosRun implements Callable<Integer>
             if (ownWork)
             {
                 org.agrona.IoUtil.delete(dir, true);
+            }
+            try
+            {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            }
+            catch (final IllegalStateException shuttingDown)
+            {
+                // the hook is running already
             }
         }
     }
