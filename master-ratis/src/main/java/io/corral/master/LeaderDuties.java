@@ -153,9 +153,7 @@ final class LeaderDuties
             registering.remove(key);
             idsInFlight.remove("agent@" + key); // committed: the state knows it by its key now
             allocations.addAgent(e.agent());
-            final long intervalMs = heartbeatIntervalMs();
-            liveness.agentSeen(e.agent().id(), nowNs);
-            toAgents.registered(e.agent(), term, address, intervalMs, nowNs);
+            acknowledgeAgent(e.agent(), nowNs); // alive, and told so with the paced interval
             LOG.info("agent {} ({}) registered from {}", e.agent().id(), e.agent().hostname(), e.agent().endpoint());
         }
         else if (event instanceof MasterEvent.FrameworkAdded e)
@@ -334,7 +332,7 @@ final class LeaderDuties
         return heartbeatIntervalMs;
     }
 
-    /** Answers a heartbeat or a re-registration of a known agent: it is alive, and this is the leader. */
+    /** Answers a heartbeat, a registration or a re-registration: the agent is alive, and this is the leader. */
     void acknowledgeAgent(final MasterState.Agent agent, final long nowNs)
     {
         final long intervalMs = heartbeatIntervalMs(); // first: it sets the timeout agentSeen uses
