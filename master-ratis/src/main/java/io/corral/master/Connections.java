@@ -34,9 +34,20 @@ final class Connections implements Peers, AutoCloseable
     }
 
     private final Aeron aeron;
-    private final Map<String, ExclusivePublication> publications = new HashMap<>();
-    /** When each endpoint was last sent to. */
-    private final Map<String, long[]> lastUsedNs = new HashMap<>();
+    /** An open publication and when its endpoint was last sent to. */
+    private static final class Link
+    {
+        final ExclusivePublication publication;
+        long lastUsedNs;
+
+        Link(final ExclusivePublication publication, final long nowNs)
+        {
+            this.publication = publication;
+            this.lastUsedNs = nowNs;
+        }
+    }
+
+    private final Map<String, Link> links = new HashMap<>();
     private long nextSweepNs;
     /** Only endpoints with something waiting are here. */
     private final Map<String, ArrayDeque<Pending>> pending = new HashMap<>();
@@ -49,18 +60,14 @@ final class Connections implements Peers, AutoCloseable
 
     private ExclusivePublication publication(final String endpoint, final long nowNs)
     {
-        ExclusivePublication publication = publications.get(endpoint);
-        if (publication == null)
+        Link link = links.get(endpoint);
+        if (link == null)
         {
-            publication = aeron.addExclusivePublication(Protocol.channel(endpoint), Protocol.STREAM_ID);
-            publications.put(endpoint, publication);
-            lastUsedNs.put(endpoint, new long[] { nowNs });
+            link = new Link(aeron.addExclusivePublication(Protocol.channel(endpoint), Protocol.STREAM_ID), nowNs);
+            links.put(endpoint, link);
         }
-        else
-        {
-            lastUsedNs.get(endpoint)[0] = nowNs;
-        }
-        return publication;
+        link.lastUsedNs = nowNs;
+        return link.publication;
     }
 
     /** Closes publications idle for {@link #IDLE_CLOSE_NS} with nothing waiting; returns how many. */
@@ -72,12 +79,12 @@ final class Connections implements Peers, AutoCloseable
         }
         nextSweepNs = nowNs + SWEEP_EVERY_NS;
         int closed = 0;
-        for (final Iterator<Map.Entry<String, long[]>> it = lastUsedNs.entrySet().iterator(); it.hasNext(); )
+        for (final Iterator<Map.Entry<String, Link>> it = links.entrySet().iterator(); it.hasNext(); )
         {
-            final Map.Entry<String, long[]> e = it.next();
-            if (nowNs - e.getValue()[0] >= IDLE_CLOSE_NS && !pending.containsKey(e.getKey()))
+            final Map.Entry<String, Link> e = it.next();
+            if (nowNs - e.getValue().lastUsedNs >= IDLE_CLOSE_NS && !pending.containsKey(e.getKey()))
             {
-                publications.remove(e.getKey()).close();
+                e.getValue().publication.close();
                 it.remove();
                 closed++;
             }
@@ -88,7 +95,7 @@ final class Connections implements Peers, AutoCloseable
     /** Publications open now. */
     int open()
     {
-        return publications.size();
+        return links.size();
     }
 
     /** Sends the first {@code length} bytes of {@code buffer} to {@code endpoint}. */
@@ -130,7 +137,7 @@ final class Connections implements Peers, AutoCloseable
             final Map.Entry<String, ArrayDeque<Pending>> e = it.next();
             final ArrayDeque<Pending> queue = e.getValue();
             // (not a new use: an endpoint with messages waiting is never closed, so it is there)
-            final ExclusivePublication publication = publications.get(e.getKey());
+            final ExclusivePublication publication = links.get(e.getKey()).publication;
             while (!queue.isEmpty())
             {
                 final Pending p = queue.peek();
@@ -160,9 +167,8 @@ final class Connections implements Peers, AutoCloseable
     @Override
     public void close()
     {
-        publications.values().forEach(ExclusivePublication::close);
-        publications.clear();
-        lastUsedNs.clear();
+        links.values().forEach(l -> l.publication.close());
+        links.clear();
         pending.clear();
     }
 }
