@@ -44,7 +44,7 @@ final class LeaderDuties
     private final StatusRelay statuses;
     private final LivenessTracker liveness;
     private final Map<String, Long> idsInFlight = new HashMap<>();
-    /** Endpoints whose registration is proposed and not yet applied. */
+    /** Agents (by {@link AgentControl#key}) whose registration is proposed and not yet applied. */
     private final Set<String> registering = new HashSet<>();
     private final java.util.function.LongConsumer removeAgent = this::removeAgent;
     private final java.util.function.LongConsumer removeFramework = this::removeFramework;

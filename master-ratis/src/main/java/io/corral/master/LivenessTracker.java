@@ -58,11 +58,6 @@ final class LivenessTracker
         agentTimeoutNs = Math.max(configuredAgentTimeoutNs, 5 * intervalNs);
     }
 
-    long agentTimeoutNs()
-    {
-        return agentTimeoutNs;
-    }
-
     void agentSeen(final long agentId, final long nowNs)
     {
         agentDeadlineNs.put(agentId, nowNs + agentTimeoutNs);

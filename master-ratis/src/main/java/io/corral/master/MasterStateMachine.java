@@ -61,12 +61,10 @@ final class MasterStateMachine extends BaseStateMachine
     private volatile boolean handedOff;
     private volatile boolean ownerStopped;
 
-    /** {@code events} is called on the owner thread with what each applied record did. */
-    MasterStateMachine(final MasterState state, final Consumer<MasterEvent> events)
-    {
-        this(state, events, nanos -> { });
-    }
-
+    /**
+     * {@code events} is called on the owner thread with what each applied record did;
+     * {@code applyWait} with how long each entry waited to be applied.
+     */
     MasterStateMachine(final MasterState state, final Consumer<MasterEvent> events,
         final java.util.function.LongConsumer applyWait)
     {
