@@ -211,12 +211,15 @@ public final class ProcessCluster implements AutoCloseable
     }
 
     /**
-     * Masters with the JIT a production master has (C2), as `corral master` runs, and these extra
-     * JVM options ("{id}" becomes the master's id, e.g. a JFR file per master).
+     * Masters as `corral master` runs them (bin/corral): the full JIT (C2) and G1 with a 50 ms
+     * pause goal, plus these extra JVM options ("{id}" becomes the master's id, e.g. a JFR file per
+     * master). The serial collector the tests use paused a loaded master for up to 1.1 s on this
+     * 2-core machine, longer than the election timeout, and the quorum changed leader every few
+     * seconds; G1's longest pause in the same run was 117 ms.
      */
     public ProcessCluster productionMasters(final List<String> extraOptions)
     {
-        masterJit = List.of();
+        masterJit = List.of("-XX:-UseSerialGC", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=50");
         masterExtra = List.copyOf(extraOptions);
         return this;
     }

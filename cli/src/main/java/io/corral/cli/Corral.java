@@ -142,6 +142,11 @@ public final class Corral
                 "(default ${DEFAULT-VALUE}).")
         double offerTimeoutSeconds;
 
+        @Option(names = "--max-launches-in-flight", defaultValue = "" + MasterConfig.DEFAULT_MAX_LAUNCHES_IN_FLIGHT,
+            description = "Launches the leader has proposed or its agents not yet confirmed, at most; more wait, " +
+                "and no offers go out while any wait (default ${DEFAULT-VALUE}).")
+        int maxLaunchesInFlight;
+
         @Override
         public Integer call() throws Exception
         {
@@ -150,7 +155,7 @@ public final class Corral
                 .electionTimeoutMs(range[0], range[1])
                 .agentTimeoutMs(agentTimeoutMs).reregistrationGraceMs(graceMs)
                 .snapshotEvery(snapshotEvery, MasterConfig.DEFAULT_LOG_SEGMENT_BYTES).resourceKinds(resourceKinds)
-                .offerTimeoutMs(Math.round(offerTimeoutSeconds * 1000)));
+                .offerTimeoutMs(Math.round(offerTimeoutSeconds * 1000)).maxLaunchesInFlight(maxLaunchesInFlight));
             System.out.println("master " + id + " on " + master.address() + " (Ctrl-C to stop)");
             awaitShutdown(master);
             return 0;

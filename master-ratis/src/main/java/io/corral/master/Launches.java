@@ -15,13 +15,18 @@ import io.corral.master.OfferBook.Offer;
  * The leader's launch path: an accept is checked against its offers and each task against what
  * is left; valid tasks wait for the cycle's one {@code TasksLaunched} record; once it commits,
  * {@code RunTask} goes to the agent and is resent until the agent confirms (STARTING), so a
- * leader that dies in between leaves nothing stuck in STAGING. Part of the leader's duties, owned
+ * leader that dies in between leaves nothing stuck in STAGING. Admission: at most
+ * {@code maxInFlight} launches are proposed or unconfirmed at once; accepted launches beyond that
+ * wait here in order (their resources already taken from the offer), and while any wait the
+ * leader makes no new offers ({@link #backlogged}). Part of the leader's duties, owned
  * by the duty thread; it uses the offer book, the allocations and the status path, and calls
  * nothing back.
  */
 final class Launches
 {
+    /** RunTask is resent after 2 s, then 4, 8, ... up to 32 s (an agent that is slow to confirm is not flooded). */
     private static final long RUN_TASK_RETRY_NS = 2_000_000_000L;
+    private static final long RUN_TASK_RETRY_MAX_NS = 32_000_000_000L;
     private static final long RESEND_CHECK_NS = 200_000_000L;
 
     private final TaskControl tasks;
@@ -37,15 +42,19 @@ final class Launches
     private final MasterMetrics metrics;
     private final Outputs outputs;
     private final List<TaskControl.Launch> launches = new ArrayList<>();
-    /** Accepted, proposed, not yet committed: their task ids are taken. */
+    /** Accepted, waiting for room in flight: not proposed yet. */
+    private final java.util.ArrayDeque<TaskControl.Launch> waiting = new java.util.ArrayDeque<>();
+    private final int maxInFlight;
+    /** Accepted (waiting or proposed), not yet committed: their task ids are taken. */
     private final Set<String> launchingTaskKeys = new HashSet<>();
-    /** Launched tasks the agent has not confirmed yet (no STARTING), with when RunTask last went. */
+    /** Launched tasks the agent has not confirmed yet (no STARTING): {when RunTask last went, the delay before the next}. */
     private final java.util.IdentityHashMap<MasterState.Task, long[]> staging = new java.util.IdentityHashMap<>();
     private long nextResendCheckNs;
 
     Launches(final long term, final MasterState state, final OfferBook offers, final Allocations allocations,
-        final StatusRelay statuses, final Outputs outputs)
+        final StatusRelay statuses, final Outputs outputs, final int maxInFlight)
     {
+        this.maxInFlight = maxInFlight;
         this.outputs = outputs;
         this.toAgents = outputs.toAgents();
         this.toFrameworks = outputs.toFrameworks();
@@ -63,7 +72,7 @@ final class Launches
     /** On taking office: a task still STAGING may never have had its RunTask sent; send it (again). */
     void stillStaging(final MasterState.Task task)
     {
-        staging.put(task, new long[] { 0 });
+        staging.put(task, new long[] { 0, 0 });
     }
 
     /** Accept: checks the offer and every task; launches the valid ones in one record, refuses the rest. */
@@ -168,7 +177,7 @@ final class Launches
             }
             inBatch.add(taskId);
             launchingTaskKeys.add(MasterState.taskKey(frameworkId, taskId));
-            launches.add(new TaskControl.Launch(frameworkId, offer.agentId(), asked, taskId, command, options, env,
+            waiting.add(new TaskControl.Launch(frameworkId, offer.agentId(), asked, taskId, command, options, env,
                 healthCommand, role));
         }
         boolean anyLeft = false;
@@ -191,7 +200,7 @@ final class Launches
     {
         final String key = MasterState.taskKey(task.frameworkId, task.taskId);
         final boolean ours = launchingTaskKeys.remove(key);
-        staging.put(task, new long[] { nowNs });
+        staging.put(task, new long[] { nowNs, RUN_TASK_RETRY_NS });
         sendRunTask(task, nowNs);
         metrics.tasksLaunched.inc();
         return ours;
@@ -240,7 +249,28 @@ final class Launches
         staging.keySet().removeIf(t -> t.agentId == agentId);
     }
 
-    /** Resends what agents have not confirmed, then proposes this cycle's launches as one record. */
+    /** Launches proposed and not committed, or committed and not confirmed by their agents. */
+    int inFlight()
+    {
+        return launchingTaskKeys.size() - waiting.size() + staging.size();
+    }
+
+    /** Accepted launches waiting for room in flight. */
+    int waiting()
+    {
+        return waiting.size();
+    }
+
+    /** True while accepted launches wait: the leader makes no new offers until they are on their way. */
+    boolean backlogged()
+    {
+        return !waiting.isEmpty();
+    }
+
+    /**
+     * Resends what agents have not confirmed, then proposes as many waiting launches as there is
+     * room in flight for, as one record.
+     */
     int doWork(final long nowNs)
     {
         int work = 0;
@@ -248,6 +278,10 @@ final class Launches
         {
             nextResendCheckNs = nowNs + RESEND_CHECK_NS;
             work += resendUnconfirmedLaunches(nowNs);
+        }
+        for (int room = maxInFlight - inFlight(); room > 0 && !waiting.isEmpty(); room--)
+        {
+            launches.add(waiting.poll());
         }
         if (launches.isEmpty())
         {
@@ -273,12 +307,13 @@ final class Launches
         int work = 0;
         for (final Map.Entry<MasterState.Task, long[]> e : staging.entrySet())
         {
-            final long[] lastSentNs = e.getValue();
+            final long[] sent = e.getValue();
             final MasterState.Task task = e.getKey();
-            if (nowNs - lastSentNs[0] >= RUN_TASK_RETRY_NS && task.state == TaskState.STAGING)
+            if (nowNs - sent[0] >= sent[1] && task.state == TaskState.STAGING)
             {
                 sendRunTask(task, nowNs);
-                lastSentNs[0] = nowNs;
+                sent[0] = nowNs;
+                sent[1] = sent[1] == 0 ? RUN_TASK_RETRY_NS : Math.min(RUN_TASK_RETRY_MAX_NS, sent[1] * 2);
                 work++;
             }
         }

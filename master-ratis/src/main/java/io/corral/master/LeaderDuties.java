@@ -73,7 +73,8 @@ final class LeaderDuties
         this.allocations = new Allocations(allocator);
         this.offers = new OfferBook(term);
         this.statuses = new StatusRelay(state, outputs);
-        this.launches = new Launches(term, state, offers, allocations, statuses, outputs);
+        this.launches = new Launches(term, state, offers, allocations, statuses, outputs,
+            config.maxLaunchesInFlight());
         this.takenOfficeAtIndex = rebuild(nowNs);
         announce(config.id(), nowNs);
     }
@@ -116,14 +117,22 @@ final class LeaderDuties
         state.roles().forEach(allocations::applyRole);
         for (final MasterState.Task task : state.taskControl().each())
         {
+            if (MasterState.isTerminal(task.state))
+            {
+                continue;
+            }
+            if (state.framework(task.frameworkId) == null)
+            {
+                // Its framework was removed and the kill sent then may have died with the old
+                // leader: kill it again. Its resources were given back when the framework went.
+                sendKill(task.agentId, task.frameworkId, task.taskId, nowNs);
+                continue;
+            }
             if (task.state == TaskState.STAGING)
             {
                 launches.stillStaging(task);
             }
-            if (!MasterState.isTerminal(task.state))
-            {
-                recover(task.agentId, task.frameworkId, task.role, task.resources, nowNs);
-            }
+            recover(task.agentId, task.frameworkId, task.role, task.resources, nowNs);
         }
         LOG.info("took office in term {} at log index {}: {} agents, {} frameworks, {} tasks", term, index,
             agents.size(), frameworks.size(), state.taskCount());
@@ -476,7 +485,8 @@ final class LeaderDuties
         work += launches.doWork(nowNs);
         work += statuses.doWork();
         final boolean fullDue = nowNs - lastFullPassNs >= allocationIntervalNs;
-        if (allocations.takeDue() || fullDue)
+        // While accepted launches wait for room in flight, no new offers: the pass stays due.
+        if (!launches.backlogged() && (allocations.takeDue() || fullDue))
         {
             final long passStartNs = System.nanoTime();
             final OfferBuffer made = fullDue ? allocator.fullPass(nowNs) : allocator.incrementalPass(nowNs);
@@ -492,6 +502,8 @@ final class LeaderDuties
             work += made.size();
         }
         metrics.outstandingOffers = offers.size();
+        metrics.launchesInFlight = launches.inFlight();
+        metrics.launchesWaiting = launches.waiting();
         return work;
     }
 

@@ -38,6 +38,14 @@ public final class MasterConfig
      * starve the others. 0: offers never time out.
      */
     public static final long DEFAULT_OFFER_TIMEOUT_MS = 30_000;
+    /**
+     * At most this many launches in flight on the leader: proposed to the log and not committed,
+     * or committed and not yet confirmed by their agents (STARTING). More accepted launches wait
+     * on the leader, in order, and no new offers go out while any wait; without the bound a
+     * burst of small tasks grew the log, the state and the garbage collector's pauses faster
+     * than three masters on two cores could commit them, until the quorum lost its leader.
+     */
+    public static final int DEFAULT_MAX_LAUNCHES_IN_FLIGHT = 5_000;
 
     private int id;
     private final Map<Integer, String> peers = new LinkedHashMap<>();
@@ -51,6 +59,7 @@ public final class MasterConfig
     private long snapshotEveryEntries = DEFAULT_SNAPSHOT_EVERY_ENTRIES;
     private long logSegmentBytes = DEFAULT_LOG_SEGMENT_BYTES;
     private long offerTimeoutMs = DEFAULT_OFFER_TIMEOUT_MS;
+    private int maxLaunchesInFlight = DEFAULT_MAX_LAUNCHES_IN_FLIGHT;
     private io.corral.allocator.ResourceKinds resourceKinds = io.corral.allocator.ResourceKinds.standard();
 
     public MasterConfig id(final int id)
@@ -134,6 +143,18 @@ public final class MasterConfig
         return this;
     }
 
+    /** At most this many launches proposed or unconfirmed at once; the rest wait (see the default). */
+    public MasterConfig maxLaunchesInFlight(final int launches)
+    {
+        this.maxLaunchesInFlight = launches;
+        return this;
+    }
+
+    public int maxLaunchesInFlight()
+    {
+        return maxLaunchesInFlight;
+    }
+
     /** Snapshot after {@code entries} log entries, in log segments of at most {@code segmentBytes}. */
     public MasterConfig snapshotEvery(final long entries, final long segmentBytes)
     {
@@ -196,6 +217,10 @@ public final class MasterConfig
         {
             throw new IllegalArgumentException("--offer-timeout must not be negative (0: offers never time out), got " +
                 offerTimeoutMs / 1000.0 + " s");
+        }
+        if (maxLaunchesInFlight < 1)
+        {
+            throw new IllegalArgumentException("--max-launches-in-flight must be at least 1, got " + maxLaunchesInFlight);
         }
         if (peers.isEmpty())
         {

@@ -44,6 +44,8 @@ final class MasterMetrics
     private final Latency apply = new Latency();
     /** Written by the leader's duty thread, read at scrape time. */
     volatile int outstandingOffers;
+    volatile int launchesInFlight;
+    volatile int launchesWaiting;
 
     /**
      * A latency: recorded by any thread (wait-free), folded into the running total by the duty
@@ -149,6 +151,12 @@ final class MasterMetrics
             }).register(registry);
         GaugeWithCallback.builder().name("corral_offers_outstanding").help("Offers sent and not yet answered (leader).")
             .callback(c -> c.call(node.isLeader() ? outstandingOffers : 0)).register(registry);
+        GaugeWithCallback.builder().name("corral_launches_in_flight")
+            .help("Launches proposed and not committed, or not yet confirmed by their agents (leader).")
+            .callback(c -> c.call(node.isLeader() ? launchesInFlight : 0)).register(registry);
+        GaugeWithCallback.builder().name("corral_launches_waiting")
+            .help("Accepted launches waiting for room in flight; no offers go out while any wait (leader).")
+            .callback(c -> c.call(node.isLeader() ? launchesWaiting : 0)).register(registry);
     }
 
     private Counter counter(final String name, final String help)

@@ -32,9 +32,13 @@ class LeaderDutiesTest
     private final RecordingPeers peers = new RecordingPeers();
     private final Frames frames = new Frames();
     private long now = 1_000 * SECOND;
-    private final InProcessLeader leader = new InProcessLeader(7, new MasterConfig().id(1).peers("1=127.0.0.1:40000")
-        .agentTimeoutMs(5_000).frameworkTimeoutMs(3_000).reregistrationGraceMs(10_000).offerTimeoutMs(30_000), peers,
-        now);
+    private InProcessLeader leader = new InProcessLeader(7, config(), peers, now);
+
+    private static MasterConfig config()
+    {
+        return new MasterConfig().id(1).peers("1=127.0.0.1:40000").agentTimeoutMs(5_000).frameworkTimeoutMs(3_000)
+            .reregistrationGraceMs(10_000).offerTimeoutMs(30_000);
+    }
 
     /** One duty cycle after {@code nanos}: timers and batches, then what they proposed is committed. */
     private void after(final long nanos)
@@ -264,6 +268,58 @@ class LeaderDutiesTest
         final List<RecordingPeers.Sent> kills = peers.to(AGENT, KillTaskDecoder.TEMPLATE_ID);
         assertEquals(1, kills.size(), "its running task is killed on the agent");
         assertEquals("t1", kills.get(0).decode(new KillTaskDecoder()).taskId());
+
+        // That kill may have died with this leader: the next one sends it again, and does not count
+        // the task's resources against a framework the allocator no longer has.
+        leader.newTerm(now);
+        after(0);
+        assertEquals(2, peers.to(AGENT, KillTaskDecoder.TEMPLATE_ID).size(), "the new leader kills it again");
+        assertEquals(0, leader.leader().accounting()[0][0], "nothing is allocated to the removed framework");
+    }
+
+    /**
+     * Admission: with room for one launch in flight, a second accepted launch waits on the leader
+     * (no record, no new offers) until the agent confirms the first; then it is proposed.
+     */
+    @Test
+    void launchesBeyondTheInFlightBoundWaitAndHoldBackOffers()
+    {
+        leader = new InProcessLeader(7, config().maxLaunchesInFlight(1), peers, now);
+        final long agentId = registerAgent();
+        final long frameworkId = subscribe(60_000);
+        after(0);
+        frames.accept(frameworkId, lastOffer().offerId(), "t1", 1000, 512).to(leader, 2);
+        after(0);
+        assertNotNull(leader.state().task(frameworkId, "t1"), "the first launch committed");
+        after(2 * SECOND); // the rest of the agent is offered again
+        frames.accept(frameworkId, lastOffer().offerId(), "t2", 1000, 512).to(leader, 2);
+        after(0);
+        assertNull(leader.state().task(frameworkId, "t2"), "t1 is not confirmed yet: t2 waits, nothing proposed");
+        final int offersBefore = peers.count(FRAMEWORK, OfferDecoder.TEMPLATE_ID);
+        after(3 * SECOND);
+        assertEquals(offersBefore, peers.count(FRAMEWORK, OfferDecoder.TEMPLATE_ID),
+            "no offers while a launch waits, though a full pass was due");
+
+        frames.statusUpdate(agentId, frameworkId, "t1", TaskState.STARTING, 1, 1).to(leader, 1);
+        after(0);
+        after(0);
+        assertNotNull(leader.state().task(frameworkId, "t2"), "t1 confirmed: t2 is proposed and committed");
+        final List<RecordingPeers.Sent> runs = peers.to(AGENT, RunTaskDecoder.TEMPLATE_ID);
+        assertEquals("t2", runs.get(runs.size() - 1).decode(new RunTaskDecoder()).taskId(), "its agent is told to run it");
+        after(2 * SECOND);
+        assertTrue(peers.count(FRAMEWORK, OfferDecoder.TEMPLATE_ID) > offersBefore, "offers flow again");
+    }
+
+    @Test
+    void runTaskResendsBackOff()
+    {
+        launched("t1");
+        for (int i = 0; i < 8; i++)
+        {
+            after(SECOND);
+        }
+        // sent at 0, resent at 2 s and 6 s (delays 2, 4, then 8 s)
+        assertEquals(3, peers.count(AGENT, RunTaskDecoder.TEMPLATE_ID), "resent at 2 s and 6 s, not every 2 s");
     }
 
     @Test
