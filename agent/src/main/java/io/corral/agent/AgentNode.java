@@ -217,6 +217,8 @@ public final class AgentNode implements AutoCloseable
         private long nextLimitCheckNs;
         private long nextGcNs;
         private long lastHeardNs;
+        /** "looking for the leader" was logged since the last registration answer. */
+        private boolean saidLooking;
         private long nowNs;
 
         @Override
@@ -298,6 +300,13 @@ public final class AgentNode implements AutoCloseable
             }
             if (agentId == 0 || leader == null)
             {
+                if (agentId != 0 && !saidLooking && nowNs - lastHeardNs > MISSED_ANSWERS * heartbeatNs())
+                {
+                    // Sent away by a NotLeader, and no master has answered since: say so once.
+                    LOG.warn("no answer from any master for {} ms: looking for the leader",
+                        TimeUnit.NANOSECONDS.toMillis(nowNs - lastHeardNs));
+                    saidLooking = true;
+                }
                 if (nowNs >= nextRegisterNs)
                 {
                     nextRegisterNs = nowNs + registerBackoff.nextDelayNs();
@@ -310,6 +319,7 @@ public final class AgentNode implements AutoCloseable
             {
                 LOG.warn("no answer from master {} for {} ms: looking for the leader", leader,
                     TimeUnit.NANOSECONDS.toMillis(nowNs - lastHeardNs));
+                saidLooking = true;
                 leader = null;
                 nextRegisterNs = nowNs;
                 return work;
@@ -365,6 +375,7 @@ public final class AgentNode implements AutoCloseable
             leaderIntervalNs = TimeUnit.MILLISECONDS.toNanos(Math.max(0, m.heartbeatIntervalMs()));
             final String from = m.masterEndpoint();
             lastHeardNs = nowNs;
+            saidLooking = false;
             registerBackoff.reset();
             if (agentId != 0 && id != agentId)
             {
