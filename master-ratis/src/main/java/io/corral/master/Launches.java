@@ -75,7 +75,7 @@ final class Launches
         staging.put(task, new long[] { 0, 0 });
     }
 
-    /** Accept: checks the offer and every task; launches the valid ones in one record, refuses the rest. */
+    /** Accept: checks the offer and every task; queues the valid ones for launch (see doWork), refuses the rest. */
     void onAccept(final AcceptDecoder accept, final String replyTo, final long nowNs)
     {
         final long frameworkId = accept.frameworkId();
