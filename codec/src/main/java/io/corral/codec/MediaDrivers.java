@@ -21,6 +21,15 @@ public final class MediaDrivers
     public static final int TERM_BUFFER_BYTES = 1 << 20;
     /** The largest message a publication takes (Aeron: an eighth of the term buffer). */
     public static final int MAX_MESSAGE_BYTES = TERM_BUFFER_BYTES / 8;
+    /**
+     * Receive buffer of every UDP socket the driver opens (Aeron's default: 128 KiB). A master
+     * receives from every agent and framework on one socket: with 10,000 agents running tasks the
+     * default overflowed while the shared driver thread was busy, the kernel dropped more
+     * datagrams than it delivered (RcvbufErrors), and the retransmits (Aeron's gap scanning,
+     * NAKs) cost more than the traffic. The kernel caps it at {@code net.core.rmem_max}; Aeron
+     * says so at start when it does. {@code -Dcorral.aeron.socketRcvbufBytes} overrides it.
+     */
+    public static final int SOCKET_RCVBUF_BYTES = Integer.getInteger("corral.aeron.socketRcvbufBytes", 4 << 20);
 
     private static MediaDriver driver;
     private static int users;
@@ -44,6 +53,7 @@ public final class MediaDrivers
                 .dirDeleteOnStart(true)
                 .dirDeleteOnShutdown(true)
                 .termBufferSparseFile(true)
+                .socketRcvbufLength(SOCKET_RCVBUF_BYTES)
                 .publicationTermBufferLength(TERM_BUFFER_BYTES)
                 .ipcTermBufferLength(TERM_BUFFER_BYTES)
                 .clientLivenessTimeoutNs(TimeUnit.SECONDS.toNanos(5))

@@ -90,9 +90,15 @@ public final class InProcessLeader implements RecordProposer, MasterEndpoint.Lea
     /** One duty cycle at {@code nowNs}: timers, the batches proposed, allocation. */
     public int cycle(final long nowNs)
     {
+        return cycle(nowNs, nowNs);
+    }
+
+    /** One duty cycle at {@code nowNs} of a master that last had read all its inbound at {@code heardUpToNs}. */
+    public int cycle(final long nowNs, final long heardUpToNs)
+    {
         this.nowNs = nowNs;
         endpoint.cycle(nowNs);
-        return duties.doWork(nowNs);
+        return duties.doWork(nowNs, heardUpToNs);
     }
 
     /** Commits every proposal so far, in order: applied to the state, then the leader reacts. */

@@ -244,11 +244,6 @@ final class Launches
         staging.remove(task);
     }
 
-    void agentRemoved(final long agentId)
-    {
-        staging.keySet().removeIf(t -> t.agentId == agentId);
-    }
-
     /** Launches proposed and not committed, or committed and not confirmed by their agents. */
     int inFlight()
     {

@@ -223,7 +223,7 @@ final class LeaderDuties
         {
             rescind(offers.removeOfAgent(e.agentId()), nowNs);
             liveness.agentGone(e.agentId());
-            launches.agentRemoved(e.agentId());
+            // Its tasks' LOST changes came first (confirmed(): out of staging), so nothing to scan here.
             for (final MasterState.Framework f : state.frameworkControl().each())
             {
                 toFrameworks.agentLost(f.endpoint(), f.id(), e.agentId(), nowNs);
@@ -477,10 +477,21 @@ final class LeaderDuties
 
     // ------------------------------------------------------------------ each duty cycle
 
-    /** Liveness, offer timeouts, resends, the cycle's batches proposed (one record each), then allocation if due. */
+    /** {@link #doWork(long, long)} for a master that has read all its inbound messages. */
     int doWork(final long nowNs)
     {
-        int work = liveness.check(nowNs, removeAgent, removeFramework);
+        return doWork(nowNs, nowNs);
+    }
+
+    /**
+     * Liveness (judged at {@code heardUpToNs}: when the master last had read all its inbound
+     * messages), offer timeouts, resends, the cycle's batches proposed (one record each), then
+     * allocation if due.
+     */
+    int doWork(final long nowNs, final long heardUpToNs)
+    {
+        metrics.inboundBehindNs = nowNs - heardUpToNs;
+        int work = liveness.check(nowNs, heardUpToNs, removeAgent, removeFramework);
         work += expireOffers(nowNs);
         work += launches.doWork(nowNs);
         work += statuses.doWork();

@@ -11,6 +11,12 @@ import org.agrona.collections.LongHashSet;
  * back each time one is heard from. On taking office everyone gets the re-registration grace;
  * a framework's deadline also includes its failover timeout. Overdue ones are handed out once.
  * Primitive maps: marking one alive (every heartbeat) allocates nothing.
+ *
+ * <p>Deadlines are compared with the moment the master last had read everything sent to it
+ * ({@code heardUpToNs}), not with the clock: a heartbeat still waiting in the master's own
+ * inbound buffer, because the master is behind, does not count against the agent. A master that
+ * fell seconds behind under load once removed thousands of live agents that way (10,000
+ * simulated agents running tasks), and each removal added work that put it further behind.
  */
 final class LivenessTracker
 {
@@ -80,15 +86,20 @@ final class LivenessTracker
         removalsProposed.remove(frameworkId);
     }
 
-    /** Hands each agent and framework past its deadline to the matching callback, once; returns how many. */
-    int check(final long nowNs, final LongConsumer removeAgent, final LongConsumer removeFramework)
+    /**
+     * Hands each agent and framework whose deadline passed before {@code heardUpToNs} (when the
+     * master last had read all its inbound messages) to the matching callback, once; returns how many.
+     */
+    int check(final long nowNs, final long heardUpToNs, final LongConsumer removeAgent,
+        final LongConsumer removeFramework)
     {
         if (nowNs < nextCheckNs)
         {
             return 0;
         }
         nextCheckNs = nowNs + CHECK_EVERY_NS;
-        return overdue(agentDeadlineNs, nowNs, removeAgent) + overdue(frameworkDeadlineNs, nowNs, removeFramework);
+        return overdue(agentDeadlineNs, heardUpToNs, removeAgent) +
+            overdue(frameworkDeadlineNs, heardUpToNs, removeFramework);
     }
 
     private int overdue(final Long2LongHashMap deadlines, final long nowNs, final LongConsumer remove)

@@ -46,6 +46,8 @@ final class MasterMetrics
     volatile int outstandingOffers;
     volatile int launchesInFlight;
     volatile int launchesWaiting;
+    /** How long ago the master last had read all its inbound messages (0 while it keeps up). */
+    volatile long inboundBehindNs;
 
     /**
      * A latency: recorded by any thread (wait-free), folded into the running total by the duty
@@ -157,6 +159,10 @@ final class MasterMetrics
         GaugeWithCallback.builder().name("corral_launches_waiting")
             .help("Accepted launches waiting for room in flight; no offers go out while any wait (leader).")
             .callback(c -> c.call(node.isLeader() ? launchesWaiting : 0)).register(registry);
+        GaugeWithCallback.builder().name("corral_inbound_behind_seconds")
+            .help("How long ago the leader last had read every message sent to it; liveness deadlines are " +
+                "judged at that moment, so a master behind on its inbound does not remove live agents (leader).")
+            .callback(c -> c.call(node.isLeader() ? inboundBehindNs / 1e9 : 0)).register(registry);
     }
 
     private Counter counter(final String name, final String help)

@@ -398,7 +398,10 @@ public final class MasterNode implements AutoCloseable
         private MasterEndpoint endpoint;
         private io.aeron.FragmentAssembler assembler;
         private LeaderDuties duties;
+        private static final int FRAGMENT_LIMIT = 64;
         private long nowNs;
+        /** The last cycle start by which every inbound message had been read. */
+        private long heardUpToNs = System.nanoTime();
         private long nextRoleCheckNs;
 
         /** Wires the outbound side once the connections exist (before the thread starts). */
@@ -440,10 +443,15 @@ public final class MasterNode implements AutoCloseable
             }
             metrics.publish(nowNs, false);
             endpoint.cycle(nowNs);
-            work += subscription.poll(assembler, 64);
+            final int fragments = subscription.poll(assembler, FRAGMENT_LIMIT);
+            work += fragments;
+            if (fragments < FRAGMENT_LIMIT)
+            {
+                heardUpToNs = nowNs; // everything that had arrived by the cycle's start is read
+            }
             if (duties != null)
             {
-                work += duties.doWork(nowNs);
+                work += duties.doWork(nowNs, heardUpToNs);
             }
             work += proposer.sendWaiting();
             work += connections.retry(nowNs);

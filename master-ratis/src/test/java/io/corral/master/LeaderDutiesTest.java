@@ -205,6 +205,24 @@ class LeaderDutiesTest
     }
 
     @Test
+    void aMasterBehindOnItsInboundRemovesNobodyUntilItHasReadWhatWasSent()
+    {
+        final long agentId = registerAgent();
+        final long readAt = now;
+        // 20 s pass while the master has not caught up with its inbound since readAt: the
+        // agent's heartbeats may be waiting there, so it is not judged by them yet.
+        now += 20 * SECOND;
+        leader.cycle(now, readAt + 4 * SECOND);
+        leader.commit();
+        assertNotNull(leader.state().agent(agentId), "not removed while its heartbeats may be unread");
+        // The master catches up: no heartbeat was there after all.
+        now += SECOND;
+        leader.cycle(now, now);
+        leader.commit();
+        assertNull(leader.state().agent(agentId), "removed once the master has read all it was sent");
+    }
+
+    @Test
     void runTaskIsResentUntilTheAgentConfirmsTheTask()
     {
         final long[] ids = launched("t1");
