@@ -69,6 +69,11 @@ public final class ScaleRun implements Callable<Integer>
     @Option(names = "--task-ms", defaultValue = "100", description = "How long each simulated task runs (default ${DEFAULT-VALUE}).")
     long taskMs;
 
+    @Option(names = "--rate", defaultValue = "0",
+        description = "Tasks per second all frameworks together launch at most (default ${DEFAULT-VALUE}: as many " +
+            "as offers hold), to measure accept -> RUNNING below saturation.")
+    double rate;
+
     @Option(names = "--tasks-per-offer", defaultValue = "50", description = "Tasks a framework launches per offer (default ${DEFAULT-VALUE}).")
     int tasksPerOffer;
 
@@ -113,6 +118,9 @@ public final class ScaleRun implements Callable<Integer>
         private final String name;
         private final Map<String, Long> acceptedAtNs = new HashMap<>();
         private long next;
+        /** With --rate: tasks this framework may still launch (a token bucket refilled at rate / frameworks). */
+        private double allowance;
+        private long refilledAtNs = System.nanoTime();
 
         Launcher(final String name)
         {
@@ -127,10 +135,22 @@ public final class ScaleRun implements Callable<Integer>
         @Override
         public void resourceOffers(final SchedulerDriver driver, final List<Offer> offers)
         {
+            final long refillNs = System.nanoTime();
+            if (rate > 0)
+            {
+                final double perFramework = rate / frameworks;
+                allowance = Math.min(perFramework, allowance + perFramework * (refillNs - refilledAtNs) / 1e9);
+                refilledAtNs = refillNs;
+            }
             for (final Offer offer : offers)
             {
-                final int fit = (int)Math.min(tasksPerOffer, Math.min(offer.resources().cpusMilli() / 10,
+                int fit = (int)Math.min(tasksPerOffer, Math.min(offer.resources().cpusMilli() / 10,
                     offer.resources().memMiB()));
+                if (rate > 0)
+                {
+                    fit = (int)Math.min(fit, allowance);
+                    allowance -= fit;
+                }
                 final List<TaskSpec> tasks = new ArrayList<>(fit);
                 final long nowNs = System.nanoTime();
                 for (int i = 0; i < fit; i++)
@@ -141,7 +161,9 @@ public final class ScaleRun implements Callable<Integer>
                 }
                 if (tasks.isEmpty())
                 {
-                    driver.declineOffer(offer.offerId(), 0);
+                    // Over the rate: this agent again in 10 s, not at once (declining every agent
+                    // each second for 1 s made the master send 1,700 offers a second at --rate 400).
+                    driver.declineOffer(offer.offerId(), rate > 0 ? 10 : 0);
                     continue;
                 }
                 accepted.addAndGet(tasks.size());
