@@ -25,9 +25,10 @@ public final class MediaDrivers
      * Receive buffer of every UDP socket the driver opens (Aeron's default: 128 KiB). A master
      * receives from every agent and framework on one socket: with 10,000 agents running tasks the
      * default overflowed while the shared driver thread was busy, the kernel dropped more
-     * datagrams than it delivered (RcvbufErrors), and the retransmits (Aeron's gap scanning,
-     * NAKs) cost more than the traffic. The kernel caps it at {@code net.core.rmem_max}; Aeron
-     * says so at start when it does. {@code -Dcorral.aeron.socketRcvbufBytes} overrides it.
+     * datagrams than it delivered (RcvbufErrors), and repairing the loss (Aeron's gap scanning,
+     * NAKs, retransmits) took 15 % of the master's samples. The kernel caps it at
+     * {@code net.core.rmem_max}; Aeron says so at start when it does.
+     * {@code -Dcorral.aeron.socketRcvbufBytes} overrides it.
      */
     public static final int SOCKET_RCVBUF_BYTES = Integer.getInteger("corral.aeron.socketRcvbufBytes", 4 << 20);
 

@@ -14,9 +14,8 @@ import org.agrona.collections.LongHashSet;
  *
  * <p>Deadlines are compared with the moment the master last had read everything sent to it
  * ({@code heardUpToNs}), not with the clock: a heartbeat still waiting in the master's own
- * inbound buffer, because the master is behind, does not count against the agent. A master that
- * fell seconds behind under load once removed thousands of live agents that way (10,000
- * simulated agents running tasks), and each removal added work that put it further behind.
+ * inbound buffer, because the master is behind, does not count against the agent (a leader under
+ * task load was measured 6 s behind, past the 5 s agent timeout).
  */
 final class LivenessTracker
 {
@@ -102,14 +101,14 @@ final class LivenessTracker
             overdue(frameworkDeadlineNs, heardUpToNs, removeFramework);
     }
 
-    private int overdue(final Long2LongHashMap deadlines, final long nowNs, final LongConsumer remove)
+    private int overdue(final Long2LongHashMap deadlines, final long heardUpToNs, final LongConsumer remove)
     {
         int work = 0;
         final Long2LongHashMap.KeyIterator ids = deadlines.keySet().iterator();
         while (ids.hasNext())
         {
             final long id = ids.nextValue();
-            if (nowNs > deadlines.get(id) && removalsProposed.add(id))
+            if (heardUpToNs > deadlines.get(id) && removalsProposed.add(id))
             {
                 remove.accept(id);
                 work++;
