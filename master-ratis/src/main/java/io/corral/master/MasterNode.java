@@ -392,13 +392,13 @@ public final class MasterNode implements AutoCloseable
     /** The duty cycle: apply committed entries, check leadership, run commands, poll Aeron, run leader duties. */
     private final class Duty implements Agent, MasterEndpoint.Leadership
     {
+        private static final int FRAGMENT_LIMIT = 64;
         private final RecordWriter records = new RecordWriter(state.vectors());
         private Outputs outputs;
         private RaftProposer proposer;
         private MasterEndpoint endpoint;
         private io.aeron.FragmentAssembler assembler;
         private LeaderDuties duties;
-        private static final int FRAGMENT_LIMIT = 64;
         private long nowNs;
         /** The last cycle start by which every inbound message had been read. */
         private long heardUpToNs = System.nanoTime();
