@@ -121,6 +121,81 @@ public final class Credentials
         }
     }
 
+    /** One principal and its secret: what an agent or a framework proves it is with. */
+    public record Credential(String principal, byte[] secret)
+    {
+        @Override
+        public String toString()
+        {
+            return "Credential[" + principal + "]"; // never the secret
+        }
+    }
+
+    /**
+     * The one credential of a file with a single {@code principal secret} line (Mesos's agent
+     * {@code --credential}); a file with several names which to use.
+     */
+    public static Credential credential(final Path file, final String principal) throws IOException
+    {
+        final Credentials all = load(file);
+        if (principal != null)
+        {
+            final byte[] secret = all.secrets.get(principal);
+            if (secret == null)
+            {
+                throw new IllegalArgumentException("principal '" + principal + "' is not in " + file + "; it has " +
+                    all.principals());
+            }
+            return new Credential(principal, secret);
+        }
+        if (all.secrets.size() != 1)
+        {
+            throw new IllegalArgumentException(file + " has " + all.secrets.size() + " principals " + all.principals() +
+                "; name the one to use with --principal");
+        }
+        final Map.Entry<String, byte[]> only = all.secrets.entrySet().iterator().next();
+        return new Credential(only.getKey(), only.getValue());
+    }
+
+    /** Where {@code corral dev} leaves the credential its command line tools use ({@code ~/.corral/dev.credential}). */
+    public static Path devCredentialFile()
+    {
+        return Path.of(System.getProperty("user.home"), ".corral", "dev.credential");
+    }
+
+    /**
+     * The credential a client uses when none is given: the file named by the system property
+     * {@code corral.credential} or the environment variable {@code CORRAL_CREDENTIAL}; else, for the
+     * masters {@code corral dev} runs ({@link Protocol#DEV_MASTERS}), the one it wrote; else none.
+     */
+    public static Credential defaultFor(final String masters)
+    {
+        String named = System.getProperty("corral.credential");
+        if (named == null || named.isBlank())
+        {
+            named = System.getenv("CORRAL_CREDENTIAL");
+        }
+        try
+        {
+            if (named != null && !named.isBlank())
+            {
+                return credential(Path.of(named), null);
+            }
+            final Path dev = devCredentialFile();
+            return Protocol.DEV_MASTERS.equals(masters) && Files.exists(dev) ? credential(dev, null) : null;
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalArgumentException("cannot read the credential: " + ex.getMessage());
+        }
+    }
+
+    /** The secret of {@code principal}, or null (only the master's session table asks). */
+    public byte[] secretOf(final String principal)
+    {
+        return secrets.get(principal);
+    }
+
     public Set<String> principals()
     {
         return secrets.keySet();

@@ -2,7 +2,10 @@ package io.corral.codec;
 
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
+import io.corral.codec.sbe.AuthFailedDecoder;
+import io.corral.codec.sbe.ChallengeDecoder;
 import io.corral.codec.sbe.MessageHeaderDecoder;
+import io.corral.codec.sbe.SealedDecoder;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.sbe.MessageDecoderFlyweight;
@@ -16,7 +19,7 @@ import org.agrona.sbe.MessageDecoderFlyweight;
  * message's lengths (var data, groups) before any field is read: a length that points past the
  * frame is refused there, so no decoder allocates what a frame claims (a 1 GiB string field).
  */
-abstract class InboundAdapter implements FragmentHandler
+public abstract class InboundAdapter implements FragmentHandler
 {
     private final MessageHeaderDecoder header = new MessageHeaderDecoder();
     private final UnsafeBuffer frame = new UnsafeBuffer(0, 0);
@@ -31,6 +34,52 @@ abstract class InboundAdapter implements FragmentHandler
         }
     }
 
+    /**
+     * Who may speak to this endpoint: set on an endpoint that authenticates its peers
+     * ({@link Seal} on clients, the master's sessions). Without one every message is taken as it comes.
+     */
+    public interface Gate
+    {
+        /** True if a message of this template may arrive outside a session (handshakes, redirects). */
+        boolean admitsUnsealed(int templateId);
+
+        /**
+         * Opens a Sealed frame (its decoder wrapped and its lengths checked): true with {@code inner}
+         * viewing the message it carries; false if refused (the gate counts it and answers if useful).
+         */
+        boolean open(SealedDecoder sealed, DirectBuffer frame, UnsafeBuffer inner, int aeronSession);
+
+        /** A message outside any session that {@link #admitsUnsealed} does not admit: dropped. */
+        void refusedUnsealed(int templateId, int aeronSession);
+
+        /** After the message a Sealed frame carried was handled. */
+        default void done()
+        {
+        }
+
+        /** The master's answer to this side's Hello. */
+        default void onChallenge(ChallengeDecoder challenge)
+        {
+        }
+
+        /** The master refused or forgot a session. */
+        default void onAuthFailed(AuthFailedDecoder failed)
+        {
+        }
+    }
+
+    private Gate gate;
+    private final SealedDecoder sealed = new SealedDecoder();
+    private final ChallengeDecoder challenge = new ChallengeDecoder();
+    private final AuthFailedDecoder authFailed = new AuthFailedDecoder();
+    private final UnsafeBuffer inner = new UnsafeBuffer(0, 0);
+
+    /** Authenticates what arrives from now on (null: nobody is checked). Before the first poll. */
+    public final void gate(final Gate gate)
+    {
+        this.gate = gate;
+    }
+
     @Override
     public final void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header aeronHeader)
     {
@@ -42,12 +91,74 @@ abstract class InboundAdapter implements FragmentHandler
             return;
         }
         final int templateId = header.templateId();
+        if (templateId == SealedDecoder.TEMPLATE_ID)
+        {
+            if (gate == null)
+            {
+                badFrame(sessionId, templateId, "an authenticated (sealed) frame, but this endpoint runs without " +
+                    "credentials: start the sender without a credential, or this side with one");
+                return;
+            }
+            frame.wrap(buffer, offset, length);
+            frameLength = length;
+            boolean opened = false;
+            try
+            {
+                checked(sealed.wrap(frame, MessageHeaderDecoder.ENCODED_LENGTH, header.blockLength(), header.version()));
+                opened = gate.open(sealed, frame, inner, sessionId);
+            }
+            catch (final RuntimeException ex)
+            {
+                badFrame(sessionId, templateId, ex instanceof FrameLengthException ? ex.getMessage() :
+                    "could not decode a sealed frame: " + ex);
+            }
+            finally
+            {
+                frame.wrap(0, 0);
+            }
+            if (opened)
+            {
+                try
+                {
+                    deliver(inner, 0, inner.capacity(), sessionId, true);
+                }
+                finally
+                {
+                    inner.wrap(0, 0);
+                    gate.done();
+                }
+            }
+            return;
+        }
+        if (gate != null && !gate.admitsUnsealed(templateId))
+        {
+            gate.refusedUnsealed(templateId, sessionId);
+            return;
+        }
+        deliver(buffer, offset, length, sessionId, false);
+    }
+
+    private void deliver(final DirectBuffer buffer, final int offset, final int length, final int sessionId,
+        final boolean wasSealed)
+    {
+        if (wasSealed)
+        {
+            final String problem = FrameCheck.problem(header, buffer, offset, length);
+            if (problem != null)
+            {
+                badFrame(sessionId, length >= MessageHeaderDecoder.ENCODED_LENGTH ? header.templateId() : -1, problem);
+                return;
+            }
+        }
+        final int templateId = header.templateId();
         frame.wrap(buffer, offset, length);
         frameLength = length;
         try
         {
-            if (!dispatch(templateId, frame, MessageHeaderDecoder.ENCODED_LENGTH, header.blockLength(),
-                header.version(), sessionId))
+            final boolean handshake = !wasSealed && gate != null && handshake(templateId, header.blockLength(),
+                header.version());
+            if (!handshake && (templateId == SealedDecoder.TEMPLATE_ID || !dispatch(templateId, frame,
+                MessageHeaderDecoder.ENCODED_LENGTH, header.blockLength(), header.version(), sessionId)))
             {
                 badFrame(sessionId, templateId, "template " + templateId + " is not a message this endpoint accepts");
             }
@@ -64,6 +175,21 @@ abstract class InboundAdapter implements FragmentHandler
         {
             frame.wrap(0, 0);
         }
+    }
+
+    private boolean handshake(final int templateId, final int blockLength, final int version)
+    {
+        final int at = MessageHeaderDecoder.ENCODED_LENGTH;
+        switch (templateId)
+        {
+            case ChallengeDecoder.TEMPLATE_ID -> gate.onChallenge(checked(challenge.wrap(frame, at, blockLength, version)));
+            case AuthFailedDecoder.TEMPLATE_ID -> gate.onAuthFailed(checked(authFailed.wrap(frame, at, blockLength, version)));
+            default ->
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

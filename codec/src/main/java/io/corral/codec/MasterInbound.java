@@ -44,6 +44,11 @@ public final class MasterInbound extends InboundAdapter
 
         void onSuppress(io.corral.codec.sbe.SuppressDecoder message, int sessionId);
 
+        /** A client opens an authenticated session (only a master with credentials gets these through). */
+        default void onHello(io.corral.codec.sbe.HelloDecoder message, int sessionId)
+        {
+        }
+
         /** A frame that could not be decoded, or is not a message this endpoint accepts. */
         void onBadFrame(int sessionId, int templateId, String problem);
     }
@@ -60,6 +65,7 @@ public final class MasterInbound extends InboundAdapter
     private final TeardownDecoder teardown = new TeardownDecoder();
     private final ReconcileDecoder reconcile = new ReconcileDecoder();
     private final io.corral.codec.sbe.SuppressDecoder suppress = new io.corral.codec.sbe.SuppressDecoder();
+    private final io.corral.codec.sbe.HelloDecoder hello = new io.corral.codec.sbe.HelloDecoder();
 
     public MasterInbound(final Handler handler)
     {
@@ -83,6 +89,7 @@ public final class MasterInbound extends InboundAdapter
             case TeardownDecoder.TEMPLATE_ID -> handler.onTeardown(checked(teardown.wrap(buffer, offset, blockLength, version)), sessionId);
             case ReconcileDecoder.TEMPLATE_ID -> handler.onReconcile(checked(reconcile.wrap(buffer, offset, blockLength, version)), sessionId);
             case io.corral.codec.sbe.SuppressDecoder.TEMPLATE_ID -> handler.onSuppress(checked(suppress.wrap(buffer, offset, blockLength, version)), sessionId);
+            case io.corral.codec.sbe.HelloDecoder.TEMPLATE_ID -> handler.onHello(checked(hello.wrap(buffer, offset, blockLength, version)), sessionId);
             default ->
             {
                 return false;
@@ -99,7 +106,8 @@ public final class MasterInbound extends InboundAdapter
             case RegisterAgentDecoder.TEMPLATE_ID, AgentHeartbeatDecoder.TEMPLATE_ID, StatusUpdateDecoder.TEMPLATE_ID,
                 SubscribeDecoder.TEMPLATE_ID, AcceptDecoder.TEMPLATE_ID, DeclineDecoder.TEMPLATE_ID,
                 KillDecoder.TEMPLATE_ID, AcknowledgeDecoder.TEMPLATE_ID, TeardownDecoder.TEMPLATE_ID,
-                ReconcileDecoder.TEMPLATE_ID, io.corral.codec.sbe.SuppressDecoder.TEMPLATE_ID -> true;
+                ReconcileDecoder.TEMPLATE_ID, io.corral.codec.sbe.SuppressDecoder.TEMPLATE_ID,
+                io.corral.codec.sbe.HelloDecoder.TEMPLATE_ID -> true;
             default -> false;
         };
     }

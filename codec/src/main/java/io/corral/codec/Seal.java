@@ -1,0 +1,262 @@
+package io.corral.codec;
+
+import java.security.SecureRandom;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+import io.aeron.Publication;
+import io.corral.codec.sbe.AuthFailedDecoder;
+import io.corral.codec.sbe.ChallengeDecoder;
+import io.corral.codec.sbe.HelloEncoder;
+import io.corral.codec.sbe.MessageHeaderEncoder;
+import io.corral.codec.sbe.NotLeaderDecoder;
+import io.corral.codec.sbe.SealedDecoder;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * A client's (agent's or framework's) side of authenticated sessions with the masters, one per
+ * master publication: the first message to a master sends a {@code Hello} instead (and reports
+ * "not sent", so the caller's own retry sends it again later); the master's {@code Challenge}
+ * makes the session, and from then on {@link #offer} seals every message and {@link #open}
+ * accepts only messages sealed by that master. Unsealed, only the handshake and "not the leader"
+ * redirects get through. Without a credential ({@link #insecure}) messages go out as they are and
+ * nothing is checked. Owned by the client's duty thread.
+ */
+public final class Seal implements InboundAdapter.Gate
+{
+    private static final long HELLO_EVERY_NS = 1_000_000_000L;
+    /** After the master refused the credential: ask again this rarely (the secret will not change by itself). */
+    private static final long AFTER_FAILURE_NS = 5_000_000_000L;
+
+    private static final class Session
+    {
+        final Publication publication;
+        final byte[] clientNonce = new byte[16];
+        long helloAtNs;
+        SessionCipher cipher;
+
+        Session(final Publication publication)
+        {
+            this.publication = publication;
+        }
+    }
+
+    private final String principal;
+    private final byte[] secret;
+    private final Consumer<String> onRefused;
+    private final Runnable onEstablished;
+    private final SecureRandom random = new SecureRandom();
+    private final Map<Publication, Session> byPublication = new IdentityHashMap<>();
+    private final Long2ObjectHashMap<Session> bySession = new Long2ObjectHashMap<>();
+    private final ExpandableArrayBuffer sealed = new ExpandableArrayBuffer(4096);
+    private final ExpandableArrayBuffer hello = new ExpandableArrayBuffer(512);
+    private final HelloEncoder helloEncoder = new HelloEncoder();
+    private final MessageHeaderEncoder header = new MessageHeaderEncoder();
+    private final byte[] serverNonce = new byte[16];
+    private final byte[] echoed = new byte[16];
+    private String endpoint;
+    private long refusedUntilNs;
+    private long refused;
+
+    private Seal(final String principal, final byte[] secret, final Consumer<String> onRefused,
+        final Runnable onEstablished)
+    {
+        this.onEstablished = onEstablished;
+        this.principal = principal;
+        this.secret = secret;
+        this.onRefused = onRefused;
+    }
+
+    /**
+     * Sessions for {@code credential}; {@code onRefused} hears each reason a master gives for
+     * refusing it, {@code onEstablished} each new session (the caller can send at once instead of
+     * waiting for its retry).
+     */
+    public static Seal of(final Credentials.Credential credential, final Consumer<String> onRefused,
+        final Runnable onEstablished)
+    {
+        return new Seal(credential.principal(), credential.secret(), onRefused, onEstablished);
+    }
+
+    /** No credential: nothing sealed, nothing checked (a master run with --insecure). */
+    public static Seal insecure()
+    {
+        return new Seal(null, null, r -> { }, () -> { });
+    }
+
+    public boolean secure()
+    {
+        return secret != null;
+    }
+
+    public String principal()
+    {
+        return principal;
+    }
+
+    /** Where this client listens: the master binds a session to it. Before the first {@link #offer}. */
+    public Seal endpoint(final String endpoint)
+    {
+        this.endpoint = endpoint;
+        return this;
+    }
+
+    /** True once {@code publication}'s master has answered the Hello. */
+    public boolean established(final Publication publication)
+    {
+        final Session s = byPublication.get(publication);
+        return s != null && s.cipher != null;
+    }
+
+    /** Masters that refused this credential so far. */
+    public long refusals()
+    {
+        return refused;
+    }
+
+    /**
+     * Sends {@code length} bytes of {@code buffer} from 0 to {@code publication}'s master, sealed
+     * in its session; with no session yet, sends a Hello instead and returns false.
+     */
+    public boolean offer(final Publication publication, final MutableDirectBuffer buffer, final int length)
+    {
+        if (secret == null)
+        {
+            return Outbound.offer(publication, buffer, length);
+        }
+        if (publication == null)
+        {
+            return false;
+        }
+        final Session s = byPublication.get(publication);
+        if (s == null || s.cipher == null)
+        {
+            hello(s == null ? newSession(publication) : s);
+            return false;
+        }
+        final int sealedLength = s.cipher.seal(buffer, 0, length, sealed);
+        return Outbound.offer(publication, sealed, sealedLength);
+    }
+
+    /**
+     * Seals {@code length} bytes of {@code buffer} for {@code publication}'s master into {@code out}
+     * (from 0) and returns the sealed length; -1 if there is no session with it yet. (What
+     * {@link #offer} sends; tests use it to capture a sealed frame and send it again.)
+     */
+    public int seal(final Publication publication, final DirectBuffer buffer, final int length,
+        final MutableDirectBuffer out)
+    {
+        final Session s = byPublication.get(publication);
+        return s == null || s.cipher == null ? -1 : s.cipher.seal(buffer, 0, length, out);
+    }
+
+    private Session newSession(final Publication publication)
+    {
+        final Session s = new Session(publication);
+        byPublication.put(publication, s);
+        return s;
+    }
+
+    private void hello(final Session s)
+    {
+        final long nowNs = System.nanoTime();
+        if (s.helloAtNs != 0 && nowNs - s.helloAtNs < HELLO_EVERY_NS || nowNs < refusedUntilNs)
+        {
+            return;
+        }
+        if (endpoint == null)
+        {
+            throw new IllegalStateException("Seal.endpoint(...) was not set");
+        }
+        s.helloAtNs = nowNs;
+        random.nextBytes(s.clientNonce);
+        helloEncoder.wrapAndApplyHeader(hello, 0, header).putClientNonce(s.clientNonce, 0, 16).principal(principal)
+            .endpoint(endpoint);
+        Outbound.offer(s.publication, hello, MessageHeaderEncoder.ENCODED_LENGTH + helloEncoder.encodedLength());
+    }
+
+    /** Forgets every session (the next message to each master says Hello again): after losing the leader. */
+    public void reset()
+    {
+        byPublication.clear();
+        bySession.clear();
+    }
+
+    /** Forgets the session with one master. */
+    public void reset(final Publication publication)
+    {
+        final Session s = byPublication.remove(publication);
+        if (s != null && s.cipher != null)
+        {
+            bySession.remove(s.cipher.session());
+        }
+    }
+
+    @Override
+    public boolean admitsUnsealed(final int templateId)
+    {
+        return secret == null || templateId == NotLeaderDecoder.TEMPLATE_ID ||
+            templateId == ChallengeDecoder.TEMPLATE_ID || templateId == AuthFailedDecoder.TEMPLATE_ID;
+    }
+
+    @Override
+    public boolean open(final SealedDecoder message, final DirectBuffer frame, final UnsafeBuffer inner,
+        final int aeronSession)
+    {
+        final Session s = bySession.get(message.session());
+        return s != null && s.cipher.open(message, frame, 0, inner) == SessionCipher.Opened.OK;
+    }
+
+    @Override
+    public void refusedUnsealed(final int templateId, final int aeronSession)
+    {
+        // Only a master's sealed messages count: an unsealed one is someone else's, or a master run
+        // without credentials (then the Hello goes unanswered and onRefused says why).
+    }
+
+    @Override
+    public void onChallenge(final ChallengeDecoder m)
+    {
+        m.getClientNonce(echoed, 0, 16);
+        for (final Session s : byPublication.values())
+        {
+            if (s.cipher == null && s.helloAtNs != 0 && Hmac.same(echoed, 0, s.clientNonce, 0, 16))
+            {
+                m.getServerNonce(serverNonce, 0, 16);
+                final byte[] key = SessionCipher.sessionKey(secret, principal, endpoint, s.clientNonce, serverNonce);
+                s.cipher = SessionCipher.client(m.session(), key);
+                bySession.put(m.session(), s);
+                onEstablished.run();
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void onAuthFailed(final AuthFailedDecoder m)
+    {
+        final Session s = bySession.get(m.session());
+        final String reason = m.reason();
+        if (m.session() == 0 && System.nanoTime() >= refusedUntilNs)
+        {
+            // A master that takes no sessions at all (run with --insecure) says so to every Hello.
+            refused++;
+            refusedUntilNs = System.nanoTime() + AFTER_FAILURE_NS;
+            onRefused.accept(reason);
+            return;
+        }
+        if (s == null)
+        {
+            return; // not a session of ours: someone else's, or already forgotten
+        }
+        reset(s.publication);
+        refused++;
+        refusedUntilNs = System.nanoTime() + AFTER_FAILURE_NS;
+        onRefused.accept(reason);
+    }
+}
