@@ -24,6 +24,14 @@ final class AgentPublisher extends Publisher
         send(agent.endpoint(), Outbound.length(out.agentRegistered.encodedLength()), nowNs);
     }
 
+    /** The session is refused (session 0: this master takes none). */
+    void authFailed(final String endpoint, final long session, final String reason, final long nowNs)
+    {
+        final io.corral.codec.sbe.AuthFailedEncoder e = new io.corral.codec.sbe.AuthFailedEncoder();
+        e.wrapAndApplyHeader(out.buffer, 0, out.header).session(session).reason(reason);
+        send(endpoint, Outbound.length(e.encodedLength()), nowNs);
+    }
+
     void runTask(final String endpoint, final MasterState.Task task, final long nowNs)
     {
         out.runTask.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(task.agentId).frameworkId(task.frameworkId);

@@ -3,6 +3,7 @@ package io.corral.master;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.corral.codec.Credentials;
 import io.corral.codec.MasterInbound;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
@@ -27,6 +28,7 @@ public final class InProcessLeader implements RecordProposer, MasterEndpoint.Lea
     private final MasterMetrics metrics = new MasterMetrics(null);
     private final Outputs outputs;
     private final MasterEndpoint endpoint;
+    private final Sessions sessions;
     private final MasterInbound inbound;
     private final List<Proposal> proposed = new ArrayList<>();
     private LeaderDuties duties;
@@ -39,13 +41,27 @@ public final class InProcessLeader implements RecordProposer, MasterEndpoint.Lea
      */
     public InProcessLeader(final long term, final MasterConfig config, final Peers peers, final long nowNs)
     {
+        this(term, config, null, peers, nowNs);
+    }
+
+    /**
+     * As {@link #InProcessLeader(long, MasterConfig, Peers, long)}, and with {@code credentials}
+     * (unless null) agents and frameworks must authenticate: frames reach it sealed, as in a
+     * master run with {@code --credentials}, and what it sends to a session is sealed.
+     */
+    public InProcessLeader(final long term, final MasterConfig config, final Credentials credentials,
+        final Peers peers, final long nowNs)
+    {
         // (no conclude(): an in-process leader has no data directory or ports to check)
         this.config = config;
         this.state = new MasterState(new ResourceVectors(config.resourceKinds()));
-        this.outputs = new Outputs(new AgentPublisher(peers, state.vectors()), new FrameworkPublisher(peers,
+        this.sessions = credentials == null ? null : new Sessions(config.id(), credentials, peers, metrics);
+        final Peers out = sessions == null ? peers : sessions;
+        this.outputs = new Outputs(new AgentPublisher(out, state.vectors()), new FrameworkPublisher(out,
             state.vectors()), new RecordWriter(state.vectors()), this, metrics, clock);
-        this.endpoint = new MasterEndpoint(config.id(), state, outputs, this);
+        this.endpoint = new MasterEndpoint(config.id(), state, outputs, this, sessions);
         this.inbound = new MasterInbound(endpoint);
+        inbound.gate(sessions);
         this.nowNs = nowNs;
         this.duties = new LeaderDuties(term, config, state, outputs, nowNs);
     }
@@ -98,6 +114,10 @@ public final class InProcessLeader implements RecordProposer, MasterEndpoint.Lea
     {
         this.nowNs = nowNs;
         endpoint.cycle(nowNs);
+        if (sessions != null)
+        {
+            sessions.cycle(nowNs);
+        }
         return duties.doWork(nowNs, heardUpToNs);
     }
 

@@ -59,6 +59,9 @@ public final class MasterConfig
     private long snapshotEveryEntries = DEFAULT_SNAPSHOT_EVERY_ENTRIES;
     private long logSegmentBytes = DEFAULT_LOG_SEGMENT_BYTES;
     private long offerTimeoutMs = DEFAULT_OFFER_TIMEOUT_MS;
+    private io.corral.codec.Credentials credentials;
+    private boolean insecure;
+    private boolean authenticateHttpReadonly = true;
     private int maxLaunchesInFlight = DEFAULT_MAX_LAUNCHES_IN_FLIGHT;
     private io.corral.allocator.ResourceKinds resourceKinds = io.corral.allocator.ResourceKinds.standard();
 
@@ -200,8 +203,59 @@ public final class MasterConfig
         return resourceKinds;
     }
 
+    /**
+     * The cluster's credentials: agents and frameworks must authenticate as one of its principals
+     * and every message is sealed (see {@link Sessions}).
+     */
+    public MasterConfig credentials(final io.corral.codec.Credentials credentials)
+    {
+        this.credentials = credentials;
+        this.insecure = false;
+        return this;
+    }
+
+    /** Runs without credentials: anyone who can reach the master may register agents and frameworks. */
+    public MasterConfig insecure()
+    {
+        this.credentials = null;
+        this.insecure = true;
+        return this;
+    }
+
+    public io.corral.codec.Credentials credentials()
+    {
+        return credentials;
+    }
+
+    public boolean isInsecure()
+    {
+        return insecure;
+    }
+
+    /**
+     * Whether reads over HTTP ({@code /api/v1/state}, {@code /metrics}, the UI) need authentication
+     * too, as Mesos's {@code --authenticate_http_readonly}; on by default with credentials (changes
+     * always need it then). {@code /health} is always open. {@code corral dev} turns it off.
+     */
+    public MasterConfig authenticateHttpReadonly(final boolean on)
+    {
+        this.authenticateHttpReadonly = on;
+        return this;
+    }
+
+    public boolean authenticateHttpReadonly()
+    {
+        return authenticateHttpReadonly && credentials != null;
+    }
+
     public MasterConfig conclude()
     {
+        if (credentials == null && !insecure)
+        {
+            throw new IllegalArgumentException("no credentials: give --credentials FILE (make one with `corral " +
+                "credentials add NAME --file FILE`), or --insecure to let anyone who can reach this master register " +
+                "agents and frameworks");
+        }
         if (snapshotEveryEntries < 1 || logSegmentBytes < 4096)
         {
             throw new IllegalArgumentException("snapshot interval must be at least 1 entry and log segments at least " +

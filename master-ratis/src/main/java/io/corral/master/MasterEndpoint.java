@@ -62,9 +62,18 @@ final class MasterEndpoint implements MasterInbound.Handler
     private final org.agrona.concurrent.UnsafeBuffer principalBytes = new org.agrona.concurrent.UnsafeBuffer(0, 0);
     private LeaderDuties duties;
     private long nowNs;
+    /** Authenticated sessions (null: a master run with --insecure, which checks nobody). */
+    private final Sessions sessions;
 
     MasterEndpoint(final int masterId, final MasterState state, final Outputs outputs, final Leadership leadership)
     {
+        this(masterId, state, outputs, leadership, null);
+    }
+
+    MasterEndpoint(final int masterId, final MasterState state, final Outputs outputs, final Leadership leadership,
+        final Sessions sessions)
+    {
+        this.sessions = sessions;
         this.masterId = masterId;
         this.state = state;
         this.outputs = outputs;
@@ -109,6 +118,74 @@ final class MasterEndpoint implements MasterInbound.Handler
         }
     }
 
+    /**
+     * True if the message in hand may act for the agent or framework at {@code owner}'s endpoint:
+     * always without credentials; with them, only inside the session of that endpoint. Otherwise
+     * the sender (if it has a session) is told, and the refusal is counted.
+     */
+    private boolean mayActFor(final String owner, final int template, final String what)
+    {
+        if (sessions == null)
+        {
+            return true;
+        }
+        final Sessions.Session s = sessions.current();
+        if (s != null && s.endpoint().equals(owner))
+        {
+            return true;
+        }
+        metrics.authRefused(MasterMetrics.AuthRefusal.NOT_YOURS);
+        if (s != null)
+        {
+            error(s.endpoint(), ErrorCode.NOT_PERMITTED, template, what + " belongs to another client (principal '" +
+                s.principal() + "' may act only for the agents and frameworks it registered from " + s.endpoint() + ")");
+        }
+        return false;
+    }
+
+    /**
+     * With credentials, the session a registration or subscription came in; null (and the sender
+     * told what is missing) if it came unsealed or names an endpoint other than its session's.
+     */
+    private Sessions.Session sessionFor(final String endpoint, final int template, final String who)
+    {
+        final Sessions.Session s = sessions.current();
+        if (s == null)
+        {
+            metrics.authRefused(MasterMetrics.AuthRefusal.UNSEALED);
+            error(endpoint, ErrorCode.NOT_AUTHENTICATED, template, "this master requires authentication: start the " +
+                who + " with a credential (`corral agent --credential FILE`, `corral run --credential FILE`, or " +
+                "CorralSchedulerDriver.credential(...)): a line `principal secret` from the masters' credentials file");
+            return null;
+        }
+        if (!s.endpoint().equals(endpoint))
+        {
+            metrics.authRefused(MasterMetrics.AuthRefusal.NOT_YOURS);
+            error(s.endpoint(), ErrorCode.NOT_PERMITTED, template, "the message names endpoint " + endpoint +
+                " but its session was opened from " + s.endpoint());
+            return null;
+        }
+        return s;
+    }
+
+    @Override
+    public void onHello(final io.corral.codec.sbe.HelloDecoder m, final int sessionId)
+    {
+        m.skipPrincipal();
+        final String endpoint = m.endpoint();
+        m.sbeRewind();
+        if (sessions == null)
+        {
+            toAgents.authFailed(endpoint, 0, "this master runs with --insecure and takes no credentials: start " +
+                "the agent or framework without one (or the masters with --credentials)", nowNs);
+            return;
+        }
+        if (!redirected(endpoint))
+        {
+            sessions.hello(m, nowNs);
+        }
+    }
+
     /** Proposes what a Control decided, acknowledges via {@code unchanged}, or tells the sender why not. */
     private void act(final Result result, final String replyTo, final int template, final Runnable unchanged)
     {
@@ -132,6 +209,10 @@ final class MasterEndpoint implements MasterInbound.Handler
         final String taskList = m.tasks();
         remember(sessionId, endpoint);
         if (redirected(endpoint))
+        {
+            return;
+        }
+        if (sessions != null && sessionFor(endpoint, RegisterAgentDecoder.TEMPLATE_ID, "agent") == null)
         {
             return;
         }
@@ -175,6 +256,10 @@ final class MasterEndpoint implements MasterInbound.Handler
                 "agent " + m.agentId() + " is not registered: register again");
             return;
         }
+        if (!mayActFor(agent.endpoint(), AgentHeartbeatDecoder.TEMPLATE_ID, "agent " + agent.id()))
+        {
+            return;
+        }
         remember(sessionId, agent.endpoint());
         if (!redirected(agent.endpoint()))
         {
@@ -193,6 +278,12 @@ final class MasterEndpoint implements MasterInbound.Handler
             m.skipMessage();
             error(endpointBySession.get(sessionId), ErrorCode.NOT_REGISTERED, StatusUpdateDecoder.TEMPLATE_ID,
                 "agent " + agentId + " is not registered: register again");
+            return;
+        }
+        if (!mayActFor(agent.endpoint(), StatusUpdateDecoder.TEMPLATE_ID, "agent " + agentId))
+        {
+            m.skipTaskId();
+            m.skipMessage();
             return;
         }
         if (redirected(agent.endpoint()))
@@ -215,7 +306,9 @@ final class MasterEndpoint implements MasterInbound.Handler
         final MasterState.Framework known = frameworkId == 0 ? null : state.framework(frameworkId);
         if (known != null && known.failoverTimeoutMs() == failoverTimeoutMs && Utf8.same(endpointBytes, known.endpoint()) &&
             Utf8.same(nameBytes, known.name()) && Utf8.same(roleBytes, known.role()) &&
-            Utf8.same(principalBytes, known.principal()))
+            Utf8.same(principalBytes, known.principal()) && (sessions == null || sessions.current() != null &&
+            sessions.current().endpoint().equals(known.endpoint()) &&
+            sessions.current().principal().equals(known.principal())))
         {
             // The framework's heartbeat: it repeats what the state holds, read without making Strings.
             remember(sessionId, known.endpoint());
@@ -228,11 +321,33 @@ final class MasterEndpoint implements MasterInbound.Handler
         final String name = Utf8.string(nameBytes);
         final String role = Utf8.string(roleBytes);
         final String endpoint = Utf8.string(endpointBytes);
-        final String principal = Utf8.string(principalBytes);
+        String principal = Utf8.string(principalBytes);
         remember(sessionId, endpoint);
         if (redirected(endpoint))
         {
             return;
+        }
+        if (sessions != null)
+        {
+            final Sessions.Session s = sessionFor(endpoint, SubscribeDecoder.TEMPLATE_ID, "framework");
+            if (s == null)
+            {
+                return;
+            }
+            if (principal.isEmpty())
+            {
+                principal = s.principal();
+            }
+            final String refusal = !principal.equals(s.principal()) ? "the subscription names principal '" + principal +
+                "' but the session authenticated '" + s.principal() + "'" :
+                known != null && !known.principal().equals(s.principal()) ? "framework " + frameworkId +
+                " belongs to principal '" + known.principal() + "', not '" + s.principal() + "'" : null;
+            if (refusal != null)
+            {
+                metrics.authRefused(MasterMetrics.AuthRefusal.NOT_YOURS);
+                error(s.endpoint(), ErrorCode.NOT_PERMITTED, SubscribeDecoder.TEMPLATE_ID, refusal);
+                return;
+            }
         }
         final FrameworkControl frameworks = state.frameworkControl();
         act(frameworks.subscribe(frameworkId, name, role, endpoint, principal, failoverTimeoutMs, duties::idFor,
@@ -248,6 +363,10 @@ final class MasterEndpoint implements MasterInbound.Handler
         {
             error(endpointBySession.get(sessionId), ErrorCode.NOT_REGISTERED, template,
                 "framework " + frameworkId + " is not subscribed: subscribe first");
+            return null;
+        }
+        if (!mayActFor(framework.endpoint(), template, "framework " + frameworkId))
+        {
             return null;
         }
         return redirected(framework.endpoint()) ? null : framework.endpoint();

@@ -68,8 +68,37 @@ final class MasterHttp implements AutoCloseable
         return server.getAddress().getPort();
     }
 
+    /**
+     * Who sent the request: "" for anyone when no authentication is asked (no credentials, or a
+     * read with read-only authentication off), the principal when its token or Basic credentials
+     * check out, or null once it was answered 401 with the reason.
+     */
+    private String caller(final HttpExchange exchange, final boolean changes) throws IOException
+    {
+        final MasterConfig config = node.config();
+        if (config.credentials() == null || !changes && !config.authenticateHttpReadonly())
+        {
+            return "";
+        }
+        final io.corral.codec.HttpAuth.Caller caller = io.corral.codec.HttpAuth.check(config.credentials(),
+            exchange.getRequestHeaders().getFirst("Authorization"), System.currentTimeMillis() / 1000);
+        if (caller.known())
+        {
+            return caller.principal();
+        }
+        node.metrics().authRefused(MasterMetrics.AuthRefusal.HTTP);
+        exchange.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"corral\"");
+        exchange.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"corral\"");
+        reply(exchange, 401, JSON.writeValueAsString(Map.of("error", caller.problem())));
+        return null;
+    }
+
     private void state(final HttpExchange exchange) throws IOException
     {
+        if (caller(exchange, false) == null)
+        {
+            return;
+        }
         if (!"GET".equals(exchange.getRequestMethod()))
         {
             reply(exchange, 405, "{\"error\":\"only GET\"}");
@@ -88,6 +117,10 @@ final class MasterHttp implements AutoCloseable
         if (!"POST".equals(exchange.getRequestMethod()))
         {
             reply(exchange, 405, "{\"error\":\"use POST\"}");
+            return;
+        }
+        if (caller(exchange, true) == null)
+        {
             return;
         }
         final String name = exchange.getRequestURI().getPath().substring("/api/v1/roles/".length());
@@ -162,10 +195,16 @@ final class MasterHttp implements AutoCloseable
             reply(exchange, 404, "{\"error\":\"use POST /api/v1/tasks/FRAMEWORK/TASK/kill\"}");
             return;
         }
+        final String principal = caller(exchange, true);
+        if (principal == null)
+        {
+            return;
+        }
         final String refused;
         try
         {
-            refused = node.killTask(Long.parseLong(parts[0]), parts[1]).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            refused = node.killTask(Long.parseLong(parts[0]), parts[1], principal.isEmpty() ? null : principal)
+                .get(10, java.util.concurrent.TimeUnit.SECONDS);
         }
         catch (final NumberFormatException ex)
         {
@@ -185,6 +224,10 @@ final class MasterHttp implements AutoCloseable
         {
             reply(exchange, 421, JSON.writeValueAsString(Map.of("error", refused, "leader", node.leaderAddress())));
         }
+        else if (refused.startsWith("not permitted"))
+        {
+            reply(exchange, 403, JSON.writeValueAsString(Map.of("error", refused)));
+        }
         else
         {
             reply(exchange, 404, JSON.writeValueAsString(Map.of("error", refused)));
@@ -198,6 +241,8 @@ final class MasterHttp implements AutoCloseable
         final Map<String, Object> master = new LinkedHashMap<>();
         master.put("id", node.id());
         master.put("address", node.address());
+        master.put("insecure", node.insecure());
+        master.put("httpReadonlyAuthenticated", node.config().authenticateHttpReadonly());
         master.put("leader", node.isLeader());
         master.put("term", node.currentTerm());
         master.put("leaderId", node.leaderId());
@@ -317,6 +362,10 @@ final class MasterHttp implements AutoCloseable
     /** Prometheus text format. */
     private void metrics(final HttpExchange exchange) throws IOException
     {
+        if (caller(exchange, false) == null)
+        {
+            return;
+        }
         node.publishMetrics();
         final java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream(8192);
         node.metrics().write(body);
@@ -326,6 +375,10 @@ final class MasterHttp implements AutoCloseable
     /** The web UI: one page that renders /api/v1/state (of whichever master serves it). */
     private void ui(final HttpExchange exchange) throws IOException
     {
+        if (caller(exchange, false) == null)
+        {
+            return;
+        }
         final String path = exchange.getRequestURI().getPath();
         if (!path.equals("/") && !path.equals("/index.html"))
         {

@@ -35,6 +35,13 @@ final class MasterMetrics
     final Counter statusUpdatesForwarded;
     final Counter requestsRefused;
     final Counter badFrames;
+    private final io.prometheus.metrics.core.datapoints.CounterDataPoint[] authRefusals;
+
+    /** Why a master refused a message of the authentication layer (label {@code reason}). */
+    enum AuthRefusal
+    {
+        UNSEALED, UNKNOWN_SESSION, BAD_MAC, REPLAYED, BAD_CREDENTIAL, HANDSHAKES_FULL, NO_SESSION_TO_SEND, NOT_YOURS, HTTP
+    }
     final Counter proposalsFailed;
     final Counter recordsProposed;
     final Counter entriesProposed;
@@ -102,6 +109,17 @@ final class MasterMetrics
         requestsRefused = counter("corral_requests_refused", "Requests answered with an error (unknown offer, " +
             "invalid task, not registered, ...).");
         badFrames = counter("corral_bad_frames", "Frames that did not decode (wrong schema, truncated, unknown).");
+        final Counter auth = Counter.builder().name("corral_auth_refused").help("Messages refused by authentication " +
+            "(a master with --credentials): unsealed, unknown_session, bad_mac (forged or corrupted), replayed, " +
+            "bad_credential (a Hello whose first message did not open: wrong secret or unknown principal), " +
+            "handshakes_full, no_session_to_send (outbound, dropped), not_yours (a session acting for an agent " +
+            "or framework of another endpoint or principal).").labelNames("reason").withoutExemplars()
+            .register(registry);
+        authRefusals = new io.prometheus.metrics.core.datapoints.CounterDataPoint[AuthRefusal.values().length];
+        for (final AuthRefusal r : AuthRefusal.values())
+        {
+            authRefusals[r.ordinal()] = auth.labelValues(r.name().toLowerCase(java.util.Locale.ROOT));
+        }
         proposalsFailed = counter("corral_proposals_failed", "Log proposals Raft did not commit.");
         recordsProposed = counter("corral_records_proposed", "Records this master proposed to the log (leader).");
         entriesProposed = counter("corral_log_entries_proposed",
@@ -163,6 +181,11 @@ final class MasterMetrics
             .help("How long ago the leader last had read every message sent to it; liveness deadlines are " +
                 "judged at that moment, so a master behind on its inbound does not remove live agents (leader).")
             .callback(c -> c.call(node.isLeader() ? inboundBehindNs / 1e9 : 0)).register(registry);
+    }
+
+    void authRefused(final AuthRefusal reason)
+    {
+        authRefusals[reason.ordinal()].inc();
     }
 
     private Counter counter(final String name, final String help)

@@ -52,6 +52,8 @@ public final class MasterNode implements AutoCloseable
     private final Aeron aeron;
     private final Subscription subscription;
     private final Connections connections;
+    /** Authenticated sessions with agents and frameworks; null when run with --insecure. */
+    private final Sessions sessions;
     private final Duty duty;
     private final MasterStateMachine stateMachine;
     /** The last view the duty thread built, for a caller it cannot answer (it stopped). */
@@ -77,6 +79,11 @@ public final class MasterNode implements AutoCloseable
     {
         config.conclude();
         this.config = config;
+        if (config.isInsecure())
+        {
+            LOG.warn("master {} runs INSECURE (--insecure): nobody is authenticated; anyone who can reach {} can " +
+                "register agents, subscribe frameworks and take offers", config.id(), config.address());
+        }
         this.state = new MasterState(new ResourceVectors(config.resourceKinds()));
         this.metrics = new MasterMetrics(this);
         final RaftGroup group = RaftGroup.valueOf(GROUP_ID, RaftSettings.peers(config.peers()));
@@ -101,7 +108,9 @@ public final class MasterNode implements AutoCloseable
         aeron = MediaDrivers.connect();
         subscription = aeron.addSubscription(Protocol.channel(config.address()), Protocol.STREAM_ID);
         connections = new Connections(aeron);
-        duty.connect(connections);
+        sessions = config.credentials() == null ? null :
+            new Sessions(config.id(), config.credentials(), connections, metrics);
+        duty.connect(sessions == null ? connections : sessions);
         // From here on the duty thread owns the state; entries Ratis committed meanwhile wait for it.
         stateMachine.handOff();
         runner = new AgentRunner(new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(100),
@@ -117,6 +126,12 @@ public final class MasterNode implements AutoCloseable
     private static RaftPeerId peerId(final int id)
     {
         return RaftSettings.peerId(id);
+    }
+
+    /** True when run with --insecure: no credentials, nobody authenticated. */
+    public boolean insecure()
+    {
+        return config.isInsecure();
     }
 
     public int id()
@@ -310,9 +325,25 @@ public final class MasterNode implements AutoCloseable
      */
     public java.util.concurrent.CompletableFuture<String> killTask(final long frameworkId, final String taskId)
     {
+        return killTask(frameworkId, taskId, null);
+    }
+
+    /**
+     * As {@link #killTask(long, String)} for {@code principal} (null: anyone): refused, with a
+     * reason that starts "not permitted", unless the task's framework is that principal's.
+     */
+    public java.util.concurrent.CompletableFuture<String> killTask(final long frameworkId, final String taskId,
+        final String principal)
+    {
         final java.util.concurrent.CompletableFuture<String> result = new java.util.concurrent.CompletableFuture<>();
-        commands.offer(() -> duty.killTask(frameworkId, taskId, result));
+        commands.offer(() -> duty.killTask(frameworkId, taskId, principal, result));
         return result;
+    }
+
+    /** The cluster's settings this master runs with. */
+    MasterConfig config()
+    {
+        return config;
     }
 
     /**
@@ -410,9 +441,11 @@ public final class MasterNode implements AutoCloseable
             proposer = new RaftProposer(client, commands, metrics, () -> duties);
             outputs = new Outputs(new AgentPublisher(peers, state.vectors()), new FrameworkPublisher(peers, state.vectors()),
                 records, proposer, metrics, clock);
-            endpoint = new MasterEndpoint(config.id(), state, outputs, this);
+            endpoint = new MasterEndpoint(config.id(), state, outputs, this, sessions);
+            final MasterInbound inbound = new MasterInbound(endpoint);
+            inbound.gate(sessions);
             // Messages larger than one Aeron frame (an accept of many tasks) arrive in fragments.
-            assembler = new io.aeron.FragmentAssembler(new MasterInbound(endpoint));
+            assembler = new io.aeron.FragmentAssembler(inbound);
         }
 
         @Override
@@ -443,6 +476,10 @@ public final class MasterNode implements AutoCloseable
             }
             metrics.publish(nowNs, false);
             endpoint.cycle(nowNs);
+            if (sessions != null)
+            {
+                sessions.cycle(nowNs);
+            }
             final int fragments = subscription.poll(assembler, FRAGMENT_LIMIT);
             work += fragments;
             if (fragments < FRAGMENT_LIMIT)
@@ -536,10 +573,22 @@ public final class MasterNode implements AutoCloseable
             return "not the leader; the leader is " + (leaderAddress().isEmpty() ? "not known yet" : leaderAddress());
         }
 
-        void killTask(final long frameworkId, final String taskId,
+        void killTask(final long frameworkId, final String taskId, final String principal,
             final java.util.concurrent.CompletableFuture<String> result)
         {
-            result.complete(duties == null ? notLeader() : duties.onKill(frameworkId, taskId, null, nowNs));
+            if (duties == null)
+            {
+                result.complete(notLeader());
+                return;
+            }
+            final MasterState.Framework framework = state.framework(frameworkId);
+            if (principal != null && framework != null && !principal.equals(framework.principal()))
+            {
+                result.complete("not permitted: framework " + frameworkId + " belongs to principal '" +
+                    framework.principal() + "', not to '" + principal + "'; use that principal's credential");
+                return;
+            }
+            result.complete(duties.onKill(frameworkId, taskId, null, nowNs));
         }
 
         void configureRole(final MasterState.Role role, final java.util.concurrent.CompletableFuture<String> result)
