@@ -12,6 +12,7 @@ import io.corral.codec.Protocol;
  */
 public final class AgentConfig
 {
+    private io.corral.codec.Credentials.Credential credential;
     public static final long DEFAULT_KILL_GRACE_MS = 3000;
     /** How often the agent tells the leader it is alive (the master's agent timeout should be several of these). */
     public static final long DEFAULT_HEARTBEAT_MS = 500;
@@ -138,6 +139,18 @@ public final class AgentConfig
     }
 
     /** cgroups, rss, none, or auto (cgroups where the agent may create them, else rss). */
+    /** The principal and secret this agent authenticates with (masters run with --credentials need one). */
+    public AgentConfig credential(final io.corral.codec.Credentials.Credential credential)
+    {
+        this.credential = credential;
+        return this;
+    }
+
+    public io.corral.codec.Credentials.Credential credential()
+    {
+        return credential;
+    }
+
     public AgentConfig isolation(final String isolation)
     {
         this.isolation = isolation;

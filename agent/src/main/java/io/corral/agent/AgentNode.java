@@ -62,6 +62,8 @@ public final class AgentNode implements AutoCloseable
     private final String endpoint;
     private final List<String> masters;
     private final Map<String, ExclusivePublication> publications = new HashMap<>();
+    /** Sessions with the masters (sealed messages) when the agent has a credential; else a pass-through. */
+    private final io.corral.codec.Seal seal;
     private final ManyToOneConcurrentLinkedQueue<Runnable> inbox = new ManyToOneConcurrentLinkedQueue<>();
     private final AgentCheckpoint checkpoint;
     private final Isolator isolator;
@@ -79,6 +81,12 @@ public final class AgentNode implements AutoCloseable
         config.conclude();
         this.config = config;
         this.masters = config.masters();
+        this.seal = config.credential() == null ? io.corral.codec.Seal.insecure() :
+            io.corral.codec.Seal.of(config.credential(), reason ->
+            {
+                LOG.error("the master refused this agent's credential: {}", reason);
+                lastRefusal = "NOT_AUTHENTICATED: " + reason;
+            }, this::registerNow);
         this.isolator = Isolator.choose(config.isolation());
         this.launcher = new TaskLauncher(config, isolator);
         this.checkpoint = new AgentCheckpoint(config.workDir());
@@ -108,6 +116,7 @@ public final class AgentNode implements AutoCloseable
             throw new IllegalStateException("could not bind an Aeron endpoint on " + config.bindHost());
         }
         endpoint = resolved;
+        seal.endpoint(endpoint);
         for (final String master : masters)
         {
             publications.put(master, aeron.addExclusivePublication(Protocol.channel(master), Protocol.STREAM_ID));
@@ -120,6 +129,22 @@ public final class AgentNode implements AutoCloseable
         LOG.info("agent on {} offering {} with work dir {}{}; isolation: {}", endpoint, config.describeResources(),
             config.workDir(), agentId == 0 ? "" : " (agent " + agentId + " restarting, " + recovered +
                 " task(s) from its checkpoint)", isolator.describe());
+    }
+
+    /** On the duty thread, when a session with a master is made. */
+    private void registerNow()
+    {
+        duty.registerNow();
+    }
+
+    private AgentInbound inbound(final AgentInbound.Handler handler)
+    {
+        final AgentInbound inbound = new AgentInbound(handler);
+        if (seal.secure())
+        {
+            inbound.gate(seal);
+        }
+        return inbound;
     }
 
     public String endpoint()
@@ -191,7 +216,7 @@ public final class AgentNode implements AutoCloseable
     /** One task and its process (a child, or re-adopted after a restart). */
     private final class Duty implements Agent, AgentInbound.Handler
     {
-        private final AgentInbound inbound = new AgentInbound(this);
+        private final AgentInbound inbound = inbound(this);
         /** Messages larger than one Aeron frame arrive in fragments. */
         private final io.aeron.FragmentAssembler assembler = new io.aeron.FragmentAssembler(inbound);
         private final Outbound out = new Outbound();
@@ -322,15 +347,16 @@ public final class AgentNode implements AutoCloseable
                 saidLooking = true;
                 leader = null;
                 nextRegisterNs = nowNs;
+                seal.reset(); // the next leader is another master, or this one restarted: new sessions
                 return work;
             }
             if (nowNs >= nextHeartbeatNs)
             {
                 nextHeartbeatNs = nowNs + heartbeatNs();
                 out.heartbeat.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId);
-                out.offer(publications.get(leader), Outbound.length(out.heartbeat.encodedLength()));
+                seal.offer(publications.get(leader), out.buffer, Outbound.length(out.heartbeat.encodedLength()));
             }
-            work += statuses.sendDue(nowNs, agentId, publications.get(leader));
+            work += statuses.sendDue(nowNs, agentId, publications.get(leader), seal);
             unacknowledgedUpdates = statuses.pending();
             return work;
         }
@@ -344,8 +370,14 @@ public final class AgentNode implements AutoCloseable
                 .httpEndpoint(http.endpoint())
                 .customResources(io.corral.codec.CustomResources.format(config.customResources()))
                 .tasks(taskList());
-            out.offer(publications.get(target), Outbound.length(out.registerAgent.encodedLength()));
+            seal.offer(publications.get(target), out.buffer, Outbound.length(out.registerAgent.encodedLength()));
             leader = null;
+        }
+
+        /** A session with a master was just made: register over it without waiting for the backoff. */
+        void registerNow()
+        {
+            nextRegisterNs = 0;
         }
 
         /**

@@ -83,7 +83,7 @@ final class StatusStream
     }
 
     /** Sends each task's head update that is due to {@code leader}; returns how many went. */
-    int sendDue(final long nowNs, final long agentId, final Publication leader)
+    int sendDue(final long nowNs, final long agentId, final Publication leader, final io.corral.codec.Seal seal)
     {
         int work = 0;
         for (final RunningTask task : tasks.values())
@@ -98,7 +98,7 @@ final class StatusStream
                 .frameworkId(record.frameworkId).uuidMsb(head.uuidMsb).uuidLsb(head.uuidLsb)
                 .state(TaskState.valueOf(head.state)).exitCode(head.exitCode).timestampMs(head.timestampMs)
                 .taskId(record.taskId).message(head.message);
-            out.offer(leader, Outbound.length(out.statusUpdate.encodedLength()));
+            seal.offer(leader, out.buffer, Outbound.length(out.statusUpdate.encodedLength()));
             final long wait = retryNs.getOrDefault(record.key(), AgentNode.STATUS_RETRY_FIRST_NS);
             nextSendNs.put(record.key(), nowNs + wait);
             retryNs.put(record.key(), nextRetryNs(wait));

@@ -113,6 +113,11 @@ public final class ChaosRun implements Callable<Integer>
         say("masters=" + masters + " agents=" + agents + (simAgents > 0 ? " sim-agents=" + simAgents : "") + " faults=" + kills + " seed=" + seed + " mix=" + mix +
             " election-timeout=" + electionTimeout + " ms work=" + dir);
         final ProcessCluster cluster = new ProcessCluster(jarFile, dir, port, masters, electionTimeout);
+        if (simAgents == 0)
+        {
+            // Authentication on, as a real cluster runs (the simulated agents do not authenticate yet).
+            cluster.secured();
+        }
         // Stopped by a signal, the run still kills its processes and removes what it made.
         final Thread cleanup = new Thread(() ->
         {
@@ -140,8 +145,13 @@ public final class ChaosRun implements Callable<Integer>
             }
             final List<String> violations = new ArrayList<>();
             long frameworkId;
-            try (CorralSchedulerDriver driver = new CorralSchedulerDriver(workload,
-                new FrameworkInfo("chaos-workload", "chaos").withFailoverTimeoutMs(120_000), cluster.masters()))
+            final CorralSchedulerDriver created = new CorralSchedulerDriver(workload,
+                new FrameworkInfo("chaos-workload", "chaos").withFailoverTimeoutMs(120_000), cluster.masters());
+            if (cluster.credential("operator") != null)
+            {
+                created.credential(cluster.credential("operator"));
+            }
+            try (CorralSchedulerDriver driver = created)
             {
                 driver.start();
                 final java.util.concurrent.ScheduledExecutorService reconciler =

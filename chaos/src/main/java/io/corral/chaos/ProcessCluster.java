@@ -1,6 +1,7 @@
 package io.corral.chaos;
 
 import java.io.File;
+import java.nio.file.Files;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -42,6 +43,8 @@ public final class ProcessCluster implements AutoCloseable
     private List<String> masterExtra = List.of();
 
     private final String electionTimeout;
+    /** The credentials file the masters are given (null: they run with --insecure). */
+    private java.nio.file.Path credentials;
     /**
      * The nodes' Aeron directories: in /dev/shm, as a real node's are (term buffers mapped from a
      * disk file cost a page fault and a write-back each: at 500 publications the leader's driver
@@ -62,6 +65,29 @@ public final class ProcessCluster implements AutoCloseable
         this.masterCount = masterCount;
         peers = io.corral.codec.Protocol.localPeers(basePort, masterCount);
         masters = io.corral.codec.Protocol.localMasters(basePort, masterCount);
+    }
+
+    /**
+     * Authentication on from the next start: a credentials file in the work dir with principals
+     * {@code agents} (the agent processes use it) and {@code operator}, given to every master.
+     */
+    public ProcessCluster secured() throws IOException
+    {
+        credentials = new File(work, "credentials").toPath();
+        for (final String principal : new String[] { "agents", "operator" })
+        {
+            if (!Files.exists(credentials) || !io.corral.codec.Credentials.load(credentials).knows(principal))
+            {
+                io.corral.codec.Credentials.add(credentials, principal);
+            }
+        }
+        return this;
+    }
+
+    /** One principal's credential (a {@link #secured} cluster), or null when the masters run insecure. */
+    public io.corral.codec.Credentials.Credential credential(final String principal) throws IOException
+    {
+        return credentials == null ? null : io.corral.codec.Credentials.credential(credentials, principal);
     }
 
     public String masters()
@@ -99,15 +125,21 @@ public final class ProcessCluster implements AutoCloseable
 
     public void startMaster(final int id) throws IOException
     {
-        masterProcs.put(id, spawn("master-" + id, List.of("master", "--id", Integer.toString(id), "--peers", peers,
-            "--data", new File(work, "master-" + id).getAbsolutePath(), "--election-timeout-ms", electionTimeout),
-            masterHeapMb, masterFlags(id)));
+        final List<String> args = new ArrayList<>(List.of("master", "--id", Integer.toString(id), "--peers", peers,
+            "--data", new File(work, "master-" + id).getAbsolutePath(), "--election-timeout-ms", electionTimeout));
+        args.addAll(credentials == null ? List.of("--insecure") : List.of("--credentials", credentials.toString()));
+        masterProcs.put(id, spawn("master-" + id, args, masterHeapMb, masterFlags(id)));
     }
 
     void startAgent(final int id) throws IOException
     {
-        agentProcs.put(id, spawn("agent-" + id, List.of("agent", "--masters", masters, "--cpus", "2", "--mem", "2048",
-            "--work-dir", new File(work, "agent-" + id).getAbsolutePath())));
+        final List<String> args = new ArrayList<>(List.of("agent", "--masters", masters, "--cpus", "2", "--mem", "2048",
+            "--work-dir", new File(work, "agent-" + id).getAbsolutePath()));
+        if (credentials != null)
+        {
+            args.addAll(List.of("--credential", credentials.toString(), "--principal", "agents"));
+        }
+        agentProcs.put(id, spawn("agent-" + id, args));
     }
 
     /** SIGKILL: the process gets no chance to clean up. */
@@ -167,9 +199,18 @@ public final class ProcessCluster implements AutoCloseable
     {
         try
         {
-            final HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" +
-                (basePort + id - 1 + 2000) + "/api/v1/state")).timeout(Duration.ofMillis(500)).build(),
-                HttpResponse.BodyHandlers.ofString());
+            final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" +
+                (basePort + id - 1 + 2000) + "/api/v1/state")).timeout(Duration.ofMillis(500));
+            if (credentials != null)
+            {
+                // Secured masters authenticate reads too (--authenticate-http-readonly is on by default).
+                request.header("Authorization", io.corral.codec.HttpAuth.bearer(credential("operator")));
+            }
+            final HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() == 401)
+            {
+                throw new IllegalStateException("master " + id + " refused the operator's token: " + r.body());
+            }
             return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
         }
         catch (final IOException ex)

@@ -86,6 +86,8 @@ class MultiHostTest
             "-XX:TieredStopAtLevel=1"));
         cmd.addAll(ProcessCluster.JVM_FLAGS);
         cmd.add("-Dcorral.aeron.dir=" + dir.resolve("aeron-" + name));
+        // The framework (corral run) authenticates as the operator; masters and the agent are given theirs.
+        cmd.add("-Dcorral.credential=" + dir.resolve("operator.credential"));
         cmd.addAll(List.of("-jar", ChaosRun.findJar().getAbsolutePath()));
         cmd.addAll(List.of(args));
         final Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
@@ -98,8 +100,11 @@ class MultiHostTest
     {
         try
         {
+            // The masters have credentials, so reads need a token too.
             final HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + mastersHost + ":" +
-                port + "/api/v1/state")).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                port + "/api/v1/state")).timeout(Duration.ofSeconds(2)).header("Authorization",
+                io.corral.codec.HttpAuth.bearer(io.corral.codec.Credentials.credential(dir.resolve("operator.credential"),
+                null))).build(), HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
         }
         catch (final IOException ex)
@@ -130,13 +135,21 @@ class MultiHostTest
             mastersHost + ":" + (base + 2);
         final String masters = mastersHost + ":" + base + "," + mastersHost + ":" + (base + 1) + "," + mastersHost +
             ":" + (base + 2);
+        // Authentication on, as on real hosts: one credentials file for the masters, one line each for
+        // the agent and the framework.
+        final Path credentials = dir.resolve("credentials");
+        Files.writeString(dir.resolve("agent.credential"), "agents " +
+            io.corral.codec.Credentials.add(credentials, "agents") + "\n");
+        Files.writeString(dir.resolve("operator.credential"), "operator " +
+            io.corral.codec.Credentials.add(credentials, "operator") + "\n");
         for (int i = 1; i <= 3; i++)
         {
             corral(null, "master-" + i, "master", "--id", Integer.toString(i), "--peers", peers, "--data",
-                dir.resolve("master-" + i).toString());
+                dir.resolve("master-" + i).toString(), "--credentials", credentials.toString());
         }
         corral(agentNs, "agent", "agent", "--masters", masters, "--bind", agentHost, "--cpus", "1", "--mem", "512",
-            "--work-dir", dir.resolve("agent-work").toString());
+            "--work-dir", dir.resolve("agent-work").toString(), "--credential",
+            dir.resolve("agent.credential").toString());
 
         final HttpClient http = HttpClient.newHttpClient();
         final int httpPort = base + 2000;

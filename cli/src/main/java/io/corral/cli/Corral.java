@@ -148,11 +148,41 @@ public final class Corral
                 "and no offers go out while any wait (default ${DEFAULT-VALUE}).")
         int maxLaunchesInFlight;
 
+        @Option(names = "--credentials", paramLabel = "FILE",
+            description = "The cluster's credentials file (`principal secret` per line, as Mesos's; make one with " +
+                "`corral credentials add NAME --file FILE`): agents and frameworks must authenticate as one of them.")
+        File credentials;
+
+        @Option(names = "--insecure",
+            description = "Run without credentials: anyone who can reach this master may register agents and " +
+                "frameworks. Only on a trusted network.")
+        boolean insecure;
+
+        @Option(names = "--authenticate-http-readonly", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "With --credentials, reads over HTTP (/api/v1/state, /metrics, the UI) need a token or " +
+                "HTTP Basic too, as Mesos's --authenticate_http_readonly (default: on; changes always need it; " +
+                "/health is always open). --no-authenticate-http-readonly leaves reads open.")
+        boolean authenticateHttpReadonly;
+
         @Override
         public Integer call() throws Exception
         {
             final long[] range = electionRange(electionTimeout);
-            final MasterNode master = new MasterNode(new MasterConfig().id(id).peers(peers).dataDir(data)
+            if (credentials != null && insecure)
+            {
+                throw new IllegalArgumentException("--credentials and --insecure together: give one of them");
+            }
+            final MasterConfig config = new MasterConfig();
+            if (credentials != null)
+            {
+                config.credentials(io.corral.codec.Credentials.load(credentials.toPath()))
+                    .authenticateHttpReadonly(authenticateHttpReadonly);
+            }
+            else if (insecure)
+            {
+                config.insecure();
+            }
+            final MasterNode master = new MasterNode(config.id(id).peers(peers).dataDir(data)
                 .electionTimeoutMs(range[0], range[1])
                 .agentTimeoutMs(agentTimeoutMs).reregistrationGraceMs(graceMs)
                 .snapshotEvery(snapshotEvery, MasterConfig.DEFAULT_LOG_SEGMENT_BYTES).resourceKinds(resourceKinds)
@@ -166,6 +196,14 @@ public final class Corral
     @Command(name = "agent", mixinStandardHelpOptions = true, description = "Run an agent that lends this host's resources and runs tasks.")
     static final class Agent implements Callable<Integer>
     {
+        @Option(names = "--credential", paramLabel = "FILE",
+            description = "A file with this agent's `principal secret` line (from the masters' credentials file); " +
+                "default: $CORRAL_CREDENTIAL, or corral dev's own when --masters is the dev default.")
+        File credential;
+
+        @Option(names = "--principal", description = "Which principal of --credential to use, if it has several.")
+        String principal;
+
         @Option(names = "--masters", defaultValue = Protocol.DEV_MASTERS, description = "Master addresses.")
         String masters;
 
@@ -214,7 +252,9 @@ public final class Corral
         {
             final AgentConfig config = new AgentConfig().masters(masters).workDir(workDir).bindHost(bind)
                 .heartbeatMs(heartbeatMs).gpus(gpus).isolation(isolation).attributes(attributes)
-                .sandboxGcHours(sandboxGcHours);
+                .sandboxGcHours(sandboxGcHours)
+                .credential(credential != null ? io.corral.codec.Credentials.credential(credential.toPath(), principal) :
+                    io.corral.codec.Credentials.defaultFor(masters));
             if (cpus != null)
             {
                 config.cpus(cpus);
@@ -275,8 +315,34 @@ public final class Corral
                 }
             }
             final File dir = data != null ? data : Files.createTempDirectory("corral-dev-").toFile();
-            final LocalCluster cluster = new LocalCluster(dir, 3, agents, 7001, 2, 2048,
+            final LocalCluster cluster = LocalCluster.secured(dir, 3, agents, 7001, 2, 2048,
                 c -> c.electionTimeoutMs(election[0], election[1]), agentResources);
+            // As kind writes a kubeconfig: the command line tools on this machine find the
+            // operator's credential here by themselves (Credentials.defaultFor), until dev stops.
+            final java.nio.file.Path devCredential = io.corral.codec.Credentials.devCredentialFile();
+            final String line = java.nio.file.Files.readAllLines(cluster.credentialsFile()).stream()
+                .filter(l -> l.startsWith(LocalCluster.OPERATOR_PRINCIPAL + " ")).findFirst().orElseThrow();
+            java.nio.file.Files.createDirectories(devCredential.getParent());
+            java.nio.file.Files.deleteIfExists(devCredential);
+            java.nio.file.Files.createFile(devCredential, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            java.nio.file.Files.writeString(devCredential, line + "\n");
+            final Runnable forgetCredential = () ->
+            {
+                try
+                {
+                    // Only ours: a newer corral dev may have written its own since.
+                    if (java.nio.file.Files.exists(devCredential) &&
+                        java.nio.file.Files.readString(devCredential).equals(line + "\n"))
+                    {
+                        java.nio.file.Files.delete(devCredential);
+                    }
+                }
+                catch (final java.io.IOException ex)
+                {
+                    System.err.println("corral dev: could not remove " + devCredential + ": " + ex.getMessage());
+                }
+            };
             final MasterNode leader;
             try
             {
@@ -285,6 +351,7 @@ public final class Corral
             catch (final TimeoutException ex)
             {
                 cluster.close();
+                forgetCredential.run();
                 throw ex;
             }
             System.out.println("corral dev: masters " + cluster.mastersSpec() + " (leader " + leader.address() + ", term " +
@@ -295,11 +362,18 @@ public final class Corral
                     agent.workDir());
             }
             System.out.println("corral dev: data in " + dir);
+            System.out.println("corral dev: authentication on: credentials in " + cluster.credentialsFile() +
+                " (agents as '" + LocalCluster.AGENT_PRINCIPAL + "'); the command line tools on this machine use '" +
+                LocalCluster.OPERATOR_PRINCIPAL + "' from " + devCredential + " (removed on exit)");
             System.out.println("corral dev: web UI http://" + Protocol.host(leader.address()) + ":" +
                 (Protocol.port(leader.address()) + Protocol.HTTP_PORT_OFFSET) + "/ (metrics at /metrics)");
             System.out.println("corral dev: ready. Try: bin/corral run -- echo hello   (Ctrl-C stops everything)");
             System.out.flush();
-            final AutoCloseable stop = () -> cluster.shutdown(System.out);
+            final AutoCloseable stop = () ->
+            {
+                cluster.shutdown(System.out);
+                forgetCredential.run();
+            };
             if (data == null)
             {
                 // A temp dir we made is ours to remove; a --data dir is the user's to keep.

@@ -26,6 +26,27 @@ public final class LocalCluster implements AutoCloseable
     private final String peersSpec;
     private final File dataDir;
     private final java.util.function.Consumer<MasterConfig> tune;
+    /** The cluster's credentials file (null: its masters run with --insecure). */
+    private final java.nio.file.Path credentialsFile;
+
+    /** The credentials file of a {@link #secured} cluster, else null. */
+    public java.nio.file.Path credentialsFile()
+    {
+        return credentialsFile;
+    }
+
+    /** One principal's credential from this cluster's credentials file. */
+    public io.corral.codec.Credentials.Credential credential(final String principal)
+    {
+        try
+        {
+            return io.corral.codec.Credentials.credential(credentialsFile, principal);
+        }
+        catch (final IOException ex)
+        {
+            throw new java.io.UncheckedIOException(ex);
+        }
+    }
 
     /**
      * @param basePort the first master listens on basePort, the next on basePort + 1, ...; Raft
@@ -53,9 +74,54 @@ public final class LocalCluster implements AutoCloseable
         final double agentCpus, final long agentMemMiB, final java.util.function.Consumer<MasterConfig> tune,
         final String agentResources) throws IOException
     {
+        this(dataDir, masterCount, agentCount, basePort, agentCpus, agentMemMiB, tune, agentResources, false);
+    }
+
+    /** Principals of a secured cluster's credentials file ({@link #secured}). */
+    public static final String AGENT_PRINCIPAL = "agents";
+    public static final String OPERATOR_PRINCIPAL = "operator";
+
+    /**
+     * As the constructor, with authentication on: a credentials file in {@code dataDir} (made if
+     * missing) with principals {@value #AGENT_PRINCIPAL} (the agents use it) and
+     * {@value #OPERATOR_PRINCIPAL}, given to every master; {@link #credential} reads one.
+     */
+    public static LocalCluster secured(final File dataDir, final int masterCount, final int agentCount,
+        final int basePort, final double agentCpus, final long agentMemMiB,
+        final java.util.function.Consumer<MasterConfig> tune, final String agentResources) throws IOException
+    {
+        return new LocalCluster(dataDir, masterCount, agentCount, basePort, agentCpus, agentMemMiB, tune,
+            agentResources, true);
+    }
+
+    private LocalCluster(final File dataDir, final int masterCount, final int agentCount, final int basePort,
+        final double agentCpus, final long agentMemMiB, final java.util.function.Consumer<MasterConfig> tune,
+        final String agentResources, final boolean secure) throws IOException
+    {
         this.dataDir = dataDir;
         final String kinds = String.join(",", new AgentConfig().resources(agentResources).customResources().keySet());
-        this.tune = tune.andThen(c -> c.resourceKinds(kinds));
+        final io.corral.codec.Credentials credentials;
+        if (secure)
+        {
+            credentialsFile = new File(dataDir, "credentials").toPath();
+            for (final String principal : new String[] { AGENT_PRINCIPAL, OPERATOR_PRINCIPAL })
+            {
+                if (!java.nio.file.Files.exists(credentialsFile) ||
+                    !io.corral.codec.Credentials.load(credentialsFile).knows(principal))
+                {
+                    io.corral.codec.Credentials.add(credentialsFile, principal);
+                }
+            }
+            credentials = io.corral.codec.Credentials.load(credentialsFile);
+        }
+        else
+        {
+            credentialsFile = null;
+            credentials = null;
+        }
+        final java.util.function.Consumer<MasterConfig> auth = credentials == null ? MasterConfig::insecure :
+            c -> c.credentials(credentials).authenticateHttpReadonly(false); // as corral dev: reads open on loopback
+        this.tune = auth.andThen(tune).andThen(c -> c.resourceKinds(kinds));
         peersSpec = io.corral.codec.Protocol.localPeers(basePort, masterCount);
         mastersSpec = io.corral.codec.Protocol.localMasters(basePort, masterCount);
         try
@@ -68,7 +134,8 @@ public final class LocalCluster implements AutoCloseable
             {
                 agents.add(new AgentNode(new AgentConfig().masters(mastersSpec).cpus(agentCpus).memMiB(agentMemMiB)
                     .diskMiB(1024).hostname("agent-" + i).attributes("host:agent-" + i + ";zone:local")
-                    .resources(agentResources).workDir(new File(dataDir, "agent-" + i))));
+                    .resources(agentResources).workDir(new File(dataDir, "agent-" + i))
+                    .credential(secure ? credential(AGENT_PRINCIPAL) : null)));
             }
         }
         catch (final IOException | RuntimeException ex)

@@ -24,9 +24,29 @@ final class MasterApi
     private final List<String> masters;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
+    /** The credential sent with every request (Credentials.defaultFor), or null. */
+    private final io.corral.codec.Credentials.Credential credential;
+
     MasterApi(final String masters)
     {
         this.masters = List.of(masters.split(","));
+        this.credential = io.corral.codec.Credentials.defaultFor(masters);
+    }
+
+    /** A request to {@code path} of {@code master}, with a bearer token when there is a credential. */
+    HttpRequest.Builder request(final String master, final String path)
+    {
+        final HttpRequest.Builder b = HttpRequest.newBuilder(uri(master, path));
+        return credential == null ? b : b.header("Authorization", io.corral.codec.HttpAuth.bearer(credential));
+    }
+
+    /** A 401 or 403 as the error a user can act on. */
+    private IllegalArgumentException refused(final HttpResponse<String> r) throws IOException
+    {
+        final String error = JSON.readTree(r.body()).path("error").asText(r.body());
+        return new IllegalArgumentException((r.statusCode() == 401 ? "not authenticated: " : "not permitted: ") +
+            error + (credential == null ? " (no credential: set CORRAL_CREDENTIAL=FILE with a `principal secret` " +
+            "line from the cluster's credentials file)" : " (sent as principal '" + credential.principal() + "')"));
     }
 
     private URI uri(final String master, final String path)
@@ -43,8 +63,12 @@ final class MasterApi
         {
             try
             {
-                final HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri(master, "/api/v1/state"))
+                final HttpResponse<String> r = http.send(request(master, "/api/v1/state")
                     .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 401 || r.statusCode() == 403)
+                {
+                    throw refused(r);
+                }
                 final JsonNode state = JSON.readTree(r.body());
                 if (state.path("master").path("leader").asBoolean())
                 {
@@ -85,12 +109,16 @@ final class MasterApi
             }
             try
             {
-                last = http.send(HttpRequest.newBuilder(uri(master, path)).timeout(Duration.ofSeconds(15))
+                last = http.send(request(master, path).timeout(Duration.ofSeconds(15))
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
             }
             catch (final IOException ex)
             {
                 continue;
+            }
+            if (last.statusCode() == 401)
+            {
+                throw refused(last);
             }
             if (last.statusCode() != 421)
             {

@@ -22,13 +22,19 @@ final class CallQueue
     }
 
     private final ArrayDeque<PendingCall> waiting = new ArrayDeque<>();
+    private final io.corral.codec.Seal seal;
+
+    CallQueue(final io.corral.codec.Seal seal)
+    {
+        this.seal = seal;
+    }
     private final UnsafeBuffer retryBuffer = new UnsafeBuffer(new byte[0]);
 
     /** Sends the first {@code length} bytes of {@code buffer} to {@code leader} (null: none known), or keeps them. */
     void send(final Publication leader, final MutableDirectBuffer buffer, final int length, final String what,
         final Runnable onFailure, final long nowNs)
     {
-        if (waiting.isEmpty() && leader != null && Outbound.offer(leader, buffer, length))
+        if (waiting.isEmpty() && leader != null && seal.offer(leader, buffer, length))
         {
             return;
         }
@@ -47,7 +53,7 @@ final class CallQueue
             if (leader != null)
             {
                 retryBuffer.wrap(call.bytes());
-                if (Outbound.offer(leader, retryBuffer, call.bytes().length))
+                if (seal.offer(leader, retryBuffer, call.bytes().length))
                 {
                     waiting.poll();
                     work++;

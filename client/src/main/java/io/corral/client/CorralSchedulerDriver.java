@@ -72,6 +72,8 @@ public final class CorralSchedulerDriver implements SchedulerDriver
     volatile boolean closing;
     volatile long frameworkId;
     volatile boolean implicitAcknowledgements = true;
+    /** Sessions with the masters; sealed when the framework has a credential ({@link #credential}). */
+    io.corral.codec.Seal seal = io.corral.codec.Seal.insecure();
 
     /** {@code masters}: comma-separated host:port of every master (any of them will do to start). */
     public CorralSchedulerDriver(final Scheduler scheduler, final FrameworkInfo info, final String masters)
@@ -91,6 +93,11 @@ public final class CorralSchedulerDriver implements SchedulerDriver
         {
             throw new IllegalArgumentException("no master addresses given");
         }
+        final io.corral.codec.Credentials.Credential found = io.corral.codec.Credentials.defaultFor(masters);
+        if (found != null)
+        {
+            credential(found);
+        }
     }
 
     /** Call before {@link #start()}: the framework acknowledges each update itself. */
@@ -99,6 +106,19 @@ public final class CorralSchedulerDriver implements SchedulerDriver
      * the address this host uses to reach the first master: 127.0.0.1 for masters on loopback,
      * the outgoing interface's address otherwise. Call before {@link #start()}.
      */
+    /**
+     * The principal and secret this framework authenticates with (masters run with --credentials
+     * need one; e.g. {@code Credentials.credential(Path.of("my.credential"), null)}). The framework
+     * subscribes as that principal. Call before {@link #start()}. Without this call the driver uses
+     * {@code Credentials.defaultFor(masters)}: {@code $CORRAL_CREDENTIAL}, or corral dev's own.
+     */
+    public CorralSchedulerDriver credential(final io.corral.codec.Credentials.Credential credential)
+    {
+        seal = io.corral.codec.Seal.of(credential,
+            reason -> toScheduler(s -> s.error(this, "NOT_AUTHENTICATED: " + reason)), () -> duty().subscribeNow());
+        return this;
+    }
+
     public CorralSchedulerDriver bindHost(final String host)
     {
         if (host == null || host.isBlank())
@@ -158,6 +178,7 @@ public final class CorralSchedulerDriver implements SchedulerDriver
                 }
                 Thread.yield();
             }
+            seal.endpoint(endpoint);
         }
         catch (final RuntimeException ex)
         {

@@ -29,6 +29,17 @@ final class DriverDuty implements Agent, SchedulerInbound.Handler
     DriverDuty(final CorralSchedulerDriver driver)
     {
         this.driver = driver;
+        this.waiting = new CallQueue(driver.seal);
+        if (driver.seal.secure())
+        {
+            inbound.gate(driver.seal);
+        }
+    }
+
+    /** A session with a master was just made: subscribe over it now. */
+    void subscribeNow()
+    {
+        nextSubscribeNs = 0;
     }
 
     private final SchedulerInbound inbound = new SchedulerInbound(this);
@@ -49,7 +60,7 @@ final class DriverDuty implements Agent, SchedulerInbound.Handler
     private final java.util.Set<String> autoReconciling = new java.util.HashSet<>();
     private long nextSilentCheckNs;
     /** Calls waiting for a leader (or for back-pressure to pass), oldest first. */
-    private final CallQueue waiting = new CallQueue();
+    private final CallQueue waiting;
     private final CallEncoder encode = new CallEncoder(out);
 
     @Override
@@ -85,6 +96,7 @@ final class DriverDuty implements Agent, SchedulerInbound.Handler
             connected = false;
             leader = null;
             nextSubscribeNs = nowNs;
+            driver.seal.reset(); // the next leader is another master, or this one restarted: new sessions
             driver.toScheduler(s -> s.disconnected(driver));
         }
         return work + subscribeIfDue();
@@ -127,8 +139,9 @@ final class DriverDuty implements Agent, SchedulerInbound.Handler
         final String target = leader != null ? leader : driver.masters.get(next++ % driver.masters.size());
         out.subscribe.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(driver.frameworkId)
             .failoverTimeoutMs(driver.info.failoverTimeoutMs()).name(driver.info.name()).role(driver.info.role()).endpoint(driver.endpoint)
-            .principal(driver.info.principal());
-        out.offer(driver.publication(target), Outbound.length(out.subscribe.encodedLength()));
+            .principal(driver.info.principal().isEmpty() && driver.seal.secure() ? driver.seal.principal() :
+                driver.info.principal());
+        driver.seal.offer(driver.publication(target), out.buffer, Outbound.length(out.subscribe.encodedLength()));
         if (!connected)
         {
             leader = null;
@@ -227,7 +240,7 @@ final class DriverDuty implements Agent, SchedulerInbound.Handler
     {
         if (driver.frameworkId != 0 && leader != null)
         {
-            out.offer(driver.publication(leader), encode.teardown(driver.frameworkId));
+            driver.seal.offer(driver.publication(leader), out.buffer, encode.teardown(driver.frameworkId));
         }
     }
 
@@ -354,7 +367,7 @@ final class DriverDuty implements Agent, SchedulerInbound.Handler
         {
             out.acknowledge.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(driver.frameworkId)
                 .uuidMsb(msb).uuidLsb(lsb).taskId(taskId);
-            out.offer(driver.publication(leader), Outbound.length(out.acknowledge.encodedLength()));
+            driver.seal.offer(driver.publication(leader), out.buffer, Outbound.length(out.acknowledge.encodedLength()));
         }
     }
 

@@ -1,0 +1,465 @@
+package io.corral.cli;
+
+import java.io.File;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.aeron.Aeron;
+import io.aeron.ExclusivePublication;
+import io.aeron.FragmentAssembler;
+import io.aeron.Subscription;
+import io.corral.agent.AgentConfig;
+import io.corral.agent.AgentNode;
+import io.corral.client.CorralSchedulerDriver;
+import io.corral.client.FrameworkInfo;
+import io.corral.client.Offer;
+import io.corral.client.Resources;
+import io.corral.client.TaskSpec;
+import io.corral.client.TaskState;
+import io.corral.client.TaskStatus;
+import io.corral.codec.Credentials;
+import io.corral.codec.MediaDrivers;
+import io.corral.codec.Outbound;
+import io.corral.codec.Protocol;
+import io.corral.codec.SchedulerInbound;
+import io.corral.codec.Seal;
+import io.corral.codec.sbe.AcceptEncoder;
+import io.corral.codec.sbe.AgentLostDecoder;
+import io.corral.codec.sbe.ErrorReplyDecoder;
+import io.corral.codec.sbe.NotLeaderDecoder;
+import io.corral.codec.sbe.OfferDecoder;
+import io.corral.codec.sbe.OfferRescindedDecoder;
+import io.corral.codec.sbe.SubscribedDecoder;
+import io.corral.codec.sbe.TaskStatusDecoder;
+import io.corral.master.MasterNode;
+import io.corral.testkit.Await;
+import io.corral.testkit.RecordingScheduler;
+import org.agrona.ExpandableArrayBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A real quorum with credentials (LocalCluster.secured): strangers are refused and never offered,
+ * a captured sealed Accept sent again does nothing, and a principal cannot act for another's
+ * framework. The hostile side is a raw client built from the codec's own parts (Seal, Outbound),
+ * so it can send what the driver never would.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class AuthenticationTest
+{
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration WAIT = Duration.ofSeconds(45);
+
+    @TempDir
+    Path dir;
+
+    private LocalCluster cluster;
+    private final List<AutoCloseable> closing = new java.util.ArrayList<>();
+
+    @BeforeEach
+    void start() throws Exception
+    {
+        // A second tenant in the cluster's credentials file, besides the agents and the operator.
+        Credentials.add(dir.resolve("credentials"), "tenant-b");
+        cluster = LocalCluster.secured(dir.toFile(), 3, 1, LocalCluster.freeBasePort(3), 2, 1024, c -> { }, "");
+        cluster.awaitReady(60, TimeUnit.SECONDS);
+    }
+
+    @AfterEach
+    void stop() throws Exception
+    {
+        for (int i = closing.size() - 1; i >= 0; i--)
+        {
+            closing.get(i).close();
+        }
+        if (cluster != null)
+        {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void anAgentWithAWrongSecretOrAFrameworkWithoutOneIsRefusedAndNeverOffered() throws Exception
+    {
+        final AgentNode impostor = agent("impostor", new Credentials.Credential("agents",
+            "not-the-secret-of-agents-at-all".getBytes(StandardCharsets.UTF_8)));
+        final AgentNode stranger = agent("stranger", new Credentials.Credential("nobody",
+            "a-principal-the-masters-never-heard-of".getBytes(StandardCharsets.UTF_8)));
+        for (final AgentNode a : List.of(impostor, stranger))
+        {
+            Await.until("the master refuses " + a.endpoint(), WAIT, () -> a.lastRefusal() != null);
+            assertTrue(a.lastRefusal().contains("authentication failed for principal"), a.lastRefusal());
+            assertEquals(0, a.agentId(), "never registered");
+        }
+
+        // A framework with no credential is told what it lacks, and gets no id.
+        final RecordingScheduler unauthenticated = new RecordingScheduler();
+        final CorralSchedulerDriver bare = new CorralSchedulerDriver(unauthenticated, new FrameworkInfo("bare", "default"),
+            cluster.mastersSpec());
+        closing.add(bare);
+        bare.start();
+        final String error = unauthenticated.errors.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertNotNull(error, "the framework without a credential hears why it is refused");
+        assertTrue(error.contains("NOT_AUTHENTICATED") && error.contains("requires authentication"), error);
+        assertEquals(0, unauthenticated.frameworkId);
+
+        // The operator's framework is offered the one real agent only.
+        final RecordingScheduler operator = new RecordingScheduler();
+        final CorralSchedulerDriver driver = new CorralSchedulerDriver(operator, new FrameworkInfo("ops", "default"),
+            cluster.mastersSpec()).credential(cluster.credential(LocalCluster.OPERATOR_PRINCIPAL));
+        closing.add(driver);
+        driver.start();
+        final Offer offer = operator.offers.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertNotNull(offer, "the authenticated framework gets offers");
+        assertEquals(cluster.agents().get(0).agentId(), offer.agentId());
+        final JsonNode state = state(cluster.leader());
+        assertEquals(1, state.path("agents").size(), state.path("agents").toString());
+        assertEquals(false, state.path("master").path("insecure").asBoolean(true));
+        assertTrue(metric(cluster.leader(), "corral_auth_refused_total{reason=\"bad_credential\"}") >= 2);
+        assertTrue(metric(cluster.leader(), "corral_auth_refused_total{reason=\"unsealed\"}") >= 1);
+    }
+
+    @Test
+    void aReplayedAcceptDoesNothingAndAPrincipalCannotKillAnothersTask() throws Exception
+    {
+        // Tenant A (the operator) runs a long task.
+        final RecordingScheduler a = new RecordingScheduler();
+        final CorralSchedulerDriver driverA = new CorralSchedulerDriver(a, new FrameworkInfo("tenant-a", "default"),
+            cluster.mastersSpec()).credential(cluster.credential(LocalCluster.OPERATOR_PRINCIPAL));
+        closing.add(driverA);
+        driverA.start();
+        final Offer first = a.offers.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertNotNull(first);
+        driverA.acceptOffer(first.offerId(), List.of(new TaskSpec("a-task", "sleep 120", Resources.of(0.1, 16))));
+        Await.until("a-task runs", WAIT, () -> a.statuses.stream().anyMatch(s -> s.state() == TaskState.RUNNING));
+        driverA.suppressOffers(List.of());
+        for (Offer o; (o = a.offers.poll()) != null; )
+        {
+            driverA.declineOffer(o.offerId(), 300);
+        }
+
+        // Tenant B speaks through a raw client.
+        final RawFramework b = new RawFramework(cluster.credential("tenant-b"), cluster.leader().address());
+        closing.add(b);
+        b.subscribe();
+
+        // B names A's framework: refused with the reason, and A's task keeps running.
+        b.kill(a.frameworkId, "a-task");
+        final String refused = b.nextError();
+        assertTrue(refused.startsWith("NOT_PERMITTED") && refused.contains("belongs to another client"), refused);
+
+        // B accepts an offer once, then sends the very same sealed bytes again.
+        final long offerId = b.nextOffer();
+        final double replayedBefore = metric(cluster.leader(), "corral_auth_refused_total{reason=\"replayed\"}");
+        final byte[] captured = b.sealedAccept(offerId, "b-task", "true");
+        b.sendRaw(captured);
+        b.sendRaw(captured);
+        // A barrier: the next error B hears comes after the master read both copies (one stream, in order).
+        b.kill(a.frameworkId, "a-task");
+        final String next = b.nextError();
+        assertTrue(next.startsWith("NOT_PERMITTED"), "the replayed accept got no answer of its own (such as " +
+            "UNKNOWN_OFFER for its used offer): " + next);
+        try
+        {
+            b.pollUntil("b-task finishes", () -> b.finished.contains("b-task"));
+        }
+        catch (final AssertionError ex)
+        {
+            throw new AssertionError(ex.getMessage() + "; B heard " + b.errors + "; tasks " +
+                state(cluster.leader()).path("tasks"), ex);
+        }
+        assertEquals(replayedBefore + 1, metric(cluster.leader(), "corral_auth_refused_total{reason=\"replayed\"}"));
+        final long bTasks = countTasks(state(cluster.leader()), "b-task");
+        assertEquals(1, bTasks, "one launch from two copies of the accept");
+
+        // Over HTTP: no token 401, another principal's token 403, a forged one 401; A's task runs on.
+        final URI killA = http(cluster.leader(), "/api/v1/tasks/" + a.frameworkId + "/a-task/kill");
+        final HttpResponse<String> anonymous = post(killA, null, "");
+        assertEquals(401, anonymous.statusCode(), anonymous.body());
+        assertTrue(anonymous.body().contains("needs authentication"), anonymous.body());
+        assertTrue(anonymous.headers().allValues("WWW-Authenticate").stream().anyMatch(v -> v.startsWith("Basic")));
+        final HttpResponse<String> otherPrincipal = post(killA,
+            io.corral.codec.HttpAuth.bearer(cluster.credential("tenant-b")), "");
+        assertEquals(403, otherPrincipal.statusCode(), otherPrincipal.body());
+        assertTrue(otherPrincipal.body().contains("belongs to principal 'operator'"), otherPrincipal.body());
+        final HttpResponse<String> forged = post(killA, io.corral.codec.HttpAuth.bearer(new Credentials.Credential(
+            LocalCluster.OPERATOR_PRINCIPAL, "guessed".getBytes(java.nio.charset.StandardCharsets.UTF_8))), "");
+        assertEquals(401, forged.statusCode(), forged.body());
+        final HttpResponse<String> role = post(http(cluster.leader(), "/api/v1/roles/tenants"), "Basic " +
+            java.util.Base64.getEncoder().encodeToString((LocalCluster.OPERATOR_PRINCIPAL + ":" + new String(
+            cluster.credential(LocalCluster.OPERATOR_PRINCIPAL).secret(), java.nio.charset.StandardCharsets.UTF_8))
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8)), "{\"weight\": 2}");
+        assertEquals(200, role.statusCode(), "HTTP Basic principal:secret, as Mesos takes it: " + role.body());
+        assertTrue(metric(cluster.leader(), "corral_auth_refused_total{reason=\"http\"}") >= 2);
+
+        final JsonNode aTask = task(state(cluster.leader()), "a-task");
+        assertEquals("RUNNING", aTask.path("state").asText(), aTask.toString());
+        assertTrue(a.statuses.stream().noneMatch(s -> s.state() == TaskState.KILLED));
+    }
+
+    private static HttpResponse<String> post(final URI uri, final String authorization, final String body)
+        throws Exception
+    {
+        final HttpRequest.Builder b = HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString(body));
+        if (authorization != null)
+        {
+            b.header("Authorization", authorization);
+        }
+        return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private AgentNode agent(final String name, final Credentials.Credential credential)
+    {
+        final AgentNode agent = new AgentNode(new AgentConfig().masters(cluster.mastersSpec()).cpus(1).memMiB(256)
+            .diskMiB(64).hostname(name).workDir(new File(dir.toFile(), name)).credential(credential));
+        closing.add(agent);
+        return agent;
+    }
+
+    private static long countTasks(final JsonNode state, final String taskId)
+    {
+        long n = 0;
+        for (final JsonNode t : state.path("tasks"))
+        {
+            n += taskId.equals(t.path("taskId").asText()) ? 1 : 0;
+        }
+        return n;
+    }
+
+    private static JsonNode task(final JsonNode state, final String taskId)
+    {
+        for (final JsonNode t : state.path("tasks"))
+        {
+            if (taskId.equals(t.path("taskId").asText()))
+            {
+                return t;
+            }
+        }
+        throw new AssertionError("no task " + taskId + " in " + state.path("tasks"));
+    }
+
+    private static URI http(final MasterNode m, final String path)
+    {
+        return URI.create("http://" + Protocol.host(m.address()) + ":" + (Protocol.port(m.address()) +
+            Protocol.HTTP_PORT_OFFSET) + path);
+    }
+
+    private static JsonNode state(final MasterNode m) throws Exception
+    {
+        return JSON.readTree(HttpClient.newHttpClient().send(HttpRequest.newBuilder(http(m, "/api/v1/state")).build(),
+            HttpResponse.BodyHandlers.ofString()).body());
+    }
+
+    private static double metric(final MasterNode m, final String series) throws Exception
+    {
+        final String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(http(m, "/metrics")).build(),
+            HttpResponse.BodyHandlers.ofString()).body();
+        for (final String line : body.split("\n"))
+        {
+            if (line.startsWith(series + " "))
+            {
+                return Double.parseDouble(line.substring(series.length() + 1).trim());
+            }
+        }
+        return 0;
+    }
+
+    /** A framework made of the codec's parts: it subscribes, kills, accepts, and can resend raw bytes. */
+    private static final class RawFramework implements SchedulerInbound.Handler, AutoCloseable
+    {
+        final BlockingQueue<Long> offers = new LinkedBlockingQueue<>();
+        final java.util.Set<String> finished = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private final BlockingQueue<String> errors = new LinkedBlockingQueue<>();
+        private final Aeron aeron = MediaDrivers.connect();
+        private final Subscription subscription;
+        private final ExclusivePublication publication;
+        private final String endpoint;
+        private final Seal seal;
+        private final FragmentAssembler assembler;
+        private final Outbound out = new Outbound();
+        private final Outbound acks = new Outbound();
+        private final ExpandableArrayBuffer sealed = new ExpandableArrayBuffer(4096);
+        private volatile long frameworkId;
+
+        RawFramework(final Credentials.Credential credential, final String master)
+        {
+            subscription = aeron.addSubscription(Protocol.channel("127.0.0.1:0"), Protocol.STREAM_ID);
+            String resolved;
+            while ((resolved = subscription.resolvedEndpoint()) == null)
+            {
+                Thread.onSpinWait();
+            }
+            endpoint = resolved;
+            publication = aeron.addExclusivePublication(Protocol.channel(master), Protocol.STREAM_ID);
+            seal = Seal.of(credential, errors::add, () -> { }).endpoint(endpoint);
+            final SchedulerInbound inbound = new SchedulerInbound(this);
+            inbound.gate(seal);
+            assembler = new FragmentAssembler(inbound);
+        }
+
+        /** Polls until {@code done}, or fails at the deadline. */
+        private void pollUntil(final String what, final java.util.function.BooleanSupplier done)
+        {
+            final long deadline = System.nanoTime() + WAIT.toNanos();
+            while (!done.getAsBoolean())
+            {
+                if (System.nanoTime() > deadline)
+                {
+                    throw new AssertionError("timed out waiting for " + what);
+                }
+                if (subscription.poll(assembler, 16) == 0)
+                {
+                    Thread.yield();
+                }
+            }
+        }
+
+        /** Sends (sealed) until it goes: the first tries say Hello and wait for the session. */
+        private void send(final int length)
+        {
+            final int[] tries = { 0 };
+            pollUntil("a session with the leader", () ->
+            {
+                if (tries[0]++ % 1000 != 0)
+                {
+                    return false;
+                }
+                return seal.offer(publication, out.buffer, length);
+            });
+        }
+
+        void subscribe()
+        {
+            out.subscribe.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(0).failoverTimeoutMs(10_000)
+                .name("tenant-b").role("default").endpoint(endpoint).principal("tenant-b");
+            send(Outbound.length(out.subscribe.encodedLength()));
+            pollUntil("Subscribed", () -> frameworkId != 0);
+        }
+
+        void kill(final long ofFramework, final String taskId)
+        {
+            out.kill.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(ofFramework).taskId(taskId);
+            send(Outbound.length(out.kill.encodedLength()));
+        }
+
+        long nextOffer()
+        {
+            pollUntil("an offer", () -> !offers.isEmpty());
+            return offers.poll();
+        }
+
+        String nextError()
+        {
+            pollUntil("an error reply", () -> !errors.isEmpty());
+            return errors.poll();
+        }
+
+        /** An accept of one task, sealed in this session, as bytes (also polls until an offer is in hand). */
+        byte[] sealedAccept(final long offerId, final String taskId, final String command)
+        {
+            final AcceptEncoder accept = out.accept.wrapAndApplyHeader(out.buffer, 0, out.header)
+                .frameworkId(frameworkId).offerId(offerId);
+            accept.moreOffersCount(0);
+            final AcceptEncoder.TasksEncoder task = accept.tasksCount(1).next();
+            Protocol.putResources(task.resources(), new long[] { 100, 16, 0, 0 });
+            task.options().killGraceMs(0).healthIntervalMs(0).healthTimeoutMs(0).healthMaxFailures(0);
+            task.taskId(taskId).command(command).env("").healthCommand("").customResources("");
+            final int length = seal.seal(publication, out.buffer, Outbound.length(accept.encodedLength()), sealed);
+            assertTrue(length > 0, "a session exists");
+            final byte[] bytes = new byte[length];
+            sealed.getBytes(0, bytes);
+            return bytes;
+        }
+
+        void sendRaw(final byte[] bytes)
+        {
+            final org.agrona.concurrent.UnsafeBuffer buffer = new org.agrona.concurrent.UnsafeBuffer(bytes);
+            pollUntil("the raw frame goes out", () -> Outbound.offer(publication, buffer, bytes.length));
+        }
+
+        @Override
+        public void onSubscribed(final SubscribedDecoder m, final int sessionId)
+        {
+            frameworkId = m.frameworkId();
+        }
+
+        @Override
+        public void onNotLeader(final NotLeaderDecoder m, final int sessionId)
+        {
+            errors.add("NOT_LEADER: " + m.leaderEndpoint());
+        }
+
+        @Override
+        public void onOffer(final OfferDecoder m, final int sessionId)
+        {
+            offers.add(m.offerId());
+        }
+
+        @Override
+        public void onTaskStatus(final TaskStatusDecoder m, final int sessionId)
+        {
+            final long uuidMsb = m.uuidMsb();
+            final long uuidLsb = m.uuidLsb();
+            final io.corral.codec.sbe.TaskState state = m.state();
+            final String taskId = m.taskId();
+            // As a real framework does: the master resends the oldest unacknowledged update until it is.
+            acks.acknowledge.wrapAndApplyHeader(acks.buffer, 0, acks.header).frameworkId(frameworkId)
+                .uuidMsb(uuidMsb).uuidLsb(uuidLsb).taskId(taskId);
+            seal.offer(publication, acks.buffer, Outbound.length(acks.acknowledge.encodedLength()));
+            if (state == io.corral.codec.sbe.TaskState.FINISHED)
+            {
+                finished.add(taskId);
+            }
+        }
+
+        @Override
+        public void onOfferRescinded(final OfferRescindedDecoder m, final int sessionId)
+        {
+        }
+
+        @Override
+        public void onErrorReply(final ErrorReplyDecoder m, final int sessionId)
+        {
+            final io.corral.codec.sbe.ErrorCode code = m.code();
+            m.inReplyTo();
+            errors.add(code + ": " + m.message());
+        }
+
+        @Override
+        public void onAgentLost(final AgentLostDecoder m, final int sessionId)
+        {
+        }
+
+        @Override
+        public void onBadFrame(final int sessionId, final int templateId, final String problem)
+        {
+            errors.add("BAD_FRAME: " + problem);
+        }
+
+        @Override
+        public void close()
+        {
+            publication.close();
+            subscription.close();
+            MediaDrivers.release(aeron);
+        }
+    }
+}
