@@ -12,7 +12,9 @@ import com.sun.net.httpserver.HttpServer;
 /**
  * Read-only access to task sandboxes: {@code GET /files/FRAMEWORK/TASK?path=stdout&offset=N}
  * returns the file's bytes from {@code offset} (at most 1 MiB). Only files inside that task's
- * sandbox are served.
+ * sandbox are served: paths are resolved with every symlink followed before the check, so a
+ * {@code ..} or a link the task made that points outside is refused (403). (Checked, then opened:
+ * a task that swaps a file for a link between the two could still win that race.)
  */
 final class SandboxHttp implements AutoCloseable
 {

@@ -2,10 +2,14 @@ package io.corral.benchmarks;
 
 import java.util.concurrent.TimeUnit;
 
+import io.corral.codec.Credentials;
 import io.corral.codec.Outbound;
 import io.corral.codec.Protocol;
+import io.corral.codec.SessionCipher;
+import io.corral.codec.sbe.ChallengeDecoder;
 import io.corral.codec.sbe.MessageHeaderDecoder;
 import io.corral.codec.sbe.OfferDecoder;
+import io.corral.codec.sbe.SealedDecoder;
 import io.corral.codec.sbe.TaskState;
 import io.corral.master.InProcessLeader;
 import io.corral.master.MasterConfig;
@@ -18,6 +22,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -51,8 +56,28 @@ public class MasterBenchmark
         final long[] byTemplate = new long[64];
         long lastOfferId;
 
+        private final SealedDecoder sealed = new SealedDecoder();
+        private final ChallengeDecoder challenge = new ChallengeDecoder();
+        private final org.agrona.concurrent.UnsafeBuffer inner = new org.agrona.concurrent.UnsafeBuffer(0, 0);
+        long challengeSession;
+        final byte[] serverNonce = new byte[16];
+
         @Override
         public void send(final String endpoint, final DirectBuffer buffer, final int length, final long nowNs)
+        {
+            header.wrap(buffer, 0);
+            if (header.templateId() == SealedDecoder.TEMPLATE_ID)
+            {
+                // What the master sealed: counted by what it carries (the client's MAC check is not the master's cost).
+                sealed.wrap(buffer, MessageHeaderDecoder.ENCODED_LENGTH, header.blockLength(), header.version());
+                sealed.wrapFrame(inner);
+                count(inner);
+                return;
+            }
+            count(buffer);
+        }
+
+        private void count(final DirectBuffer buffer)
         {
             header.wrap(buffer, 0);
             final int template = header.templateId();
@@ -62,7 +87,45 @@ public class MasterBenchmark
                 lastOfferId = offer.wrap(buffer, MessageHeaderDecoder.ENCODED_LENGTH, header.blockLength(),
                     header.version()).offerId();
             }
+            else if (template == ChallengeDecoder.TEMPLATE_ID)
+            {
+                challenge.wrap(buffer, MessageHeaderDecoder.ENCODED_LENGTH, header.blockLength(), header.version());
+                challengeSession = challenge.session();
+                challenge.getServerNonce(serverNonce, 0, 16);
+            }
         }
+    }
+
+    /** An agent's or a framework's end: its endpoint, Aeron session and, once authenticated, its session cipher. */
+    static final class ClientEnd
+    {
+        final String endpoint;
+        final int aeronSession;
+        final String principal;
+        final org.agrona.ExpandableArrayBuffer sealed = new org.agrona.ExpandableArrayBuffer(512);
+        SessionCipher cipher;
+
+        ClientEnd(final String endpoint, final int aeronSession, final String principal)
+        {
+            this.endpoint = endpoint;
+            this.aeronSession = aeronSession;
+            this.principal = principal;
+        }
+    }
+
+    /** A client's part of a sealed heartbeat alone: its sequence number and MAC (what an op above includes). */
+    @State(Scope.Thread)
+    public static class Sealer
+    {
+        final SessionCipher cipher = SessionCipher.client(1, new byte[32]);
+        final org.agrona.concurrent.UnsafeBuffer heartbeat = new org.agrona.concurrent.UnsafeBuffer(new byte[24]);
+        final org.agrona.ExpandableArrayBuffer sealed = new org.agrona.ExpandableArrayBuffer(512);
+    }
+
+    @Benchmark
+    public int sealOnly(final Sealer s)
+    {
+        return s.cipher.seal(s.heartbeat, 0, s.heartbeat.capacity(), s.sealed);
     }
 
     /**
@@ -73,7 +136,19 @@ public class MasterBenchmark
     @State(Scope.Thread)
     public static class Leader
     {
+        /**
+         * true: the master has credentials, and the agent and the framework authenticate first, so
+         * every frame reaches it sealed (its MAC checked, its sequence number compared) and every
+         * reply leaves sealed. The frames are sealed in the op, so an op also pays the client's
+         * MAC (see {@link MasterBenchmark#sealOnly} for that part alone).
+         */
+        @Param({ "false", "true" })
+        boolean authenticated;
+
         final Sink sink = new Sink();
+        final ClientEnd agentEnd = new ClientEnd(AGENT, 1, "agents");
+        final ClientEnd frameworkEnd = new ClientEnd(FRAMEWORK, 2, "bench");
+        Credentials credentials;
         final Outbound out = new Outbound();
         final org.agrona.concurrent.UnsafeBuffer frame = new org.agrona.concurrent.UnsafeBuffer(0, 0);
         InProcessLeader leader;
@@ -97,16 +172,25 @@ public class MasterBenchmark
             cycles = 0;
             heartbeat = null;
             leader = new InProcessLeader(1, new MasterConfig().id(1).peers("1=127.0.0.1:40000")
-                .agentTimeoutMs(3_600_000).frameworkTimeoutMs(3_600_000).offerTimeoutMs(0), sink, nowNs);
+                .agentTimeoutMs(3_600_000).frameworkTimeoutMs(3_600_000).offerTimeoutMs(0),
+                authenticated ? credentials() : null, sink, nowNs);
+            agentEnd.cipher = null;
+            frameworkEnd.cipher = null;
+            if (authenticated)
+            {
+                hello(agentEnd);
+                hello(frameworkEnd);
+            }
             Protocol.putResources(out.registerAgent.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(0)
                 .resources(), new long[] { 4000, 4096, 0, 0 });
             out.registerAgent.hostname("bench").endpoint(AGENT).attributes("").httpEndpoint("").customResources("")
                 .tasks("");
-            leader.onFrame(out.buffer, 0, Outbound.length(out.registerAgent.encodedLength()), 1);
+            send(agentEnd, out.buffer, Outbound.length(out.registerAgent.encodedLength()));
             cycle();
             out.subscribe.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(0).failoverTimeoutMs(0)
-                .name("bench").role("default").endpoint(FRAMEWORK).principal("");
-            leader.onFrame(out.buffer, 0, Outbound.length(out.subscribe.encodedLength()), 2);
+                .name("bench").role("default").endpoint(FRAMEWORK)
+                .principal(authenticated ? frameworkEnd.principal : "");
+            send(frameworkEnd, out.buffer, Outbound.length(out.subscribe.encodedLength()));
             cycle();
             cycle();
             agentId = leader.agentIds()[0];
@@ -118,11 +202,65 @@ public class MasterBenchmark
             heartbeatLength = encodeHeartbeat();
             heartbeat = copy(heartbeatLength);
             out.subscribe.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId).failoverTimeoutMs(0)
-                .name("bench").role("default").endpoint(FRAMEWORK).principal("");
+                .name("bench").role("default").endpoint(FRAMEWORK)
+                .principal(authenticated ? frameworkEnd.principal : "");
             subscribeLength = Outbound.length(out.subscribe.encodedLength());
             subscribe = copy(subscribeLength);
             launchesBefore = sink.byTemplate[io.corral.codec.sbe.RunTaskDecoder.TEMPLATE_ID];
             encodeRunningFrames();
+        }
+
+        /** A credentials file with the two principals, in a temporary directory removed at exit. */
+        private Credentials credentials()
+        {
+            if (credentials == null)
+            {
+                try
+                {
+                    final java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("corral-bench");
+                    final java.nio.file.Path file = dir.resolve("credentials");
+                    Credentials.add(file, agentEnd.principal);
+                    Credentials.add(file, frameworkEnd.principal);
+                    credentials = Credentials.load(file);
+                    java.nio.file.Files.delete(file);
+                    java.nio.file.Files.delete(dir);
+                }
+                catch (final java.io.IOException ex)
+                {
+                    throw new java.io.UncheckedIOException(ex);
+                }
+            }
+            return credentials;
+        }
+
+        /** The handshake a client does: Hello, the master's Challenge, both derive the session key. */
+        private void hello(final ClientEnd c)
+        {
+            final byte[] clientNonce = new byte[16];
+            clientNonce[0] = (byte) c.aeronSession;
+            final io.corral.codec.sbe.HelloEncoder hello = new io.corral.codec.sbe.HelloEncoder();
+            hello.wrapAndApplyHeader(out.buffer, 0, out.header).putClientNonce(clientNonce, 0, 16)
+                .principal(c.principal).endpoint(c.endpoint);
+            sink.challengeSession = 0;
+            leader.onFrame(out.buffer, 0, Outbound.length(hello.encodedLength()), c.aeronSession);
+            if (sink.challengeSession == 0)
+            {
+                throw new IllegalStateException("the master did not answer the Hello of " + c.principal);
+            }
+            c.cipher = SessionCipher.client(sink.challengeSession, SessionCipher.sessionKey(
+                credentials.secretOf(c.principal), c.principal, c.endpoint, clientNonce, sink.serverNonce));
+        }
+
+        /** Hands a frame to the leader as {@code c} sends it: sealed in its session if it has one. */
+        void send(final ClientEnd c, final DirectBuffer buffer, final int length)
+        {
+            if (c.cipher == null)
+            {
+                leader.onFrame(buffer, 0, length, c.aeronSession);
+                return;
+            }
+            final int sealedLength = c.cipher.seal(buffer, 0, length, c.sealed);
+            leader.onFrame(c.sealed, 0, sealedLength, c.aeronSession);
         }
 
         private int encodeHeartbeat()
@@ -150,9 +288,9 @@ public class MasterBenchmark
             if (heartbeat != null && ++cycles % 500 == 0)
             {
                 frame.wrap(heartbeat);
-                leader.onFrame(frame, 0, heartbeatLength, 1);
+                send(agentEnd, frame, heartbeatLength);
                 frame.wrap(subscribe);
-                leader.onFrame(frame, 0, subscribeLength, 2);
+                send(frameworkEnd, frame, subscribeLength);
             }
             leader.cycle(nowNs);
             leader.commit();
@@ -166,7 +304,7 @@ public class MasterBenchmark
             Protocol.putResources(tasks.next().resources(), new long[] { 100, 64, 0, 0 });
             tasks.options().killGraceMs(0).healthIntervalMs(0).healthTimeoutMs(0).healthMaxFailures(0);
             tasks.taskId(taskId).command("true").env("").healthCommand("").customResources("");
-            leader.onFrame(out.buffer, 0, Outbound.length(out.accept.encodedLength()), 2);
+            send(frameworkEnd, out.buffer, Outbound.length(out.accept.encodedLength()));
         }
 
         void status(final String taskId, final TaskState state)
@@ -174,7 +312,7 @@ public class MasterBenchmark
             uuid++;
             out.statusUpdate.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId).frameworkId(frameworkId)
                 .uuidMsb(uuid).uuidLsb(uuid).state(state).exitCode(0).timestampMs(1).taskId(taskId).message("");
-            leader.onFrame(out.buffer, 0, Outbound.length(out.statusUpdate.encodedLength()), 1);
+            send(agentEnd, out.buffer, Outbound.length(out.statusUpdate.encodedLength()));
         }
 
         @TearDown(Level.Iteration)
@@ -220,7 +358,7 @@ public class MasterBenchmark
             uuid++;
             updateUuid.wrap(runningUpdate, io.corral.codec.sbe.MessageHeaderEncoder.ENCODED_LENGTH).uuidMsb(uuid)
                 .uuidLsb(uuid);
-            leader.onFrame(runningUpdate, 0, runningUpdateLength, 1);
+            send(agentEnd, runningUpdate, runningUpdateLength);
         }
     }
 
@@ -229,7 +367,7 @@ public class MasterBenchmark
     public void agentHeartbeat(final Leader s)
     {
         s.frame.wrap(s.heartbeat);
-        s.leader.onFrame(s.frame, 0, s.heartbeatLength, 1);
+        s.send(s.agentEnd, s.frame, s.heartbeatLength);
     }
 
     /** A framework's heartbeat (a repeated Subscribe): nothing to replicate, Subscribed answered. */
@@ -237,7 +375,7 @@ public class MasterBenchmark
     public void frameworkHeartbeat(final Leader s)
     {
         s.frame.wrap(s.subscribe);
-        s.leader.onFrame(s.frame, 0, s.subscribeLength, 2);
+        s.send(s.frameworkEnd, s.frame, s.subscribeLength);
     }
 
     /**
@@ -255,7 +393,7 @@ public class MasterBenchmark
     @Benchmark
     public void acknowledge(final Leader s)
     {
-        s.leader.onFrame(s.runningAck, 0, s.runningAckLength, 2);
+        s.send(s.frameworkEnd, s.runningAck, s.runningAckLength);
     }
 
     /**

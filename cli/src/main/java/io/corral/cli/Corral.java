@@ -26,7 +26,7 @@ import picocli.CommandLine.Parameters;
     subcommands = { Corral.Master.class, Corral.Agent.class, Corral.Dev.class, RunCommand.Run.class, Corral.Role.class,
         OperatorCommands.State.class, OperatorCommands.Agents.class, OperatorCommands.Frameworks.class,
         OperatorCommands.Tasks.class, OperatorCommands.Kill.class, OperatorCommands.Logs.class,
-        Corral.WordCountCommand.class, Corral.ServiceCommand.class, CredentialsCommand.class,
+        Corral.WordCountCommand.class, Corral.ServiceCommand.class, CredentialsCommand.class, AclCommand.class,
         CommandLine.HelpCommand.class })
 public final class Corral
 {

@@ -10,7 +10,7 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code corral credentials}: writes and lists a cluster's credentials file (Mesos's text
- * format, {@code principal secret} per line). Masters do not read it yet: see issue 13's note.
+ * format, {@code principal secret} per line), as masters read it with {@code --credentials}.
  */
 @Command(name = "credentials", mixinStandardHelpOptions = true,
     description = "Add principals to a cluster's credentials file, or list them (never their secrets).",

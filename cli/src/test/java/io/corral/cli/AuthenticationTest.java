@@ -215,6 +215,90 @@ class AuthenticationTest
         assertTrue(a.statuses.stream().noneMatch(s -> s.state() == TaskState.KILLED));
     }
 
+    @Test
+    void replicatedAclsDecideWhoRegistersAgentsSubscribesInWhichRoleAndSetsQuotas() throws Exception
+    {
+        final String operator = io.corral.codec.HttpAuth.bearer(cluster.credential(LocalCluster.OPERATOR_PRINCIPAL));
+        final String tenant = io.corral.codec.HttpAuth.bearer(cluster.credential("tenant-b"));
+        final URI acls = http(cluster.leader(), "/api/v1/acls");
+        // Rules that would lock the operator out are refused, and so is a rule that does not parse.
+        final HttpResponse<String> lockout = post(acls, operator, "set-acls someone-else\n");
+        assertEquals(400, lockout.statusCode(), lockout.body());
+        assertTrue(lockout.body().contains("keep a line 'set-acls operator'"), lockout.body());
+        final HttpResponse<String> typo = post(acls, operator, "subscribe tenant-b\n");
+        assertEquals(400, typo.statusCode(), typo.body());
+        assertTrue(typo.body().contains("line 1") && typo.body().contains("ROLE"), typo.body());
+
+        final String rules = """
+            # agents register as 'agents'; tenant-b may use 'default' only
+            register-agents agents
+            subscribe operator *
+            subscribe tenant-b default
+            set-quotas operator
+            set-acls operator
+            """;
+        final HttpResponse<String> set = post(acls, operator, rules);
+        assertEquals(200, set.statusCode(), set.body());
+        // Replicated: every master shows the rules in its state.
+        for (final MasterNode m : List.copyOf(cluster.masters()))
+        {
+            Await.until("master " + m.id() + " applies the rules", WAIT, () -> tenantBRoles(m).equals("[\"default\"]"));
+        }
+
+        // tenant-b in a role the rules do not give it: refused with the reason, no framework id.
+        final RecordingScheduler b = new RecordingScheduler();
+        final CorralSchedulerDriver driver = new CorralSchedulerDriver(b, new FrameworkInfo("b-prod", "prod"),
+            cluster.mastersSpec()).credential(cluster.credential("tenant-b"));
+        closing.add(driver);
+        driver.start();
+        final String refused = b.errors.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertNotNull(refused, "the framework hears why it is refused");
+        assertTrue(refused.contains("may not subscribe in role 'prod'") && refused.contains("[default]"), refused);
+        assertEquals(0, b.frameworkId);
+
+        // ... while in 'default' it is offered.
+        final RecordingScheduler ok = new RecordingScheduler();
+        final CorralSchedulerDriver allowed = new CorralSchedulerDriver(ok, new FrameworkInfo("b-default", "default"),
+            cluster.mastersSpec()).credential(cluster.credential("tenant-b"));
+        closing.add(allowed);
+        allowed.start();
+        assertNotNull(ok.offers.poll(WAIT.toSeconds(), TimeUnit.SECONDS), "an allowed role is offered");
+
+        // Quotas and rules are the operator's: tenant-b gets 403 for both.
+        final HttpResponse<String> quota = post(http(cluster.leader(), "/api/v1/roles/default"), tenant, "{\"weight\": 5}");
+        assertEquals(403, quota.statusCode(), quota.body());
+        assertTrue(quota.body().contains("may not set quotas"), quota.body());
+        final HttpResponse<String> takeover = post(acls, tenant, "set-acls tenant-b\n");
+        assertEquals(403, takeover.statusCode(), takeover.body());
+
+        // An agent authenticating as a principal without register-agents is refused and never offered.
+        final AgentNode wrongPrincipal = agent("ops-agent", cluster.credential(LocalCluster.OPERATOR_PRINCIPAL));
+        Await.until("the master refuses the agent", WAIT, () -> wrongPrincipal.lastRefusal() != null &&
+            wrongPrincipal.lastRefusal().contains("may not register agents"));
+        assertEquals(0, wrongPrincipal.agentId());
+        assertEquals(1, state(cluster.leader()).path("agents").size());
+        assertTrue(metric(cluster.leader(), "corral_auth_refused_total{reason=\"acl\"}") >= 2);
+
+        // The rules survive a leader change (they are in the log and in snapshots).
+        final MasterNode old = cluster.leader();
+        cluster.stopMaster(old);
+        Await.until("a new leader", WAIT, () -> cluster.leader() != null);
+        assertEquals("[\"default\"]", state(cluster.leader()).path("acls").path("subscribe").path("tenant-b")
+            .toString());
+    }
+
+    private static String tenantBRoles(final MasterNode m)
+    {
+        try
+        {
+            return state(m).path("acls").path("subscribe").path("tenant-b").toString();
+        }
+        catch (final Exception ex)
+        {
+            return ex.toString();
+        }
+    }
+
     private static HttpResponse<String> post(final URI uri, final String authorization, final String body)
         throws Exception
     {

@@ -32,7 +32,7 @@ import javax.crypto.spec.SecretKeySpec;
 public final class Credentials
 {
     /** What a principal may be named: letters, digits and {@code . _ -}, 1 to 128 of them. */
-    private static final Pattern PRINCIPAL = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+    public static final Pattern PRINCIPAL = Pattern.compile("[A-Za-z0-9._-]{1,128}");
     private static final int SECRET_BYTES = 32;
     private static final int MIN_SECRET_CHARS = 16;
     private static final String HMAC = "HmacSHA256";

@@ -72,6 +72,7 @@ public final class Outbound
     public final FrameworkRemovedEncoder frameworkRemoved = new FrameworkRemovedEncoder();
     public final AgentRemovedEncoder agentRemoved = new AgentRemovedEncoder();
     public final RoleConfiguredEncoder roleConfigured = new RoleConfiguredEncoder();
+    public final io.corral.codec.sbe.AclSetEncoder aclSet = new io.corral.codec.sbe.AclSetEncoder();
 
     /** Length of a message whose body encoder reports {@code encodedLength}. */
     public static int length(final int encodedLength)

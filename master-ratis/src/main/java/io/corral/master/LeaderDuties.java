@@ -235,6 +235,10 @@ final class LeaderDuties
         {
             allocations.applyRole(e.role());
         }
+        else if (event instanceof MasterEvent.AclSet e)
+        {
+            LOG.info("authorization rules replaced at log index {}: {}", e.index(), e.acl().describe());
+        }
         else if (event instanceof MasterEvent.BadRecord e)
         {
             LOG.error("skipped log record {}: {}", e.index(), e.problem());

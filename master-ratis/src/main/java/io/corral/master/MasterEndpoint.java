@@ -123,7 +123,7 @@ final class MasterEndpoint implements MasterInbound.Handler
      * always without credentials; with them, only inside the session of that endpoint. Otherwise
      * the sender (if it has a session) is told, and the refusal is counted.
      */
-    private boolean mayActFor(final String owner, final int template, final String what)
+    private boolean mayActFor(final String owner, final int template, final String kind, final long id)
     {
         if (sessions == null)
         {
@@ -137,7 +137,8 @@ final class MasterEndpoint implements MasterInbound.Handler
         metrics.authRefused(MasterMetrics.AuthRefusal.NOT_YOURS);
         if (s != null)
         {
-            error(s.endpoint(), ErrorCode.NOT_PERMITTED, template, what + " belongs to another client (principal '" +
+            // (the text built only here: the hot path allocates nothing)
+            error(s.endpoint(), ErrorCode.NOT_PERMITTED, template, kind + " " + id + " belongs to another client (principal '" +
                 s.principal() + "' may act only for the agents and frameworks it registered from " + s.endpoint() + ")");
         }
         return false;
@@ -212,9 +213,21 @@ final class MasterEndpoint implements MasterInbound.Handler
         {
             return;
         }
-        if (sessions != null && sessionFor(endpoint, RegisterAgentDecoder.TEMPLATE_ID, "agent") == null)
+        if (sessions != null)
         {
-            return;
+            final Sessions.Session s = sessionFor(endpoint, RegisterAgentDecoder.TEMPLATE_ID, "agent");
+            if (s == null)
+            {
+                return;
+            }
+            if (!state.acl().allows(Acl.Action.REGISTER_AGENTS, s.principal()))
+            {
+                metrics.authRefused(MasterMetrics.AuthRefusal.ACL);
+                error(endpoint, ErrorCode.NOT_PERMITTED, RegisterAgentDecoder.TEMPLATE_ID, "principal '" + s.principal() +
+                    "' may not register agents (the ACL allows " + state.acl().principalsFor(Acl.Action.REGISTER_AGENTS) +
+                    "): add 'register-agents " + s.principal() + "' with corral acl set, or use an agent credential");
+                return;
+            }
         }
         final AgentControl agents = state.agentControl();
         final long[] resources = agents.resources(m, custom, problem);
@@ -256,7 +269,7 @@ final class MasterEndpoint implements MasterInbound.Handler
                 "agent " + m.agentId() + " is not registered: register again");
             return;
         }
-        if (!mayActFor(agent.endpoint(), AgentHeartbeatDecoder.TEMPLATE_ID, "agent " + agent.id()))
+        if (!mayActFor(agent.endpoint(), AgentHeartbeatDecoder.TEMPLATE_ID, "agent", agent.id()))
         {
             return;
         }
@@ -280,7 +293,7 @@ final class MasterEndpoint implements MasterInbound.Handler
                 "agent " + agentId + " is not registered: register again");
             return;
         }
-        if (!mayActFor(agent.endpoint(), StatusUpdateDecoder.TEMPLATE_ID, "agent " + agentId))
+        if (!mayActFor(agent.endpoint(), StatusUpdateDecoder.TEMPLATE_ID, "agent", agentId))
         {
             m.skipTaskId();
             m.skipMessage();
@@ -338,10 +351,25 @@ final class MasterEndpoint implements MasterInbound.Handler
             {
                 principal = s.principal();
             }
-            final String refusal = !principal.equals(s.principal()) ? "the subscription names principal '" + principal +
+            String refusal = !principal.equals(s.principal()) ? "the subscription names principal '" + principal +
                 "' but the session authenticated '" + s.principal() + "'" :
                 known != null && !known.principal().equals(s.principal()) ? "framework " + frameworkId +
                 " belongs to principal '" + known.principal() + "', not '" + s.principal() + "'" : null;
+            if (refusal == null)
+            {
+                for (final String r : role.split(","))
+                {
+                    if (!state.acl().allows(Acl.Action.SUBSCRIBE, s.principal(), r))
+                    {
+                        metrics.authRefused(MasterMetrics.AuthRefusal.ACL);
+                        final List<String> may = state.acl().objectsOf(Acl.Action.SUBSCRIBE, s.principal());
+                        refusal = "principal '" + s.principal() + "' may not subscribe in role '" + r + "': " +
+                            (may.isEmpty() ? "the ACL lets it use no role" : "the ACL lets it use " + may) +
+                            "; ask an operator for 'subscribe " + s.principal() + " " + r + "' (corral acl set)";
+                        break;
+                    }
+                }
+            }
             if (refusal != null)
             {
                 metrics.authRefused(MasterMetrics.AuthRefusal.NOT_YOURS);
@@ -365,7 +393,7 @@ final class MasterEndpoint implements MasterInbound.Handler
                 "framework " + frameworkId + " is not subscribed: subscribe first");
             return null;
         }
-        if (!mayActFor(framework.endpoint(), template, "framework " + frameworkId))
+        if (!mayActFor(framework.endpoint(), template, "framework", frameworkId))
         {
             return null;
         }

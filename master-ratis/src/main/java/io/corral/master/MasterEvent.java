@@ -60,6 +60,11 @@ public sealed interface MasterEvent
     {
     }
 
+    /** The authorization rules were replaced. */
+    record AclSet(long index, Acl acl) implements MasterEvent
+    {
+    }
+
     record BadRecord(long index, String problem) implements MasterEvent
     {
     }

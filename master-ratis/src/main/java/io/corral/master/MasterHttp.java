@@ -31,6 +31,7 @@ final class MasterHttp implements AutoCloseable
         io.corral.codec.HttpServers.context(server, "/api/v1/state", this::state);
         io.corral.codec.HttpServers.context(server, "/health", this::health);
         io.corral.codec.HttpServers.context(server, "/api/v1/roles/", this::role);
+        io.corral.codec.HttpServers.context(server, "/api/v1/acls", this::acls);
         io.corral.codec.HttpServers.context(server, "/api/v1/tasks/", this::kill);
         io.corral.codec.HttpServers.context(server, "/metrics", this::metrics);
         io.corral.codec.HttpServers.context(server, "/", this::ui);
@@ -119,7 +120,8 @@ final class MasterHttp implements AutoCloseable
             reply(exchange, 405, "{\"error\":\"use POST\"}");
             return;
         }
-        if (caller(exchange, true) == null)
+        final String principal = caller(exchange, true);
+        if (principal == null)
         {
             return;
         }
@@ -165,7 +167,8 @@ final class MasterHttp implements AutoCloseable
         final String refused;
         try
         {
-            refused = node.configureRole(role).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            refused = node.configureRole(role, principal.isEmpty() ? null : principal)
+                .get(10, java.util.concurrent.TimeUnit.SECONDS);
         }
         catch (final Exception ex)
         {
@@ -180,9 +183,70 @@ final class MasterHttp implements AutoCloseable
         {
             reply(exchange, 421, JSON.writeValueAsString(Map.of("error", refused, "leader", node.leaderAddress())));
         }
+        else if (refused.startsWith("not permitted"))
+        {
+            reply(exchange, 403, JSON.writeValueAsString(Map.of("error", refused)));
+        }
         else
         {
             reply(exchange, 400, JSON.writeValueAsString(Map.of("error", refused)));
+        }
+    }
+
+    /**
+     * {@code GET /api/v1/acls}: the authorization rules as text ({@code {"rules": "..."}});
+     * {@code POST} with the new rules as the body (plain text, one rule per line) replaces them
+     * once committed. A follower answers 421 with the leader's address.
+     */
+    private void acls(final HttpExchange exchange) throws IOException
+    {
+        final boolean post = "POST".equals(exchange.getRequestMethod());
+        if (!post && !"GET".equals(exchange.getRequestMethod()))
+        {
+            reply(exchange, 405, "{\"error\":\"use GET, or POST the rules\"}");
+            return;
+        }
+        final String principal = caller(exchange, post);
+        if (principal == null)
+        {
+            return;
+        }
+        if (!post)
+        {
+            reply(exchange, 200, JSON.writeValueAsString(Map.of("rules", node.state().acl().text(),
+                "acls", node.state().acl().describe())));
+            return;
+        }
+        final byte[] body = exchange.getRequestBody().readNBytes(Acl.MAX_TEXT + 1);
+        if (body.length > Acl.MAX_TEXT)
+        {
+            reply(exchange, 413, JSON.writeValueAsString(Map.of("error", "the rules may take at most " + Acl.MAX_TEXT +
+                " bytes")));
+            return;
+        }
+        final String refused;
+        try
+        {
+            refused = node.setAcl(new String(body, StandardCharsets.UTF_8), principal.isEmpty() ? null : principal)
+                .get(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        catch (final Exception ex)
+        {
+            reply(exchange, 503, JSON.writeValueAsString(Map.of("error", "no answer from the leader within 10 s; try again")));
+            return;
+        }
+        if (refused == null)
+        {
+            reply(exchange, 200, JSON.writeValueAsString(Map.of("committed", true)));
+        }
+        else if (refused.startsWith("not the leader"))
+        {
+            reply(exchange, 421, JSON.writeValueAsString(Map.of("error", refused, "leader", node.leaderAddress())));
+        }
+        else
+        {
+            reply(exchange, refused.startsWith("not permitted") ? 403 : 400,
+                JSON.writeValueAsString(Map.of("error", refused)));
         }
     }
 
@@ -327,6 +391,8 @@ final class MasterHttp implements AutoCloseable
             roles.add(m);
         }
         doc.put("roles", roles);
+        // Who may do what (rules name principals only; secrets are never in the state).
+        doc.put("acls", state.acl().describe());
         doc.put("tasks", tasks);
         return doc;
     }

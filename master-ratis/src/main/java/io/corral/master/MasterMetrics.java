@@ -40,7 +40,7 @@ final class MasterMetrics
     /** Why a master refused a message of the authentication layer (label {@code reason}). */
     enum AuthRefusal
     {
-        UNSEALED, UNKNOWN_SESSION, BAD_MAC, REPLAYED, BAD_CREDENTIAL, HANDSHAKES_FULL, NO_SESSION_TO_SEND, NOT_YOURS, HTTP
+        UNSEALED, UNKNOWN_SESSION, BAD_MAC, REPLAYED, BAD_CREDENTIAL, HANDSHAKES_FULL, NO_SESSION_TO_SEND, NOT_YOURS, HTTP, ACL
     }
     final Counter proposalsFailed;
     final Counter recordsProposed;

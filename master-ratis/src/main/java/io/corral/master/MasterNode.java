@@ -314,8 +314,36 @@ public final class MasterNode implements AutoCloseable
      */
     public java.util.concurrent.CompletableFuture<String> configureRole(final MasterState.Role role)
     {
+        return configureRole(role, null);
+    }
+
+    /** As {@link #configureRole(MasterState.Role)} for {@code principal} (null: anyone), if the ACL lets it set quotas. */
+    public java.util.concurrent.CompletableFuture<String> configureRole(final MasterState.Role role,
+        final String principal)
+    {
         final java.util.concurrent.CompletableFuture<String> result = new java.util.concurrent.CompletableFuture<>();
-        commands.offer(() -> duty.configureRole(role, result));
+        commands.offer(() ->
+        {
+            if (principal != null && !state.acl().allows(Acl.Action.SET_QUOTAS, principal))
+            {
+                result.complete("not permitted: principal '" + principal + "' may not set quotas (the ACL allows " +
+                    state.acl().principalsFor(Acl.Action.SET_QUOTAS) + ")");
+                return;
+            }
+            duty.configureRole(role, result);
+        });
+        return result;
+    }
+
+    /**
+     * Replaces the authorization rules with {@code rules} for {@code principal} (null: anyone):
+     * refused unless the current rules let it set ACLs, the new ones parse, and they still let it
+     * (so nobody locks every operator out). Completes with null once committed, or why not.
+     */
+    public java.util.concurrent.CompletableFuture<String> setAcl(final String rules, final String principal)
+    {
+        final java.util.concurrent.CompletableFuture<String> result = new java.util.concurrent.CompletableFuture<>();
+        commands.offer(() -> duty.setAcl(rules, principal, result));
         return result;
     }
 
@@ -582,13 +610,53 @@ public final class MasterNode implements AutoCloseable
                 return;
             }
             final MasterState.Framework framework = state.framework(frameworkId);
-            if (principal != null && framework != null && !principal.equals(framework.principal()))
+            if (principal != null && framework != null && !principal.equals(framework.principal()) &&
+                !state.acl().allows(Acl.Action.KILL, principal, framework.principal()))
             {
                 result.complete("not permitted: framework " + frameworkId + " belongs to principal '" +
-                    framework.principal() + "', not to '" + principal + "'; use that principal's credential");
+                    framework.principal() + "', not to '" + principal + "'; use that principal's credential (or " +
+                    "an ACL rule 'kill " + principal + " " + framework.principal() + "')");
                 return;
             }
             result.complete(duties.onKill(frameworkId, taskId, null, nowNs));
+        }
+
+        void setAcl(final String rules, final String principal,
+            final java.util.concurrent.CompletableFuture<String> result)
+        {
+            if (duties == null)
+            {
+                result.complete(notLeader());
+                return;
+            }
+            if (principal != null && !state.acl().allows(Acl.Action.SET_ACLS, principal))
+            {
+                result.complete("not permitted: principal '" + principal + "' may not set ACLs (the ACL allows " +
+                    state.acl().principalsFor(Acl.Action.SET_ACLS) + ")");
+                return;
+            }
+            final Acl acl;
+            try
+            {
+                acl = Acl.parse(rules);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                result.complete("invalid rules: " + ex.getMessage());
+                return;
+            }
+            if (principal != null && !acl.allows(Acl.Action.SET_ACLS, principal))
+            {
+                result.complete("invalid rules: they would not let '" + principal + "' set ACLs again; keep a line " +
+                    "'set-acls " + principal + "'");
+                return;
+            }
+            records.aclSet(rules);
+            final Message message = Message.valueOf(ByteString.copyFrom(records.buffer().byteArray(), 0,
+                records.length()));
+            client.async().send(message).whenComplete((reply, ex) -> result.complete(
+                ex == null && reply != null && reply.isSuccess() ? null :
+                    "not committed: " + (ex != null ? ex.getMessage() : reply.getException())));
         }
 
         void configureRole(final MasterState.Role role, final java.util.concurrent.CompletableFuture<String> result)

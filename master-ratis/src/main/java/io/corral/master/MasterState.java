@@ -107,6 +107,9 @@ public final class MasterState
     private final TasksLaunchedDecoder tasksLaunched = new TasksLaunchedDecoder();
     private final TaskStatesChangedDecoder statesChanged = new TaskStatesChangedDecoder();
     private final RoleConfiguredDecoder roleConfigured = new RoleConfiguredDecoder();
+    private final io.corral.codec.sbe.AclSetDecoder aclSet = new io.corral.codec.sbe.AclSetDecoder();
+    /** Who may do what (replaced whole by an AclSet record; immutable, so views share it). */
+    private Acl acl = Acl.DEFAULT;
     private final RecordBatchDecoder batch = new RecordBatchDecoder();
     /** The batch's own bytes (each inner record is wrapped in {@code record} while the batch is walked). */
     private final org.agrona.concurrent.UnsafeBuffer batchBytes = new org.agrona.concurrent.UnsafeBuffer(0, 0);
@@ -143,6 +146,11 @@ public final class MasterState
     TaskControl taskControl()
     {
         return tasks;
+    }
+
+    Acl acl()
+    {
+        return acl;
     }
 
     RoleControl roleControl()
@@ -292,6 +300,22 @@ public final class MasterState
                     events.add(roles.replay(roleConfigured, index));
                 }
             }
+            case io.corral.codec.sbe.AclSetDecoder.TEMPLATE_ID ->
+            {
+                if (fits(aclSet.wrap(record, body, block, version), length, index, events))
+                {
+                    try
+                    {
+                        acl = Acl.parse(aclSet.rules());
+                        events.add(new MasterEvent.AclSet(index, acl));
+                    }
+                    catch (final IllegalArgumentException ex)
+                    {
+                        // The leader parsed these rules before proposing them: the record is damaged.
+                        events.add(new MasterEvent.BadRecord(index, "ACL record: " + ex.getMessage()));
+                    }
+                }
+            }
             default -> events.add(new MasterEvent.BadRecord(index, "unknown record template " + header.templateId()));
         }
     }
@@ -335,6 +359,7 @@ public final class MasterState
         frameworks.clear();
         tasks.clear();
         roles.clear();
+        acl = Acl.DEFAULT;
         SnapshotCodec.read(bytes, (buffer, offset, length) ->
         {
             for (final MasterEvent event : apply(buffer, offset, length, index))
@@ -368,7 +393,7 @@ public final class MasterState
     /** An immutable copy of the whole state, for other threads (built by the owner). */
     public MasterView view()
     {
-        return new MasterView(lastAppliedIndex, appliedRecords, vectors, agents(), frameworks(), roles(), tasks());
+        return new MasterView(lastAppliedIndex, appliedRecords, vectors, agents(), frameworks(), roles(), tasks(), acl);
     }
 
     public long lastAppliedIndex()

@@ -23,6 +23,7 @@ public final class MasterView
     private final List<MasterState.Framework> frameworks;
     private final List<MasterState.Role> roles;
     private final List<MasterState.TaskView> tasks;
+    private final Acl acl;
     private final Map<Long, MasterState.Agent> agentsById = new HashMap<>();
     private final Map<Long, MasterState.Framework> frameworksById = new HashMap<>();
     private final Map<String, MasterState.TaskView> tasksByKey = new HashMap<>();
@@ -30,8 +31,9 @@ public final class MasterView
 
     MasterView(final long lastAppliedIndex, final long appliedRecords, final ResourceVectors vectors,
         final List<MasterState.Agent> agents, final List<MasterState.Framework> frameworks,
-        final List<MasterState.Role> roles, final List<MasterState.TaskView> tasks)
+        final List<MasterState.Role> roles, final List<MasterState.TaskView> tasks, final Acl acl)
     {
+        this.acl = acl;
         this.lastAppliedIndex = lastAppliedIndex;
         this.appliedRecords = appliedRecords;
         this.vectors = vectors;
@@ -54,7 +56,7 @@ public final class MasterView
     /** The view of a master that has applied nothing yet. */
     static MasterView empty(final ResourceVectors vectors)
     {
-        return new MasterView(0, 0, vectors, List.of(), List.of(), List.of(), List.of());
+        return new MasterView(0, 0, vectors, List.of(), List.of(), List.of(), List.of(), Acl.DEFAULT);
     }
 
     public long lastAppliedIndex()
@@ -90,6 +92,12 @@ public final class MasterView
     public MasterState.Framework framework(final long id)
     {
         return frameworksById.get(id);
+    }
+
+    /** The authorization rules as applied here. */
+    Acl acl()
+    {
+        return acl;
     }
 
     public List<MasterState.Role> roles()

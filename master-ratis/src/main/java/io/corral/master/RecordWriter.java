@@ -84,6 +84,13 @@ final class RecordWriter
         return done(Outbound.length(out.roleConfigured.encodedLength()));
     }
 
+    /** The whole authorization rules, replacing the ones before. */
+    int aclSet(final String rules)
+    {
+        out.aclSet.wrapAndApplyHeader(out.buffer, 0, out.header).rules(rules);
+        return done(Outbound.length(out.aclSet.encodedLength()));
+    }
+
     /** One batch of accepted launches, all at {@code atMs}. */
     int tasksLaunched(final List<TaskControl.Launch> batch, final long atMs)
     {

@@ -44,6 +44,10 @@ final class SnapshotCodec
         {
             emit.accept(records.roleConfigured(r));
         }
+        if (!state.acl().text().equals(Acl.DEFAULT_TEXT))
+        {
+            emit.accept(records.aclSet(state.acl().text()));
+        }
         final AgentControl agents = state.agentControl();
         final FrameworkControl frameworks = state.frameworkControl();
         for (final MasterState.Agent a : agents.each())
