@@ -164,11 +164,27 @@ final class MasterHttp implements AutoCloseable
                 "{\"weight\": 2, \"guarantee\": \"cpus:1;mem:1024\", \"limit\": \"cpus:4\"}")));
             return;
         }
+        answer(exchange, node.configureRole(role, asked(principal)), Map.of("role", name, "committed", true), 400);
+    }
+
+    /** The principal a change is asked for: null (anyone) when the master asks for no authentication. */
+    private static String asked(final String principal)
+    {
+        return principal.isEmpty() ? null : principal;
+    }
+
+    /**
+     * Waits (at most 10 s) for the duty thread's decision on a change and replies: 200 with
+     * {@code ok} when it took effect, 421 with the leader's address from a follower, 403 when the
+     * principal is not permitted, {@code otherCode} with the reason otherwise, 503 without answer.
+     */
+    private void answer(final HttpExchange exchange, final java.util.concurrent.CompletableFuture<String> decision,
+        final Map<String, Object> ok, final int otherCode) throws IOException
+    {
         final String refused;
         try
         {
-            refused = node.configureRole(role, principal.isEmpty() ? null : principal)
-                .get(10, java.util.concurrent.TimeUnit.SECONDS);
+            refused = decision.get(10, java.util.concurrent.TimeUnit.SECONDS);
         }
         catch (final Exception ex)
         {
@@ -177,19 +193,16 @@ final class MasterHttp implements AutoCloseable
         }
         if (refused == null)
         {
-            reply(exchange, 200, JSON.writeValueAsString(Map.of("role", name, "committed", true)));
+            reply(exchange, 200, JSON.writeValueAsString(ok));
         }
         else if (refused.startsWith("not the leader"))
         {
             reply(exchange, 421, JSON.writeValueAsString(Map.of("error", refused, "leader", node.leaderAddress())));
         }
-        else if (refused.startsWith("not permitted"))
-        {
-            reply(exchange, 403, JSON.writeValueAsString(Map.of("error", refused)));
-        }
         else
         {
-            reply(exchange, 400, JSON.writeValueAsString(Map.of("error", refused)));
+            reply(exchange, refused.startsWith("not permitted") ? 403 : otherCode,
+                JSON.writeValueAsString(Map.of("error", refused)));
         }
     }
 
@@ -224,30 +237,8 @@ final class MasterHttp implements AutoCloseable
                 " bytes")));
             return;
         }
-        final String refused;
-        try
-        {
-            refused = node.setAcl(new String(body, StandardCharsets.UTF_8), principal.isEmpty() ? null : principal)
-                .get(10, java.util.concurrent.TimeUnit.SECONDS);
-        }
-        catch (final Exception ex)
-        {
-            reply(exchange, 503, JSON.writeValueAsString(Map.of("error", "no answer from the leader within 10 s; try again")));
-            return;
-        }
-        if (refused == null)
-        {
-            reply(exchange, 200, JSON.writeValueAsString(Map.of("committed", true)));
-        }
-        else if (refused.startsWith("not the leader"))
-        {
-            reply(exchange, 421, JSON.writeValueAsString(Map.of("error", refused, "leader", node.leaderAddress())));
-        }
-        else
-        {
-            reply(exchange, refused.startsWith("not permitted") ? 403 : 400,
-                JSON.writeValueAsString(Map.of("error", refused)));
-        }
+        answer(exchange, node.setAcl(new String(body, StandardCharsets.UTF_8), asked(principal)),
+            Map.of("committed", true), 400);
     }
 
     /** {@code POST /api/v1/tasks/FRAMEWORK/TASK/kill}: the leader has the task's agent kill it. */
@@ -264,38 +255,17 @@ final class MasterHttp implements AutoCloseable
         {
             return;
         }
-        final String refused;
+        final long frameworkId;
         try
         {
-            refused = node.killTask(Long.parseLong(parts[0]), parts[1], principal.isEmpty() ? null : principal)
-                .get(10, java.util.concurrent.TimeUnit.SECONDS);
+            frameworkId = Long.parseLong(parts[0]);
         }
         catch (final NumberFormatException ex)
         {
             reply(exchange, 400, JSON.writeValueAsString(Map.of("error", "framework id '" + parts[0] + "' is not a number")));
             return;
         }
-        catch (final Exception ex)
-        {
-            reply(exchange, 503, JSON.writeValueAsString(Map.of("error", "no answer from the leader within 10 s; try again")));
-            return;
-        }
-        if (refused == null)
-        {
-            reply(exchange, 200, JSON.writeValueAsString(Map.of("killing", parts[1])));
-        }
-        else if (refused.startsWith("not the leader"))
-        {
-            reply(exchange, 421, JSON.writeValueAsString(Map.of("error", refused, "leader", node.leaderAddress())));
-        }
-        else if (refused.startsWith("not permitted"))
-        {
-            reply(exchange, 403, JSON.writeValueAsString(Map.of("error", refused)));
-        }
-        else
-        {
-            reply(exchange, 404, JSON.writeValueAsString(Map.of("error", refused)));
-        }
+        answer(exchange, node.killTask(frameworkId, parts[1], asked(principal)), Map.of("killing", parts[1]), 404);
     }
 
     /** The state document; also what tests and the chaos checker compare between masters. */

@@ -322,16 +322,7 @@ public final class MasterNode implements AutoCloseable
         final String principal)
     {
         final java.util.concurrent.CompletableFuture<String> result = new java.util.concurrent.CompletableFuture<>();
-        commands.offer(() ->
-        {
-            if (principal != null && !state.acl().allows(Acl.Action.SET_QUOTAS, principal))
-            {
-                result.complete("not permitted: principal '" + principal + "' may not set quotas (the ACL allows " +
-                    state.acl().principalsFor(Acl.Action.SET_QUOTAS) + ")");
-                return;
-            }
-            duty.configureRole(role, result);
-        });
+        commands.offer(() -> duty.configureRole(role, principal, result));
         return result;
     }
 
@@ -652,18 +643,21 @@ public final class MasterNode implements AutoCloseable
                 return;
             }
             records.aclSet(rules);
-            final Message message = Message.valueOf(ByteString.copyFrom(records.buffer().byteArray(), 0,
-                records.length()));
-            client.async().send(message).whenComplete((reply, ex) -> result.complete(
-                ex == null && reply != null && reply.isSuccess() ? null :
-                    "not committed: " + (ex != null ? ex.getMessage() : reply.getException())));
+            commitRecord(result);
         }
 
-        void configureRole(final MasterState.Role role, final java.util.concurrent.CompletableFuture<String> result)
+        void configureRole(final MasterState.Role role, final String principal,
+            final java.util.concurrent.CompletableFuture<String> result)
         {
             if (duties == null)
             {
                 result.complete(notLeader());
+                return;
+            }
+            if (principal != null && !state.acl().allows(Acl.Action.SET_QUOTAS, principal))
+            {
+                result.complete("not permitted: principal '" + principal + "' may not set quotas (the ACL allows " +
+                    state.acl().principalsFor(Acl.Action.SET_QUOTAS) + ")");
                 return;
             }
             final Result decided = duties.configureRole(role);
@@ -672,6 +666,15 @@ public final class MasterNode implements AutoCloseable
                 result.complete(decided.reason());
                 return;
             }
+            commitRecord(result);
+        }
+
+        /**
+         * Sends the record just written to Raft on its own (an operator's change, not part of a
+         * cycle's batch); {@code result} completes with null once committed, or why not.
+         */
+        private void commitRecord(final java.util.concurrent.CompletableFuture<String> result)
+        {
             final Message message = Message.valueOf(ByteString.copyFrom(records.buffer().byteArray(), 0,
                 records.length()));
             client.async().send(message).whenComplete((reply, ex) -> result.complete(

@@ -229,6 +229,12 @@ final class Sessions implements InboundAdapter.Gate, Peers
     private void forget(final Session s)
     {
         byId.remove(s.id);
+        untrack(s);
+    }
+
+    /** Everything but the id table: a confirmed session leaves its endpoint, a handshake its count. */
+    private void untrack(final Session s)
+    {
         if (s.confirmed)
         {
             byEndpoint.remove(s.endpoint, s);
@@ -260,14 +266,7 @@ final class Sessions implements InboundAdapter.Gate, Peers
             if (s.confirmed ? nowNs - s.lastHeardNs > IDLE_NS : nowNs - s.startedNs > HANDSHAKE_NS)
             {
                 it.remove();
-                if (s.confirmed)
-                {
-                    byEndpoint.remove(s.endpoint, s);
-                }
-                else
-                {
-                    handshakes--;
-                }
+                untrack(s);
             }
         }
     }
@@ -290,7 +289,8 @@ final class Sessions implements InboundAdapter.Gate, Peers
             raw.send(endpoint, sealed, s.cipher.seal(buffer, 0, length, sealed), nowNs);
             return;
         }
-        final int template = buffer.getShort(2, java.nio.ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+        final int template = buffer.getShort(io.corral.codec.sbe.MessageHeaderDecoder.templateIdEncodingOffset(),
+            java.nio.ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
         if (template == NotLeaderDecoder.TEMPLATE_ID || template == ErrorReplyDecoder.TEMPLATE_ID ||
             template == ChallengeDecoder.TEMPLATE_ID || template == AuthFailedDecoder.TEMPLATE_ID)
         {
