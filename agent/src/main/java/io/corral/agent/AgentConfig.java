@@ -138,7 +138,6 @@ public final class AgentConfig
         return this;
     }
 
-    /** cgroups, rss, none, or auto (cgroups where the agent may create them, else rss). */
     /** The principal and secret this agent authenticates with (masters run with --credentials need one). */
     public AgentConfig credential(final io.corral.codec.Credentials.Credential credential)
     {
@@ -151,6 +150,7 @@ public final class AgentConfig
         return credential;
     }
 
+    /** cgroups, rss, none, or auto (cgroups where the agent may create them, else rss). */
     public AgentConfig isolation(final String isolation)
     {
         this.isolation = isolation;

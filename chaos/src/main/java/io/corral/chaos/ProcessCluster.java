@@ -1,7 +1,6 @@
 package io.corral.chaos;
 
 import java.io.File;
-import java.nio.file.Files;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -74,13 +73,7 @@ public final class ProcessCluster implements AutoCloseable
     public ProcessCluster secured() throws IOException
     {
         credentials = new File(work, "credentials").toPath();
-        for (final String principal : new String[] { "agents", "operator" })
-        {
-            if (!Files.exists(credentials) || !io.corral.codec.Credentials.load(credentials).knows(principal))
-            {
-                io.corral.codec.Credentials.add(credentials, principal);
-            }
-        }
+        io.corral.codec.Credentials.ensure(credentials, "agents", "operator");
         return this;
     }
 

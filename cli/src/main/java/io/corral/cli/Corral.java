@@ -320,8 +320,9 @@ public final class Corral
             // As kind writes a kubeconfig: the command line tools on this machine find the
             // operator's credential here by themselves (Credentials.defaultFor), until dev stops.
             final java.nio.file.Path devCredential = io.corral.codec.Credentials.devCredentialFile();
-            final String line = java.nio.file.Files.readAllLines(cluster.credentialsFile()).stream()
-                .filter(l -> l.startsWith(LocalCluster.OPERATOR_PRINCIPAL + " ")).findFirst().orElseThrow();
+            final io.corral.codec.Credentials.Credential operator = cluster.credential(LocalCluster.OPERATOR_PRINCIPAL);
+            final String line = operator.principal() + " " + new String(operator.secret(),
+                java.nio.charset.StandardCharsets.UTF_8);
             java.nio.file.Files.createDirectories(devCredential.getParent());
             java.nio.file.Files.deleteIfExists(devCredential);
             java.nio.file.Files.createFile(devCredential, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(

@@ -104,15 +104,7 @@ public final class LocalCluster implements AutoCloseable
         if (secure)
         {
             credentialsFile = new File(dataDir, "credentials").toPath();
-            for (final String principal : new String[] { AGENT_PRINCIPAL, OPERATOR_PRINCIPAL })
-            {
-                if (!java.nio.file.Files.exists(credentialsFile) ||
-                    !io.corral.codec.Credentials.load(credentialsFile).knows(principal))
-                {
-                    io.corral.codec.Credentials.add(credentialsFile, principal);
-                }
-            }
-            credentials = io.corral.codec.Credentials.load(credentialsFile);
+            credentials = io.corral.codec.Credentials.ensure(credentialsFile, AGENT_PRINCIPAL, OPERATOR_PRINCIPAL);
         }
         else
         {

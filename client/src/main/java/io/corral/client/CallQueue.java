@@ -23,12 +23,13 @@ final class CallQueue
 
     private final ArrayDeque<PendingCall> waiting = new ArrayDeque<>();
     private final io.corral.codec.Seal seal;
+    private final UnsafeBuffer retryBuffer = new UnsafeBuffer(new byte[0]);
 
+    /** Calls go out through {@code seal}: sealed in the leader's session when the framework has a credential. */
     CallQueue(final io.corral.codec.Seal seal)
     {
         this.seal = seal;
     }
-    private final UnsafeBuffer retryBuffer = new UnsafeBuffer(new byte[0]);
 
     /** Sends the first {@code length} bytes of {@code buffer} to {@code leader} (null: none known), or keeps them. */
     void send(final Publication leader, final MutableDirectBuffer buffer, final int length, final String what,

@@ -102,11 +102,6 @@ public final class CorralSchedulerDriver implements SchedulerDriver
 
     /** Call before {@link #start()}: the framework acknowledges each update itself. */
     /**
-     * The local address to receive on (the masters send offers and statuses there). By default,
-     * the address this host uses to reach the first master: 127.0.0.1 for masters on loopback,
-     * the outgoing interface's address otherwise. Call before {@link #start()}.
-     */
-    /**
      * The principal and secret this framework authenticates with (masters run with --credentials
      * need one; e.g. {@code Credentials.credential(Path.of("my.credential"), null)}). The framework
      * subscribes as that principal. Call before {@link #start()}. Without this call the driver uses
@@ -119,6 +114,11 @@ public final class CorralSchedulerDriver implements SchedulerDriver
         return this;
     }
 
+    /**
+     * The local address to receive on (the masters send offers and statuses there). By default,
+     * the address this host uses to reach the first master: 127.0.0.1 for masters on loopback,
+     * the outgoing interface's address otherwise. Call before {@link #start()}.
+     */
     public CorralSchedulerDriver bindHost(final String host)
     {
         if (host == null || host.isBlank())

@@ -121,6 +121,23 @@ public final class Credentials
         }
     }
 
+    /**
+     * Makes sure {@code file} (created, owner-only, if missing) names each of {@code principals},
+     * adding the missing ones with new random secrets; returns the file as loaded. (For clusters
+     * a harness starts: corral dev, the test and chaos clusters.)
+     */
+    public static Credentials ensure(final Path file, final String... principals) throws IOException
+    {
+        for (final String principal : principals)
+        {
+            if (!Files.exists(file) || !load(file).knows(principal))
+            {
+                add(file, principal);
+            }
+        }
+        return load(file);
+    }
+
     /** One principal and its secret: what an agent or a framework proves it is with. */
     public record Credential(String principal, byte[] secret)
     {

@@ -61,7 +61,6 @@ public final class Seal implements InboundAdapter.Gate
     private final byte[] echoed = new byte[16];
     private String endpoint;
     private long refusedUntilNs;
-    private long refused;
 
     private Seal(final String principal, final byte[] secret, final Consumer<String> onRefused,
         final Runnable onEstablished)
@@ -104,19 +103,6 @@ public final class Seal implements InboundAdapter.Gate
     {
         this.endpoint = endpoint;
         return this;
-    }
-
-    /** True once {@code publication}'s master has answered the Hello. */
-    public boolean established(final Publication publication)
-    {
-        final Session s = byPublication.get(publication);
-        return s != null && s.cipher != null;
-    }
-
-    /** Masters that refused this credential so far. */
-    public long refusals()
-    {
-        return refused;
     }
 
     /**
@@ -245,9 +231,7 @@ public final class Seal implements InboundAdapter.Gate
         if (m.session() == 0 && System.nanoTime() >= refusedUntilNs)
         {
             // A master that takes no sessions at all (run with --insecure) says so to every Hello.
-            refused++;
-            refusedUntilNs = System.nanoTime() + AFTER_FAILURE_NS;
-            onRefused.accept(reason);
+            refused(reason);
             return;
         }
         if (s == null)
@@ -255,7 +239,11 @@ public final class Seal implements InboundAdapter.Gate
             return; // not a session of ours: someone else's, or already forgotten
         }
         reset(s.publication);
-        refused++;
+        refused(reason);
+    }
+
+    private void refused(final String reason)
+    {
         refusedUntilNs = System.nanoTime() + AFTER_FAILURE_NS;
         onRefused.accept(reason);
     }
