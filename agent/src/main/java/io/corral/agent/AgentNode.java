@@ -92,7 +92,7 @@ public final class AgentNode implements AutoCloseable
         this.checkpoint = new AgentCheckpoint(config.workDir());
         try
         {
-            this.http = new SandboxHttp(config.bindHost(), config.workDir());
+            this.http = new SandboxHttp(config.bindHost(), config.workDir(), config.credential());
         }
         catch (final IOException ex)
         {

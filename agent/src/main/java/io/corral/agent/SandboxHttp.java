@@ -15,6 +15,11 @@ import com.sun.net.httpserver.HttpServer;
  * sandbox are served: paths are resolved with every symlink followed before the check, so a
  * {@code ..} or a link the task made that points outside is refused (403). (Checked, then opened:
  * a task that swaps a file for a link between the two could still win that race.)
+ *
+ * <p>An agent with a credential serves a task's files only to a request that carries a sandbox
+ * token for that very task ({@code Authorization: Bearer corral-sandbox1...}): the leader mints it
+ * after checking the ACL and signs it with this agent's secret, so the agent checks it alone (401
+ * with the reason otherwise). An agent without one (a cluster run with --insecure) serves anyone.
  */
 final class SandboxHttp implements AutoCloseable
 {
@@ -22,10 +27,14 @@ final class SandboxHttp implements AutoCloseable
 
     private final HttpServer server;
     private final File workDir;
+    /** This agent's secret, to check sandbox tokens with; null: sandboxes are open (insecure). */
+    private final byte[] secret;
 
-    SandboxHttp(final String host, final File workDir) throws IOException
+    SandboxHttp(final String host, final File workDir, final io.corral.codec.Credentials.Credential credential)
+        throws IOException
     {
         this.workDir = workDir.getCanonicalFile();
+        this.secret = credential == null ? null : credential.secret();
         server = io.corral.codec.HttpServers.create(host, 0, "corral-agent-http");
         io.corral.codec.HttpServers.context(server, "/files/", this::files);
         server.start();
@@ -71,6 +80,29 @@ final class SandboxHttp implements AutoCloseable
         {
             reply(exchange, 404, "use GET /files/FRAMEWORK/TASK?path=stdout&offset=0");
             return;
+        }
+        if (secret != null)
+        {
+            final long frameworkId;
+            try
+            {
+                frameworkId = Long.parseLong(parts[0]);
+            }
+            catch (final NumberFormatException ex)
+            {
+                reply(exchange, 404, "framework id '" + parts[0] + "' is not a number");
+                return;
+            }
+            final String taskId = parts[1]; // getPath() has decoded it
+            final io.corral.codec.HttpAuth.Caller caller = io.corral.codec.HttpAuth.checkSandbox(secret,
+                exchange.getRequestHeaders().getFirst("Authorization"), frameworkId, taskId,
+                System.currentTimeMillis() / 1000);
+            if (!caller.known())
+            {
+                exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"corral-sandbox\"");
+                reply(exchange, 401, caller.problem());
+                return;
+            }
         }
         final File sandbox = new File(workDir, "frameworks/" + parts[0] + "/tasks/" +
             parts[1].replaceAll("[^A-Za-z0-9_.-]", "_") + "/runs/0").getCanonicalFile();

@@ -51,7 +51,7 @@ final class AclCommand
 
     @Command(name = "set", mixinStandardHelpOptions = true,
         description = "Replace the rules with FILE's: lines 'ACTION PRINCIPAL [OBJECT,...]' ('*' for any; # comments)," +
-            " actions register-agents, subscribe (roles), kill (owners' principals), set-quotas, set-acls. The " +
+            " actions register-agents, subscribe (roles), kill and read-sandboxes (owners' principals), read-state, set-quotas, set-acls. The " +
             "rules must keep set-acls for your principal.")
     static final class Set implements Callable<Integer>
     {

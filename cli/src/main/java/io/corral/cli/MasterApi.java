@@ -97,6 +97,18 @@ final class MasterApi
     /** POSTs to the leader (following 421 redirects); returns the final response. */
     HttpResponse<String> post(final String path, final String body) throws IOException, InterruptedException
     {
+        return leader(path, HttpRequest.BodyPublishers.ofString(body));
+    }
+
+    /** GETs from the leader (following 421 redirects): for what only the leader can answer. */
+    HttpResponse<String> getFromLeader(final String path) throws IOException, InterruptedException
+    {
+        return leader(path, null);
+    }
+
+    private HttpResponse<String> leader(final String path, final HttpRequest.BodyPublisher body)
+        throws IOException, InterruptedException
+    {
         final Deque<String> targets = new ArrayDeque<>(masters);
         final Set<String> tried = new HashSet<>();
         HttpResponse<String> last = null;
@@ -109,8 +121,8 @@ final class MasterApi
             }
             try
             {
-                last = http.send(request(master, path).timeout(Duration.ofSeconds(15))
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                final HttpRequest.Builder b = request(master, path).timeout(Duration.ofSeconds(15));
+                last = http.send((body == null ? b.GET() : b.POST(body)).build(), HttpResponse.BodyHandlers.ofString());
             }
             catch (final IOException ex)
             {

@@ -326,26 +326,31 @@ final class OperatorCommands
                 {
                     return 2;
                 }
-                String agentHttp = null;
-                for (final JsonNode a : state.path("agents"))
+                // The leader says where the sandbox is and hands a token its agent accepts (after
+                // checking that this principal may read it).
+                final java.net.http.HttpResponse<String> grant = api.getFromLeader("/api/v1/tasks/" +
+                    task.path("frameworkId").asText() + "/" + java.net.URLEncoder.encode(taskId,
+                    java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20") + "/sandbox");
+                final JsonNode granted = MasterApi.JSON.readTree(grant.body());
+                if (grant.statusCode() != 200)
                 {
-                    if (a.path("id").asLong() == task.path("agentId").asLong())
-                    {
-                        agentHttp = a.path("http").asText();
-                    }
-                }
-                if (agentHttp == null || agentHttp.isEmpty())
-                {
-                    System.err.println("corral logs: the agent of task '" + taskId + "' is gone; its sandbox is not reachable");
+                    System.err.println("corral logs: " + granted.path("error").asText(grant.body()));
                     return 2;
                 }
+                final String agentHttp = granted.path("agent").asText();
+                final String token = granted.path("token").isTextual() ? granted.path("token").asText() : null;
                 final boolean ended = !java.util.Set.of("STAGING", "STARTING", "RUNNING").contains(task.path("state").asText());
                 while (true)
                 {
-                    final java.net.http.HttpResponse<byte[]> r = http.send(java.net.http.HttpRequest.newBuilder(
+                    final java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(
                         java.net.URI.create("http://" + agentHttp + "/files/" + task.path("frameworkId").asText() + "/" +
                             java.net.URLEncoder.encode(taskId, java.nio.charset.StandardCharsets.UTF_8) + "?path=" +
-                            (stderr ? "stderr" : "stdout") + "&offset=" + offset)).build(),
+                            (stderr ? "stderr" : "stdout") + "&offset=" + offset));
+                    if (token != null)
+                    {
+                        request.header("Authorization", "Bearer " + token);
+                    }
+                    final java.net.http.HttpResponse<byte[]> r = http.send(request.build(),
                         java.net.http.HttpResponse.BodyHandlers.ofByteArray());
                     if (r.statusCode() == 404 && offset == 0 && !ended)
                     {

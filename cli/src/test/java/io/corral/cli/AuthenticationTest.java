@@ -287,6 +287,73 @@ class AuthenticationTest
             .toString());
     }
 
+    @Test
+    void corralLogsReadsASandboxWithTheLeadersTokenAndNoLinkLeadsOutOfIt() throws Exception
+    {
+        final RecordingScheduler a = new RecordingScheduler();
+        final CorralSchedulerDriver driver = new CorralSchedulerDriver(a, new FrameworkInfo("logs", "default"),
+            cluster.mastersSpec()).credential(cluster.credential(LocalCluster.OPERATOR_PRINCIPAL));
+        closing.add(driver);
+        driver.start();
+        final Offer offer = a.offers.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertNotNull(offer);
+        // The task links, inside its own sandbox, to a file and to a directory outside it.
+        driver.acceptOffer(offer.offerId(), List.of(new TaskSpec("logs-task",
+            "ln -s /etc/passwd leak; ln -s / root; echo first; echo second", Resources.of(0.1, 16))));
+        Await.until("logs-task finishes", WAIT, () -> a.statuses.stream()
+            .anyMatch(st -> st.taskId().equals("logs-task") && st.state() == TaskState.FINISHED));
+
+        // The CLI, with the operator's credential, asks the leader for a token and reads the sandbox.
+        final Credentials.Credential op = cluster.credential(LocalCluster.OPERATOR_PRINCIPAL);
+        final String[] logs = Cli.runAs(credentialFile(LocalCluster.OPERATOR_PRINCIPAL), "logs", "logs-task", "--masters", cluster.mastersSpec());
+        assertEquals("0", logs[0], logs[2]);
+        assertEquals("first\nsecond\n", logs[1]);
+
+        final String sandboxPath = "/api/v1/tasks/" + a.frameworkId + "/logs-task/sandbox";
+        // Without a token the leader says who to be; another principal is not permitted.
+        assertEquals(401, get(http(cluster.leader(), sandboxPath), null).statusCode());
+        final HttpResponse<String> tenant = get(http(cluster.leader(), sandboxPath),
+            io.corral.codec.HttpAuth.bearer(cluster.credential("tenant-b")));
+        assertEquals(403, tenant.statusCode(), tenant.body());
+        assertTrue(tenant.body().contains("read-sandboxes tenant-b operator"), tenant.body());
+        final String[] asTenant = Cli.runAs(credentialFile("tenant-b"), "logs", "logs-task", "--masters", cluster.mastersSpec());
+        assertEquals("2", asTenant[0]);
+        assertTrue(asTenant[2].contains("not permitted"), asTenant[2]);
+
+        // The agent: nothing without a token; with the operator's, the task's output, but not its links out.
+        final JsonNode grant = JSON.readTree(get(http(cluster.leader(), sandboxPath),
+            io.corral.codec.HttpAuth.bearer(op)).body());
+        final String files = "http://" + grant.path("agent").asText() + "/files/" + a.frameworkId + "/logs-task?path=";
+        assertEquals(401, get(URI.create(files + "stdout"), null).statusCode());
+        final String token = "Bearer " + grant.path("token").asText();
+        assertEquals("first\nsecond\n", get(URI.create(files + "stdout"), token).body());
+        for (final String link : new String[] { "leak", "root/etc/passwd" })
+        {
+            final HttpResponse<String> viaLink = get(URI.create(files + link), token);
+            assertEquals(403, viaLink.statusCode(), link + ": " + viaLink.body());
+            assertTrue(!viaLink.body().contains("root:"), viaLink.body());
+        }
+    }
+
+    /** A file with {@code principal}'s one line of the cluster's credentials, as CORRAL_CREDENTIAL names it. */
+    private Path credentialFile(final String principal) throws Exception
+    {
+        final Credentials.Credential c = cluster.credential(principal);
+        final Path file = dir.resolve(principal + ".credential");
+        java.nio.file.Files.writeString(file, c.principal() + " " + new String(c.secret(), StandardCharsets.UTF_8) + "\n");
+        return file;
+    }
+
+    private static HttpResponse<String> get(final URI uri, final String authorization) throws Exception
+    {
+        final HttpRequest.Builder b = HttpRequest.newBuilder(uri);
+        if (authorization != null)
+        {
+            b.header("Authorization", authorization);
+        }
+        return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     private static String tenantBRoles(final MasterNode m)
     {
         try

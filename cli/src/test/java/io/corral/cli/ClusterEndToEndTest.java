@@ -238,24 +238,7 @@ class ClusterEndToEndTest
     /** Runs a corral command in this JVM; returns {exit code, stdout, stderr}. */
     private static String[] corral(final String... args)
     {
-        final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        final java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        final java.io.PrintStream oldOut = System.out;
-        final java.io.PrintStream oldErr = System.err;
-        System.setOut(new java.io.PrintStream(out, true));
-        System.setErr(new java.io.PrintStream(err, true));
-        try
-        {
-            final picocli.CommandLine cli = Corral.commandLine();
-            cli.setErr(new java.io.PrintWriter(err, true));
-            final int code = cli.execute(args);
-            return new String[] { Integer.toString(code), out.toString(), err.toString() };
-        }
-        finally
-        {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+        return Cli.run(args);
     }
 
     @Test

@@ -110,6 +110,90 @@ public final class HttpAuth
         return new Caller(principal, null);
     }
 
+    /** What a sandbox token the master mints is good for: five minutes. */
+    public static final long SANDBOX_TTL_SECONDS = 300;
+    private static final String SANDBOX_PREFIX = "corral-sandbox1.";
+
+    /**
+     * A token that lets {@code reader} read the sandbox of task {@code taskId} of framework
+     * {@code frameworkId} on an agent until {@code expiresAtSeconds}: {@code corral-sandbox1.<base64url
+     * of framework, task, reader and expiry>.<hex HMAC-SHA256 under the agent principal's secret>}. The
+     * master mints it (it has every secret, and checks the ACL first); the agent checks it with its own
+     * secret alone, so agents need neither the credentials file nor the ACL.
+     */
+    public static String sandboxToken(final byte[] agentSecret, final long frameworkId, final String taskId,
+        final String reader, final long expiresAtSeconds)
+    {
+        final String claims = frameworkId + "\0" + taskId + "\0" + reader + "\0" + expiresAtSeconds;
+        return SANDBOX_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(
+            claims.getBytes(StandardCharsets.UTF_8)) + "." + HexFormat.of().formatHex(sandboxMac(agentSecret, claims));
+    }
+
+    private static byte[] sandboxMac(final byte[] agentSecret, final String claims)
+    {
+        return new Hmac(agentSecret).start().update("corral-sandbox-v1\0").update(claims).finish();
+    }
+
+    /**
+     * Checks an {@code Authorization} header (null when there was none) on an agent's sandbox
+     * request for task {@code taskId} of {@code frameworkId}: who may read it, or why not (a token
+     * for another task, a forged or expired one, none at all).
+     */
+    public static Caller checkSandbox(final byte[] agentSecret, final String authorization, final long frameworkId,
+        final String taskId, final long nowSeconds)
+    {
+        if (authorization == null || !authorization.trim().regionMatches(true, 0, "Bearer ", 0, 7))
+        {
+            return new Caller(null, "this agent's sandboxes need a sandbox token: 'corral logs' gets one; or GET " +
+                "/api/v1/tasks/" + frameworkId + "/TASK/sandbox from the leader and send 'Authorization: Bearer TOKEN'");
+        }
+        final String token = authorization.trim().substring(7).trim();
+        final int dot = token.lastIndexOf('.');
+        final String claims;
+        final byte[] given;
+        try
+        {
+            if (!token.startsWith(SANDBOX_PREFIX) || dot <= SANDBOX_PREFIX.length())
+            {
+                throw new IllegalArgumentException();
+            }
+            claims = new String(Base64.getUrlDecoder().decode(token.substring(SANDBOX_PREFIX.length(), dot)),
+                StandardCharsets.UTF_8);
+            given = HexFormat.of().parseHex(token.substring(dot + 1));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            return new Caller(null, "the bearer token is not a sandbox token: get one from the leader " +
+                "(GET /api/v1/tasks/FRAMEWORK/TASK/sandbox)");
+        }
+        final byte[] expected = sandboxMac(agentSecret, claims);
+        final String[] parts = claims.split("\0", -1);
+        if (given.length != expected.length || !Hmac.same(given, 0, expected, 0, expected.length) || parts.length != 4)
+        {
+            return new Caller(null, "the sandbox token was not made for this agent (or was altered): get a new one " +
+                "from the leader");
+        }
+        if (!parts[0].equals(Long.toString(frameworkId)) || !parts[1].equals(taskId))
+        {
+            return new Caller(null, "the sandbox token is for task '" + parts[1] + "' of framework " + parts[0] +
+                ", not for task '" + taskId + "' of framework " + frameworkId);
+        }
+        final long expiry;
+        try
+        {
+            expiry = Long.parseLong(parts[3]);
+        }
+        catch (final NumberFormatException ex)
+        {
+            return new Caller(null, "the sandbox token has no expiry");
+        }
+        if (expiry < nowSeconds)
+        {
+            return new Caller(null, "the sandbox token expired " + (nowSeconds - expiry) + " s ago: get a new one");
+        }
+        return new Caller(parts[2], null);
+    }
+
     private static Caller basic(final Credentials credentials, final String encoded)
     {
         final String decoded;

@@ -15,6 +15,8 @@ import java.util.Set;
  * register-agents agents            # which principals may register agents
  * subscribe ops default,etl         # which roles a principal's frameworks may subscribe in
  * kill oncall *                     # whose frameworks' tasks a principal may kill (its own: always)
+ * read-sandboxes oncall *           # whose frameworks' sandboxes a principal may read (its own: always)
+ * read-state oncall                 # who may read state, metrics and the UI (when reads are authenticated)
  * set-quotas ops                    # who may set roles' weights and quotas
  * set-acls ops                      # who may replace these rules
  * </pre>
@@ -29,6 +31,8 @@ final class Acl
         REGISTER_AGENTS("register-agents", false),
         SUBSCRIBE("subscribe", true),
         KILL("kill", true),
+        READ_SANDBOXES("read-sandboxes", true),
+        READ_STATE("read-state", false),
         SET_QUOTAS("set-quotas", false),
         SET_ACLS("set-acls", false);
 
@@ -56,12 +60,13 @@ final class Acl
 
     /**
      * Until an operator sets rules: agents register as the principal {@code agents}; any principal
-     * may subscribe in any role, set quotas and set the rules (as Mesos is permissive with no ACLs);
-     * each principal kills only its own frameworks' tasks.
+     * may subscribe in any role, read state, set quotas and set the rules (as Mesos is permissive
+     * with no ACLs); each principal kills, and reads the sandboxes of, only its own frameworks' tasks.
      */
     static final String DEFAULT_TEXT = """
         register-agents agents
         subscribe * *
+        read-state *
         set-quotas *
         set-acls *
         """;
@@ -103,7 +108,7 @@ final class Acl
             if (action == null)
             {
                 throw new IllegalArgumentException("line " + (i + 1) + ": unknown action '" + words[0] + "'; use one of " +
-                    "register-agents, subscribe, kill, set-quotas, set-acls");
+                    "register-agents, subscribe, kill, read-sandboxes, read-state, set-quotas, set-acls");
             }
             if (words.length != (action.hasObjects ? 3 : 2))
             {

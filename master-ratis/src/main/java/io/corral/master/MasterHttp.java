@@ -32,7 +32,7 @@ final class MasterHttp implements AutoCloseable
         io.corral.codec.HttpServers.context(server, "/health", this::health);
         io.corral.codec.HttpServers.context(server, "/api/v1/roles/", this::role);
         io.corral.codec.HttpServers.context(server, "/api/v1/acls", this::acls);
-        io.corral.codec.HttpServers.context(server, "/api/v1/tasks/", this::kill);
+        io.corral.codec.HttpServers.context(server, "/api/v1/tasks/", this::tasks);
         io.corral.codec.HttpServers.context(server, "/metrics", this::metrics);
         io.corral.codec.HttpServers.context(server, "/", this::ui);
         server.start();
@@ -81,6 +81,21 @@ final class MasterHttp implements AutoCloseable
         {
             return "";
         }
+        final String principal = authenticated(exchange);
+        if (principal != null && !changes && !node.state().acl().allows(Acl.Action.READ_STATE, principal))
+        {
+            reply(exchange, 403, JSON.writeValueAsString(Map.of("error", "not permitted: principal '" + principal +
+                "' may not read state (the ACL allows " + node.state().acl().principalsFor(Acl.Action.READ_STATE) +
+                "); ask an operator for 'read-state " + principal + "' (corral acl set)")));
+            return null;
+        }
+        return principal;
+    }
+
+    /** The principal whose token or Basic credentials check out, or null once answered 401 with the reason. */
+    private String authenticated(final HttpExchange exchange) throws IOException
+    {
+        final MasterConfig config = node.config();
         final io.corral.codec.HttpAuth.Caller caller = io.corral.codec.HttpAuth.check(config.credentials(),
             exchange.getRequestHeaders().getFirst("Authorization"), System.currentTimeMillis() / 1000);
         if (caller.known())
@@ -241,16 +256,27 @@ final class MasterHttp implements AutoCloseable
             Map.of("committed", true), 400);
     }
 
-    /** {@code POST /api/v1/tasks/FRAMEWORK/TASK/kill}: the leader has the task's agent kill it. */
-    private void kill(final HttpExchange exchange) throws IOException
+    /**
+     * {@code POST /api/v1/tasks/FRAMEWORK/TASK/kill}: the leader has the task's agent kill it.
+     * {@code GET /api/v1/tasks/FRAMEWORK/TASK/sandbox}: where the task's sandbox is served and a
+     * token its agent accepts ({@code {"agent": "host:port", "token": "...", "expiresAt": S}}; no
+     * token on a master without credentials). Sandboxes hold task data, so this always needs
+     * authentication on a master with credentials, whatever read-only authentication says.
+     */
+    private void tasks(final HttpExchange exchange) throws IOException
     {
         final String[] parts = exchange.getRequestURI().getPath().substring("/api/v1/tasks/".length()).split("/");
-        if (!"POST".equals(exchange.getRequestMethod()) || parts.length != 3 || !"kill".equals(parts[2]))
+        final boolean kill = "POST".equals(exchange.getRequestMethod()) && parts.length == 3 && "kill".equals(parts[2]);
+        final boolean sandbox = "GET".equals(exchange.getRequestMethod()) && parts.length == 3 &&
+            "sandbox".equals(parts[2]);
+        if (!kill && !sandbox)
         {
-            reply(exchange, 404, "{\"error\":\"use POST /api/v1/tasks/FRAMEWORK/TASK/kill\"}");
+            reply(exchange, 404, "{\"error\":\"use POST /api/v1/tasks/FRAMEWORK/TASK/kill or GET " +
+                "/api/v1/tasks/FRAMEWORK/TASK/sandbox\"}");
             return;
         }
-        final String principal = caller(exchange, true);
+        final String principal = sandbox ? (node.config().credentials() == null ? "" : authenticated(exchange)) :
+            caller(exchange, true);
         if (principal == null)
         {
             return;
@@ -265,7 +291,40 @@ final class MasterHttp implements AutoCloseable
             reply(exchange, 400, JSON.writeValueAsString(Map.of("error", "framework id '" + parts[0] + "' is not a number")));
             return;
         }
-        answer(exchange, node.killTask(frameworkId, parts[1], asked(principal)), Map.of("killing", parts[1]), 404);
+        if (kill)
+        {
+            answer(exchange, node.killTask(frameworkId, parts[1], asked(principal)), Map.of("killing", parts[1]), 404);
+            return;
+        }
+        final MasterNode.SandboxGrant grant;
+        try
+        {
+            grant = node.sandbox(frameworkId, parts[1], asked(principal)).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        catch (final Exception ex)
+        {
+            reply(exchange, 503, JSON.writeValueAsString(Map.of("error", "no answer from the leader within 10 s; try again")));
+            return;
+        }
+        if (grant.refused() != null)
+        {
+            final String why = grant.refused();
+            final int code = why.startsWith("not the leader") ? 421 : why.startsWith("not permitted") ? 403 :
+                why.startsWith("no task") ? 404 : 503;
+            final Map<String, Object> body = new LinkedHashMap<>();
+            body.put("error", why);
+            if (code == 421)
+            {
+                body.put("leader", node.leaderAddress());
+            }
+            reply(exchange, code, JSON.writeValueAsString(body));
+            return;
+        }
+        final Map<String, Object> body = new LinkedHashMap<>();
+        body.put("agent", grant.agentHttp());
+        body.put("token", grant.token());
+        body.put("expiresAt", grant.token() == null ? null : grant.expiresAtSeconds());
+        reply(exchange, 200, JSON.writeValueAsString(body));
     }
 
     /** The state document; also what tests and the chaos checker compare between masters. */

@@ -359,6 +359,32 @@ public final class MasterNode implements AutoCloseable
         return result;
     }
 
+    /**
+     * Where a task's sandbox is and, on a master with credentials, a token its agent accepts
+     * ({@link io.corral.codec.HttpAuth#sandboxToken}): {@code refused} says why not instead (starting
+     * "not the leader", "not permitted", "no task" or "unavailable").
+     */
+    public record SandboxGrant(String agentHttp, String token, long expiresAtSeconds, String refused)
+    {
+        static SandboxGrant refused(final String why)
+        {
+            return new SandboxGrant(null, null, 0, why);
+        }
+    }
+
+    /**
+     * A sandbox grant for {@code principal} (null: anyone): the leader checks that the task's
+     * framework is that principal's or that the ACL lets it read the owner's sandboxes, then signs a
+     * token with the secret of the principal the task's agent authenticated as.
+     */
+    public java.util.concurrent.CompletableFuture<SandboxGrant> sandbox(final long frameworkId, final String taskId,
+        final String principal)
+    {
+        final java.util.concurrent.CompletableFuture<SandboxGrant> result = new java.util.concurrent.CompletableFuture<>();
+        commands.offer(() -> result.complete(duty.sandbox(frameworkId, taskId, principal)));
+        return result;
+    }
+
     /** The cluster's settings this master runs with. */
     MasterConfig config()
     {
@@ -610,6 +636,48 @@ public final class MasterNode implements AutoCloseable
                 return;
             }
             result.complete(duties.onKill(frameworkId, taskId, null, nowNs));
+        }
+
+        SandboxGrant sandbox(final long frameworkId, final String taskId, final String principal)
+        {
+            if (duties == null)
+            {
+                return SandboxGrant.refused(notLeader());
+            }
+            final MasterState.Task task = state.task(frameworkId, taskId);
+            if (task == null)
+            {
+                return SandboxGrant.refused("no task '" + taskId + "' in framework " + frameworkId);
+            }
+            final MasterState.Framework framework = state.framework(frameworkId);
+            final String owner = framework == null ? "" : framework.principal();
+            if (principal != null && !principal.equals(owner) &&
+                !state.acl().allows(Acl.Action.READ_SANDBOXES, principal, owner))
+            {
+                return SandboxGrant.refused("not permitted: framework " + frameworkId + " belongs to principal '" +
+                    owner + "', not to '" + principal + "'; use that principal's credential (or an ACL rule " +
+                    "'read-sandboxes " + principal + " " + owner + "')");
+            }
+            final MasterState.Agent agent = state.agent(task.agentId);
+            if (agent == null || agent.httpEndpoint().isEmpty())
+            {
+                return SandboxGrant.refused("no task '" + taskId + "' sandbox to read: its agent " + task.agentId +
+                    " is gone");
+            }
+            if (sessions == null)
+            {
+                return new SandboxGrant(agent.httpEndpoint(), null, 0, null);
+            }
+            final String agentPrincipal = sessions.principalAt(agent.endpoint());
+            final byte[] secret = agentPrincipal == null ? null : config.credentials().secretOf(agentPrincipal);
+            if (secret == null)
+            {
+                return SandboxGrant.refused("unavailable: agent " + task.agentId + " has no session with this leader " +
+                    "yet (it reconnects within seconds of a leader change); try again");
+            }
+            final long expires = System.currentTimeMillis() / 1000 + io.corral.codec.HttpAuth.SANDBOX_TTL_SECONDS;
+            return new SandboxGrant(agent.httpEndpoint(), io.corral.codec.HttpAuth.sandboxToken(secret, frameworkId,
+                taskId, principal == null ? "" : principal, expires), expires, null);
         }
 
         void setAcl(final String rules, final String principal,

@@ -106,6 +106,13 @@ final class Sessions implements InboundAdapter.Gate, Peers
         this.metrics = metrics;
     }
 
+    /** The principal the peer at {@code endpoint} authenticated as, or null if it has no session. */
+    String principalAt(final String endpoint)
+    {
+        final Session s = byEndpoint.get(endpoint);
+        return s == null ? null : s.principal;
+    }
+
     /** The session the message being handled came in, or null if it came unsealed. */
     Session current()
     {
