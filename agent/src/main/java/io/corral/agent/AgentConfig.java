@@ -13,6 +13,8 @@ import io.corral.codec.Protocol;
 public final class AgentConfig
 {
     private io.corral.codec.Credentials.Credential credential;
+    private String taskUserName;
+    private TaskUser taskUser;
     public static final long DEFAULT_KILL_GRACE_MS = 3000;
     /** How often the agent tells the leader it is alive (the master's agent timeout should be several of these). */
     public static final long DEFAULT_HEARTBEAT_MS = 500;
@@ -150,6 +152,22 @@ public final class AgentConfig
         return credential;
     }
 
+    /**
+     * The user tasks run as (Mesos's {@code --switch_user}): needs an agent run as root, unless it
+     * names the agent's own user. Null (the default): tasks run as the agent's user.
+     */
+    public AgentConfig taskUser(final String name)
+    {
+        this.taskUserName = name;
+        return this;
+    }
+
+    /** The resolved task user, or null (set by {@link #conclude}). */
+    TaskUser taskUser()
+    {
+        return taskUser;
+    }
+
     /** cgroups, rss, none, or auto (cgroups where the agent may create them, else rss). */
     public AgentConfig isolation(final String isolation)
     {
@@ -236,6 +254,7 @@ public final class AgentConfig
         {
             throw new IllegalArgumentException("--work-dir " + workDir + " cannot be created or is not writable");
         }
+        taskUser = taskUserName == null || taskUserName.isBlank() ? null : TaskUser.resolve(taskUserName.trim());
         final long[] detected = detect(workDir);
         for (int i = 0; i < resources.length; i++)
         {

@@ -126,9 +126,11 @@ public final class AgentNode implements AutoCloseable
         runner = new AgentRunner(new SleepingMillisIdleStrategy(1),
             io.corral.codec.DutyErrors.logOrExit(LOG, "agent", () -> { }), null, duty);
         AgentRunner.startOnThread(runner);
-        LOG.info("agent on {} offering {} with work dir {}{}; isolation: {}", endpoint, config.describeResources(),
-            config.workDir(), agentId == 0 ? "" : " (agent " + agentId + " restarting, " + recovered +
-                " task(s) from its checkpoint)", isolator.describe());
+        LOG.info("agent on {} offering {} with work dir {}{}; isolation: {}; tasks run as {}", endpoint,
+            config.describeResources(), config.workDir(), agentId == 0 ? "" : " (agent " + agentId + " restarting, " +
+                recovered + " task(s) from its checkpoint)", isolator.describe(), config.taskUser() != null ?
+                config.taskUser().name() + " (uid " + config.taskUser().uid() + ")" : TaskUser.currentUid() == 0 ?
+                "root, the agent's user (--task-user USER runs them unprivileged)" : "the agent's user");
     }
 
     /** On the duty thread, when a session with a master is made. */

@@ -12,7 +12,8 @@ import io.corral.codec.CustomResources;
  * Starts a task's process in its sandbox {@code WORK/frameworks/FID/tasks/TID/runs/0}: a small
  * shell joins the isolator's cgroups, runs the command with {@code sh -c}, and writes its exit
  * status into the sandbox, so an agent restarted after the command ended still learns how it
- * ended (a restarted agent cannot wait for a process that is not its child).
+ * ended (a restarted agent cannot wait for a process that is not its child). With a task user
+ * ({@link TaskUser}) the command and its health checks run as that user.
  */
 final class TaskLauncher
 {
@@ -77,9 +78,15 @@ final class TaskLauncher
         {
             throw new IOException("cannot create sandbox " + sandbox);
         }
-        // The isolator's prelude runs first (joining the task's cgroups).
+        final TaskUser user = config.taskUser();
+        if (user != null && user.switches())
+        {
+            user.own(config.workDir(), sandbox, "stdout", "stderr");
+        }
+        // The isolator's prelude runs first, as the agent (joining the task's cgroups); then the
+        // command, as the task user if there is one; the exit status is written as the agent.
         final String prelude = isolator.prepare(record);
-        final ProcessBuilder pb = new ProcessBuilder("sh", "-c", prelude + "sh -c \"$1\"; echo $? > \"$2\"",
+        final ProcessBuilder pb = new ProcessBuilder("sh", "-c", prelude + asUser() + "sh -c \"$1\"; echo $? > \"$2\"",
             "corral-task", record.command, new File(sandbox, EXIT_STATUS_FILE).getAbsolutePath())
             .directory(sandbox)
             .redirectOutput(new File(sandbox, "stdout"))
@@ -96,6 +103,12 @@ final class TaskLauncher
             }
         }
         pb.environment().put("CORRAL_SANDBOX", record.sandbox);
+        if (user != null && user.switches())
+        {
+            pb.environment().put("USER", user.name());
+            pb.environment().put("LOGNAME", user.name());
+            pb.environment().put("HOME", record.sandbox);
+        }
         final Process process = pb.start();
         record.pid = process.pid();
         record.startMillis = process.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(0L);
@@ -105,9 +118,16 @@ final class TaskLauncher
     /** Starts one run of the task's health check in its sandbox, output appended to health.log. */
     Process startHealthCheck(final TaskRecord record) throws IOException
     {
-        return new ProcessBuilder("sh", "-c", record.healthCommand).directory(new File(record.sandbox))
+        return new ProcessBuilder("sh", "-c", asUser() + "sh -c \"$1\"", "corral-health", record.healthCommand)
+            .directory(new File(record.sandbox))
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(record.sandbox, "health.log"))).start();
+    }
+
+    /** What starts a command as the task user ({@code setpriv ...}), or nothing. */
+    private String asUser()
+    {
+        return config.taskUser() == null ? "" : config.taskUser().prefix();
     }
 
     /** The exit status the task wrapper wrote, or null if it wrote none. */

@@ -247,12 +247,17 @@ public final class Corral
             description = "Address masters reach this agent on (default ${DEFAULT-VALUE}).")
         String bind;
 
+        @Option(names = "--task-user", paramLabel = "USER",
+            description = "Run tasks as this unprivileged user (Mesos's --switch_user); needs the agent to run as " +
+                "root. Default: tasks run as the agent's own user.")
+        String taskUser;
+
         @Override
         public Integer call() throws Exception
         {
             final AgentConfig config = new AgentConfig().masters(masters).workDir(workDir).bindHost(bind)
                 .heartbeatMs(heartbeatMs).gpus(gpus).isolation(isolation).attributes(attributes)
-                .sandboxGcHours(sandboxGcHours)
+                .sandboxGcHours(sandboxGcHours).taskUser(taskUser)
                 .credential(credential != null ? io.corral.codec.Credentials.credential(credential.toPath(), principal) :
                     io.corral.codec.Credentials.defaultFor(masters));
             if (cpus != null)
