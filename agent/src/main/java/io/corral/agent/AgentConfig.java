@@ -14,6 +14,9 @@ public final class AgentConfig
 {
     private io.corral.codec.Credentials.Credential credential;
     private String taskUserName;
+    private java.nio.file.Path tlsCert;
+    private java.nio.file.Path tlsKey;
+    private javax.net.ssl.SSLContext httpTls;
     private TaskUser taskUser;
     public static final long DEFAULT_KILL_GRACE_MS = 3000;
     /** How often the agent tells the leader it is alive (the master's agent timeout should be several of these). */
@@ -162,6 +165,20 @@ public final class AgentConfig
         return this;
     }
 
+    /** HTTPS for the sandbox server from PEM files (the key unencrypted PKCS#8); both or neither. */
+    public AgentConfig tls(final java.nio.file.Path cert, final java.nio.file.Path key)
+    {
+        this.tlsCert = cert;
+        this.tlsKey = key;
+        return this;
+    }
+
+    /** The sandbox server's TLS context, or null (set by {@link #conclude}). */
+    javax.net.ssl.SSLContext httpTls()
+    {
+        return httpTls;
+    }
+
     /** The resolved task user, or null (set by {@link #conclude}). */
     TaskUser taskUser()
     {
@@ -254,6 +271,12 @@ public final class AgentConfig
         {
             throw new IllegalArgumentException("--work-dir " + workDir + " cannot be created or is not writable");
         }
+        if ((tlsCert == null) != (tlsKey == null))
+        {
+            throw new IllegalArgumentException("give --tls-cert and --tls-key together (PEM: the certificate chain, " +
+                "and its unencrypted PKCS#8 private key)");
+        }
+        httpTls = tlsCert == null ? null : io.corral.codec.Tls.server(tlsCert, tlsKey);
         taskUser = taskUserName == null || taskUserName.isBlank() ? null : TaskUser.resolve(taskUserName.trim());
         final long[] detected = detect(workDir);
         for (int i = 0; i < resources.length; i++)

@@ -92,7 +92,7 @@ public final class AgentNode implements AutoCloseable
         this.checkpoint = new AgentCheckpoint(config.workDir());
         try
         {
-            this.http = new SandboxHttp(config.bindHost(), config.workDir(), config.credential());
+            this.http = new SandboxHttp(config.bindHost(), config.workDir(), config.credential(), config.httpTls());
         }
         catch (final IOException ex)
         {
@@ -219,6 +219,8 @@ public final class AgentNode implements AutoCloseable
     private final class Duty implements Agent, AgentInbound.Handler
     {
         private final AgentInbound inbound = inbound(this);
+        /** Bad frames are a stranger's to send: one line a second at most. */
+        private final io.corral.codec.LogThrottle badFrameLog = new io.corral.codec.LogThrottle(1_000_000_000L);
         /** Messages larger than one Aeron frame arrive in fragments. */
         private final io.aeron.FragmentAssembler assembler = new io.aeron.FragmentAssembler(inbound);
         private final Outbound out = new Outbound();
@@ -598,7 +600,11 @@ public final class AgentNode implements AutoCloseable
         @Override
         public void onBadFrame(final int sessionId, final int templateId, final String problem)
         {
-            LOG.warn("agent: bad frame (template {}) from session {}: {}", templateId, sessionId, problem);
+            if (badFrameLog.allow(System.nanoTime()))
+            {
+                LOG.warn("agent: bad frame (template {}) from session {}: {}{}", templateId, sessionId, problem,
+                    badFrameLog.leftOut());
+            }
         }
     }
 

@@ -30,19 +30,23 @@ final class SandboxHttp implements AutoCloseable
     /** This agent's secret, to check sandbox tokens with; null: sandboxes are open (insecure). */
     private final byte[] secret;
 
-    SandboxHttp(final String host, final File workDir, final io.corral.codec.Credentials.Credential credential)
-        throws IOException
+    private final boolean tls;
+
+    SandboxHttp(final String host, final File workDir, final io.corral.codec.Credentials.Credential credential,
+        final javax.net.ssl.SSLContext tls) throws IOException
     {
         this.workDir = workDir.getCanonicalFile();
         this.secret = credential == null ? null : credential.secret();
-        server = io.corral.codec.HttpServers.create(host, 0, "corral-agent-http");
+        this.tls = tls != null;
+        server = io.corral.codec.HttpServers.create(host, 0, "corral-agent-http", tls);
         io.corral.codec.HttpServers.context(server, "/files/", this::files);
         server.start();
     }
 
+    /** {@code host:port}, or {@code https://host:port} with TLS (as the agent registers it). */
     String endpoint()
     {
-        return server.getAddress().getHostString() + ":" + server.getAddress().getPort();
+        return (tls ? "https://" : "") + server.getAddress().getHostString() + ":" + server.getAddress().getPort();
     }
 
     private void files(final HttpExchange exchange) throws IOException

@@ -74,7 +74,7 @@ class SandboxHttpTest
     @Test
     void linksAndPathsLeadingOutOfTheSandboxAreRefused() throws Exception
     {
-        http = new SandboxHttp("127.0.0.1", work.toFile(), null);
+        http = new SandboxHttp("127.0.0.1", work.toFile(), null, null);
         assertEquals("hello from t1\n", get("7/t1?path=stdout", null).body());
         assertEquals("inner\n", get("7/t1?path=alias", null).body(), "a link inside the sandbox is served");
         for (final String escape : new String[] { "leak", "up/secret", "../../t2/runs/0/stdout",
@@ -95,7 +95,7 @@ class SandboxHttpTest
     @Test
     void anAgentWithACredentialServesOnlyTheTaskItsTokenNames() throws Exception
     {
-        http = new SandboxHttp("127.0.0.1", work.toFile(), AGENT);
+        http = new SandboxHttp("127.0.0.1", work.toFile(), AGENT, null);
         final long now = System.currentTimeMillis() / 1000;
         final HttpResponse<String> none = get("7/t1?path=stdout", null);
         assertEquals(401, none.statusCode(), none.body());

@@ -164,6 +164,15 @@ public final class Corral
                 "/health is always open). --no-authenticate-http-readonly leaves reads open.")
         boolean authenticateHttpReadonly;
 
+        /** On a master: HTTPS on its HTTP port, and mutual TLS on Raft's gRPC between masters. */
+        @CommandLine.Mixin
+        TlsFiles tls;
+
+        @Option(names = "--tls-ca", paramLabel = "PEM",
+            description = "The CA that signed every master's certificate (default: --tls-cert itself, for one " +
+                "self-signed certificate all masters share). Clients trust it with CORRAL_TLS_CA=FILE.")
+        java.nio.file.Path tlsCa;
+
         @Override
         public Integer call() throws Exception
         {
@@ -186,11 +195,28 @@ public final class Corral
                 .electionTimeoutMs(range[0], range[1])
                 .agentTimeoutMs(agentTimeoutMs).reregistrationGraceMs(graceMs)
                 .snapshotEvery(snapshotEvery, MasterConfig.DEFAULT_LOG_SEGMENT_BYTES).resourceKinds(resourceKinds)
-                .offerTimeoutMs(Math.round(offerTimeoutSeconds * 1000)).maxLaunchesInFlight(maxLaunchesInFlight));
+                .offerTimeoutMs(Math.round(offerTimeoutSeconds * 1000)).maxLaunchesInFlight(maxLaunchesInFlight)
+                .tls(tls.cert, tls.key, tlsCa));
             System.out.println("master " + id + " on " + master.address() + " (Ctrl-C to stop)");
             awaitShutdown(master);
             return 0;
         }
+    }
+
+    /**
+     * {@code --tls-cert PEM --tls-key PEM}, as masters and agents take them: the node's certificate
+     * chain and its unencrypted PKCS#8 private key; HTTPS for its HTTP port (on a master, also
+     * mutual TLS for Raft).
+     */
+    static final class TlsFiles
+    {
+        @Option(names = "--tls-cert", paramLabel = "PEM", description = "The certificate chain for TLS (with " +
+            "--tls-key): HTTPS on this node's HTTP port; on a master also mutual TLS on Raft's gRPC (give every " +
+            "master one).")
+        java.nio.file.Path cert;
+
+        @Option(names = "--tls-key", paramLabel = "PEM", description = "Its private key (unencrypted PKCS#8).")
+        java.nio.file.Path key;
     }
 
     @Command(name = "agent", mixinStandardHelpOptions = true, description = "Run an agent that lends this host's resources and runs tasks.")
@@ -247,6 +273,10 @@ public final class Corral
             description = "Address masters reach this agent on (default ${DEFAULT-VALUE}).")
         String bind;
 
+        /** On an agent: HTTPS for the sandbox server. */
+        @CommandLine.Mixin
+        TlsFiles tls;
+
         @Option(names = "--task-user", paramLabel = "USER",
             description = "Run tasks as this unprivileged user (Mesos's --switch_user); needs the agent to run as " +
                 "root. Default: tasks run as the agent's own user.")
@@ -257,7 +287,7 @@ public final class Corral
         {
             final AgentConfig config = new AgentConfig().masters(masters).workDir(workDir).bindHost(bind)
                 .heartbeatMs(heartbeatMs).gpus(gpus).isolation(isolation).attributes(attributes)
-                .sandboxGcHours(sandboxGcHours).taskUser(taskUser)
+                .sandboxGcHours(sandboxGcHours).taskUser(taskUser).tls(tls.cert, tls.key)
                 .credential(credential != null ? io.corral.codec.Credentials.credential(credential.toPath(), principal) :
                     io.corral.codec.Credentials.defaultFor(masters));
             if (cpus != null)

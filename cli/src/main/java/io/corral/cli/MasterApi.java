@@ -22,7 +22,22 @@ final class MasterApi
     static final ObjectMapper JSON = new ObjectMapper();
 
     private final List<String> masters;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** HTTPS trusting CORRAL_TLS_CA when it is set (masters run with --tls-cert), else plain HTTP. */
+    private final javax.net.ssl.SSLContext tls = io.corral.codec.Tls.clientFromEnvironment();
+    private final HttpClient http = client(tls);
+
+    /** The HTTP client the CLI uses for masters and agents: with {@code tls} (null: plain HTTP). */
+    static HttpClient client(final javax.net.ssl.SSLContext tls)
+    {
+        final HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
+        return (tls == null ? b : b.sslContext(tls)).build();
+    }
+
+    /** The client for agents' sandbox servers, trusting what this API trusts. */
+    HttpClient http()
+    {
+        return http;
+    }
 
     /** The credential sent with every request (Credentials.defaultFor), or null. */
     private final io.corral.codec.Credentials.Credential credential;
@@ -52,7 +67,8 @@ final class MasterApi
     private URI uri(final String master, final String path)
     {
         final String m = master.trim();
-        return URI.create("http://" + Protocol.host(m) + ":" + (Protocol.port(m) + Protocol.HTTP_PORT_OFFSET) + path);
+        return URI.create((tls == null ? "http://" : "https://") + Protocol.host(m) + ":" +
+            (Protocol.port(m) + Protocol.HTTP_PORT_OFFSET) + path);
     }
 
     /** The state as the leader has it (or as any master has it when there is no leader yet, with a note). */

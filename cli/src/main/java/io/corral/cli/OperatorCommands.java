@@ -316,7 +316,7 @@ final class OperatorCommands
         public Integer call() throws Exception
         {
             final MasterApi api = new MasterApi(masters);
-            final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            final java.net.http.HttpClient http = api.http();
             long offset = 0;
             while (true)
             {
@@ -343,7 +343,8 @@ final class OperatorCommands
                 while (true)
                 {
                     final java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(
-                        java.net.URI.create("http://" + agentHttp + "/files/" + task.path("frameworkId").asText() + "/" +
+                        java.net.URI.create((agentHttp.startsWith("https://") ? "" : "http://") + agentHttp + "/files/" +
+                            task.path("frameworkId").asText() + "/" +
                             java.net.URLEncoder.encode(taskId, java.nio.charset.StandardCharsets.UTF_8) + "?path=" +
                             (stderr ? "stderr" : "stdout") + "&offset=" + offset));
                     if (token != null)

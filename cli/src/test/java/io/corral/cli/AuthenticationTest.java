@@ -333,6 +333,14 @@ class AuthenticationTest
             assertEquals(403, viaLink.statusCode(), link + ": " + viaLink.body());
             assertTrue(!viaLink.body().contains("root:"), viaLink.body());
         }
+
+        // The framework leaves; its principal still reads the sandbox (as Mesos's completed frameworks).
+        driver.stop();
+        Await.until("the framework is removed", WAIT, () -> frameworkCount(cluster.leader()) == 0);
+        final String[] after = Cli.runAs(credentialFile(LocalCluster.OPERATOR_PRINCIPAL), "logs", "logs-task",
+            "--masters", cluster.mastersSpec());
+        assertEquals("0", after[0], after[2]);
+        assertEquals("first\nsecond\n", after[1]);
     }
 
     /** A file with {@code principal}'s one line of the cluster's credentials, as CORRAL_CREDENTIAL names it. */
@@ -352,6 +360,18 @@ class AuthenticationTest
             b.header("Authorization", authorization);
         }
         return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static int frameworkCount(final MasterNode m)
+    {
+        try
+        {
+            return state(m).path("frameworks").size();
+        }
+        catch (final Exception ex)
+        {
+            return -1;
+        }
     }
 
     private static String tenantBRoles(final MasterNode m)

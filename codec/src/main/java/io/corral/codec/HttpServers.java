@@ -54,7 +54,25 @@ public final class HttpServers
     /** A server on {@code host:port} (0: any free port), not started, with the limits above. */
     public static HttpServer create(final String host, final int port, final String threadName) throws IOException
     {
-        final HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 64);
+        return create(host, port, threadName, null);
+    }
+
+    /** As {@link #create(String, int, String)}, serving HTTPS with {@code tls} unless it is null ({@link Tls#server}). */
+    public static HttpServer create(final String host, final int port, final String threadName,
+        final javax.net.ssl.SSLContext tls) throws IOException
+    {
+        final HttpServer server;
+        if (tls == null)
+        {
+            server = HttpServer.create(new InetSocketAddress(host, port), 64);
+        }
+        else
+        {
+            final com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(
+                new InetSocketAddress(host, port), 64);
+            https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+            server = https;
+        }
         final AtomicInteger count = new AtomicInteger();
         final ThreadPoolExecutor pool = new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS,
             new ArrayBlockingQueue<>(QUEUE), r ->

@@ -89,13 +89,25 @@ final class AgentControl extends IdTable<MasterState.Agent>
         }
     }
 
-    private static String resourceProblem(final long[] resources)
+    /**
+     * The most of any kind one agent may offer: 2^40 (1,099,511,627.776 CPUs; 2^40 MiB of mem or
+     * disk), so that 2^23 agents at that size still sum without overflow in the allocator.
+     */
+    static final long MAX_PER_KIND = 1L << 40;
+
+    private String resourceProblem(final long[] resources)
     {
-        for (final long r : resources)
+        for (int k = 0; k < resources.length; k++)
         {
-            if (r < 0)
+            if (resources[k] < 0)
             {
                 return "negative resources";
+            }
+            if (resources[k] > MAX_PER_KIND)
+            {
+                return vectors.kinds().name(k) + " " + (k == 0 ? resources[k] / 1000.0 + " CPUs" : resources[k]) +
+                    " is more than one agent may offer (at most " + (k == 0 ? MAX_PER_KIND / 1000.0 + " CPUs" :
+                    Long.toString(MAX_PER_KIND)) + "): check the agent's --resources";
             }
         }
         return resources[0] <= 0 && resources[1] <= 0 ? "an agent must offer some cpus or mem" : null;

@@ -63,7 +63,16 @@ final class Allocations
     {
         if (allocator.agentSlot(agent.id()) < 0)
         {
-            allocator.addAgent(agent.id(), agent.resources());
+            try
+            {
+                allocator.addAgent(agent.id(), agent.resources());
+            }
+            catch (final io.corral.allocator.AllocatorException ex)
+            {
+                // Registration refuses such agents (AgentControl.MAX_PER_KIND); one in an older log is
+                // kept in the state but never offered, rather than stopping every leader that applies it.
+                LOG.error("agent {} ({}) is not offered: {}", agent.id(), agent.hostname(), ex.getMessage());
+            }
         }
         due = true;
     }

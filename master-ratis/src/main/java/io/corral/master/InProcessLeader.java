@@ -34,6 +34,7 @@ public final class InProcessLeader implements RecordProposer, MasterEndpoint.Lea
     private LeaderDuties duties;
     private long index;
     private long nowNs;
+    private int badRecords;
 
     /**
      * A leader in {@code term} of a one-master cluster at {@code address}, with the standard
@@ -131,10 +132,20 @@ public final class InProcessLeader implements RecordProposer, MasterEndpoint.Lea
             final org.agrona.concurrent.UnsafeBuffer bytes = new org.agrona.concurrent.UnsafeBuffer(p.bytes());
             for (final MasterEvent event : state.apply(bytes, 0, p.bytes().length, ++index))
             {
+                if (event instanceof MasterEvent.BadRecord)
+                {
+                    badRecords++;
+                }
                 duties.onEvent(event, nowNs);
             }
         }
         return batch.size();
+    }
+
+    /** Proposals that did not apply (a record the state machine refused): a leader should propose none. */
+    int badRecords()
+    {
+        return badRecords;
     }
 
     /** Refuses every proposal so far (as Raft does when the leader loses office): their failure actions run. */

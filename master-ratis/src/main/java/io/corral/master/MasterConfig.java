@@ -62,6 +62,10 @@ public final class MasterConfig
     private io.corral.codec.Credentials credentials;
     private boolean insecure;
     private boolean authenticateHttpReadonly = true;
+    private java.nio.file.Path tlsCert;
+    private java.nio.file.Path tlsKey;
+    private java.nio.file.Path tlsCa;
+    private javax.net.ssl.SSLContext httpTls;
     private int maxLaunchesInFlight = DEFAULT_MAX_LAUNCHES_IN_FLIGHT;
     private io.corral.allocator.ResourceKinds resourceKinds = io.corral.allocator.ResourceKinds.standard();
 
@@ -248,8 +252,48 @@ public final class MasterConfig
         return authenticateHttpReadonly && credentials != null;
     }
 
+    /**
+     * TLS for this master's HTTP (HTTPS) and for Raft's gRPC between masters (mutual: a master
+     * without a certificate the CA signed cannot join): PEM files, the key unencrypted PKCS#8.
+     * {@code ca} (null: the certificate itself, for one self-signed certificate all masters share)
+     * signed every master's certificate. All masters of a cluster use TLS or none does.
+     */
+    public MasterConfig tls(final java.nio.file.Path cert, final java.nio.file.Path key, final java.nio.file.Path ca)
+    {
+        this.tlsCert = cert;
+        this.tlsKey = key;
+        this.tlsCa = ca;
+        return this;
+    }
+
+    /** The HTTPS context ({@link #conclude} loads it), or null for plain HTTP. */
+    public javax.net.ssl.SSLContext httpTls()
+    {
+        return httpTls;
+    }
+
+    /** PEM files for Raft's TLS: certificate chain, key, CA; null without TLS. */
+    java.nio.file.Path[] raftTls()
+    {
+        return tlsCert == null ? null : new java.nio.file.Path[] { tlsCert, tlsKey, tlsCa != null ? tlsCa : tlsCert };
+    }
+
     public MasterConfig conclude()
     {
+        if ((tlsCert == null) != (tlsKey == null))
+        {
+            throw new IllegalArgumentException("give --tls-cert and --tls-key together (PEM: the certificate chain, " +
+                "and its unencrypted PKCS#8 private key)");
+        }
+        if (tlsCert != null)
+        {
+            httpTls = io.corral.codec.Tls.server(tlsCert, tlsKey);
+            io.corral.codec.Tls.certificates(tlsCa != null ? tlsCa : tlsCert);
+        }
+        else if (tlsCa != null)
+        {
+            throw new IllegalArgumentException("--tls-ca without --tls-cert and --tls-key: give all three, or none");
+        }
         if (credentials == null && !insecure)
         {
             throw new IllegalArgumentException("no credentials: give --credentials FILE (make one with `corral " +

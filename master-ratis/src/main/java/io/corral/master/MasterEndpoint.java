@@ -62,6 +62,8 @@ final class MasterEndpoint implements MasterInbound.Handler
     private final org.agrona.concurrent.UnsafeBuffer principalBytes = new org.agrona.concurrent.UnsafeBuffer(0, 0);
     private LeaderDuties duties;
     private long nowNs;
+    /** Bad frames are a stranger's to send: one line a second at most. */
+    private final io.corral.codec.LogThrottle badFrameLog = new io.corral.codec.LogThrottle(1_000_000_000L);
     /** Authenticated sessions (null: a master run with --insecure, which checks nobody). */
     private final Sessions sessions;
 
@@ -489,8 +491,11 @@ final class MasterEndpoint implements MasterInbound.Handler
     {
         final String replyTo = endpointBySession.get(sessionId);
         metrics.badFrames.inc();
-        LOG.warn("master {}: bad frame from session {} ({}): {}", masterId, sessionId,
-            replyTo == null ? "sender unknown, no reply possible" : replyTo, problem);
+        if (badFrameLog.allow(nowNs))
+        {
+            LOG.warn("master {}: bad frame from session {} ({}): {}{}", masterId, sessionId,
+                replyTo == null ? "sender unknown, no reply possible" : replyTo, problem, badFrameLog.leftOut());
+        }
         error(replyTo, MasterInbound.isKnownTemplate(templateId) ? ErrorCode.MALFORMED : ErrorCode.UNKNOWN_MESSAGE,
             Math.max(0, templateId), "bad frame: " + problem);
     }

@@ -27,7 +27,7 @@ final class MasterHttp implements AutoCloseable
     MasterHttp(final MasterNode node, final String host, final int port) throws IOException
     {
         this.node = node;
-        server = io.corral.codec.HttpServers.create(host, port, "corral-http-" + node.id());
+        server = io.corral.codec.HttpServers.create(host, port, "corral-http-" + node.id(), node.config().httpTls());
         io.corral.codec.HttpServers.context(server, "/api/v1/state", this::state);
         io.corral.codec.HttpServers.context(server, "/health", this::health);
         io.corral.codec.HttpServers.context(server, "/api/v1/roles/", this::role);
@@ -144,42 +144,65 @@ final class MasterHttp implements AutoCloseable
         final MasterState.Role role;
         try
         {
-            final com.fasterxml.jackson.databind.JsonNode body = JSON.readTree(exchange.getRequestBody());
-            final io.corral.allocator.ResourceKinds kinds = node.vectors().kinds();
-            final double weight = body == null || !body.has("weight") ? 1.0 : body.get("weight").asDouble(Double.NaN);
-            final long[] guarantee = kinds.parse(body == null ? "" : body.path("guarantee").asText(""));
-            final long[] limit = kinds.newVector();
-            java.util.Arrays.fill(limit, Long.MAX_VALUE);
-            final String limitSpec = body == null ? "" : body.path("limit").asText("");
-            final long[] given = kinds.parse(limitSpec);
-            for (final String part : limitSpec.split(";"))
-            {
-                final int colon = part.indexOf(':');
-                if (colon > 0)
-                {
-                    final int k = kinds.indexOf(part.substring(0, colon).trim());
-                    limit[k] = given[k];
-                }
-            }
-            if (!(weight > 0) || Double.isInfinite(weight))
-            {
-                throw new IllegalArgumentException("weight must be a positive number");
-            }
-            role = new MasterState.Role(name, weight, guarantee, limit);
+            role = parseRole(name, exchange.getRequestBody().readNBytes(MAX_ROLE_BODY + 1), node.vectors().kinds());
         }
         catch (final IllegalArgumentException ex)
         {
             reply(exchange, 400, JSON.writeValueAsString(Map.of("error", String.valueOf(ex.getMessage()))));
             return;
         }
+        answer(exchange, node.configureRole(role, asked(principal)), Map.of("role", name, "committed", true), 400);
+    }
+
+    /** A role's settings take a few hundred bytes; a body longer than this is refused unread. */
+    static final int MAX_ROLE_BODY = 64 * 1024;
+
+    /**
+     * The body of {@code POST /api/v1/roles/NAME} ({@code {"weight": 2, "guarantee": "cpus:1;mem:1024",
+     * "limit": "cpus:4"}}, all optional) as a role; an IllegalArgumentException says what is wrong
+     * in the user's terms.
+     */
+    static MasterState.Role parseRole(final String name, final byte[] body, final io.corral.allocator.ResourceKinds kinds)
+    {
+        final String example = "send e.g. {\"weight\": 2, \"guarantee\": \"cpus:1;mem:1024\", \"limit\": \"cpus:4\"}";
+        if (body.length > MAX_ROLE_BODY)
+        {
+            throw new IllegalArgumentException("the body is longer than " + MAX_ROLE_BODY + " bytes; " + example);
+        }
+        final com.fasterxml.jackson.databind.JsonNode json;
+        try
+        {
+            json = body.length == 0 ? null : JSON.readTree(body);
+        }
         catch (final IOException ex)
         {
             // The parser's own message quotes the input and its internals: say what is expected.
-            reply(exchange, 400, JSON.writeValueAsString(Map.of("error", "the body is not valid JSON; send e.g. " +
-                "{\"weight\": 2, \"guarantee\": \"cpus:1;mem:1024\", \"limit\": \"cpus:4\"}")));
-            return;
+            throw new IllegalArgumentException("the body is not valid JSON; " + example);
         }
-        answer(exchange, node.configureRole(role, asked(principal)), Map.of("role", name, "committed", true), 400);
+        if (json != null && !json.isObject() && !json.isMissingNode())
+        {
+            throw new IllegalArgumentException("the body must be a JSON object; " + example);
+        }
+        final double weight = json == null || !json.has("weight") ? 1.0 : json.get("weight").asDouble(Double.NaN);
+        final long[] guarantee = kinds.parse(json == null ? "" : json.path("guarantee").asText(""));
+        final long[] limit = kinds.newVector();
+        java.util.Arrays.fill(limit, Long.MAX_VALUE);
+        final String limitSpec = json == null ? "" : json.path("limit").asText("");
+        final long[] given = kinds.parse(limitSpec);
+        for (final String part : limitSpec.split(";"))
+        {
+            final int colon = part.indexOf(':');
+            if (colon > 0)
+            {
+                final int k = kinds.indexOf(part.substring(0, colon).trim());
+                limit[k] = given[k];
+            }
+        }
+        if (!(weight > 0) || Double.isInfinite(weight))
+        {
+            throw new IllegalArgumentException("weight must be a positive number");
+        }
+        return new MasterState.Role(name, weight, guarantee, limit);
     }
 
     /** The principal a change is asked for: null (anyone) when the master asks for no authentication. */
@@ -341,8 +364,9 @@ final class MasterHttp implements AutoCloseable
         master.put("leaderId", node.leaderId());
         final String leaderAddress = node.leaderAddress();
         master.put("leaderAddress", leaderAddress.isEmpty() ? null : leaderAddress);
-        master.put("leaderUi", leaderAddress.isEmpty() ? null : "http://" + io.corral.codec.Protocol.host(leaderAddress) +
-            ":" + (io.corral.codec.Protocol.port(leaderAddress) + io.corral.codec.Protocol.HTTP_PORT_OFFSET) + "/");
+        master.put("leaderUi", leaderAddress.isEmpty() ? null : (node.config().httpTls() != null ? "https://" : "http://") +
+            io.corral.codec.Protocol.host(leaderAddress) + ":" + (io.corral.codec.Protocol.port(leaderAddress) +
+            io.corral.codec.Protocol.HTTP_PORT_OFFSET) + "/");
         doc.put("master", master);
         final MasterView state = node.state();
         final io.corral.allocator.ResourceKinds kinds = state.vectors().kinds();

@@ -92,8 +92,9 @@ public final class MasterNode implements AutoCloseable
         stateMachine = new MasterStateMachine(state, duty::onEvent, metrics::applied);
         // A master restarted on its data directory recovers its log; a new one formats it.
         final boolean existing = new java.io.File(config.dataDir(), GROUP_ID.getUuid().toString()).isDirectory();
+        final org.apache.ratis.conf.Parameters parameters = RaftSettings.parameters(config);
         server = RaftServer.newBuilder().setServerId(peerId(config.id())).setGroup(group).setProperties(properties)
-            .setStateMachine(stateMachine)
+            .setParameters(parameters).setStateMachine(stateMachine)
             .setOption(existing ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT).build();
         server.start();
         // Bounded retries: a proposal either commits within seconds or is known to have failed, so
@@ -101,7 +102,8 @@ public final class MasterNode implements AutoCloseable
         // reconciles such tasks and is told LOST); an endless retry could launch it much later.
         // It proposes only while this master leads, so it starts out addressing this master: a
         // client that still named the old leader spent its first requests timing out on it.
-        client = RaftClient.newBuilder().setProperties(properties).setRaftGroup(group).setLeaderId(peerId(config.id()))
+        client = RaftClient.newBuilder().setProperties(properties).setParameters(parameters).setRaftGroup(group)
+            .setLeaderId(peerId(config.id()))
             .setRetryPolicy(org.apache.ratis.retry.RetryPolicies.retryUpToMaximumCountWithFixedSleep(5,
                 TimeDuration.valueOf(200, TimeUnit.MILLISECONDS))).build();
 
@@ -119,8 +121,9 @@ public final class MasterNode implements AutoCloseable
         AgentRunner.startOnThread(runner);
         http = new MasterHttp(this, Protocol.host(config.address()),
             Protocol.port(config.address()) + Protocol.HTTP_PORT_OFFSET);
-        LOG.info("master {} listening on {} (raft port {}, http port {}), data in {}", config.id(), config.address(),
-            Protocol.port(config.address()) + Protocol.RAFT_PORT_OFFSET, http.port(), config.dataDir());
+        LOG.info("master {} listening on {} (raft port {}{}, {} port {}), data in {}", config.id(), config.address(),
+            Protocol.port(config.address()) + Protocol.RAFT_PORT_OFFSET, config.httpTls() != null ? ", mutual TLS" : "",
+            config.httpTls() != null ? "https" : "http", http.port(), config.dataDir());
     }
 
     private static RaftPeerId peerId(final int id)
@@ -649,8 +652,7 @@ public final class MasterNode implements AutoCloseable
             {
                 return SandboxGrant.refused("no task '" + taskId + "' in framework " + frameworkId);
             }
-            final MasterState.Framework framework = state.framework(frameworkId);
-            final String owner = framework == null ? "" : framework.principal();
+            final String owner = task.principal; // its framework's, also after the framework is gone
             if (principal != null && !principal.equals(owner) &&
                 !state.acl().allows(Acl.Action.READ_SANDBOXES, principal, owner))
             {

@@ -64,6 +64,11 @@ public final class MasterState
         public final String healthCommand;
         /** The role whose resources the task uses (the role of the offer it was launched from). */
         public final String role;
+        /**
+         * Its framework's principal when it launched (set as the launch applies, from the framework's
+         * record): who owns its sandbox once the framework is gone, as Mesos keeps completed frameworks.
+         */
+        public String principal = "";
         public TaskState state = TaskState.STAGING;
         public int exitCode;
         public String message = "";

@@ -35,6 +35,26 @@ final class RaftSettings
         return peers;
     }
 
+    /**
+     * Ratis's TLS for a master's Raft server, its client and admin calls: mutual, from the PEM
+     * files of {@link MasterConfig#tls} (none without them).
+     */
+    static org.apache.ratis.conf.Parameters parameters(final MasterConfig config)
+    {
+        final org.apache.ratis.conf.Parameters parameters = new org.apache.ratis.conf.Parameters();
+        final java.nio.file.Path[] tls = config.raftTls();
+        if (tls != null)
+        {
+            final org.apache.ratis.grpc.GrpcTlsConfig conf = new org.apache.ratis.grpc.GrpcTlsConfig(tls[1].toFile(),
+                tls[0].toFile(), tls[2].toFile(), true);
+            GrpcConfigKeys.Server.setTlsConf(parameters, conf);
+            GrpcConfigKeys.Client.setTlsConf(parameters, conf);
+            GrpcConfigKeys.Admin.setTlsConf(parameters, conf);
+            GrpcConfigKeys.TLS.setConf(parameters, conf);
+        }
+        return parameters;
+    }
+
     static RaftProperties properties(final MasterConfig config)
     {
         final RaftProperties properties = new RaftProperties();

@@ -97,6 +97,8 @@ final class Sessions implements InboundAdapter.Gate, Peers
     private long nextSweepNs;
     private long nowNs = System.nanoTime();
     private Session current;
+    /** Anyone can fail to authenticate: one line a second at most (all are counted in /metrics). */
+    private final io.corral.codec.LogThrottle failureLog = new io.corral.codec.LogThrottle(1_000_000_000L);
 
     Sessions(final int masterId, final Credentials credentials, final Peers raw, final MasterMetrics metrics)
     {
@@ -210,8 +212,11 @@ final class Sessions implements InboundAdapter.Gate, Peers
                 }
                 forget(s);
                 metrics.authRefused(MasterMetrics.AuthRefusal.BAD_CREDENTIAL);
-                LOG.warn("master {}: authentication failed for principal '{}' from {}", masterId, s.principal,
-                    s.endpoint);
+                if (failureLog.allow(nowNs))
+                {
+                    LOG.warn("master {}: authentication failed for principal '{}' from {}{}", masterId, s.principal,
+                        s.endpoint, failureLog.leftOut());
+                }
                 authFailed.wrapAndApplyHeader(reply, 0, header).session(s.id).reason("authentication failed for " +
                     "principal '" + s.principal + "': it is not in the masters' credentials file, or its secret " +
                     "there is another one; check the credential this client was given");

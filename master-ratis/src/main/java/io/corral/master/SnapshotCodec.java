@@ -61,7 +61,7 @@ final class SnapshotCodec
                 f.endpoint(), f.principal()));
         }
         final TreeSet<Long> goneAgents = new TreeSet<>();
-        final TreeSet<Long> goneFrameworks = new TreeSet<>();
+        final java.util.TreeMap<Long, String> goneFrameworks = new java.util.TreeMap<>();
         final List<MasterState.Task> all = state.taskControl().all();
         for (final MasterState.Task t : all)
         {
@@ -71,17 +71,14 @@ final class SnapshotCodec
             }
             if (!frameworks.contains(t.frameworkId))
             {
-                goneFrameworks.add(t.frameworkId);
+                goneFrameworks.put(t.frameworkId, t.principal); // its principal still owns the sandboxes
             }
         }
         for (final long id : goneAgents)
         {
             emit.accept(records.agentAdmitted(id, state.vectors().vector(0), 0, "", "", "", ""));
         }
-        for (final long id : goneFrameworks)
-        {
-            emit.accept(records.frameworkAdded(id, 0, 0, "", "", "", ""));
-        }
+        goneFrameworks.forEach((id, principal) -> emit.accept(records.frameworkAdded(id, 0, 0, "", "", "", principal)));
         for (int from = 0; from < all.size(); from += BATCH)
         {
             emit.accept(records.launchedTasks(all.subList(from, Math.min(all.size(), from + BATCH))));
@@ -98,7 +95,7 @@ final class SnapshotCodec
         {
             emit.accept(records.taskStates(moved.subList(from, Math.min(moved.size(), from + BATCH))));
         }
-        for (final long id : goneFrameworks)
+        for (final long id : goneFrameworks.keySet())
         {
             emit.accept(records.frameworkRemoved(id, 0));
         }

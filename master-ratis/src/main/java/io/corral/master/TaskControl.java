@@ -162,6 +162,7 @@ final class TaskControl
             }
             final MasterState.Task task = new MasterState.Task(frameworkId, agentId, taskId, command, res, at, options,
                 env, healthCommand, role);
+            task.principal = frameworks.get(frameworkId).principal();
             tasks.put(key, task);
             byFramework.computeIfAbsent(frameworkId, f -> new java.util.HashMap<>()).put(taskId, task);
             countByState[task.state.ordinal()]++;

@@ -72,6 +72,29 @@ class ControlsTest
     }
 
     @Test
+    void anAgentOfferingMoreThanTheAllocatorCanSumIsRefusedWithTheReason()
+    {
+        // Found by InboundFuzzTest: such an agent used to be admitted, and then every leader that
+        // added it to the allocator stopped on the overflow.
+        final Result huge = state.agentControl().register(0, "big", "127.0.0.1:9", "", "",
+            new long[] { 1000, 512, 0, 1L << 62 }, ids, 1, records);
+        assertEquals(ErrorCode.MALFORMED, huge.code());
+        assertTrue(huge.reason().contains("gpus 4611686018427387904 is more than one agent may offer"), huge.reason());
+        final Result cpus = state.agentControl().register(0, "big", "127.0.0.1:9", "", "",
+            new long[] { AgentControl.MAX_PER_KIND + 1, 512, 0, 0 }, ids, 1, records);
+        assertTrue(cpus.reason().contains("CPUs"), cpus.reason());
+        assertEquals(0, state.agentCount());
+        // One already in a log is left out of the allocator (and logged), not a stop of the leader.
+        final io.corral.allocator.Allocator allocator = new io.corral.allocator.Allocator(
+            new io.corral.allocator.AllocatorConfig().kinds(state.vectors().kinds()));
+        final Allocations allocations = new Allocations(allocator);
+        allocations.addAgent(new MasterState.Agent(7, "a", "127.0.0.1:9", new long[] { 1000, 512, 0, Long.MAX_VALUE },
+            0, "", ""));
+        allocations.addAgent(new MasterState.Agent(8, "b", "127.0.0.1:9", new long[] { 1000, 512, 0, 1 }, 0, "", ""));
+        assertTrue(allocator.agentSlot(7) >= 0 && allocator.agentSlot(8) < 0, "the second would overflow: left out");
+    }
+
+    @Test
     void agentsSharingAnEndpointAreToldApartByHostnameAndARetryKeepsItsId()
     {
         final AgentControl agents = state.agentControl();

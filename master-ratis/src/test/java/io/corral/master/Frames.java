@@ -77,6 +77,65 @@ final class Frames
         return this;
     }
 
+    Frames decline(final long frameworkId, final long offerId, final long refuseMillis)
+    {
+        out.decline.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId).offerId(offerId)
+            .refuseMillis(refuseMillis);
+        length = Outbound.length(out.decline.encodedLength());
+        return this;
+    }
+
+    Frames kill(final long frameworkId, final String taskId)
+    {
+        out.kill.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId).taskId(taskId);
+        length = Outbound.length(out.kill.encodedLength());
+        return this;
+    }
+
+    Frames teardown(final long frameworkId)
+    {
+        out.teardown.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId);
+        length = Outbound.length(out.teardown.encodedLength());
+        return this;
+    }
+
+    Frames reconcile(final long frameworkId, final String... taskIds)
+    {
+        final io.corral.codec.sbe.ReconcileEncoder.TasksEncoder tasks = out.reconcile
+            .wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId).tasksCount(taskIds.length);
+        for (final String t : taskIds)
+        {
+            tasks.next().taskId(t);
+        }
+        length = Outbound.length(out.reconcile.encodedLength());
+        return this;
+    }
+
+    Frames suppress(final long frameworkId, final boolean suppress, final String roles)
+    {
+        out.suppress.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId)
+            .suppress((short)(suppress ? 1 : 0)).roles(roles);
+        length = Outbound.length(out.suppress.encodedLength());
+        return this;
+    }
+
+    Frames hello(final byte[] clientNonce, final String principal, final String endpoint)
+    {
+        final io.corral.codec.sbe.HelloEncoder hello = new io.corral.codec.sbe.HelloEncoder();
+        hello.wrapAndApplyHeader(out.buffer, 0, out.header).putClientNonce(clientNonce, 0, 16).principal(principal)
+            .endpoint(endpoint);
+        length = Outbound.length(hello.encodedLength());
+        return this;
+    }
+
+    /** The frame's bytes, for a corpus. */
+    byte[] bytes()
+    {
+        final byte[] copy = new byte[length];
+        out.buffer.getBytes(0, copy);
+        return copy;
+    }
+
     /** Hands the frame to the leader as if from Aeron session {@code sessionId}. */
     void to(final InProcessLeader leader, final int sessionId)
     {

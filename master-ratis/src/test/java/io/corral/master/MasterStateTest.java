@@ -150,6 +150,9 @@ class MasterStateTest
         restored.restore(bytes, 99);
 
         assertEquals(original.tasks().toString(), restored.tasks().toString());
+        // Who owns the removed framework's tasks (their sandboxes) is kept too.
+        assertEquals(List.of("alice"), original.taskControl().all().stream().map(t -> t.principal).distinct().toList());
+        assertEquals(List.of("alice"), restored.taskControl().all().stream().map(t -> t.principal).distinct().toList());
         assertEquals(0, restored.agents().size());
         assertEquals(0, restored.frameworks().size());
         assertEquals(1, restored.roles().size());
