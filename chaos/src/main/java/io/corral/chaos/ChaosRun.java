@@ -113,11 +113,8 @@ public final class ChaosRun implements Callable<Integer>
         say("masters=" + masters + " agents=" + agents + (simAgents > 0 ? " sim-agents=" + simAgents : "") + " faults=" + kills + " seed=" + seed + " mix=" + mix +
             " election-timeout=" + electionTimeout + " ms work=" + dir);
         final ProcessCluster cluster = new ProcessCluster(jarFile, dir, port, masters, electionTimeout);
-        if (simAgents == 0)
-        {
-            // Authentication on, as a real cluster runs (the simulated agents do not authenticate yet).
-            cluster.secured();
-        }
+        // Authentication on, as a real cluster runs: agents, simulated agents and frameworks authenticate.
+        cluster.secured();
         // Stopped by a signal, the run still kills its processes and removes what it made.
         final Thread cleanup = new Thread(() ->
         {
@@ -236,11 +233,11 @@ public final class ChaosRun implements Callable<Integer>
     /** The simulated agents of this run (null without {@code --sim-agents}). */
     SimAgents sims;
 
-    private void startSimAgents(final ProcessCluster cluster) throws InterruptedException
+    private void startSimAgents(final ProcessCluster cluster) throws InterruptedException, java.io.IOException
     {
         simAeron = io.corral.codec.MediaDrivers.connect();
         sims = new SimAgents(simAeron, "127.0.0.1", List.of(cluster.masters().split(",")), simAgents,
-            simAgentsPerEndpoint, 4000, 8192, 100);
+            simAgentsPerEndpoint, 4000, 8192, 100).credential(cluster.credential("agents"));
         simRunner = new org.agrona.concurrent.AgentRunner(new org.agrona.concurrent.SleepingMillisIdleStrategy(1),
             Throwable::printStackTrace, null, sims);
         org.agrona.concurrent.AgentRunner.startOnThread(simRunner);
@@ -252,7 +249,8 @@ public final class ChaosRun implements Callable<Integer>
         if (sims.registeredCount.get() < simAgents)
         {
             throw new IllegalStateException("only " + sims.registeredCount.get() + " of " + simAgents +
-                " simulated agents registered within 180 s");
+                " simulated agents registered within 180 s" + (sims.refusal == null ? "" : "; the masters said: " +
+                sims.refusal));
         }
         say(simAgents + " simulated agents registered");
     }

@@ -58,6 +58,10 @@ public final class SimAgents implements Agent
         final Subscription subscription;
         final FragmentAssembler assembler;
         final List<Sim> sims = new ArrayList<>();
+        /** This endpoint's sessions with the masters (one per master, shared by its agents), or a pass-through. */
+        final io.corral.codec.Seal seal;
+        /** When a session with each master was last given up (at most once per silence, not once per agent). */
+        final long[] resetAtNs = new long[masters.size()];
         String address;
 
         void close()
@@ -68,7 +72,24 @@ public final class SimAgents implements Agent
         Endpoint()
         {
             subscription = aeron.addSubscription(Protocol.channel(host + ":0"), Protocol.STREAM_ID);
-            assembler = new FragmentAssembler(new AgentInbound(this));
+            final AgentInbound inbound = new AgentInbound(this);
+            seal = credential == null ? io.corral.codec.Seal.insecure() :
+                io.corral.codec.Seal.of(credential, reason -> refusal = reason, () -> { });
+            if (credential != null)
+            {
+                inbound.gate(seal);
+            }
+            assembler = new FragmentAssembler(inbound);
+        }
+
+        /** A sim gave up on {@code master}: its session goes too, unless another sim just did that. */
+        void forget(final int master, final long nowNs)
+        {
+            if (nowNs - resetAtNs[master] > LEADER_SILENT_NS)
+            {
+                resetAtNs[master] = nowNs;
+                seal.reset(publication(master));
+            }
         }
 
         int doWork(final long nowNs)
@@ -76,6 +97,10 @@ public final class SimAgents implements Agent
             if (address == null)
             {
                 address = subscription.resolvedEndpoint();
+                if (address != null)
+                {
+                    seal.endpoint(address);
+                }
                 return address == null ? 0 : 1;
             }
             // As much per agent as when each had its own subscription: reading 64 messages a cycle for
@@ -217,15 +242,16 @@ public final class SimAgents implements Agent
             }
             if (nowNs - lastHeardNs > Math.max(LEADER_SILENT_NS, 5 * heartbeatNs))
             {
-                // The leader is gone: look for the new one.
+                // The leader is gone: look for the new one (and say Hello to it afresh).
                 registered = false;
+                home.forget(master, nowNs);
                 master = (master + 1) % masters.size();
                 return work;
             }
             if (nowNs >= nextHeartbeatNs)
             {
                 out.heartbeat.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId);
-                if (out.offer(publication(master), Outbound.length(out.heartbeat.encodedLength())))
+                if (home.seal.offer(publication(master), out.buffer, Outbound.length(out.heartbeat.encodedLength())))
                 {
                     nextHeartbeatNs = nowNs + heartbeatNs; // (back-pressured: again next cycle)
                     heartbeatSentNs = nowNs;
@@ -253,7 +279,7 @@ public final class SimAgents implements Agent
                 out.statusUpdate.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId)
                     .frameworkId(u.frameworkId()).uuidMsb(u.uuidMsb()).uuidLsb(u.uuidLsb()).state(u.state())
                     .exitCode(0).timestampMs(System.currentTimeMillis()).taskId(u.taskId()).message("");
-                if (!out.offer(publication(master), Outbound.length(out.statusUpdate.encodedLength())))
+                if (!home.seal.offer(publication(master), out.buffer, Outbound.length(out.statusUpdate.encodedLength())))
                 {
                     break; // back-pressured: the rest go next cycle, their retry clocks not started
                 }
@@ -277,7 +303,7 @@ public final class SimAgents implements Agent
                 .resources(), new long[] { cpusMilli, memMb, 0, 0 });
             out.registerAgent.hostname(hostname).endpoint(endpoint).attributes("").httpEndpoint("")
                 .customResources("").tasks("");
-            out.offer(publication(master), Outbound.length(out.registerAgent.encodedLength()));
+            home.seal.offer(publication(master), out.buffer, Outbound.length(out.registerAgent.encodedLength()));
         }
 
         void onAgentRegistered(final long id, final String leaderEndpoint, final long intervalMs)
@@ -420,6 +446,18 @@ public final class SimAgents implements Agent
             publications[master] = publication;
         }
         return publication;
+    }
+
+    /** The principal and secret the simulated agents authenticate with (null: the masters run --insecure). */
+    private io.corral.codec.Credentials.Credential credential;
+    /** The last reason a master gave for refusing the credential, or null. */
+    public volatile String refusal;
+
+    /** Authenticate as {@code credential} (masters run with credentials); before the agent starts. */
+    public SimAgents credential(final io.corral.codec.Credentials.Credential credential)
+    {
+        this.credential = credential;
+        return this;
     }
 
     private final Map<String, Boolean> started = new HashMap<>();

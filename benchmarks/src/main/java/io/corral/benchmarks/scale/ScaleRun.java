@@ -92,6 +92,10 @@ public final class ScaleRun implements Callable<Integer>
         "upwards from here).")
     File jar;
 
+    @Option(names = "--insecure", description = "Masters without credentials, agents and frameworks unauthenticated " +
+        "(default: authenticated and sealed, as a real cluster runs), to compare the cost.")
+    boolean insecure;
+
     @Option(names = "--register-timeout-s", defaultValue = "120", description = "Give up waiting for registration after this long.")
     int registerTimeoutS;
 
@@ -201,6 +205,10 @@ public final class ScaleRun implements Callable<Integer>
         final int basePort = 21_000 + (int)(ProcessHandle.current().pid() % 2_000) * 4 % 8_000;
         final ProcessCluster cluster = new ProcessCluster(jar != null ? jar : ChaosRun.findJar(), work, basePort, masters, "150-300")
             .masterHeapMb(masterHeapMb).productionMasters(masterJvmOpts);
+        if (!insecure)
+        {
+            cluster.secured();
+        }
         final List<String> masterList = List.of(Protocol.localMasters(basePort, masters).split(","));
         Aeron aeron = null;
         AgentRunner simRunner = null;
@@ -230,7 +238,8 @@ public final class ScaleRun implements Callable<Integer>
             progress("quorum of " + masters + " up, master " + leader(cluster) + " leads; starting " + agents +
                 " simulated agents");
             aeron = MediaDrivers.connect();
-            final SimAgents sims = new SimAgents(aeron, "127.0.0.1", masterList, agents, agentsPerEndpoint, 4000, 8192, taskMs);
+            final SimAgents sims = new SimAgents(aeron, "127.0.0.1", masterList, agents, agentsPerEndpoint, 4000, 8192, taskMs)
+                .credential(cluster.credential("agents"));
             simRunner = new AgentRunner(new SleepingMillisIdleStrategy(1), Throwable::printStackTrace, null, sims);
             final long registerStartNs = System.nanoTime();
             AgentRunner.startOnThread(simRunner);
@@ -251,6 +260,10 @@ public final class ScaleRun implements Callable<Integer>
             {
                 final CorralSchedulerDriver driver = new CorralSchedulerDriver(new Launcher("fw" + f),
                     new FrameworkInfo("scale-" + f, "scale"), String.join(",", masterList));
+                if (!insecure)
+                {
+                    driver.credential(cluster.credential("operator"));
+                }
                 driver.start();
                 drivers.add(driver);
             }
