@@ -54,6 +54,9 @@ public final class WordCount implements Scheduler
     private final java.util.Set<String> endedTasks = new java.util.HashSet<>();
     private final ObjectMapper json = new ObjectMapper();
     private final HttpClient http = HttpClient.newHttpClient();
+    /** What the driver authenticates with, also asked for sandbox tokens (null: an insecure cluster). */
+    private final io.corral.codec.Credentials.Credential credential;
+    private volatile long frameworkId;
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile int finished;
     private long callbackDelayMs;
@@ -64,6 +67,7 @@ public final class WordCount implements Scheduler
         this.chunks = chunks;
         this.masters = masters;
         this.out = out;
+        this.credential = io.corral.codec.Credentials.defaultFor(masters);
         int largest = 0;
         for (int i = 0; i < chunks.size(); i++)
         {
@@ -134,6 +138,7 @@ public final class WordCount implements Scheduler
     @Override
     public void registered(final SchedulerDriver driver, final long frameworkId)
     {
+        this.frameworkId = frameworkId;
         out.println("wordcount: " + chunks.size() + " chunks");
     }
 
@@ -255,36 +260,47 @@ public final class WordCount implements Scheduler
         }
     }
 
+    /**
+     * The task's stdout, as {@code corral logs} reads it: the leader says where the sandbox is and
+     * hands over a token the agent accepts (on a cluster with credentials; the framework's own
+     * credential, Credentials.defaultFor, asks for it), then the agent serves the file.
+     */
     private String fetch(final TaskStatus status) throws IOException, InterruptedException
     {
-        String agentHttp = null;
-        long frameworkId = 0;
-        for (final String master : masters.split(","))
+        final java.util.Deque<String> targets = new java.util.ArrayDeque<>(List.of(masters.split(",")));
+        final java.util.Set<String> tried = new java.util.HashSet<>();
+        JsonNode grant = null;
+        String problem = "no master reachable at " + masters;
+        while (grant == null && !targets.isEmpty())
         {
+            final String master = targets.poll().trim();
+            if (!tried.add(master))
+            {
+                continue;
+            }
             final int colon = master.lastIndexOf(':');
-            final String url = "http://" + master.substring(0, colon) + ":" +
-                (Integer.parseInt(master.substring(colon + 1).trim()) + 2000) + "/api/v1/state";
+            final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + master.substring(0, colon) +
+                ":" + (Integer.parseInt(master.substring(colon + 1)) + 2000) + "/api/v1/tasks/" + frameworkId + "/" +
+                java.net.URLEncoder.encode(status.taskId(), StandardCharsets.UTF_8) + "/sandbox"));
+            if (credential != null)
+            {
+                request.header("Authorization", io.corral.codec.HttpAuth.bearer(credential));
+            }
             try
             {
-                final JsonNode state = json.readTree(http.send(HttpRequest.newBuilder(URI.create(url)).build(),
-                    HttpResponse.BodyHandlers.ofString()).body());
-                for (final JsonNode a : state.path("agents"))
+                final HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+                final JsonNode body = json.readTree(r.body());
+                if (r.statusCode() == 200)
                 {
-                    if (a.path("id").asLong() == status.agentId())
-                    {
-                        agentHttp = a.path("http").asText();
-                    }
+                    grant = body;
                 }
-                for (final JsonNode t : state.path("tasks"))
+                else if (r.statusCode() == 421 && !body.path("leader").asText("").isEmpty())
                 {
-                    if (t.path("taskId").asText().equals(status.taskId()))
-                    {
-                        frameworkId = t.path("frameworkId").asLong();
-                    }
+                    targets.addFirst(body.path("leader").asText());
                 }
-                if (agentHttp != null && frameworkId != 0)
+                else
                 {
-                    break;
+                    problem = body.path("error").asText(r.body());
                 }
             }
             catch (final IOException ex)
@@ -292,12 +308,18 @@ public final class WordCount implements Scheduler
                 // try the next master
             }
         }
-        if (agentHttp == null || frameworkId == 0)
+        if (grant == null)
         {
-            throw new IOException("agent " + status.agentId() + " or the task is unknown to the masters");
+            throw new IOException(problem);
         }
-        final HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + agentHttp + "/files/" +
-            frameworkId + "/" + status.taskId() + "?path=stdout")).build(), HttpResponse.BodyHandlers.ofString());
+        final HttpRequest.Builder read = HttpRequest.newBuilder(URI.create("http://" + grant.path("agent").asText() +
+            "/files/" + frameworkId + "/" + java.net.URLEncoder.encode(status.taskId(), StandardCharsets.UTF_8) +
+            "?path=stdout"));
+        if (grant.path("token").isTextual())
+        {
+            read.header("Authorization", "Bearer " + grant.path("token").asText());
+        }
+        final HttpResponse<String> r = http.send(read.build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200)
         {
             throw new IOException("agent answered " + r.statusCode() + ": " + r.body());
