@@ -133,10 +133,10 @@ public final class AgentNode implements AutoCloseable
                 "root, the agent's user (--task-user USER runs them unprivileged)" : "the agent's user");
     }
 
-    /** On the duty thread, when a session with a master is made. */
-    private void registerNow()
+    /** On the duty thread, when a session with the master at {@code publication} is made. */
+    private void registerNow(final io.aeron.Publication publication)
     {
-        duty.registerNow();
+        duty.registerNow(publication);
     }
 
     private AgentInbound inbound(final AgentInbound.Handler handler)
@@ -374,13 +374,25 @@ public final class AgentNode implements AutoCloseable
                 .httpEndpoint(http.endpoint())
                 .customResources(io.corral.codec.CustomResources.format(config.customResources()))
                 .tasks(taskList());
+            // Looking for the leader: a session it has not answered in lately is stale (it restarted).
+            seal.resetIfSilent(publications.get(target), MISSED_ANSWERS * heartbeatNs());
             seal.offer(publications.get(target), out.buffer, Outbound.length(out.registerAgent.encodedLength()));
             leader = null;
         }
 
-        /** A session with a master was just made: register over it without waiting for the backoff. */
-        void registerNow()
+        /**
+         * A session with a master was just made: register over it, with that master (not the next
+         * one in the list), without waiting for the backoff.
+         */
+        void registerNow(final io.aeron.Publication publication)
         {
+            for (final Map.Entry<String, ? extends io.aeron.Publication> e : publications.entrySet())
+            {
+                if (e.getValue() == publication && leader == null)
+                {
+                    masterIndex = masters.indexOf(e.getKey());
+                }
+            }
             nextRegisterNs = 0;
         }
 

@@ -82,10 +82,14 @@ public final class SimAgents implements Agent
             assembler = new FragmentAssembler(inbound);
         }
 
-        /** A sim gave up on {@code master}: its session goes too, unless another sim just did that. */
+        /**
+         * A sim gave up on {@code master}. The session all of this endpoint's agents share with it
+         * goes only if nothing sealed came from that master lately (it is gone or lost the session),
+         * and once per silence: one slow agent must not cut off the other 99.
+         */
         void forget(final int master, final long nowNs)
         {
-            if (nowNs - resetAtNs[master] > LEADER_SILENT_NS)
+            if (nowNs - resetAtNs[master] > LEADER_SILENT_NS && !seal.heardFrom(publication(master), LEADER_SILENT_NS))
             {
                 resetAtNs[master] = nowNs;
                 seal.reset(publication(master));
@@ -303,6 +307,7 @@ public final class SimAgents implements Agent
                 .resources(), new long[] { cpusMilli, memMb, 0, 0 });
             out.registerAgent.hostname(hostname).endpoint(endpoint).attributes("").httpEndpoint("")
                 .customResources("").tasks("");
+            home.seal.resetIfSilent(publication(master), LEADER_SILENT_NS); // a restarted master forgot it
             home.seal.offer(publication(master), out.buffer, Outbound.length(out.registerAgent.encodedLength()));
         }
 

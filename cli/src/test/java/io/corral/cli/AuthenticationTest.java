@@ -362,6 +362,33 @@ class AuthenticationTest
         return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    @Test
+    void aMasterThatRestartedAndLeadsAgainGetsItsAgentsAndFrameworksBack() throws Exception
+    {
+        // Clients keep the sessions they had with a master; one that restarted knows none of them
+        // and drops what is sealed in them. They used to keep sending in those forever.
+        final RecordingScheduler a = new RecordingScheduler();
+        final CorralSchedulerDriver driver = new CorralSchedulerDriver(a, new FrameworkInfo("back", "default"),
+            cluster.mastersSpec()).credential(cluster.credential(LocalCluster.OPERATOR_PRINCIPAL));
+        closing.add(driver);
+        driver.start();
+        assertNotNull(a.offers.poll(WAIT.toSeconds(), TimeUnit.SECONDS));
+        final MasterNode first = cluster.leader();
+        final int id = first.id();
+        cluster.stopMaster(first);
+        Await.until("another leader", WAIT, () -> cluster.leader() != null && cluster.leader().id() != id);
+        Await.until("the agent registered with it", WAIT, () -> cluster.agents().get(0).isRegistered());
+        final MasterNode back = cluster.restartMaster(id);
+        Await.until("the restarted master follows", WAIT, () -> back.leaderId() != 0 && back.leaderId() != id);
+        cluster.leader().transferLeadership(id, 10_000);
+        Await.until("the restarted master leads again", WAIT, () -> back.isLeader());
+        a.offers.clear();
+        final Offer offer = a.offers.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertNotNull(offer, "the framework subscribed with the restarted leader and is offered its agent");
+        assertTrue(back.isLeader());
+        assertEquals(cluster.agents().get(0).agentId(), offer.agentId());
+    }
+
     private static int frameworkCount(final MasterNode m)
     {
         try

@@ -110,7 +110,7 @@ public final class CorralSchedulerDriver implements SchedulerDriver
     public CorralSchedulerDriver credential(final io.corral.codec.Credentials.Credential credential)
     {
         seal = io.corral.codec.Seal.of(credential,
-            reason -> toScheduler(s -> s.error(this, "NOT_AUTHENTICATED: " + reason)), () -> duty().subscribeNow());
+            reason -> toScheduler(s -> s.error(this, "NOT_AUTHENTICATED: " + reason)), publication -> duty().subscribeNow(publication));
         return this;
     }
 
@@ -243,6 +243,19 @@ public final class CorralSchedulerDriver implements SchedulerDriver
                     "; the driver goes on with the next one");
             }
         }
+    }
+
+    /** The master {@code publication} goes to, or null. */
+    String masterOf(final io.aeron.Publication publication)
+    {
+        for (final Map.Entry<String, ExclusivePublication> e : publications.entrySet())
+        {
+            if (e.getValue() == publication)
+            {
+                return e.getKey();
+            }
+        }
+        return null;
     }
 
     ExclusivePublication publication(final String master)

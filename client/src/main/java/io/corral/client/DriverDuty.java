@@ -37,8 +37,14 @@ final class DriverDuty implements Agent, SchedulerInbound.Handler
     }
 
     /** A session with a master was just made: subscribe over it now. */
-    void subscribeNow()
+    /** A session with the master at {@code publication} was just made: subscribe there, at once. */
+    void subscribeNow(final io.aeron.Publication publication)
     {
+        final int at = driver.masters.indexOf(driver.masterOf(publication));
+        if (leader == null && at >= 0)
+        {
+            next = at;
+        }
         nextSubscribeNs = 0;
     }
 
@@ -141,6 +147,11 @@ final class DriverDuty implements Agent, SchedulerInbound.Handler
             .failoverTimeoutMs(driver.info.failoverTimeoutMs()).name(driver.info.name()).role(driver.info.role()).endpoint(driver.endpoint)
             .principal(driver.info.principal().isEmpty() && driver.seal.secure() ? driver.seal.principal() :
                 driver.info.principal());
+        if (!connected)
+        {
+            // Looking for the leader: a session it has not answered in lately is stale (it restarted).
+            driver.seal.resetIfSilent(driver.publication(target), CorralSchedulerDriver.LEADER_TIMEOUT_NS);
+        }
         driver.seal.offer(driver.publication(target), out.buffer, Outbound.length(out.subscribe.encodedLength()));
         if (!connected)
         {

@@ -38,6 +38,8 @@ public final class Seal implements InboundAdapter.Gate
         final Publication publication;
         final byte[] clientNonce = new byte[16];
         long helloAtNs;
+        /** When a sealed message of this session last opened (System.nanoTime()). */
+        long heardAtNs;
         SessionCipher cipher;
 
         Session(final Publication publication)
@@ -49,7 +51,7 @@ public final class Seal implements InboundAdapter.Gate
     private final String principal;
     private final byte[] secret;
     private final Consumer<String> onRefused;
-    private final Runnable onEstablished;
+    private final Consumer<Publication> onEstablished;
     private final SecureRandom random = new SecureRandom();
     private final Map<Publication, Session> byPublication = new IdentityHashMap<>();
     private final Long2ObjectHashMap<Session> bySession = new Long2ObjectHashMap<>();
@@ -63,7 +65,7 @@ public final class Seal implements InboundAdapter.Gate
     private long refusedUntilNs;
 
     private Seal(final String principal, final byte[] secret, final Consumer<String> onRefused,
-        final Runnable onEstablished)
+        final Consumer<Publication> onEstablished)
     {
         this.onEstablished = onEstablished;
         this.principal = principal;
@@ -79,13 +81,24 @@ public final class Seal implements InboundAdapter.Gate
     public static Seal of(final Credentials.Credential credential, final Consumer<String> onRefused,
         final Runnable onEstablished)
     {
+        return of(credential, onRefused, publication -> onEstablished.run());
+    }
+
+    /**
+     * As {@link #of(Credentials.Credential, Consumer, Runnable)}, told which master's publication the
+     * new session is with: a client looking for the leader sends its registration there next, not
+     * to the next master in its list.
+     */
+    public static Seal of(final Credentials.Credential credential, final Consumer<String> onRefused,
+        final Consumer<Publication> onEstablished)
+    {
         return new Seal(credential.principal(), credential.secret(), onRefused, onEstablished);
     }
 
     /** No credential: nothing sealed, nothing checked (a master run with --insecure). */
     public static Seal insecure()
     {
-        return new Seal(null, null, r -> { }, () -> { });
+        return new Seal(null, null, r -> { }, p -> { });
     }
 
     public boolean secure()
@@ -173,6 +186,31 @@ public final class Seal implements InboundAdapter.Gate
         bySession.clear();
     }
 
+    /**
+     * True if a sealed message from {@code publication}'s master opened in the last {@code withinNs}:
+     * its session is alive, whatever one of the clients sharing it thinks of that master.
+     */
+    public boolean heardFrom(final Publication publication, final long withinNs)
+    {
+        final Session s = byPublication.get(publication);
+        return s != null && s.cipher != null && System.nanoTime() - s.heardAtNs < withinNs;
+    }
+
+    /**
+     * Forgets the session with {@code publication}'s master if nothing sealed came from it within
+     * {@code windowNs} of now (nor was the session made then): the master restarted or forgot it,
+     * and answers nothing sent in it. For a client that is looking for the leader, before each try:
+     * without this, a session a restarted master no longer knows is used forever.
+     */
+    public void resetIfSilent(final Publication publication, final long windowNs)
+    {
+        final Session s = byPublication.get(publication);
+        if (s != null && s.cipher != null && System.nanoTime() - s.heardAtNs > windowNs)
+        {
+            reset(publication);
+        }
+    }
+
     /** Forgets the session with one master. */
     public void reset(final Publication publication)
     {
@@ -195,7 +233,12 @@ public final class Seal implements InboundAdapter.Gate
         final int aeronSession)
     {
         final Session s = bySession.get(message.session());
-        return s != null && s.cipher.open(message, frame, 0, inner) == SessionCipher.Opened.OK;
+        if (s != null && s.cipher.open(message, frame, 0, inner) == SessionCipher.Opened.OK)
+        {
+            s.heardAtNs = System.nanoTime();
+            return true;
+        }
+        return false;
     }
 
     @Override
@@ -216,8 +259,9 @@ public final class Seal implements InboundAdapter.Gate
                 m.getServerNonce(serverNonce, 0, 16);
                 final byte[] key = SessionCipher.sessionKey(secret, principal, endpoint, s.clientNonce, serverNonce);
                 s.cipher = SessionCipher.client(m.session(), key);
+                s.heardAtNs = System.nanoTime();
                 bySession.put(m.session(), s);
-                onEstablished.run();
+                onEstablished.accept(s.publication);
                 return;
             }
         }

@@ -55,6 +55,10 @@ final class LeaderDuties
     private long nextIdSeq;
     private long lastFullPassNs;
 
+    /** Secure masters: frameworks known from the state get no offers until they are heard in this term. */
+    private final boolean holdOffersUntilHeard;
+    private final java.util.Set<Long> unheard = new java.util.HashSet<>();
+
     LeaderDuties(final long term, final MasterConfig config, final MasterState state, final Outputs outputs,
         final long nowNs)
     {
@@ -67,6 +71,7 @@ final class LeaderDuties
         this.metrics = outputs.metrics();
         this.vectors = state.vectors();
         this.liveness = new LivenessTracker(config);
+        this.holdOffersUntilHeard = config.credentials() != null;
         this.allocationIntervalNs = config.allocationIntervalMs() * 1_000_000L;
         this.offerTimeoutNs = config.offerTimeoutMs() * 1_000_000L;
         this.allocator = new Allocator(new AllocatorConfig().kinds(vectors.kinds()).seed(term));
@@ -81,7 +86,7 @@ final class LeaderDuties
 
     /**
      * Tells every known agent endpoint, once, that this master leads now (a NotLeader naming this
-     * master: agents answer it by registering here). With heartbeats paced to a large cluster an
+     * master: agents answer it by registering here, frameworks by subscribing here). With heartbeats paced to a large cluster an
      * agent would otherwise notice the old leader's silence only after five intervals: 24 s for
      * 50,000 agents to come back after a leader kill. Agents that already found this leader
      * re-register, which replicates nothing.
@@ -94,6 +99,15 @@ final class LeaderDuties
             if (told.add(agent.endpoint()))
             {
                 toAgents.notLeader(agent.endpoint(), masterId, address, nowNs);
+            }
+        }
+        // Frameworks too: each subscribes here at once instead of after noticing the old leader's
+        // silence (with credentials, that Subscribe is also what opens its session here).
+        for (final MasterState.Framework framework : state.frameworks())
+        {
+            if (told.add(framework.endpoint()))
+            {
+                toFrameworks.notLeader(framework.endpoint(), masterId, address, nowNs);
             }
         }
     }
@@ -111,6 +125,23 @@ final class LeaderDuties
         final List<MasterState.Framework> frameworks = state.frameworks();
         agents.forEach(allocations::addAgent);
         frameworks.forEach(allocations::addFramework);
+        if (holdOffersUntilHeard)
+        {
+            // With credentials a framework hears this leader only once it has a session here (its
+            // next Subscribe): an offer sent before would be dropped unseen and hold the agent's
+            // resources until the offer timeout. So none go to it until then.
+            for (final MasterState.Framework f : frameworks)
+            {
+                final int slot = allocator.frameworkSlot(f.id());
+                if (slot >= 0 && unheard.add(f.id()))
+                {
+                    for (final int r : allocator.frameworkRoles(slot))
+                    {
+                        allocator.suppress(slot, r);
+                    }
+                }
+            }
+        }
         // Everyone gets the grace period to find the new leader before being given up on.
         heartbeatIntervalMs(); // paced to the cluster's size, and the agent timeout with it
         liveness.tookOffice(agents, frameworks, nowNs);
@@ -216,6 +247,7 @@ final class LeaderDuties
             }
             offers.removeOfFramework(e.frameworkId());
             liveness.frameworkGone(e.frameworkId());
+            unheard.remove(e.frameworkId());
             allocations.removeFramework(e.frameworkId());
             LOG.info("framework {} removed", e.frameworkId());
         }
@@ -356,6 +388,15 @@ final class LeaderDuties
     /** Answers a known framework's (re)subscription, which is also its heartbeat. */
     void acknowledgeFramework(final MasterState.Framework framework, final long nowNs)
     {
+        if (unheard.remove(framework.id()))
+        {
+            final int slot = allocator.frameworkSlot(framework.id());
+            for (final int r : slot < 0 ? new int[0] : allocator.frameworkRoles(slot))
+            {
+                allocator.revive(slot, r);
+            }
+            allocations.markDue();
+        }
         liveness.frameworkSeen(framework, nowNs);
         toFrameworks.subscribed(framework, term, address, nowNs);
     }
