@@ -123,10 +123,7 @@ class AuthenticationTest
 
         // The operator's framework is offered the one real agent only.
         final RecordingScheduler operator = new RecordingScheduler();
-        final CorralSchedulerDriver driver = new CorralSchedulerDriver(operator, new FrameworkInfo("ops", "default"),
-            cluster.mastersSpec()).credential(cluster.credential(LocalCluster.OPERATOR_PRINCIPAL));
-        closing.add(driver);
-        driver.start();
+        final CorralSchedulerDriver driver = started(operator, "ops", "default", LocalCluster.OPERATOR_PRINCIPAL);
         final Offer offer = operator.offers.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertNotNull(offer, "the authenticated framework gets offers");
         assertEquals(cluster.agents().get(0).agentId(), offer.agentId());
@@ -142,10 +139,7 @@ class AuthenticationTest
     {
         // Tenant A (the operator) runs a long task.
         final RecordingScheduler a = new RecordingScheduler();
-        final CorralSchedulerDriver driverA = new CorralSchedulerDriver(a, new FrameworkInfo("tenant-a", "default"),
-            cluster.mastersSpec()).credential(cluster.credential(LocalCluster.OPERATOR_PRINCIPAL));
-        closing.add(driverA);
-        driverA.start();
+        final CorralSchedulerDriver driverA = started(a, "tenant-a", "default", LocalCluster.OPERATOR_PRINCIPAL);
         final Offer first = a.offers.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertNotNull(first);
         driverA.acceptOffer(first.offerId(), List.of(new TaskSpec("a-task", "sleep 120", Resources.of(0.1, 16))));
@@ -247,10 +241,7 @@ class AuthenticationTest
 
         // tenant-b in a role the rules do not give it: refused with the reason, no framework id.
         final RecordingScheduler b = new RecordingScheduler();
-        final CorralSchedulerDriver driver = new CorralSchedulerDriver(b, new FrameworkInfo("b-prod", "prod"),
-            cluster.mastersSpec()).credential(cluster.credential("tenant-b"));
-        closing.add(driver);
-        driver.start();
+        final CorralSchedulerDriver driver = started(b, "b-prod", "prod", "tenant-b");
         final String refused = b.errors.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertNotNull(refused, "the framework hears why it is refused");
         assertTrue(refused.contains("may not subscribe in role 'prod'") && refused.contains("[default]"), refused);
@@ -258,10 +249,7 @@ class AuthenticationTest
 
         // ... while in 'default' it is offered.
         final RecordingScheduler ok = new RecordingScheduler();
-        final CorralSchedulerDriver allowed = new CorralSchedulerDriver(ok, new FrameworkInfo("b-default", "default"),
-            cluster.mastersSpec()).credential(cluster.credential("tenant-b"));
-        closing.add(allowed);
-        allowed.start();
+        final CorralSchedulerDriver allowed = started(ok, "b-default", "default", "tenant-b");
         assertNotNull(ok.offers.poll(WAIT.toSeconds(), TimeUnit.SECONDS), "an allowed role is offered");
 
         // Quotas and rules are the operator's: tenant-b gets 403 for both.
@@ -291,10 +279,7 @@ class AuthenticationTest
     void corralLogsReadsASandboxWithTheLeadersTokenAndNoLinkLeadsOutOfIt() throws Exception
     {
         final RecordingScheduler a = new RecordingScheduler();
-        final CorralSchedulerDriver driver = new CorralSchedulerDriver(a, new FrameworkInfo("logs", "default"),
-            cluster.mastersSpec()).credential(cluster.credential(LocalCluster.OPERATOR_PRINCIPAL));
-        closing.add(driver);
-        driver.start();
+        final CorralSchedulerDriver driver = started(a, "logs", "default", LocalCluster.OPERATOR_PRINCIPAL);
         final Offer offer = a.offers.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertNotNull(offer);
         // The task links, inside its own sandbox, to a file and to a directory outside it.
@@ -343,6 +328,17 @@ class AuthenticationTest
         assertEquals("first\nsecond\n", after[1]);
     }
 
+    /** A driver for {@code recorder} subscribing as {@code principal}, started, closed after the test. */
+    private CorralSchedulerDriver started(final RecordingScheduler recorder, final String name, final String role,
+        final String principal)
+    {
+        final CorralSchedulerDriver driver = new CorralSchedulerDriver(recorder, new FrameworkInfo(name, role),
+            cluster.mastersSpec()).credential(cluster.credential(principal));
+        closing.add(driver);
+        driver.start();
+        return driver;
+    }
+
     /** A file with {@code principal}'s one line of the cluster's credentials, as CORRAL_CREDENTIAL names it. */
     private Path credentialFile(final String principal) throws Exception
     {
@@ -368,10 +364,7 @@ class AuthenticationTest
         // Clients keep the sessions they had with a master; one that restarted knows none of them
         // and drops what is sealed in them. They used to keep sending in those forever.
         final RecordingScheduler a = new RecordingScheduler();
-        final CorralSchedulerDriver driver = new CorralSchedulerDriver(a, new FrameworkInfo("back", "default"),
-            cluster.mastersSpec()).credential(cluster.credential(LocalCluster.OPERATOR_PRINCIPAL));
-        closing.add(driver);
-        driver.start();
+        final CorralSchedulerDriver driver = started(a, "back", "default", LocalCluster.OPERATOR_PRINCIPAL);
         assertNotNull(a.offers.poll(WAIT.toSeconds(), TimeUnit.SECONDS));
         final MasterNode first = cluster.leader();
         final int id = first.id();
