@@ -115,6 +115,16 @@ public final class CorralSchedulerDriver implements SchedulerDriver
     }
 
     /**
+     * No credential: subscribes unauthenticated (masters run with --insecure), even where
+     * {@code Credentials.defaultFor} would have found one. Call before {@link #start()}.
+     */
+    public CorralSchedulerDriver withoutCredential()
+    {
+        seal = io.corral.codec.Seal.insecure();
+        return this;
+    }
+
+    /**
      * The local address to receive on (the masters send offers and statuses there). By default,
      * the address this host uses to reach the first master: 127.0.0.1 for masters on loopback,
      * the outgoing interface's address otherwise. Call before {@link #start()}.

@@ -17,17 +17,16 @@ import com.sun.net.httpserver.HttpServer;
 /**
  * The JDK's HTTP server set up for daemons that strangers can reach (masters, agents): a bounded
  * pool of handler threads, so a few slow clients cannot take the only thread; a limit on how long
- * a request may take to arrive and a response to go out, so a client that never finishes its
- * headers or body is cut off; and 414 for a URI over {@value #MAX_URI_BYTES} bytes.
+ * a request may take to arrive, so a client that never finishes its headers or body is cut off
+ * (responses have no time limit: Mesos's event streams are long-lived responses); and 414 for a URI over {@value #MAX_URI_BYTES} bytes.
  */
 public final class HttpServers
 {
     /** Handler threads at most; requests beyond them wait in a queue of {@value #QUEUE}. */
     public static final int THREADS = 32;
     public static final int QUEUE = 256;
-    /** Seconds a request may take to arrive, and a response to be sent. */
+    /** Seconds a request may take to arrive. */
     public static final int REQUEST_SECONDS = 5;
-    public static final int RESPONSE_SECONDS = 30;
     public static final int MAX_URI_BYTES = 8 * 1024;
 
     static
@@ -35,7 +34,9 @@ public final class HttpServers
         // Read by the JDK's server once, when its first instance is made: set them before that,
         // unless an operator chose other values with -D.
         setIfAbsent("sun.net.httpserver.maxReqTime", String.valueOf(REQUEST_SECONDS));
-        setIfAbsent("sun.net.httpserver.maxRspTime", String.valueOf(RESPONSE_SECONDS));
+        // No limit on a response's time (the JDK's default): a Mesos SUBSCRIBE stream is one response
+        // that lasts as long as the framework does, and the JDK's limit closes any response older
+        // than it, streaming or not. Slow readers are bounded by the handler pool instead.
         setIfAbsent("sun.net.httpserver.maxReqHeaders", "100");
     }
 
@@ -127,8 +128,14 @@ public final class HttpServers
 
     static void reply(final HttpExchange exchange, final int code, final String json) throws IOException
     {
-        final byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        send(exchange, code, "application/json", json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Answers {@code code} with {@code bytes} as the whole body, of {@code contentType} exactly. */
+    public static void send(final HttpExchange exchange, final int code, final String contentType, final byte[] bytes)
+        throws IOException
+    {
+        exchange.getResponseHeaders().set("Content-Type", contentType);
         exchange.sendResponseHeaders(code, bytes.length);
         try (OutputStream out = exchange.getResponseBody())
         {

@@ -62,6 +62,8 @@ public final class MasterConfig
     private io.corral.codec.Credentials credentials;
     private boolean insecure;
     private boolean authenticateHttpReadonly = true;
+    private boolean authenticateHttpFrameworks = true;
+    private String httpFrameworkPrincipal;
     private java.nio.file.Path tlsCert;
     private java.nio.file.Path tlsKey;
     private java.nio.file.Path tlsCa;
@@ -253,6 +255,30 @@ public final class MasterConfig
     }
 
     /**
+     * Whether Mesos v1 HTTP frameworks ({@code POST /api/v1/scheduler}) must authenticate with HTTP
+     * Basic principal:secret, as Mesos's {@code --authenticate_http_frameworks}; on by default with
+     * credentials. Off, an unauthenticated framework acts as {@code principal} (one of the
+     * credentials: its ACL still applies). {@code corral dev} turns it off on loopback.
+     */
+    public MasterConfig authenticateHttpFrameworks(final boolean on, final String principal)
+    {
+        this.authenticateHttpFrameworks = on;
+        this.httpFrameworkPrincipal = principal;
+        return this;
+    }
+
+    public boolean authenticateHttpFrameworks()
+    {
+        return authenticateHttpFrameworks && credentials != null;
+    }
+
+    /** Who an unauthenticated HTTP framework acts as (authentication off, credentials on), or null. */
+    public String httpFrameworkPrincipal()
+    {
+        return httpFrameworkPrincipal;
+    }
+
+    /**
      * TLS for this master's HTTP (HTTPS) and for Raft's gRPC between masters (mutual: a master
      * without a certificate the CA signed cannot join): PEM files, the key unencrypted PKCS#8.
      * {@code ca} (null: the certificate itself, for one self-signed certificate all masters share)
@@ -293,6 +319,13 @@ public final class MasterConfig
         else if (tlsCa != null)
         {
             throw new IllegalArgumentException("--tls-ca without --tls-cert and --tls-key: give all three, or none");
+        }
+        if (credentials != null && !authenticateHttpFrameworks &&
+            (httpFrameworkPrincipal == null || !credentials.knows(httpFrameworkPrincipal)))
+        {
+            throw new IllegalArgumentException("--no-authenticate-http-frameworks needs --http-framework-principal " +
+                "NAME, one of the credentials' principals (" + credentials.principals() + "): unauthenticated Mesos " +
+                "frameworks act as it");
         }
         if (credentials == null && !insecure)
         {

@@ -23,6 +23,7 @@ final class MasterHttp implements AutoCloseable
 
     private final HttpServer server;
     private final MasterNode node;
+    private final io.corral.master.mesos.MesosApi mesos;
 
     MasterHttp(final MasterNode node, final String host, final int port) throws IOException
     {
@@ -35,7 +36,46 @@ final class MasterHttp implements AutoCloseable
         io.corral.codec.HttpServers.context(server, "/api/v1/tasks/", this::tasks);
         io.corral.codec.HttpServers.context(server, "/metrics", this::metrics);
         io.corral.codec.HttpServers.context(server, "/", this::ui);
+        // Mesos's v1 API and the operator endpoints its tooling reads (docs/mesos.md).
+        mesos = new io.corral.master.mesos.MesosApi(node);
+        io.corral.codec.HttpServers.context(server, "/api/v1/scheduler", mesos::scheduler);
+        io.corral.codec.HttpServers.context(server, "/redirect", mesos::redirect);
+        io.corral.codec.HttpServers.context(server, "/master/redirect", mesos::redirect);
+        io.corral.codec.HttpServers.context(server, "/version", mesos::version);
+        io.corral.codec.HttpServers.context(server, "/master/health", mesos::health);
+        io.corral.codec.HttpServers.context(server, "/master/state", readable(mesos::state));
+        io.corral.codec.HttpServers.context(server, "/state", readable(mesos::state));
+        io.corral.codec.HttpServers.context(server, "/metrics/snapshot", readable(mesos::metrics));
+        io.corral.codec.HttpServers.context(server, "/master/metrics/snapshot", readable(mesos::metrics));
+        io.corral.codec.HttpServers.context(server, "/api/v1", this::operatorCall);
         server.start();
+    }
+
+    /** A read handler behind the read-only authentication switch. */
+    private com.sun.net.httpserver.HttpHandler readable(final com.sun.net.httpserver.HttpHandler handler)
+    {
+        return exchange ->
+        {
+            if (caller(exchange, false) != null)
+            {
+                handler.handle(exchange);
+            }
+        };
+    }
+
+    /** {@code POST /api/v1} exactly (longer paths under it are Corral's own endpoints or 404). */
+    private void operatorCall(final HttpExchange exchange) throws IOException
+    {
+        final String path = exchange.getRequestURI().getPath();
+        if (!path.equals("/api/v1") && !path.equals("/api/v1/"))
+        {
+            reply(exchange, 404, JSON.writeValueAsString(Map.of("error", "no such endpoint: " + path)));
+            return;
+        }
+        if (caller(exchange, false) != null)
+        {
+            mesos.operatorCall(exchange);
+        }
     }
 
     /** A duty thread silent this long is stuck or gone: the master is unhealthy. */
@@ -399,7 +439,7 @@ final class MasterHttp implements AutoCloseable
                 }
                 m.put("used", resources(kinds, used));
                 m.put("free", resources(kinds, free));
-                m.put("attributes", attributes(a.attributes()));
+                m.put("attributes", a.attributeMap());
                 m.put("http", a.httpEndpoint());
                 agents.add(m);
             }
@@ -463,21 +503,6 @@ final class MasterHttp implements AutoCloseable
         return m;
     }
 
-    /** {@code rack:r1;zone:a} as an object. */
-    static Map<String, String> attributes(final String spec)
-    {
-        final Map<String, String> out = new java.util.TreeMap<>();
-        for (final String part : spec.split(";"))
-        {
-            final int colon = part.indexOf(':');
-            if (colon > 0)
-            {
-                out.put(part.substring(0, colon).trim(), part.substring(colon + 1).trim());
-            }
-        }
-        return out;
-    }
-
     /** Prometheus text format. */
     private void metrics(final HttpExchange exchange) throws IOException
     {
@@ -519,17 +544,13 @@ final class MasterHttp implements AutoCloseable
     private static void send(final HttpExchange exchange, final int code, final String contentType, final byte[] bytes)
         throws IOException
     {
-        exchange.getResponseHeaders().set("Content-Type", contentType);
-        exchange.sendResponseHeaders(code, bytes.length);
-        try (OutputStream out = exchange.getResponseBody())
-        {
-            out.write(bytes);
-        }
+        io.corral.codec.HttpServers.send(exchange, code, contentType, bytes);
     }
 
     @Override
     public void close()
     {
+        mesos.close();
         io.corral.codec.HttpServers.stop(server);
         ((java.util.concurrent.ExecutorService)server.getExecutor()).shutdownNow();
     }

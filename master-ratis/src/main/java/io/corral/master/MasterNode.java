@@ -389,7 +389,7 @@ public final class MasterNode implements AutoCloseable
     }
 
     /** The cluster's settings this master runs with. */
-    MasterConfig config()
+    public MasterConfig config()
     {
         return config;
     }

@@ -34,6 +34,20 @@ public final class MasterState
     public record Agent(long id, String hostname, String endpoint, long[] resources, long admittedAtMs,
         String attributes, String httpEndpoint)
     {
+        /** The attributes ({@code rack:r1;zone:a}) as a sorted map. */
+        public java.util.Map<String, String> attributeMap()
+        {
+            final java.util.Map<String, String> out = new java.util.TreeMap<>();
+            for (final String part : attributes.split(";"))
+            {
+                final int colon = part.indexOf(':');
+                if (colon > 0)
+                {
+                    out.put(part.substring(0, colon).trim(), part.substring(colon + 1).trim());
+                }
+            }
+            return out;
+        }
     }
 
     /** A framework subscribed to the cluster. */
