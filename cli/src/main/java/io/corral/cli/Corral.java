@@ -164,6 +164,18 @@ public final class Corral
                 "/health is always open). --no-authenticate-http-readonly leaves reads open.")
         boolean authenticateHttpReadonly;
 
+        @Option(names = "--authenticate-http-frameworks", negatable = true, defaultValue = "true",
+            fallbackValue = "true",
+            description = "With --credentials, Mesos v1 HTTP frameworks (POST /api/v1/scheduler) authenticate with " +
+                "HTTP Basic principal:secret, as Mesos's --authenticate_http_frameworks (default: on). " +
+                "--no-authenticate-http-frameworks lets them in unauthenticated, as --http-framework-principal.")
+        boolean authenticateHttpFrameworks;
+
+        @Option(names = "--http-framework-principal", paramLabel = "NAME",
+            description = "With --no-authenticate-http-frameworks: the principal (of --credentials) that " +
+                "unauthenticated Mesos frameworks act as; its ACL applies.")
+        String httpFrameworkPrincipal;
+
         /** On a master: HTTPS on its HTTP port, and mutual TLS on Raft's gRPC between masters. */
         @CommandLine.Mixin
         TlsFiles tls;
@@ -185,7 +197,8 @@ public final class Corral
             if (credentials != null)
             {
                 config.credentials(io.corral.codec.Credentials.load(credentials.toPath()))
-                    .authenticateHttpReadonly(authenticateHttpReadonly);
+                    .authenticateHttpReadonly(authenticateHttpReadonly)
+                    .authenticateHttpFrameworks(authenticateHttpFrameworks, httpFrameworkPrincipal);
             }
             else if (insecure)
             {

@@ -112,7 +112,9 @@ public final class LocalCluster implements AutoCloseable
             credentials = null;
         }
         final java.util.function.Consumer<MasterConfig> auth = credentials == null ? MasterConfig::insecure :
-            c -> c.credentials(credentials).authenticateHttpReadonly(false); // as corral dev: reads open on loopback
+            // As corral dev: reads and the Mesos v1 scheduler endpoint open on loopback (changes need a token).
+            c -> c.credentials(credentials).authenticateHttpReadonly(false)
+                .authenticateHttpFrameworks(false, OPERATOR_PRINCIPAL);
         this.tune = auth.andThen(tune).andThen(c -> c.resourceKinds(kinds));
         peersSpec = io.corral.codec.Protocol.localPeers(basePort, masterCount);
         mastersSpec = io.corral.codec.Protocol.localMasters(basePort, masterCount);
