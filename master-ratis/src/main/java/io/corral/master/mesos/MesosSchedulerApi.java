@@ -297,7 +297,7 @@ public final class MesosSchedulerApi implements AutoCloseable
         if (refused != null)
         {
             driver.close();
-            text(exchange, refused.contains("not permitted") || refused.startsWith("NOT_AUTHENTICATED") ? 403 : 400,
+            text(exchange, refused.startsWith("NOT_PERMITTED") || refused.startsWith("NOT_AUTHENTICATED") ? 403 : 400,
                 "Subscription refused: " + refused);
             return;
         }
