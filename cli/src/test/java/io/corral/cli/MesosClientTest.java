@@ -243,4 +243,82 @@ class MesosClientTest
             .setTaskId(Protos.TaskID.newBuilder().setValue("survivor"))).build()).get(30, TimeUnit.SECONDS);
         update(again, id, "survivor", Protos.TaskState.TASK_KILLED);
     }
+
+    @Test
+    void aCorralFrameworkAndAMesosFrameworkShareTheAgentByDrf() throws Exception
+    {
+        // Both take one quarter-CPU task from each offer they get; the agent has 2 CPUs, so 8 fit.
+        // DRF offers the rest to whichever has the lower dominant share, so each ends with half.
+        // Neither launches before both are subscribed (offers till then are declined for 0.2 s).
+        final java.util.concurrent.atomic.AtomicBoolean go = new java.util.concurrent.atomic.AtomicBoolean();
+        final java.util.concurrent.atomic.AtomicInteger nativeLaunched = new java.util.concurrent.atomic.AtomicInteger();
+        final io.corral.client.Scheduler oneTaskPerOffer = new io.corral.testkit.RecordingScheduler()
+        {
+            @Override
+            public void resourceOffers(final io.corral.client.SchedulerDriver driver,
+                final List<io.corral.client.Offer> offers)
+            {
+                for (final io.corral.client.Offer o : offers)
+                {
+                    if (go.get() && o.resources().cpusMilli() >= 250 && o.resources().memMiB() >= 32)
+                    {
+                        driver.acceptOffer(o.offerId(), List.of(new io.corral.client.TaskSpec(
+                            "native-" + nativeLaunched.incrementAndGet(), "sleep 600",
+                            io.corral.client.Resources.of(0.25, 32))));
+                    }
+                    else
+                    {
+                        driver.declineOffer(o.offerId(), 0.2);
+                    }
+                }
+            }
+        };
+        final io.corral.client.CorralSchedulerDriver corral = new io.corral.client.CorralSchedulerDriver(
+            oneTaskPerOffer, new io.corral.client.FrameworkInfo("native", "default"), cluster.mastersSpec())
+            .credential(cluster.credential(LocalCluster.OPERATOR_PRINCIPAL));
+        closing.add(corral);
+        corral.start();
+
+        final RxFramework mesos = framework(schedulerUri(cluster.leader()), null);
+        final Protos.FrameworkID id = mesos.next("SUBSCRIBED", WAIT, e -> e.getType() == Event.Type.SUBSCRIBED)
+            .getSubscribed().getFrameworkId();
+        Await.until("the native framework registers", WAIT, () -> corral.frameworkId() != 0);
+        go.set(true);
+        int mesosLaunched = 0;
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (nativeLaunched.get() + mesosLaunched < 8)
+        {
+            assertTrue(System.nanoTime() < deadline, "8 tasks within 90 s; native " + nativeLaunched + ", mesos " +
+                mesosLaunched);
+            final Event e = mesos.events.poll(200, TimeUnit.MILLISECONDS);
+            if (e == null || e.getType() != Event.Type.OFFERS)
+            {
+                continue;
+            }
+            for (final Protos.Offer o : e.getOffers().getOffersList())
+            {
+                final double cpus = o.getResourcesList().stream().filter(r -> r.getName().equals("cpus"))
+                    .mapToDouble(r -> r.getScalar().getValue()).sum();
+                if (go.get() && cpus >= 0.25)
+                {
+                    final Protos.TaskInfo t = task(o, "mesos-" + (++mesosLaunched), "sleep 600").toBuilder()
+                        .clearResources().addResources(scalar("cpus", 0.25)).addResources(scalar("mem", 32)).build();
+                    mesos.send(launch(id, o, t)).get(30, TimeUnit.SECONDS);
+                }
+                else
+                {
+                    mesos.send(SchedulerCalls.decline(id, List.of(o.getId())).toBuilder().setDecline(Call.Decline
+                        .newBuilder().addOfferIds(o.getId()).setFilters(Protos.Filters.newBuilder()
+                            .setRefuseSeconds(0.2))).build()).get(30, TimeUnit.SECONDS);
+                }
+            }
+        }
+        final long mesosId = Long.parseLong(id.getValue());
+        Await.until("all 8 tasks run", WAIT, () -> cluster.leader() != null && cluster.leader().state().tasks()
+            .stream().filter(t -> t.state() == io.corral.codec.sbe.TaskState.RUNNING).count() == 8);
+        final long mesosRunning = cluster.leader().state().tasks().stream()
+            .filter(t -> t.frameworkId() == mesosId && t.state() == io.corral.codec.sbe.TaskState.RUNNING).count();
+        assertEquals(4, mesosRunning, "DRF splits the agent evenly: " + cluster.leader().state().tasks());
+        assertEquals(4, nativeLaunched.get());
+    }
 }
