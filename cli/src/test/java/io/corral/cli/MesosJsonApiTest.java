@@ -242,6 +242,10 @@ class MesosJsonApiTest
         final HttpResponse<String> garbage = post(scheduler, "application/json", "{\"type\": \"SUBSCRIBE\", \"nope\"");
         assertEquals(400, garbage.statusCode(), garbage.body());
         assertTrue(garbage.body().startsWith("Failed to parse body into Call"), garbage.body());
+        final HttpResponse<String> unknownId = post(scheduler, "application/json", subscribeJson("*", null)
+            .replace("\"user\"", "\"id\": {\"value\": \"12345\"}, \"user\""));
+        assertEquals(400, unknownId.statusCode(), unknownId.body());
+        assertTrue(unknownId.body().contains("framework 12345 is not known"), unknownId.body());
         final HttpResponse<String> badEnum = post(scheduler, "application/json", "{\"type\": \"SUBSCRIBE_PLEASE\"}");
         assertEquals(400, badEnum.statusCode(), badEnum.body());
 

@@ -243,6 +243,12 @@ public final class MesosSchedulerApi implements AutoCloseable
             {
                 throw new IllegalArgumentException("'framework_id' and 'subscribe.framework_info.id' differ");
             }
+            if (id != 0 && node.state().framework(id) == null)
+            {
+                throw new IllegalArgumentException("framework " + id + " is not known to this cluster (it was torn " +
+                    "down, its failover timeout passed, or Corral never gave it out): subscribe without an id to " +
+                    "get a new one");
+            }
             info = new FrameworkInfo(mesos.getName(), String.join(",", roles), id,
                 Math.max(0, Math.round(mesos.getFailoverTimeout() * 1000)), principal.isEmpty() ?
                     mesos.getPrincipal() : principal);
