@@ -49,6 +49,7 @@ public final class MesosSchedulerApi implements AutoCloseable
     /** The open streams by framework id: written by handler threads (subscribe) and streams (their end). */
     private final ConcurrentHashMap<Long, SchedulerStream> streams = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    private volatile AgentUrls agentUrls = new AgentUrls(java.util.Map.of(), System.nanoTime() - (1L << 40));
 
     public MesosSchedulerApi(final MasterNode node)
     {
@@ -259,7 +260,7 @@ public final class MesosSchedulerApi implements AutoCloseable
             return;
         }
         final SchedulerStream stream = new SchedulerStream(protobuf, multiRole, principal, HEARTBEAT_SECONDS,
-            agent -> agentHttp(agent), ended -> streams.remove(ended.frameworkId, ended));
+            agent -> agentHttp(agent), ended -> streams.remove(ended.frameworkId, ended), node::isLeader);
         if (info.frameworkId() != 0)
         {
             // A framework subscribing again (failover): its old stream ends, as in Mesos.
@@ -342,10 +343,34 @@ public final class MesosSchedulerApi implements AutoCloseable
         writer.start();
     }
 
+    /**
+     * An agent's HTTP endpoint, for an offer's {@code url}. From an immutable copy of the agents'
+     * endpoints, made again from a MasterView at most every 2 s when an agent is missing and every
+     * 30 s anyway: a MasterView copies the whole state on the duty thread, too much per offer.
+     */
     private String agentHttp(final long agentId)
     {
-        final io.corral.master.MasterState.Agent agent = node.state().agent(agentId);
-        return agent == null ? null : agent.httpEndpoint();
+        final long nowNs = System.nanoTime();
+        final AgentUrls known = agentUrls;
+        final String url = known.byAgent.get(agentId);
+        if ((url == null && nowNs - known.madeAtNs > TimeUnit.SECONDS.toNanos(2)) ||
+            nowNs - known.madeAtNs > TimeUnit.SECONDS.toNanos(30))
+        {
+            final java.util.Map<Long, String> byAgent = new java.util.HashMap<>();
+            for (final io.corral.master.MasterState.Agent a : node.state().agents())
+            {
+                byAgent.put(a.id(), a.httpEndpoint());
+            }
+            final AgentUrls made = new AgentUrls(java.util.Map.copyOf(byAgent), nowNs);
+            agentUrls = made;
+            return made.byAgent.get(agentId);
+        }
+        return url;
+    }
+
+    /** The agents' HTTP endpoints as of {@code madeAtNs} (immutable, shared by the streams' threads). */
+    private record AgentUrls(java.util.Map<Long, String> byAgent, long madeAtNs)
+    {
     }
 
     private String masters()

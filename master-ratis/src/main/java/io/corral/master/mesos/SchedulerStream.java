@@ -40,6 +40,8 @@ final class SchedulerStream implements Scheduler
     private final long heartbeatSeconds;
     private final LongFunction<String> agentHttp;
     private final java.util.function.Consumer<SchedulerStream> onEnd;
+    /** Whether this master still leads: a stream lives on the leader only (calls go to the leader). */
+    private final java.util.function.BooleanSupplier leading;
     private final LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
     /** Completed with null once subscribed, or with the master's reason for refusing. */
     final CompletableFuture<String> subscribed = new CompletableFuture<>();
@@ -50,8 +52,9 @@ final class SchedulerStream implements Scheduler
 
     SchedulerStream(final boolean protobuf, final boolean multiRole, final String principal,
         final long heartbeatSeconds, final LongFunction<String> agentHttp,
-        final java.util.function.Consumer<SchedulerStream> onEnd)
+        final java.util.function.Consumer<SchedulerStream> onEnd, final java.util.function.BooleanSupplier leading)
     {
+        this.leading = leading;
         this.protobuf = protobuf;
         this.multiRole = multiRole;
         this.principal = principal;
@@ -110,14 +113,28 @@ final class SchedulerStream implements Scheduler
             send(out, Event.newBuilder().setType(Event.Type.SUBSCRIBED).setSubscribed(Event.Subscribed.newBuilder()
                 .setFrameworkId(MesosMapping.frameworkId(frameworkId)).setHeartbeatIntervalSeconds(heartbeatSeconds)
                 .setMasterInfo(masterInfo)).build());
+            long lastSentNs = System.nanoTime();
             while (true)
             {
-                final Object next = events.poll(heartbeatSeconds, TimeUnit.SECONDS);
+                final Object next = events.poll(1, TimeUnit.SECONDS);
                 if (next == END)
                 {
                     break;
                 }
+                if (next == null)
+                {
+                    if (!leading.getAsBoolean())
+                    {
+                        endReason = "the leading master changed: subscribe again with the framework id";
+                        break;
+                    }
+                    if (System.nanoTime() - lastSentNs < TimeUnit.SECONDS.toNanos(heartbeatSeconds))
+                    {
+                        continue;
+                    }
+                }
                 send(out, next == null ? Event.newBuilder().setType(Event.Type.HEARTBEAT).build() : (Event)next);
+                lastSentNs = System.nanoTime();
             }
         }
         catch (final IOException ex)
@@ -256,7 +273,12 @@ final class SchedulerStream implements Scheduler
     @Override
     public void disconnected(final SchedulerDriver d)
     {
-        // A leader change closes the stream, as in Mesos; the client subscribes again (to the new leader).
-        end("the leading master changed: subscribe again with the framework id");
+        // A leader change closes the stream, as in Mesos; the client subscribes again (to the new
+        // leader). A driver that only lost a busy leader for a moment subscribes again by itself
+        // (reregistered) and the stream goes on: the writer ends it once this master stops leading.
+        if (!leading.getAsBoolean())
+        {
+            end("the leading master changed: subscribe again with the framework id");
+        }
     }
 }
