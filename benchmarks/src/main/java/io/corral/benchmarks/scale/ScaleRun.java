@@ -96,6 +96,10 @@ public final class ScaleRun implements Callable<Integer>
         "(default: authenticated and sealed, as a real cluster runs), to compare the cost.")
     boolean insecure;
 
+    @Option(names = "--api", defaultValue = "native", description = "How the frameworks talk to the masters: " +
+        "native (the thin client over Aeron) or mesos (Mesos's v1 HTTP scheduler API, protobuf; default ${DEFAULT-VALUE}).")
+    String api;
+
     @Option(names = "--register-timeout-s", defaultValue = "120", description = "Give up waiting for registration after this long.")
     int registerTimeoutS;
 
@@ -213,6 +217,11 @@ public final class ScaleRun implements Callable<Integer>
         Aeron aeron = null;
         AgentRunner simRunner = null;
         final List<CorralSchedulerDriver> drivers = new ArrayList<>();
+        final List<MesosLauncher> mesosLaunchers = new ArrayList<>();
+        if (!api.equals("native") && !api.equals("mesos"))
+        {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--api must be native or mesos");
+        }
         // On a signal too: the masters, their /dev/shm directories and the work directory go.
         final Thread cleanup = new Thread(() ->
         {
@@ -256,7 +265,20 @@ public final class ScaleRun implements Callable<Integer>
             final double registerS = (System.nanoTime() - registerStartNs) / 1e9;
             progress("registered " + sims.registeredCount.get() + " / " + agents + " in " + String.format("%.1f", registerS) +
                 " s");
-            for (int f = 0; f < frameworks; f++)
+            final List<URI> schedulers = new ArrayList<>();
+            for (int id = 1; id <= masters; id++)
+            {
+                schedulers.add(URI.create("http://127.0.0.1:" + cluster.httpPort(id) + "/api/v1/scheduler"));
+            }
+            for (int f = 0; f < frameworks && api.equals("mesos"); f++)
+            {
+                final io.corral.codec.Credentials.Credential c = insecure ? null : cluster.credential("operator");
+                mesosLaunchers.add(new MesosLauncher("fw" + f, "scale", schedulers, c == null ? null : "Basic " +
+                    java.util.Base64.getEncoder().encodeToString((c.principal() + ":" + new String(c.secret(),
+                        java.nio.charset.StandardCharsets.UTF_8)).getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                    tasksPerOffer, rate / frameworks, acceptToRunning, accepted, running));
+            }
+            for (int f = 0; f < frameworks && api.equals("native"); f++)
             {
                 final CorralSchedulerDriver driver = new CorralSchedulerDriver(new Launcher("fw" + f),
                     new FrameworkInfo("scale-" + f, "scale"), String.join(",", masterList));
@@ -311,20 +333,27 @@ public final class ScaleRun implements Callable<Integer>
             final double cpuS = (cpuEnd - cpuStart) / 100.0;
             final double cpuWindowS = killed ? (killedAtNs - runStartNs) / 1e9 : runS;
             final Histogram a2r = acceptToRunning.getIntervalHistogram();
+            final Histogram calls = new Histogram(3);
+            mesosLaunchers.forEach(l -> calls.add(l.callLatency.getIntervalHistogram()));
             resultLine = String.format("scale: agents=%d registered=%d removed=%d register_s=%.1f " +
                 "hb_ack_p99_ms=%.1f launches_per_s=%.0f finished_per_s=%.0f accept_to_running_p99_ms=%.1f " +
-                "leader_cpu_pct=%.0f leader_rss_mb=%d reregister_s=%s agents_per_endpoint=%d",
+                "leader_cpu_pct=%.0f leader_rss_mb=%d reregister_s=%s agents_per_endpoint=%d api=%s refused_calls=%d" +
+                (api.equals("mesos") ? " http_calls_per_s=%.0f call_p50_ms=%.1f call_p99_ms=%.1f" : ""),
                 agents, sims.registeredCount.get(), sims.removed.get() - removedStart, registerS,
                 hb.getValueAtPercentile(99) / 1e6, (sims.runTasks.get() - tasksStart) / runS,
                 (sims.finished.get() - finishedStart) / runS, a2r.getValueAtPercentile(99) / 1e6,
                 100 * cpuS / cpuWindowS, rssMb, killLeader ? (Double.isNaN(reregisterS) ? "never" :
-                    String.format("%.1f", reregisterS)) : "-", agentsPerEndpoint);
+                    String.format("%.1f", reregisterS)) : "-", agentsPerEndpoint, api,
+                mesosLaunchers.stream().mapToLong(l -> l.refusedCalls.get()).sum(),
+                mesosLaunchers.stream().mapToLong(l -> l.sentCalls.get()).sum() / runS,
+                calls.getValueAtPercentile(50) / 1e6, calls.getValueAtPercentile(99) / 1e6);
             System.out.println(resultLine);
             return 0;
         }
         finally
         {
             drivers.forEach(CorralSchedulerDriver::close);
+            mesosLaunchers.forEach(MesosLauncher::close);
             if (simRunner != null)
             {
                 simRunner.close();
