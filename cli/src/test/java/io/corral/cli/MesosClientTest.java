@@ -136,6 +136,17 @@ class MesosClientTest
             ev.getUpdate().getStatus().getState() == state).getUpdate().getStatus();
     }
 
+    /** No OFFERS for 3 s (the allocator runs every second): what a filter or a suppression promises. */
+    private static void assertNoOffer(final RxFramework f, final String when) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        while (System.nanoTime() < deadline)
+        {
+            final Event e = f.events.poll(100, TimeUnit.MILLISECONDS);
+            assertFalse(e != null && e.getType() == Event.Type.OFFERS, "no offer " + when + ": " + e);
+        }
+    }
+
     @Test
     void anUnmodifiedMesosFrameworkRunsKillsDeclinesReconcilesAndTearsDown() throws Exception
     {
@@ -192,6 +203,7 @@ class MesosClientTest
             .addOfferIds(offer.getId()).setFilters(Protos.Filters.newBuilder().setRefuseSeconds(3600))).build())
             .get(30, TimeUnit.SECONDS);
         f.events.clear();
+        assertNoOffer(f, "after a DECLINE with an hour's filter");
         f.send(Call.newBuilder().setFrameworkId(id).setType(Call.Type.REVIVE).build()).get(30, TimeUnit.SECONDS);
         offer = offer(f);
 
@@ -206,6 +218,14 @@ class MesosClientTest
         assertEquals(400, client.getContext().getStatusCode());
         assertTrue(client.getContext().getMessage().contains("RESERVE is not supported"),
             client.getContext().getMessage());
+        // Suppressed: the offer declined without a filter does not come back until REVIVE.
+        f.send(SchedulerCalls.decline(id, List.of(offer.getId())).toBuilder().setDecline(Call.Decline.newBuilder()
+            .addOfferIds(offer.getId()).setFilters(Protos.Filters.newBuilder().setRefuseSeconds(0))).build())
+            .get(30, TimeUnit.SECONDS);
+        f.events.clear();
+        assertNoOffer(f, "while suppressed");
+        f.send(Call.newBuilder().setFrameworkId(id).setType(Call.Type.REVIVE).build()).get(30, TimeUnit.SECONDS);
+        offer(f);
 
         // TEARDOWN: the framework leaves the cluster.
         f.send(Call.newBuilder().setFrameworkId(id).setType(Call.Type.TEARDOWN).build()).get(30, TimeUnit.SECONDS);

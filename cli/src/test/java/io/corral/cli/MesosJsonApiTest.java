@@ -442,4 +442,59 @@ class MesosJsonApiTest
         assertEquals(202, post(scheduler, "application/json", revive, "Mesos-Stream-Id", s.streamId,
             "Authorization", tenant).statusCode());
     }
+
+    @Test
+    void aMultiRoleFrameworkIsOfferedInEachOfItsRolesWithAllocationInfo() throws Exception
+    {
+        start(c -> { });
+        final URI scheduler = http(cluster.leader(), "/api/v1/scheduler");
+        final String multi = """
+            {"type": "SUBSCRIBE", "subscribe": {"framework_info": {"user": "nobody", "name": "multi",
+             "roles": ["*", "analytics"], "capabilities": [{"type": "MULTI_ROLE"}]}}}""";
+        // The deprecated single role beside MULTI_ROLE is refused, as Mesos refuses it.
+        final HttpResponse<String> both = post(scheduler, "application/json", multi.replace("\"roles\"",
+            "\"role\": \"*\", \"roles\""));
+        assertEquals(400, both.statusCode(), both.body());
+        assertTrue(both.body().contains("MULTI_ROLE"), both.body());
+
+        final Stream s = subscribe(scheduler, multi);
+        final String frameworkId = s.next("SUBSCRIBED", r -> r.path("type").asText().equals("SUBSCRIBED"))
+            .path("subscribed").path("framework_id").path("value").asText();
+        final JsonNode offer = s.next("OFFERS", r -> r.path("type").asText().equals("OFFERS"))
+            .path("offers").path("offers").get(0);
+        final String role = offer.path("allocation_info").path("role").asText();
+        assertTrue(role.equals("*") || role.equals("analytics"), offer.toString());
+        for (final JsonNode r : offer.path("resources"))
+        {
+            assertEquals(role, r.path("allocation_info").path("role").asText(), offer.toString());
+        }
+        // A task on it, its resources carrying the offer's allocation_info as a MULTI_ROLE framework sends them.
+        final String accept = """
+            {"framework_id": {"value": "%s"}, "type": "ACCEPT", "accept": {"offer_ids": [{"value": "%s"}],
+             "operations": [{"type": "LAUNCH", "launch": {"task_infos": [{"name": "m", "task_id": {"value": "m"},
+               "agent_id": {"value": "%s"},
+               "resources": [{"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.1},
+                              "allocation_info": {"role": "%s"}}],
+               "command": {"value": "sleep 600"}}]}}]}}"""
+            .formatted(frameworkId, offer.path("id").path("value").asText(),
+                offer.path("agent_id").path("value").asText(), role);
+        assertEquals(202, post(scheduler, "application/json", accept, "Mesos-Stream-Id", s.streamId).statusCode());
+        // Updates are acknowledged as they come (the next one waits for it), until m runs.
+        String state = "";
+        while (!state.equals("TASK_RUNNING"))
+        {
+            final JsonNode status = s.next("an UPDATE of m", r -> r.path("type").asText().equals("UPDATE"))
+                .path("update").path("status");
+            state = status.path("state").asText();
+            assertTrue(state.equals("TASK_STARTING") || state.equals("TASK_RUNNING"), status.toString());
+            assertEquals(202, post(scheduler, "application/json", """
+                {"framework_id": {"value": "%s"}, "type": "ACKNOWLEDGE", "acknowledge": {"agent_id": %s,
+                 "task_id": {"value": "m"}, "uuid": "%s"}}""".formatted(frameworkId, status.path("agent_id"),
+                status.path("uuid").asText()), "Mesos-Stream-Id", s.streamId).statusCode());
+        }
+        final String corralRole = role.equals("*") ? "default" : role;
+        Await.until("the task runs in the offer's role", WAIT, () -> cluster.leader() != null &&
+            cluster.leader().state().tasks().stream().anyMatch(t -> t.taskId().equals("m") &&
+                t.role().equals(corralRole)));
+    }
 }
