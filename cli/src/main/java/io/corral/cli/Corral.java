@@ -416,6 +416,9 @@ public final class Corral
                 LocalCluster.OPERATOR_PRINCIPAL + "' from " + devCredential + " (removed on exit)");
             System.out.println("corral dev: web UI http://" + Protocol.host(leader.address()) + ":" +
                 (Protocol.port(leader.address()) + Protocol.HTTP_PORT_OFFSET) + "/ (metrics at /metrics)");
+            System.out.println("corral dev: Mesos v1 frameworks: http://" + Protocol.host(leader.address()) + ":" +
+                (Protocol.port(leader.address()) + Protocol.HTTP_PORT_OFFSET) + "/api/v1/scheduler (any master; " +
+                "no credentials needed on loopback, they act as '" + LocalCluster.OPERATOR_PRINCIPAL + "')");
             System.out.println("corral dev: ready. Try: bin/corral run -- echo hello   (Ctrl-C stops everything)");
             System.out.flush();
             final AutoCloseable stop = () ->
