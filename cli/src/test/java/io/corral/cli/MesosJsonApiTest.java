@@ -326,6 +326,13 @@ class MesosJsonApiTest
             assertTrue(status.path("timestamp").isNumber(), update.toString());
             final String uuid = status.path("uuid").asText();
             assertEquals(16, Base64.getDecoder().decode(uuid).length, "a base64 uuid: " + update);
+            if (states.isEmpty())
+            {
+                // Not acknowledged, the first update comes again (the agent resends it), with its uuid.
+                final JsonNode resent = s.next("the unacknowledged update again", r -> r.path("type").asText()
+                    .equals("UPDATE") && r.path("update").path("status").path("uuid").asText().equals(uuid));
+                assertEquals(status.path("state"), resent.path("update").path("status").path("state"));
+            }
             states.add(status.path("state").asText());
             final String ack = """
                 {"framework_id": {"value": "%s"}, "type": "ACKNOWLEDGE", "acknowledge": {"agent_id": {"value": "%s"},
@@ -496,5 +503,25 @@ class MesosJsonApiTest
         Await.until("the task runs in the offer's role", WAIT, () -> cluster.leader() != null &&
             cluster.leader().state().tasks().stream().anyMatch(t -> t.taskId().equals("m") &&
                 t.role().equals(corralRole)));
+
+        // The framework's process restarts: its stream is dropped and it subscribes again with its
+        // id (within its failover timeout); the new stream takes over and its task still runs.
+        s.close();
+        final Stream again = subscribe(scheduler, multi.replace("\"user\"", "\"id\": {\"value\": \"" +
+            frameworkId + "\"}, \"failover_timeout\": 300, \"user\"").replace("{\"type\": \"SUBSCRIBE\",",
+            "{\"type\": \"SUBSCRIBE\", \"framework_id\": {\"value\": \"" + frameworkId + "\"},"));
+        assertEquals(frameworkId, again.next("SUBSCRIBED again", r -> r.path("type").asText().equals("SUBSCRIBED"))
+            .path("subscribed").path("framework_id").path("value").asText());
+        assertEquals(202, post(scheduler, "application/json", "{\"framework_id\": {\"value\": \"" + frameworkId +
+            "\"}, \"type\": \"RECONCILE\", \"reconcile\": {}}", "Mesos-Stream-Id", again.streamId).statusCode());
+        final JsonNode reconciled = again.next("m reconciled", r -> r.path("type").asText().equals("UPDATE") &&
+            r.path("update").path("status").path("task_id").path("value").asText().equals("m"))
+            .path("update").path("status");
+        assertEquals("TASK_RUNNING", reconciled.path("state").asText(), reconciled.toString());
+        assertEquals("REASON_RECONCILIATION", reconciled.path("reason").asText(), reconciled.toString());
+        final HttpResponse<String> oldStream = post(scheduler, "application/json", "{\"framework_id\": {\"value\": \"" +
+            frameworkId + "\"}, \"type\": \"REVIVE\"}", "Mesos-Stream-Id", s.streamId);
+        assertEquals(400, oldStream.statusCode(), "the old stream's id is no longer the framework's: " +
+            oldStream.body());
     }
 }

@@ -72,6 +72,7 @@ public final class CorralSchedulerDriver implements SchedulerDriver
     volatile boolean closing;
     volatile long frameworkId;
     volatile boolean implicitAcknowledgements = true;
+    volatile boolean redeliverUnacknowledged;
     /** Sessions with the masters; sealed when the framework has a credential ({@link #credential}). */
     io.corral.codec.Seal seal = io.corral.codec.Seal.insecure();
 
@@ -158,6 +159,18 @@ public final class CorralSchedulerDriver implements SchedulerDriver
     public CorralSchedulerDriver explicitAcknowledgements()
     {
         implicitAcknowledgements = false;
+        return this;
+    }
+
+    /**
+     * With explicit acknowledgements: an update the scheduler has not acknowledged yet is delivered
+     * again each time its agent resends it (after 1 s, then doubling to 30 s), as a Mesos master
+     * does, instead of once. For a scheduler that may lose what it was given (the Mesos gateway:
+     * its HTTP client may drop an event); a scheduler that keeps what it got needs it not.
+     */
+    public CorralSchedulerDriver redeliverUnacknowledged()
+    {
+        redeliverUnacknowledged = true;
         return this;
     }
 

@@ -360,7 +360,12 @@ final class DriverDuty implements Agent, SchedulerInbound.Handler
             case ACKNOWLEDGE_AGAIN -> sendAcknowledge(taskId, msb, lsb);
             case DROP ->
             {
-                // Delivered already; the framework acknowledges it itself (explicit acknowledgements).
+                // Delivered already; the framework acknowledges it itself (explicit acknowledgements),
+                // unless it asked to be given it again until it does.
+                if (driver.redeliverUnacknowledged)
+                {
+                    deliver(new TaskStatus(taskId, agentId, state, exitCode, message, timestampMs, msb, lsb));
+                }
             }
         }
     }

@@ -67,7 +67,7 @@ final class SchedulerStream implements Scheduler
     void start(final CorralSchedulerDriver driver)
     {
         this.driver = driver;
-        driver.explicitAcknowledgements();
+        driver.explicitAcknowledgements().redeliverUnacknowledged();
         driver.start();
     }
 
