@@ -32,6 +32,9 @@ final class SchedulerStream implements Scheduler
 {
     private static final Logger LOG = LoggerFactory.getLogger(SchedulerStream.class);
     private static final Object END = new Object();
+    /** An unacknowledged update goes to the client again after this long at the soonest (Mesos's agent: 10 s). */
+    static final long REDELIVER_NS = TimeUnit.SECONDS.toNanos(10);
+    private static final int LAST_DELIVERED_MAX = 65_536;
 
     final String streamId = java.util.UUID.randomUUID().toString();
     final boolean protobuf;
@@ -43,6 +46,18 @@ final class SchedulerStream implements Scheduler
     /** Whether this master still leads: a stream lives on the leader only (calls go to the leader). */
     private final java.util.function.BooleanSupplier leading;
     private final LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
+    /**
+     * Per task, the uuid of the update last passed on and when: owned by the driver's callback
+     * thread (statusUpdate); the oldest entries go beyond {@value #LAST_DELIVERED_MAX} tasks.
+     */
+    private final java.util.LinkedHashMap<String, long[]> lastDelivered = new java.util.LinkedHashMap<>()
+    {
+        @Override
+        protected boolean removeEldestEntry(final java.util.Map.Entry<String, long[]> eldest)
+        {
+            return size() > LAST_DELIVERED_MAX;
+        }
+    };
     /** Completed with null once subscribed, or with the master's reason for refusing. */
     final CompletableFuture<String> subscribed = new CompletableFuture<>();
     private CorralSchedulerDriver driver;
@@ -228,6 +243,20 @@ final class SchedulerStream implements Scheduler
     @Override
     public void statusUpdate(final SchedulerDriver d, final TaskStatus status)
     {
+        if (status.uuidMsb() != 0 || status.uuidLsb() != 0)
+        {
+            // The driver hands over every resend of an unacknowledged update (the agent resends
+            // after 1 s, doubling); pass one on every REDELIVER_NS at most, as a Mesos agent's
+            // retry interval would, so a slow client is not buried in duplicates.
+            final long nowNs = System.nanoTime();
+            final long[] last = lastDelivered.get(status.taskId());
+            if (last != null && last[0] == status.uuidMsb() && last[1] == status.uuidLsb() &&
+                nowNs - last[2] < REDELIVER_NS)
+            {
+                return;
+            }
+            lastDelivered.put(status.taskId(), new long[] { status.uuidMsb(), status.uuidLsb(), nowNs });
+        }
         queue(Event.newBuilder().setType(Event.Type.UPDATE)
             .setUpdate(Event.Update.newBuilder().setStatus(MesosMapping.status(status))).build());
     }

@@ -69,6 +69,36 @@ class SchedulerStreamTest
         assertEquals(Event.Type.HEARTBEAT, events.get(1).getType());
     }
 
+    @Test
+    void aResentUpdateReachesTheClientAgainOnlyAfterTheRedeliveryInterval() throws Exception
+    {
+        final AtomicBoolean leading = new AtomicBoolean(true);
+        final SchedulerStream s = stream(leading, new ArrayList<>());
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final Thread writer = new Thread(() -> s.write(out, MASTER));
+        writer.start();
+        final io.corral.client.TaskStatus running = new io.corral.client.TaskStatus("t", 3,
+            io.corral.client.TaskState.RUNNING, 0, "", 1_000, 11, 12);
+        s.statusUpdate(null, running);
+        s.statusUpdate(null, running); // the agent's resend, 1 s later: not passed on yet
+        s.statusUpdate(null, new io.corral.client.TaskStatus("t", 3, io.corral.client.TaskState.FINISHED, 0, "",
+            2_000, 13, 14));
+        s.statusUpdate(null, new io.corral.client.TaskStatus("t", 3, io.corral.client.TaskState.FINISHED, 0, "",
+            2_000, 0, 0)); // a reconciliation answer: always
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (records(snapshot(out)).stream().filter(e -> e.getType() == Event.Type.UPDATE).count() < 3)
+        {
+            assertTrue(System.nanoTime() < deadline, "three updates within 20 s");
+            Thread.sleep(20);
+        }
+        leading.set(false);
+        writer.join(TimeUnit.SECONDS.toMillis(20));
+        final List<Protos.TaskState> states = records(out.toByteArray()).stream()
+            .filter(e -> e.getType() == Event.Type.UPDATE).map(e -> e.getUpdate().getStatus().getState()).toList();
+        assertEquals(List.of(Protos.TaskState.TASK_RUNNING, Protos.TaskState.TASK_FINISHED,
+            Protos.TaskState.TASK_FINISHED), states);
+    }
+
     private static byte[] snapshot(final ByteArrayOutputStream out)
     {
         return out.toByteArray();
