@@ -524,4 +524,21 @@ class MesosJsonApiTest
         assertEquals(400, oldStream.statusCode(), "the old stream's id is no longer the framework's: " +
             oldStream.body());
     }
+
+    @Test
+    void aClosedStreamIsADisconnectionAndTheFailoverTimeoutRemovesTheFramework() throws Exception
+    {
+        start(c -> { });
+        final URI scheduler = http(cluster.leader(), "/api/v1/scheduler");
+        final Stream s = subscribe(scheduler, subscribeJson("*", null).replace("\"failover_timeout\": 60",
+            "\"failover_timeout\": 1"));
+        final long frameworkId = Long.parseLong(s.next("SUBSCRIBED", r -> r.path("type").asText()
+            .equals("SUBSCRIBED")).path("subscribed").path("framework_id").path("value").asText());
+        assertNotNull(cluster.leader().state().framework(frameworkId));
+        // The client goes away. The master notices when a write fails (the JDK's server does not
+        // report a closed connection), within two heartbeats, then the 1 s failover timeout runs.
+        s.close();
+        Await.until("the framework is removed after its stream closed", Duration.ofSeconds(90), () ->
+            cluster.leader() != null && cluster.leader().state().framework(frameworkId) == null);
+    }
 }
