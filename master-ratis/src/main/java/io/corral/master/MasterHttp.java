@@ -23,7 +23,8 @@ final class MasterHttp implements AutoCloseable
 
     private final HttpServer server;
     private final MasterNode node;
-    private final io.corral.master.mesos.MesosApi mesos;
+    private final io.corral.master.mesos.MesosSchedulerApi mesosScheduler;
+    private final io.corral.master.mesos.MesosOperatorApi mesos;
 
     MasterHttp(final MasterNode node, final String host, final int port) throws IOException
     {
@@ -36,9 +37,10 @@ final class MasterHttp implements AutoCloseable
         io.corral.codec.HttpServers.context(server, "/api/v1/tasks/", this::tasks);
         io.corral.codec.HttpServers.context(server, "/metrics", this::metrics);
         io.corral.codec.HttpServers.context(server, "/", this::ui);
-        // Mesos's v1 API and the operator endpoints its tooling reads (docs/mesos.md).
-        mesos = new io.corral.master.mesos.MesosApi(node);
-        io.corral.codec.HttpServers.context(server, "/api/v1/scheduler", mesos::scheduler);
+        // Mesos's v1 API and the operator endpoints its tooling reads (docs/architecture.md, "The Mesos v1 gateway").
+        mesosScheduler = new io.corral.master.mesos.MesosSchedulerApi(node);
+        mesos = new io.corral.master.mesos.MesosOperatorApi(node);
+        io.corral.codec.HttpServers.context(server, "/api/v1/scheduler", mesosScheduler::handle);
         io.corral.codec.HttpServers.context(server, "/redirect", mesos::redirect);
         io.corral.codec.HttpServers.context(server, "/master/redirect", mesos::redirect);
         io.corral.codec.HttpServers.context(server, "/version", mesos::version);
@@ -74,7 +76,7 @@ final class MasterHttp implements AutoCloseable
         }
         if (caller(exchange, false) != null)
         {
-            mesos.operatorCall(exchange);
+            mesos.call(exchange);
         }
     }
 
@@ -550,7 +552,7 @@ final class MasterHttp implements AutoCloseable
     @Override
     public void close()
     {
-        mesos.close();
+        mesosScheduler.close();
         io.corral.codec.HttpServers.stop(server);
         ((java.util.concurrent.ExecutorService)server.getExecutor()).shutdownNow();
     }

@@ -29,9 +29,9 @@ import org.apache.mesos.v1.master.Protos.Response;
  * GET_VERSION, GET_STATE, GET_AGENTS, GET_FRAMEWORKS, GET_TASKS. They read the state this master
  * applied (a follower's may trail the leader's by a few entries); state endpoints on a follower
  * redirect to the leader, as a Mesos master does. Reads follow {@code --authenticate_http_readonly}
- * through the caller's check ({@link MesosApi}).
+ * through MasterHttp's check of the caller.
  */
-final class MesosOperatorApi
+public final class MesosOperatorApi
 {
     /** The Mesos API version Corral serves. */
     static final String MESOS_VERSION = "1.11.0";
@@ -40,7 +40,7 @@ final class MesosOperatorApi
     private final MasterNode node;
     private final long startedAtMs = System.currentTimeMillis();
 
-    MesosOperatorApi(final MasterNode node)
+    public MesosOperatorApi(final MasterNode node)
     {
         this.node = node;
     }
@@ -69,7 +69,7 @@ final class MesosOperatorApi
         }
     }
 
-    void version(final HttpExchange exchange) throws IOException
+    public void version(final HttpExchange exchange) throws IOException
     {
         final Map<String, Object> body = new LinkedHashMap<>();
         body.put("version", MESOS_VERSION);
@@ -78,7 +78,7 @@ final class MesosOperatorApi
         json(exchange, 200, JSON.writeValueAsString(body));
     }
 
-    void health(final HttpExchange exchange) throws IOException
+    public void health(final HttpExchange exchange) throws IOException
     {
         final boolean healthy = healthy();
         exchange.sendResponseHeaders(healthy ? 200 : 503, -1);
@@ -90,13 +90,13 @@ final class MesosOperatorApi
         return node.dutyIdleMs() < 5_000 && (node.isLeader() || node.leaderId() != 0);
     }
 
-    void redirect(final HttpExchange exchange) throws IOException
+    public void redirect(final HttpExchange exchange) throws IOException
     {
         MesosSchedulerApi.redirect(exchange, node, "");
     }
 
     /** {@code /master/state}: Mesos's v0 JSON, frameworks with their tasks, agents as "slaves". */
-    void state(final HttpExchange exchange) throws IOException
+    public void state(final HttpExchange exchange) throws IOException
     {
         if (!node.isLeader())
         {
@@ -198,7 +198,7 @@ final class MesosOperatorApi
     }
 
     /** {@code /metrics/snapshot}: the Mesos metric names Corral can report truthfully, from this master's state. */
-    void metrics(final HttpExchange exchange) throws IOException
+    public void metrics(final HttpExchange exchange) throws IOException
     {
         json(exchange, 200, JSON.writeValueAsString(metricsSnapshot()));
     }
@@ -258,7 +258,7 @@ final class MesosOperatorApi
     }
 
     /** {@code POST /api/v1}: the read-only operator calls. */
-    void call(final HttpExchange exchange) throws IOException
+    public void call(final HttpExchange exchange) throws IOException
     {
         if (!"POST".equals(exchange.getRequestMethod()))
         {

@@ -56,12 +56,6 @@ public final class MesosSchedulerApi implements AutoCloseable
         this.node = node;
     }
 
-    /** Open streams (frameworks subscribed through this master). */
-    public int streams()
-    {
-        return streams.size();
-    }
-
     public void handle(final HttpExchange exchange) throws IOException
     {
         try
