@@ -24,7 +24,7 @@ final class MasterHttp implements AutoCloseable
     private final HttpServer server;
     private final MasterNode node;
     private final io.corral.master.mesos.MesosSchedulerApi mesosScheduler;
-    private final io.corral.master.mesos.MesosOperatorApi mesos;
+    private final io.corral.master.mesos.MesosOperatorApi mesosOperator;
 
     MasterHttp(final MasterNode node, final String host, final int port) throws IOException
     {
@@ -39,16 +39,16 @@ final class MasterHttp implements AutoCloseable
         io.corral.codec.HttpServers.context(server, "/", this::ui);
         // Mesos's v1 API and the operator endpoints its tooling reads (docs/architecture.md, "The Mesos v1 gateway").
         mesosScheduler = new io.corral.master.mesos.MesosSchedulerApi(node);
-        mesos = new io.corral.master.mesos.MesosOperatorApi(node);
+        mesosOperator = new io.corral.master.mesos.MesosOperatorApi(node);
         io.corral.codec.HttpServers.context(server, "/api/v1/scheduler", mesosScheduler::handle);
-        io.corral.codec.HttpServers.context(server, "/redirect", mesos::redirect);
-        io.corral.codec.HttpServers.context(server, "/master/redirect", mesos::redirect);
-        io.corral.codec.HttpServers.context(server, "/version", mesos::version);
-        io.corral.codec.HttpServers.context(server, "/master/health", mesos::health);
-        io.corral.codec.HttpServers.context(server, "/master/state", readable(mesos::state));
-        io.corral.codec.HttpServers.context(server, "/state", readable(mesos::state));
-        io.corral.codec.HttpServers.context(server, "/metrics/snapshot", readable(mesos::metrics));
-        io.corral.codec.HttpServers.context(server, "/master/metrics/snapshot", readable(mesos::metrics));
+        io.corral.codec.HttpServers.context(server, "/redirect", mesosOperator::redirect);
+        io.corral.codec.HttpServers.context(server, "/master/redirect", mesosOperator::redirect);
+        io.corral.codec.HttpServers.context(server, "/version", mesosOperator::version);
+        io.corral.codec.HttpServers.context(server, "/master/health", mesosOperator::health);
+        io.corral.codec.HttpServers.context(server, "/master/state", readable(mesosOperator::state));
+        io.corral.codec.HttpServers.context(server, "/state", readable(mesosOperator::state));
+        io.corral.codec.HttpServers.context(server, "/metrics/snapshot", readable(mesosOperator::metrics));
+        io.corral.codec.HttpServers.context(server, "/master/metrics/snapshot", readable(mesosOperator::metrics));
         io.corral.codec.HttpServers.context(server, "/api/v1", this::operatorCall);
         server.start();
     }
@@ -76,7 +76,7 @@ final class MasterHttp implements AutoCloseable
         }
         if (caller(exchange, false) != null)
         {
-            mesos.call(exchange);
+            mesosOperator.call(exchange);
         }
     }
 
@@ -426,14 +426,7 @@ final class MasterHttp implements AutoCloseable
                 m.put("hostname", a.hostname());
                 m.put("endpoint", a.endpoint());
                 m.put("resources", resources(kinds, a.resources()));
-                final long[] used = new long[a.resources().length];
-                for (final MasterState.TaskView t : state.liveTasksOn(a.id()))
-                {
-                    for (int k = 0; k < used.length; k++)
-                    {
-                        used[k] += t.resources()[k];
-                    }
-                }
+                final long[] used = state.usedOn(a);
                 final long[] free = a.resources().clone();
                 for (int k = 0; k < free.length; k++)
                 {

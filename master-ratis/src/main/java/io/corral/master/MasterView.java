@@ -122,6 +122,20 @@ public final class MasterView
         return liveByAgent.getOrDefault(agentId, List.of());
     }
 
+    /** What the tasks on this agent that have not ended hold, kind by kind (the agent's resource order). */
+    public long[] usedOn(final MasterState.Agent agent)
+    {
+        final long[] used = new long[agent.resources().length];
+        for (final MasterState.TaskView t : liveTasksOn(agent.id()))
+        {
+            for (int k = 0; k < used.length && k < t.resources().length; k++)
+            {
+                used[k] += t.resources()[k];
+            }
+        }
+        return used;
+    }
+
     public EnumMap<TaskState, Integer> taskCounts()
     {
         final EnumMap<TaskState, Integer> counts = new EnumMap<>(TaskState.class);

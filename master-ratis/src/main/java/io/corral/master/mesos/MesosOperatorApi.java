@@ -118,7 +118,6 @@ public final class MesosOperatorApi
         doc.put("activated_slaves", view.agents().size());
         doc.put("deactivated_slaves", 0);
         doc.put("unreachable_slaves", 0);
-        final Map<Long, long[]> usedByAgent = new java.util.HashMap<>();
         final Map<Long, long[]> usedByFramework = new java.util.HashMap<>();
         final Map<Long, List<Object>> tasksByFramework = new java.util.HashMap<>();
         final Map<Long, List<Object>> completedByFramework = new java.util.HashMap<>();
@@ -127,7 +126,6 @@ public final class MesosOperatorApi
             final boolean live = !MasterState.isTerminal(t.state());
             if (live)
             {
-                add(usedByAgent.computeIfAbsent(t.agentId(), k -> new long[t.resources().length]), t.resources());
                 add(usedByFramework.computeIfAbsent(t.frameworkId(), k -> new long[t.resources().length]), t.resources());
             }
             final Map<String, Object> m = new LinkedHashMap<>();
@@ -155,7 +153,7 @@ public final class MesosOperatorApi
             m.put("pid", "slave(1)@" + a.endpoint());
             m.put("registered_time", a.admittedAtMs() / 1000.0);
             m.put("resources", scalars(kinds, a.resources()));
-            m.put("used_resources", scalars(kinds, usedByAgent.getOrDefault(a.id(), new long[a.resources().length])));
+            m.put("used_resources", scalars(kinds, view.usedOn(a)));
             m.put("unreserved_resources", scalars(kinds, a.resources()));
             m.put("attributes", a.attributeMap());
             m.put("active", true);
@@ -237,13 +235,7 @@ public final class MesosOperatorApi
         for (final MasterState.Agent a : view.agents())
         {
             add(total, a.resources());
-        }
-        for (final MasterState.TaskView t : view.tasks())
-        {
-            if (!MasterState.isTerminal(t.state()))
-            {
-                add(used, t.resources());
-            }
+            add(used, view.usedOn(a));
         }
         for (final String name : new String[] { "cpus", "mem", "disk", "gpus" })
         {
@@ -345,14 +337,6 @@ public final class MesosOperatorApi
     {
         final ResourceKinds kinds = view.vectors().kinds();
         final Response.GetAgents.Builder b = Response.GetAgents.newBuilder();
-        final Map<Long, long[]> used = new java.util.HashMap<>();
-        for (final MasterState.TaskView t : view.tasks())
-        {
-            if (!MasterState.isTerminal(t.state()))
-            {
-                add(used.computeIfAbsent(t.agentId(), k -> new long[t.resources().length]), t.resources());
-            }
-        }
         for (final MasterState.Agent a : view.agents())
         {
             final List<Protos.Resource> total = resources(kinds, a.resources());
@@ -362,7 +346,7 @@ public final class MesosOperatorApi
                 .setActive(true).setDeactivated(false).setVersion(MESOS_VERSION).setPid("slave(1)@" + a.endpoint())
                 .setRegisteredTime(Protos.TimeInfo.newBuilder().setNanoseconds(a.admittedAtMs() * 1_000_000))
                 .addAllTotalResources(total)
-                .addAllAllocatedResources(resources(kinds, used.getOrDefault(a.id(), new long[a.resources().length]))));
+                .addAllAllocatedResources(resources(kinds, view.usedOn(a))));
         }
         return b;
     }
