@@ -121,6 +121,19 @@ public final class ProcessCluster implements AutoCloseable
         final List<String> args = new ArrayList<>(List.of("master", "--id", Integer.toString(id), "--peers", peers,
             "--data", new File(work, "master-" + id).getAbsolutePath(), "--election-timeout-ms", electionTimeout));
         args.addAll(credentials == null ? List.of("--insecure") : List.of("--credentials", credentials.toString()));
+        if (credentials != null)
+        {
+            // Raft on mutual TLS, as `corral certs` sets it up: the run's own CA signs each master's certificate.
+            final java.nio.file.Path tls = new File(work, "raft-tls").toPath();
+            final io.corral.codec.CertificateAuthority ca =
+                io.corral.codec.CertificateAuthority.openOrCreate(tls, "corral-chaos-raft-ca");
+            final java.nio.file.Path cert = tls.resolve("master-" + id + ".pem");
+            final java.nio.file.Path[] files = java.nio.file.Files.exists(cert) ?
+                new java.nio.file.Path[] { cert, tls.resolve("master-" + id + "-key.pem") } :
+                ca.issue(tls, "master-" + id, "127.0.0.1");
+            args.addAll(List.of("--raft-tls-cert", files[0].toString(), "--raft-tls-key", files[1].toString(),
+                "--raft-tls-ca", ca.certificateFile().toString()));
+        }
         masterProcs.put(id, spawn("master-" + id, args, masterHeapMb, masterFlags(id)));
     }
 

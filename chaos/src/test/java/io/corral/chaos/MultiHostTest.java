@@ -142,10 +142,16 @@ class MultiHostTest
             io.corral.codec.Credentials.add(credentials, "agents") + "\n");
         Files.writeString(dir.resolve("operator.credential"), "operator " +
             io.corral.codec.Credentials.add(credentials, "operator") + "\n");
+        // Raft's certificates as the README makes them: `corral certs` with the same --peers.
+        final Process certs = corral(null, "certs", "certs", "--peers", peers, "--dir", dir.resolve("raft-tls").toString());
+        assertTrue(certs.waitFor(60, TimeUnit.SECONDS) && certs.exitValue() == 0, "corral certs: " + log("certs"));
         for (int i = 1; i <= 3; i++)
         {
             corral(null, "master-" + i, "master", "--id", Integer.toString(i), "--peers", peers, "--data",
-                dir.resolve("master-" + i).toString(), "--credentials", credentials.toString());
+                dir.resolve("master-" + i).toString(), "--credentials", credentials.toString(),
+                "--raft-tls-cert", dir.resolve("raft-tls/master-" + i + ".pem").toString(),
+                "--raft-tls-key", dir.resolve("raft-tls/master-" + i + "-key.pem").toString(),
+                "--raft-tls-ca", dir.resolve("raft-tls/ca.pem").toString());
         }
         corral(agentNs, "agent", "agent", "--masters", masters, "--bind", agentHost, "--cpus", "1", "--mem", "512",
             "--work-dir", dir.resolve("agent-work").toString(), "--credential",

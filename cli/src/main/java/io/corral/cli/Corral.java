@@ -23,7 +23,7 @@ import picocli.CommandLine.Parameters;
 /** The {@code corral} command. */
 @Command(name = "corral", mixinStandardHelpOptions = true, version = "corral 0.1.0",
     description = "A cluster resource manager: Raft-replicated masters, DRF offers, tasks as processes.",
-    subcommands = { Corral.Master.class, Corral.Agent.class, Corral.Dev.class, RunCommand.Run.class, Corral.Role.class,
+    subcommands = { Corral.Master.class, CertsCommand.class, Corral.Agent.class, Corral.Dev.class, RunCommand.Run.class, Corral.Role.class,
         OperatorCommands.State.class, OperatorCommands.Agents.class, OperatorCommands.Frameworks.class,
         OperatorCommands.Tasks.class, OperatorCommands.Kill.class, OperatorCommands.Logs.class,
         Corral.WordCountCommand.class, Corral.ServiceCommand.class, CredentialsCommand.class, AclCommand.class,
@@ -185,6 +185,23 @@ public final class Corral
                 "self-signed certificate all masters share). Clients trust it with CORRAL_TLS_CA=FILE.")
         java.nio.file.Path tlsCa;
 
+        @Option(names = "--raft-tls-cert", paramLabel = "PEM",
+            description = "This master's certificate chain for mutual TLS on Raft between masters (made by " +
+                "`corral certs`); with --raft-tls-key and --raft-tls-ca. Default: --tls-cert's files.")
+        java.nio.file.Path raftCert;
+
+        @Option(names = "--raft-tls-key", paramLabel = "PEM", description = "Its private key (unencrypted PKCS#8).")
+        java.nio.file.Path raftKey;
+
+        @Option(names = "--raft-tls-ca", paramLabel = "PEM",
+            description = "The CA that signed every master's Raft certificate; a peer without one is refused.")
+        java.nio.file.Path raftCa;
+
+        @Option(names = "--insecure-raft",
+            description = "With --credentials, run Raft without TLS: anyone who reaches the Raft port could write " +
+                "to the log. Only where nothing but the masters can reach it.")
+        boolean insecureRaft;
+
         @Override
         public Integer call() throws Exception
         {
@@ -209,7 +226,7 @@ public final class Corral
                 .agentTimeoutMs(agentTimeoutMs).reregistrationGraceMs(graceMs)
                 .snapshotEvery(snapshotEvery, MasterConfig.DEFAULT_LOG_SEGMENT_BYTES).resourceKinds(resourceKinds)
                 .offerTimeoutMs(Math.round(offerTimeoutSeconds * 1000)).maxLaunchesInFlight(maxLaunchesInFlight)
-                .tls(tls.cert, tls.key, tlsCa));
+                .tls(tls.cert, tls.key, tlsCa).raftTls(raftCert, raftKey, raftCa).insecureRaft(insecureRaft));
             System.out.println("master " + id + " on " + master.address() + " (Ctrl-C to stop)");
             awaitShutdown(master);
             return 0;
@@ -414,6 +431,8 @@ public final class Corral
             System.out.println("corral dev: authentication on: credentials in " + cluster.credentialsFile() +
                 " (agents as '" + LocalCluster.AGENT_PRINCIPAL + "'); the command line tools on this machine use '" +
                 LocalCluster.OPERATOR_PRINCIPAL + "' from " + devCredential + " (removed on exit)");
+            System.out.println("corral dev: Raft between masters on mutual TLS, bound to 127.0.0.1: the cluster's CA " +
+                "and each master's certificate in " + new File(dir, LocalCluster.RAFT_TLS_DIR));
             System.out.println("corral dev: web UI http://" + Protocol.host(leader.address()) + ":" +
                 (Protocol.port(leader.address()) + Protocol.HTTP_PORT_OFFSET) + "/ (metrics at /metrics)");
             System.out.println("corral dev: Mesos v1 frameworks: http://" + Protocol.host(leader.address()) + ":" +

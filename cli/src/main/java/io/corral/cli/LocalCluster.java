@@ -77,6 +77,9 @@ public final class LocalCluster implements AutoCloseable
         this(dataDir, masterCount, agentCount, basePort, agentCpus, agentMemMiB, tune, agentResources, false);
     }
 
+    /** Where a secured cluster keeps its Raft CA and the masters' certificates, in its data directory. */
+    public static final String RAFT_TLS_DIR = "raft-tls";
+
     /** Principals of a secured cluster's credentials file ({@link #secured}). */
     public static final String AGENT_PRINCIPAL = "agents";
     public static final String OPERATOR_PRINCIPAL = "operator";
@@ -237,6 +240,16 @@ public final class LocalCluster implements AutoCloseable
         final MasterConfig config = new MasterConfig().id(id).peers(peers)
             .dataDir(new File(dataDir, "master-" + id));
         tune.accept(config);
+        if (credentialsFile != null && config.isInsecureRaft())
+        {
+            // As an operator would with `corral certs`: the cluster's own CA signs each master's certificate.
+            final java.nio.file.Path dir = new File(dataDir, RAFT_TLS_DIR).toPath();
+            final io.corral.codec.CertificateAuthority ca =
+                io.corral.codec.CertificateAuthority.openOrCreate(dir, "corral-dev-raft-ca");
+            final String address = config.peers().get(id);
+            final java.nio.file.Path[] files = ca.issue(dir, "master-" + id, io.corral.codec.Protocol.host(address));
+            config.raftTls(files[0], files[1], ca.certificateFile());
+        }
         return new MasterNode(config);
     }
 

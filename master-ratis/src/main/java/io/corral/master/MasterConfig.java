@@ -68,6 +68,10 @@ public final class MasterConfig
     private java.nio.file.Path tlsKey;
     private java.nio.file.Path tlsCa;
     private javax.net.ssl.SSLContext httpTls;
+    private java.nio.file.Path raftCert;
+    private java.nio.file.Path raftKey;
+    private java.nio.file.Path raftCa;
+    private boolean insecureRaft;
     private int maxLaunchesInFlight = DEFAULT_MAX_LAUNCHES_IN_FLIGHT;
     private io.corral.allocator.ResourceKinds resourceKinds = io.corral.allocator.ResourceKinds.standard();
 
@@ -298,9 +302,44 @@ public final class MasterConfig
         return httpTls;
     }
 
+    /**
+     * Mutual TLS for Raft's gRPC only (server, client and admin), apart from HTTP: this master's
+     * certificate chain, its key, and the CA that signed every master's certificate (what
+     * {@code corral certs} and {@code corral dev} make). Without it, Raft uses {@link #tls}'s files.
+     */
+    public MasterConfig raftTls(final java.nio.file.Path cert, final java.nio.file.Path key,
+        final java.nio.file.Path ca)
+    {
+        this.raftCert = cert;
+        this.raftKey = key;
+        this.raftCa = ca;
+        return this;
+    }
+
+    /**
+     * Lets a master with credentials run Raft without TLS ({@code --insecure-raft}): anyone who
+     * reaches its Raft port can then propose records. Only where nothing but the masters can reach
+     * that port.
+     */
+    public MasterConfig insecureRaft(final boolean on)
+    {
+        this.insecureRaft = on;
+        return this;
+    }
+
+    /** True when Raft runs without TLS although the master has credentials (said in its log and state). */
+    public boolean isInsecureRaft()
+    {
+        return raftTls() == null;
+    }
+
     /** PEM files for Raft's TLS: certificate chain, key, CA; null without TLS. */
     java.nio.file.Path[] raftTls()
     {
+        if (raftCert != null)
+        {
+            return new java.nio.file.Path[] { raftCert, raftKey, raftCa };
+        }
         return tlsCert == null ? null : new java.nio.file.Path[] { tlsCert, tlsKey, tlsCa != null ? tlsCa : tlsCert };
     }
 
@@ -319,6 +358,16 @@ public final class MasterConfig
         else if (tlsCa != null)
         {
             throw new IllegalArgumentException("--tls-ca without --tls-cert and --tls-key: give all three, or none");
+        }
+        if ((raftCert == null) != (raftKey == null) || (raftCert == null) != (raftCa == null))
+        {
+            throw new IllegalArgumentException("give --raft-tls-cert, --raft-tls-key and --raft-tls-ca together " +
+                "(make them with `corral certs`)");
+        }
+        if (raftCert != null)
+        {
+            io.corral.codec.Tls.server(raftCert, raftKey);
+            io.corral.codec.Tls.certificates(raftCa);
         }
         if (credentials != null && !authenticateHttpFrameworks &&
             (httpFrameworkPrincipal == null || !credentials.knows(httpFrameworkPrincipal)))
@@ -381,6 +430,14 @@ public final class MasterConfig
         if (allocationIntervalMs <= 0)
         {
             throw new IllegalArgumentException("allocation interval must be positive, got " + allocationIntervalMs);
+        }
+        if (credentials != null && raftTls() == null && !insecureRaft)
+        {
+            throw new IllegalArgumentException("Raft between masters has no TLS: anyone who reaches port " +
+                (Protocol.port(address()) + Protocol.RAFT_PORT_OFFSET) + " could write " +
+                "records to the log. Give --raft-tls-cert, --raft-tls-key and --raft-tls-ca (make them with `corral " +
+                "certs --peers ... --dir DIR`), or --tls-cert and --tls-key, or --insecure-raft where only the " +
+                "masters can reach that port");
         }
         return this;
     }

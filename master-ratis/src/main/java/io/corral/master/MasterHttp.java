@@ -400,6 +400,7 @@ final class MasterHttp implements AutoCloseable
         master.put("id", node.id());
         master.put("address", node.address());
         master.put("insecure", node.insecure());
+        master.put("insecureRaft", node.config().isInsecureRaft());
         master.put("httpReadonlyAuthenticated", node.config().authenticateHttpReadonly());
         master.put("leader", node.isLeader());
         master.put("term", node.currentTerm());

@@ -84,6 +84,11 @@ public final class MasterNode implements AutoCloseable
             LOG.warn("master {} runs INSECURE (--insecure): nobody is authenticated; anyone who can reach {} can " +
                 "register agents, subscribe frameworks and take offers", config.id(), config.address());
         }
+        else if (config.isInsecureRaft())
+        {
+            LOG.warn("master {} runs Raft WITHOUT TLS (--insecure-raft): anyone who can reach port {} can write " +
+                "records to the cluster's log", config.id(), Protocol.port(config.address()) + Protocol.RAFT_PORT_OFFSET);
+        }
         this.state = new MasterState(new ResourceVectors(config.resourceKinds()));
         this.metrics = new MasterMetrics(this);
         final RaftGroup group = RaftGroup.valueOf(GROUP_ID, RaftSettings.peers(config.peers()));
@@ -122,7 +127,7 @@ public final class MasterNode implements AutoCloseable
         http = new MasterHttp(this, Protocol.host(config.address()),
             Protocol.port(config.address()) + Protocol.HTTP_PORT_OFFSET);
         LOG.info("master {} listening on {} (raft port {}{}, {} port {}), data in {}", config.id(), config.address(),
-            Protocol.port(config.address()) + Protocol.RAFT_PORT_OFFSET, config.httpTls() != null ? ", mutual TLS" : "",
+            Protocol.port(config.address()) + Protocol.RAFT_PORT_OFFSET, config.isInsecureRaft() ? ", no TLS" : ", mutual TLS",
             config.httpTls() != null ? "https" : "http", http.port(), config.dataDir());
     }
 

@@ -55,9 +55,18 @@ final class RaftSettings
         return parameters;
     }
 
+    /** The host of a {@code host:port} address as a bind address ({@code [::1]} → {@code ::1}). */
+    static String bindHost(final String address)
+    {
+        final String host = Protocol.host(address);
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    }
+
     static RaftProperties properties(final MasterConfig config)
     {
         final RaftProperties properties = new RaftProperties();
+        // Bound to the master's own address from --peers, never to every interface.
+        GrpcConfigKeys.Server.setHost(properties, bindHost(config.address()));
         GrpcConfigKeys.Server.setPort(properties, Protocol.port(config.address()) + Protocol.RAFT_PORT_OFFSET);
         RaftServerConfigKeys.setStorageDir(properties, List.of(config.dataDir()));
         RaftServerConfigKeys.Rpc.setTimeoutMin(properties,
