@@ -87,7 +87,13 @@ public final class InProcessLeader implements RecordProposer, MasterEndpoint.Lea
     /** One frame as the master's subscription would hand it over. */
     public void onFrame(final DirectBuffer buffer, final int offset, final int length, final int sessionId)
     {
+        // As the master's duty cycle before it polls: the sessions learn the time too (a session
+        // opened at a time of their own from before this leader's clock was marked idle and dropped).
         endpoint.cycle(nowNs);
+        if (sessions != null)
+        {
+            sessions.cycle(nowNs);
+        }
         inbound.onFragment(buffer, offset, length, headerFor(sessionId));
     }
 
