@@ -19,6 +19,7 @@ final class AgentCheckpoint implements AutoCloseable
 {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String AGENT_ID = "agentId";
+    private static final String SECRET = "agentSecret";
 
     private final ChronicleMap<String, String> meta;
     private final ChronicleMap<String, String> tasks;
@@ -67,6 +68,23 @@ final class AgentCheckpoint implements AutoCloseable
     void agentId(final long id)
     {
         meta.put(AGENT_ID, Long.toString(id));
+    }
+
+    /**
+     * The agent's own secret (made once, at its first start, and kept with its id): a registration
+     * that claims its id must present it, so no other agent can take the id over.
+     */
+    String secret()
+    {
+        String secret = meta.get(SECRET);
+        if (secret == null)
+        {
+            final byte[] random = new byte[16];
+            new java.security.SecureRandom().nextBytes(random);
+            secret = java.util.HexFormat.of().formatHex(random);
+            meta.put(SECRET, secret);
+        }
+        return secret;
     }
 
     /** Every checkpointed task, in key order. */

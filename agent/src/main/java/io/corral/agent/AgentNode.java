@@ -66,6 +66,8 @@ public final class AgentNode implements AutoCloseable
     private final io.corral.codec.Seal seal;
     private final ManyToOneConcurrentLinkedQueue<Runnable> inbox = new ManyToOneConcurrentLinkedQueue<>();
     private final AgentCheckpoint checkpoint;
+    /** Proves this agent's claim to its id when it registers again ({@link AgentCheckpoint#secret}). */
+    private final String secret;
     private final Isolator isolator;
     private final TaskLauncher launcher;
     private final SandboxHttp http;
@@ -90,6 +92,7 @@ public final class AgentNode implements AutoCloseable
         this.isolator = Isolator.choose(config.isolation());
         this.launcher = new TaskLauncher(config, isolator);
         this.checkpoint = new AgentCheckpoint(config.workDir());
+        this.secret = checkpoint.secret();
         try
         {
             this.http = new SandboxHttp(config.bindHost(), config.workDir(), config.credential(), config.httpTls());
@@ -373,7 +376,7 @@ public final class AgentNode implements AutoCloseable
             out.registerAgent.hostname(config.hostname()).endpoint(endpoint).attributes(config.attributes())
                 .httpEndpoint(http.endpoint())
                 .customResources(io.corral.codec.CustomResources.format(config.customResources()))
-                .tasks(taskList());
+                .tasks(taskList()).agentSecret(secret);
             // Looking for the leader: a session it has not answered in lately is stale (it restarted).
             seal.resetIfSilent(publications.get(target), MISSED_ANSWERS * heartbeatNs());
             seal.offer(publications.get(target), out.buffer, Outbound.length(out.registerAgent.encodedLength()));

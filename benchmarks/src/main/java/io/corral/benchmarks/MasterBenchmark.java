@@ -184,7 +184,7 @@ public class MasterBenchmark
             Protocol.putResources(out.registerAgent.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(0)
                 .resources(), new long[] { 4000, 4096, 0, 0 });
             out.registerAgent.hostname("bench").endpoint(AGENT).attributes("").httpEndpoint("").customResources("")
-                .tasks("");
+                .tasks("").agentSecret("bench-agent-secret");
             send(agentEnd, out.buffer, Outbound.length(out.registerAgent.encodedLength()));
             cycle();
             out.subscribe.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(0).failoverTimeoutMs(0)

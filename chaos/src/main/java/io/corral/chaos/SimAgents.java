@@ -202,6 +202,9 @@ public final class SimAgents implements Agent
     {
         final int index;
         final String hostname;
+        /** As the real agent's checkpointed secret: proves its claim to its id when it registers again. */
+        final String secret = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()) +
+            Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong());
         final Endpoint home;
         final io.corral.codec.Backoff backoff;
         /** As the real agent: its own interval, or the leader's pacing if longer. */
@@ -306,7 +309,7 @@ public final class SimAgents implements Agent
             Protocol.putResources(out.registerAgent.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId)
                 .resources(), new long[] { cpusMilli, memMb, 0, 0 });
             out.registerAgent.hostname(hostname).endpoint(endpoint).attributes("").httpEndpoint("")
-                .customResources("").tasks("");
+                .customResources("").tasks("").agentSecret(secret);
             home.seal.resetIfSilent(publication(master), LEADER_SILENT_NS); // a restarted master forgot it
             home.seal.offer(publication(master), out.buffer, Outbound.length(out.registerAgent.encodedLength()));
         }

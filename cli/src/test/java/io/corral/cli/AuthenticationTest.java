@@ -329,6 +329,59 @@ class AuthenticationTest
     }
 
     /** A driver for {@code recorder} subscribing as {@code principal}, started, closed after the test. */
+    @Test
+    void anAgentActsOnlyForItselfThoughEveryAgentSharesOneCredential() throws Exception
+    {
+        final RecordingScheduler a = new RecordingScheduler();
+        final CorralSchedulerDriver driverA = started(a, "victim", "default", LocalCluster.OPERATOR_PRINCIPAL);
+        final Offer offer = a.offers.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertNotNull(offer);
+        driverA.acceptOffer(offer.offerId(), List.of(new TaskSpec("victim-task", "sleep 120", Resources.of(0.1, 16))));
+        Await.until("victim-task runs", WAIT, () -> a.statuses.stream().anyMatch(s -> s.state() == TaskState.RUNNING));
+        final AgentNode real = cluster.agents().get(0);
+        final long realId = real.agentId();
+        final String realEndpoint = real.endpoint();
+
+        // A second agent host with the agents' credential, compromised: it registers as itself, then lies.
+        final RawAgent hostile = new RawAgent(cluster.credential(LocalCluster.AGENT_PRINCIPAL),
+            cluster.leader().address());
+        closing.add(hostile);
+        final long hostileId = hostile.register(0);
+        assertTrue(hostileId != 0 && hostileId != realId, "admitted as an agent of its own: " + hostileId);
+        final double notYours = metric(cluster.leader(), "corral_auth_refused_total{reason=\"not_yours\"}");
+
+        // The real agent's task reported FINISHED in the hostile agent's own name.
+        hostile.statusUpdate(hostileId, a.frameworkId, "victim-task", io.corral.codec.sbe.TaskState.FINISHED);
+        String refused = hostile.nextError();
+        assertTrue(refused.startsWith("NOT_PERMITTED") && refused.contains("may report only its own tasks"), refused);
+        // ... and in the real agent's name.
+        hostile.statusUpdate(realId, a.frameworkId, "victim-task", io.corral.codec.sbe.TaskState.KILLED);
+        refused = hostile.nextError();
+        assertTrue(refused.startsWith("NOT_PERMITTED") && refused.contains("belongs to another client"), refused);
+        // The real agent's id claimed from the hostile endpoint (with an empty task list, which would LOSE its tasks).
+        hostile.register(realId);
+        refused = hostile.nextError();
+        assertTrue(refused.startsWith("NOT_PERMITTED") && refused.contains("does not present that agent's secret"),
+            refused);
+
+        assertTrue(metric(cluster.leader(), "corral_auth_refused_total{reason=\"not_yours\"}") >= notYours + 3);
+        final JsonNode state = state(cluster.leader());
+        assertEquals("RUNNING", task(state, "victim-task").path("state").asText(), "the task runs on");
+        boolean found = false;
+        for (final JsonNode agent : state.path("agents"))
+        {
+            if (agent.path("id").asLong() == realId)
+            {
+                found = true;
+                assertEquals(realEndpoint, agent.path("endpoint").asText(), "the real agent keeps its id");
+            }
+        }
+        assertTrue(found, "the real agent is still registered: " + state.path("agents"));
+        assertTrue(real.isRegistered());
+        assertTrue(a.statuses.stream().noneMatch(s -> s.state().isTerminal()), "no end was reported: " + a.statuses);
+    }
+
+
     private CorralSchedulerDriver started(final RecordingScheduler recorder, final String name, final String role,
         final String principal)
     {
@@ -471,6 +524,139 @@ class AuthenticationTest
             }
         }
         return 0;
+    }
+
+    /** An agent made of the codec's parts: it registers (claiming any id) and sends any status update. */
+    private static final class RawAgent implements io.corral.codec.AgentInbound.Handler, AutoCloseable
+    {
+        private final BlockingQueue<String> errors = new LinkedBlockingQueue<>();
+        private final Aeron aeron = MediaDrivers.connect();
+        private final Subscription subscription;
+        private final ExclusivePublication publication;
+        private final String endpoint;
+        private final Seal seal;
+        private final FragmentAssembler assembler;
+        private final Outbound out = new Outbound();
+        private volatile long agentId;
+
+        RawAgent(final Credentials.Credential credential, final String master)
+        {
+            subscription = aeron.addSubscription(Protocol.channel("127.0.0.1:0"), Protocol.STREAM_ID);
+            String resolved;
+            while ((resolved = subscription.resolvedEndpoint()) == null)
+            {
+                Thread.onSpinWait();
+            }
+            endpoint = resolved;
+            publication = aeron.addExclusivePublication(Protocol.channel(master), Protocol.STREAM_ID);
+            seal = Seal.of(credential, errors::add, () -> { }).endpoint(endpoint);
+            final io.corral.codec.AgentInbound inbound = new io.corral.codec.AgentInbound(this);
+            inbound.gate(seal);
+            assembler = new FragmentAssembler(inbound);
+        }
+
+        private void pollUntil(final String what, final java.util.function.BooleanSupplier done)
+        {
+            final long deadline = System.nanoTime() + WAIT.toNanos();
+            while (!done.getAsBoolean())
+            {
+                if (System.nanoTime() > deadline)
+                {
+                    throw new AssertionError("timed out waiting for " + what + "; heard " + errors);
+                }
+                if (subscription.poll(assembler, 16) == 0)
+                {
+                    Thread.yield();
+                }
+            }
+        }
+
+        private void send(final int length)
+        {
+            final int[] tries = { 0 };
+            pollUntil("a session with the leader", () -> tries[0]++ % 1000 == 0 &&
+                seal.offer(publication, out.buffer, length));
+        }
+
+        /** Registers claiming {@code claimedId} (0: a new agent) with a secret of its own; a new one waits for its id. */
+        long register(final long claimedId)
+        {
+            Protocol.putResources(out.registerAgent.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(claimedId)
+                .resources(), new long[] { 1000, 256, 0, 0 });
+            out.registerAgent.hostname("hostile").endpoint(endpoint).attributes("").httpEndpoint("")
+                .customResources("").tasks("0").agentSecret("the-hostile-agents-own-secret");
+            send(Outbound.length(out.registerAgent.encodedLength()));
+            if (claimedId == 0)
+            {
+                pollUntil("AgentRegistered", () -> agentId != 0);
+            }
+            return agentId;
+        }
+
+        void statusUpdate(final long asAgent, final long frameworkId, final String taskId,
+            final io.corral.codec.sbe.TaskState state)
+        {
+            final long[] uuid = Protocol.uuid();
+            out.statusUpdate.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(asAgent).frameworkId(frameworkId)
+                .uuidMsb(uuid[0]).uuidLsb(uuid[1]).state(state).exitCode(0).timestampMs(System.currentTimeMillis())
+                .taskId(taskId).message("forged");
+            send(Outbound.length(out.statusUpdate.encodedLength()));
+        }
+
+        String nextError()
+        {
+            pollUntil("an error reply", () -> !errors.isEmpty());
+            return errors.poll();
+        }
+
+        @Override
+        public void onAgentRegistered(final io.corral.codec.sbe.AgentRegisteredDecoder m, final int sessionId)
+        {
+            agentId = m.agentId();
+        }
+
+        @Override
+        public void onNotLeader(final NotLeaderDecoder m, final int sessionId)
+        {
+            errors.add("NOT_LEADER: " + m.leaderEndpoint());
+        }
+
+        @Override
+        public void onRunTask(final io.corral.codec.sbe.RunTaskDecoder m, final int sessionId)
+        {
+        }
+
+        @Override
+        public void onKillTask(final io.corral.codec.sbe.KillTaskDecoder m, final int sessionId)
+        {
+        }
+
+        @Override
+        public void onStatusAck(final io.corral.codec.sbe.StatusAckDecoder m, final int sessionId)
+        {
+        }
+
+        @Override
+        public void onErrorReply(final ErrorReplyDecoder m, final int sessionId)
+        {
+            final io.corral.codec.sbe.ErrorCode code = m.code();
+            m.inReplyTo();
+            errors.add(code + ": " + m.message());
+        }
+
+        @Override
+        public void onBadFrame(final int sessionId, final int templateId, final String problem)
+        {
+            errors.add("BAD_FRAME: " + problem);
+        }
+
+        @Override
+        public void close()
+        {
+            subscription.close();
+            publication.close();
+            MediaDrivers.release(aeron);
+        }
     }
 
     /** A framework made of the codec's parts: it subscribes, kills, accepts, and can resend raw bytes. */

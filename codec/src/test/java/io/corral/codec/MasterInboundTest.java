@@ -88,7 +88,7 @@ class MasterInboundTest
         out.registerAgent.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(7);
         out.registerAgent.resources().cpus(2000).mem(1024).disk(0).gpus(0);
         out.registerAgent.hostname("h1").endpoint("127.0.0.1:5000").attributes("").httpEndpoint("")
-            .customResources("").tasks("");
+            .customResources("").tasks("").agentSecret("");
         inbound.onFragment(out.buffer, 0, Outbound.length(out.registerAgent.encodedLength()), header);
         assertEquals(List.of("register 7 2000 h1 127.0.0.1:5000"), seen);
     }
@@ -109,7 +109,8 @@ class MasterInboundTest
         seen.clear();
         out.registerAgent.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(7);
         out.registerAgent.resources().cpus(2000).mem(1024).disk(0).gpus(0);
-        out.registerAgent.hostname("h1").endpoint("e").attributes("").httpEndpoint("").customResources("").tasks("");
+        out.registerAgent.hostname("h1").endpoint("e").attributes("").httpEndpoint("").customResources("").tasks("")
+            .agentSecret("");
         final int hostnameAt = io.corral.codec.sbe.MessageHeaderEncoder.ENCODED_LENGTH +
             io.corral.codec.sbe.RegisterAgentEncoder.BLOCK_LENGTH;
         out.buffer.putInt(hostnameAt, 1 << 30, java.nio.ByteOrder.LITTLE_ENDIAN);

@@ -58,21 +58,54 @@ final class AgentControl extends IdTable<MasterState.Agent>
      * endpoint (a retried registration must not become a second agent), or a new one.
      */
     Result register(final long claimedId, final String hostname, final String endpoint, final String attributes,
-        final String http, final long[] resources, final IdSource ids, final long nowMs, final RecordWriter records)
+        final String http, final long[] resources, final String secret, final IdSource ids, final long nowMs,
+        final RecordWriter records)
     {
         final String problem = resourceProblem(resources);
         if (problem != null)
         {
             return Result.refused(ErrorCode.MALFORMED, "registration refused: " + problem);
         }
+        if (secret.length() > MAX_SECRET_CHARS)
+        {
+            return Result.refused(ErrorCode.MALFORMED, "registration refused: the agent secret is " + secret.length() +
+                " characters, more than " + MAX_SECRET_CHARS);
+        }
         final MasterState.Agent known = claimedId == 0 ? null : get(claimedId);
+        final String secretHash = secret.isEmpty() ? "" : sha256(secret);
+        if (known != null && !known.secretHash().isEmpty() && !known.secretHash().equals(secretHash))
+        {
+            // Only the agent that holds the id's secret (in its checkpoint) may claim it again.
+            return Result.refused(ErrorCode.NOT_PERMITTED, "registration refused: agent " + claimedId + " is " +
+                known.hostname() + " at " + known.endpoint() + ", and this registration does not present that " +
+                "agent's secret; an agent claims only the id in its own checkpoint (give each agent its own --work-dir)");
+        }
         if (known != null && known.endpoint().equals(endpoint) && java.util.Arrays.equals(known.resources(), resources) &&
-            known.attributes().equals(attributes) && known.httpEndpoint().equals(http))
+            known.attributes().equals(attributes) && known.httpEndpoint().equals(http) &&
+            known.secretHash().equals(secretHash))
         {
             return Result.UNCHANGED;
         }
         final long id = known != null ? claimedId : idByKey(key(hostname, endpoint), ids);
-        return Result.propose(records.agentAdmitted(id, resources, nowMs, hostname, endpoint, attributes, http));
+        return Result.propose(records.agentAdmitted(id, resources, nowMs, hostname, endpoint, attributes, http,
+            secretHash));
+    }
+
+    /** An agent's secret is 32 hex digits (128 random bits); anything much longer is refused. */
+    static final int MAX_SECRET_CHARS = 256;
+
+    /** SHA-256 of a secret as 64 hex digits: what the log keeps of it. */
+    static String sha256(final String secret)
+    {
+        try
+        {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(secret.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        catch (final java.security.NoSuchAlgorithmException ex)
+        {
+            throw new IllegalStateException("every JDK has SHA-256", ex);
+        }
     }
 
     /** Reads a registration's resources; null (and {@code problems[0]} says why) if they do not parse. */
@@ -134,7 +167,9 @@ final class AgentControl extends IdTable<MasterState.Agent>
         final String attributes = r.attributes();
         final String http = r.httpEndpoint();
         final long[] resources = vectors.readCommitted(r.resources(), r.customResources(), 0);
-        final MasterState.Agent agent = new MasterState.Agent(id, hostname, endpoint, resources, at, attributes, http);
+        final String secretHash = r.secretHash();
+        final MasterState.Agent agent = new MasterState.Agent(id, hostname, endpoint, resources, at, attributes, http,
+            secretHash);
         final MasterState.Agent before = put(id, agent);
         return new MasterEvent.AgentAdmitted(index, agent, before != null);
     }

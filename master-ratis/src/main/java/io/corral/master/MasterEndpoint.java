@@ -210,6 +210,7 @@ final class MasterEndpoint implements MasterInbound.Handler
         final String http = m.httpEndpoint();
         final String custom = m.customResources();
         final String taskList = m.tasks();
+        final String secret = m.agentSecret();
         remember(sessionId, endpoint);
         if (redirected(endpoint))
         {
@@ -238,13 +239,22 @@ final class MasterEndpoint implements MasterInbound.Handler
             error(endpoint, ErrorCode.MALFORMED, RegisterAgentDecoder.TEMPLATE_ID, "registration refused: " + problem[0]);
             return;
         }
+        final Result result = agents.register(agentId, hostname, endpoint, attributes, http, resources, secret,
+            duties::idFor, clock.time(), records);
+        if (result.refused())
+        {
+            if (result.code() == ErrorCode.NOT_PERMITTED)
+            {
+                metrics.authRefused(MasterMetrics.AuthRefusal.NOT_YOURS);
+            }
+            error(endpoint, result.code(), RegisterAgentDecoder.TEMPLATE_ID, result.reason());
+            return;
+        }
         final MasterState.Agent known = agentId == 0 ? null : agents.get(agentId);
         if (known != null)
         {
             duties.agentReported(agentId, taskList);
         }
-        final Result result = agents.register(agentId, hostname, endpoint, attributes, http, resources, duties::idFor,
-            clock.time(), records);
         if (result.proposes())
         {
             // One proposal per registering agent at a time: an agent retries until answered, and

@@ -31,8 +31,13 @@ import org.agrona.DirectBuffer;
 public final class MasterState
 {
     /** An agent admitted to the cluster. */
+    /**
+     * An admitted agent. {@code secretHash}: SHA-256 (hex) of the secret the agent registered with,
+     * which a registration claiming this id again must present; empty for an agent admitted by an
+     * older master.
+     */
     public record Agent(long id, String hostname, String endpoint, long[] resources, long admittedAtMs,
-        String attributes, String httpEndpoint)
+        String attributes, String httpEndpoint, String secretHash)
     {
         /** The attributes ({@code rack:r1;zone:a}) as a sorted map. */
         public java.util.Map<String, String> attributeMap()

@@ -45,12 +45,12 @@ final class RecordWriter
     }
 
     int agentAdmitted(final long id, final long[] resources, final long atMs, final String hostname,
-        final String endpoint, final String attributes, final String http)
+        final String endpoint, final String attributes, final String http, final String secretHash)
     {
         putResources(out.agentAdmitted.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(id).resources(),
             resources);
         out.agentAdmitted.timestampMs(atMs).hostname(hostname).endpoint(endpoint).attributes(attributes)
-            .httpEndpoint(http).customResources(vectors.custom(resources));
+            .httpEndpoint(http).customResources(vectors.custom(resources)).secretHash(secretHash);
         return done(Outbound.length(out.agentAdmitted.encodedLength()));
     }
 

@@ -53,7 +53,7 @@ final class SnapshotCodec
         for (final MasterState.Agent a : agents.each())
         {
             emit.accept(records.agentAdmitted(a.id(), a.resources(), a.admittedAtMs(), a.hostname(), a.endpoint(),
-                a.attributes(), a.httpEndpoint()));
+                a.attributes(), a.httpEndpoint(), a.secretHash()));
         }
         for (final MasterState.Framework f : frameworks.each())
         {
@@ -76,7 +76,7 @@ final class SnapshotCodec
         }
         for (final long id : goneAgents)
         {
-            emit.accept(records.agentAdmitted(id, state.vectors().vector(0), 0, "", "", "", ""));
+            emit.accept(records.agentAdmitted(id, state.vectors().vector(0), 0, "", "", "", "", ""));
         }
         goneFrameworks.forEach((id, principal) -> emit.accept(records.frameworkAdded(id, 0, 0, "", "", "", principal)));
         for (int from = 0; from < all.size(); from += BATCH)

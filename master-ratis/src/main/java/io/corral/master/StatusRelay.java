@@ -47,7 +47,20 @@ final class StatusRelay
         final TaskState taskState, final int exitCode, final long timestampMs, final String taskId,
         final String message, final long nowNs)
     {
-        if (tasks.checkUpdate(frameworkId, taskId).refused())
+        final Result checked = tasks.checkUpdate(agentId, frameworkId, taskId);
+        if (checked.refused() && checked.code() == io.corral.codec.sbe.ErrorCode.NOT_PERMITTED)
+        {
+            // Another agent's task: changes nothing; counted, the sender told, and its update
+            // acknowledged so that it stops resending it (an agent that came back under a new id
+            // resends its old tasks' updates: those tasks were LOST with the old id).
+            metrics.authRefused(MasterMetrics.AuthRefusal.NOT_YOURS);
+            final MasterState.Agent sender = state.agent(agentId);
+            toAgents.error(sender == null ? null : sender.endpoint(), checked.code(),
+                io.corral.codec.sbe.StatusUpdateDecoder.TEMPLATE_ID, checked.reason(), nowNs);
+            sendStatusAck(agentId, frameworkId, taskId, msb, lsb, nowNs);
+            return;
+        }
+        if (checked.refused())
         {
             // Nothing to record: acknowledge so the agent stops retrying, and say why in the log.
             LOG.warn("status update {} for unknown task {}/{} from agent {}", taskState, frameworkId, taskId, agentId);

@@ -123,11 +123,17 @@ final class TaskControl
     }
 
     /** An agent's status update: refused (UNKNOWN_TASK) for a task the state does not hold. */
-    Result checkUpdate(final long frameworkId, final String taskId)
+    Result checkUpdate(final long agentId, final long frameworkId, final String taskId)
     {
-        return get(frameworkId, taskId) == null ?
-            Result.refused(ErrorCode.UNKNOWN_TASK, "task " + frameworkId + "/" + taskId + " is unknown") :
-            Result.UNCHANGED;
+        final MasterState.Task task = get(frameworkId, taskId);
+        if (task == null)
+        {
+            return Result.refused(ErrorCode.UNKNOWN_TASK, "task " + frameworkId + "/" + taskId + " is unknown");
+        }
+        // An agent reports only its own tasks: one agent's word never ends a task on another.
+        return task.agentId == agentId ? Result.UNCHANGED : Result.refused(ErrorCode.NOT_PERMITTED, "task " +
+            frameworkId + "/" + taskId + " runs on agent " + task.agentId + ", not on agent " + agentId +
+            ": an agent may report only its own tasks");
     }
 
     /** The record of one cycle's status updates. */
@@ -184,9 +190,9 @@ final class TaskControl
             final String taskId = c.taskId();
             final String message = c.message();
             final MasterState.Task task = get(frameworkId, taskId);
-            if (task == null)
+            if (task == null || task.agentId != c.agentId())
             {
-                continue;
+                continue; // (the leader refuses another agent's word on a task; a log written otherwise is not trusted)
             }
             final boolean duplicate = (msb != 0 || lsb != 0) && task.lastUuidMsb == msb && task.lastUuidLsb == lsb;
             if (duplicate || MasterState.isTerminal(task.state) || state.value() < task.state.value() &&

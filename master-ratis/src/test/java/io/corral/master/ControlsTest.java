@@ -22,6 +22,9 @@ class ControlsTest
     private final AgentControl.IdSource ids = key -> 100 + key.length();
     private long index;
 
+    /** The secret every agent of these tests registers with. */
+    private static final String SECRET = "0123456789abcdef0123456789abcdef";
+
     private List<MasterEvent> commit(final Result result)
     {
         assertTrue(result.proposes(), "a record to propose: " + result);
@@ -31,7 +34,7 @@ class ControlsTest
     private long admitAgent(final String endpoint)
     {
         final Result r = state.agentControl().register(0, "h", endpoint, "rack:a", "", new long[] { 2000, 1024, 0, 0 },
-            ids, 5, records);
+            SECRET, ids, 5, records);
         final MasterEvent.AgentAdmitted admitted = assertInstanceOf(MasterEvent.AgentAdmitted.class, commit(r).get(0));
         return admitted.agent().id();
     }
@@ -56,19 +59,33 @@ class ControlsTest
         assertEquals(100 + "agent@h@127.0.0.1:1".length(), id, "a new agent gets the id the leader chose");
         assertEquals("rack:a", state.agent(id).attributes());
         assertSame(Result.UNCHANGED, agents.register(id, "h", "127.0.0.1:1", "rack:a", "",
-            new long[] { 2000, 1024, 0, 0 }, ids, 9, records), "a re-registration replicates nothing");
+            new long[] { 2000, 1024, 0, 0 }, SECRET, ids, 9, records), "a re-registration replicates nothing");
         final Result moved = agents.register(id, "h", "127.0.0.1:1", "rack:b", "", new long[] { 2000, 1024, 0, 0 },
-            ids, 9, records);
+            SECRET, ids, 9, records);
         commit(moved);
         assertEquals("rack:b", state.agent(id).attributes(), "a changed agent is admitted again under its id");
 
-        final Result none = agents.register(0, "h", "127.0.0.1:2", "", "", new long[] { 0, 0, 0, 0 }, ids, 9, records);
+        final Result none = agents.register(0, "h", "127.0.0.1:2", "", "", new long[] { 0, 0, 0, 0 }, SECRET, ids, 9, records);
         assertTrue(none.refused());
         assertEquals(ErrorCode.MALFORMED, none.code());
         assertTrue(none.reason().contains("must offer some cpus or mem"), none.reason());
-        assertTrue(agents.register(0, "h", "127.0.0.1:2", "", "", new long[] { -1, 10, 0, 0 }, ids, 9, records)
+        assertTrue(agents.register(0, "h", "127.0.0.1:2", "", "", new long[] { -1, 10, 0, 0 }, SECRET, ids, 9, records)
             .reason().contains("negative"));
         assertEquals(1, state.agentCount(), "refused registrations change nothing");
+
+        // Claiming the id takes its secret: from another endpoint, or without it, is refused.
+        final Result stolen = agents.register(id, "h", "127.0.0.1:66", "rack:a", "", new long[] { 2000, 1024, 0, 0 },
+            "another-agents-secret", ids, 9, records);
+        assertEquals(ErrorCode.NOT_PERMITTED, stolen.code(), String.valueOf(stolen));
+        assertTrue(stolen.reason().contains("does not present that agent's secret"), stolen.reason());
+        assertEquals(ErrorCode.NOT_PERMITTED, agents.register(id, "h", "127.0.0.1:66", "rack:a", "",
+            new long[] { 2000, 1024, 0, 0 }, "", ids, 9, records).code(), "no secret is not the secret");
+        assertEquals("127.0.0.1:1", state.agent(id).endpoint(), "the refused claims changed nothing");
+        // The agent itself, restarted on a new port with its checkpoint, keeps its id.
+        commit(agents.register(id, "h", "127.0.0.1:77", "rack:b", "", new long[] { 2000, 1024, 0, 0 }, SECRET, ids, 9,
+            records));
+        assertEquals("127.0.0.1:77", state.agent(id).endpoint());
+        assertEquals(AgentControl.sha256(SECRET), state.agent(id).secretHash(), "the log keeps only the hash");
     }
 
     @Test
@@ -77,11 +94,11 @@ class ControlsTest
         // Found by InboundFuzzTest: such an agent used to be admitted, and then every leader that
         // added it to the allocator stopped on the overflow.
         final Result huge = state.agentControl().register(0, "big", "127.0.0.1:9", "", "",
-            new long[] { 1000, 512, 0, 1L << 62 }, ids, 1, records);
+            new long[] { 1000, 512, 0, 1L << 62 }, SECRET, ids, 1, records);
         assertEquals(ErrorCode.MALFORMED, huge.code());
         assertTrue(huge.reason().contains("gpus 4611686018427387904 is more than one agent may offer"), huge.reason());
         final Result cpus = state.agentControl().register(0, "big", "127.0.0.1:9", "", "",
-            new long[] { AgentControl.MAX_PER_KIND + 1, 512, 0, 0 }, ids, 1, records);
+            new long[] { AgentControl.MAX_PER_KIND + 1, 512, 0, 0 }, SECRET, ids, 1, records);
         assertTrue(cpus.reason().contains("CPUs"), cpus.reason());
         assertEquals(0, state.agentCount());
         // One already in a log is left out of the allocator (and logged), not a stop of the leader.
@@ -89,8 +106,8 @@ class ControlsTest
             new io.corral.allocator.AllocatorConfig().kinds(state.vectors().kinds()));
         final Allocations allocations = new Allocations(allocator);
         allocations.addAgent(new MasterState.Agent(7, "a", "127.0.0.1:9", new long[] { 1000, 512, 0, Long.MAX_VALUE },
-            0, "", ""));
-        allocations.addAgent(new MasterState.Agent(8, "b", "127.0.0.1:9", new long[] { 1000, 512, 0, 1 }, 0, "", ""));
+            0, "", "", ""));
+        allocations.addAgent(new MasterState.Agent(8, "b", "127.0.0.1:9", new long[] { 1000, 512, 0, 1 }, 0, "", "", ""));
         assertTrue(allocator.agentSlot(7) >= 0 && allocator.agentSlot(8) < 0, "the second would overflow: left out");
     }
 
@@ -101,22 +118,22 @@ class ControlsTest
         final java.util.Map<String, Long> chosen = new java.util.HashMap<>();
         final AgentControl.IdSource counting = key -> chosen.computeIfAbsent(key, k -> 1000L + chosen.size());
         final long[] cpus = { 1000, 512, 0, 0 };
-        final List<MasterEvent> a = commit(agents.register(0, "sim-1", "127.0.0.1:9", "", "", cpus, counting, 1, records));
-        final List<MasterEvent> b = commit(agents.register(0, "sim-2", "127.0.0.1:9", "", "", cpus, counting, 1, records));
+        final List<MasterEvent> a = commit(agents.register(0, "sim-1", "127.0.0.1:9", "", "", cpus, SECRET, counting, 1, records));
+        final List<MasterEvent> b = commit(agents.register(0, "sim-2", "127.0.0.1:9", "", "", cpus, SECRET, counting, 1, records));
         final long idA = assertInstanceOf(MasterEvent.AgentAdmitted.class, a.get(0)).agent().id();
         final long idB = assertInstanceOf(MasterEvent.AgentAdmitted.class, b.get(0)).agent().id();
         assertNotEquals(idA, idB, "two hosts behind one endpoint are two agents");
         assertEquals(2, state.agentCount());
 
         // sim-1's retry, sent before it heard its id, is the same agent, not a third one.
-        final List<MasterEvent> again = commit(agents.register(0, "sim-1", "127.0.0.1:9", "", "", cpus, counting, 2,
+        final List<MasterEvent> again = commit(agents.register(0, "sim-1", "127.0.0.1:9", "", "", cpus, SECRET, counting, 2,
             records));
         assertEquals(idA, assertInstanceOf(MasterEvent.AgentAdmitted.class, again.get(0)).agent().id());
         assertEquals(2, state.agentCount());
 
         // Removed, the key no longer names it: registering again is a new agent.
         commit(agents.remove(idA, 3, records));
-        final Result back = agents.register(0, "sim-1", "127.0.0.1:9", "", "", cpus, key -> 5000L, 4, records);
+        final Result back = agents.register(0, "sim-1", "127.0.0.1:9", "", "", cpus, SECRET, key -> 5000L, 4, records);
         assertEquals(5000L, assertInstanceOf(MasterEvent.AgentAdmitted.class, commit(back).get(0)).agent().id());
     }
 
@@ -191,7 +208,14 @@ class ControlsTest
             frameworkId, agentId, new long[] { 1, 1, 0, 0 }, "t", "true", noOptions, "", "", "web")), 8, records));
         assertInstanceOf(MasterEvent.LaunchDropped.class, dropped.get(0), "a duplicate that reached the log is dropped");
 
-        assertEquals(ErrorCode.UNKNOWN_TASK, tasks.checkUpdate(frameworkId, "nope").code());
+        assertEquals(ErrorCode.UNKNOWN_TASK, tasks.checkUpdate(agentId, frameworkId, "nope").code());
+        assertEquals(ErrorCode.NOT_PERMITTED, tasks.checkUpdate(agentId + 1, frameworkId, "t").code(),
+            "another agent may not report this agent's task");
+        assertEquals(null, tasks.checkUpdate(agentId, frameworkId, "t").code());
+        // A record naming another agent (a log written by something other than this leader) changes nothing.
+        commit(tasks.update(List.of(new TaskControl.Update(frameworkId, agentId + 1, 3, 3, TaskState.FINISHED, 0, 9, "t",
+            "forged")), records));
+        assertEquals(TaskState.STAGING, state.task(frameworkId, "t").state, "another agent's FINISHED is ignored");
         commit(tasks.update(List.of(new TaskControl.Update(frameworkId, agentId, 1, 1, TaskState.RUNNING, 0, 9, "t", ""),
             new TaskControl.Update(frameworkId, agentId, 2, 2, TaskState.STARTING, 0, 9, "t", "late")), records));
         assertEquals(TaskState.RUNNING, state.task(frameworkId, "t").state, "STARTING after RUNNING is stale");

@@ -26,7 +26,7 @@ final class Frames
         Protocol.putResources(out.registerAgent.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId)
             .resources(), new long[] { milliCpus, memMb, 0, 0 });
         out.registerAgent.hostname("host-" + endpoint).endpoint(endpoint).attributes("").httpEndpoint("")
-            .customResources("").tasks("");
+            .customResources("").tasks("").agentSecret("secret-of-" + endpoint);
         length = Outbound.length(out.registerAgent.encodedLength());
         return this;
     }

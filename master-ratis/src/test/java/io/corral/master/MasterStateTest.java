@@ -35,7 +35,7 @@ class MasterStateTest
         out.agentAdmitted.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(1);
         Protocol.putResources(out.agentAdmitted.resources(), new long[] { 2000, 2048, 0, 0 });
         out.agentAdmitted.timestampMs(10).hostname("a1").endpoint("127.0.0.1:1").attributes("rack:r1").httpEndpoint("127.0.0.1:2")
-            .customResources("");
+            .customResources("").secretHash("");
         apply(state, Outbound.length(out.agentAdmitted.encodedLength()));
         out.frameworkAdded.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(9).timestampMs(11).failoverTimeoutMs(0).name("f")
             .role("r").endpoint("127.0.0.1:2").principal("alice");
@@ -190,7 +190,7 @@ class MasterStateTest
     private static byte[] agentRecord(final RecordWriter records, final long id)
     {
         final int length = records.agentAdmitted(id, new long[] { 1000, 512, 0, 0 }, 10, "a" + id,
-            "127.0.0.1:7", "", "");
+            "127.0.0.1:7", "", "", "");
         return java.util.Arrays.copyOf(records.buffer().byteArray(), length);
     }
 
@@ -233,7 +233,7 @@ class MasterStateTest
         final MasterState state = new MasterState(vectors);
         final long[] agentResources = { 2000, 2048, 0, 0, 1, 100 };
         final RecordWriter records = new RecordWriter(vectors);
-        apply(state, records, records.agentAdmitted(1, agentResources, 10, "a1", "127.0.0.1:1", "", ""));
+        apply(state, records, records.agentAdmitted(1, agentResources, 10, "a1", "127.0.0.1:1", "", "", ""));
         apply(state, records, records.roleConfigured(new MasterState.Role("web", 1, new long[] { 0, 0, 0, 0, 0, 10 },
             new long[] { Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, 0, Long.MAX_VALUE })));
 
@@ -296,7 +296,7 @@ class MasterStateTest
         final MasterState state = new MasterState();
         stateUnderTest = state;
         final RecordWriter records = new RecordWriter(ResourceVectors.standard());
-        apply(state, records, records.agentAdmitted(1, new long[] { 2000, 2048, 0, 0 }, 10, "a1", "127.0.0.1:1", "", ""));
+        apply(state, records, records.agentAdmitted(1, new long[] { 2000, 2048, 0, 0 }, 10, "a1", "127.0.0.1:1", "", "", ""));
         out.frameworkAdded.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(9).timestampMs(11)
             .failoverTimeoutMs(0).name("f").role("r").endpoint("127.0.0.1:2").principal("");
         apply(state, Outbound.length(out.frameworkAdded.encodedLength()));
