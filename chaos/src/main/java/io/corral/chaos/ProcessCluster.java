@@ -120,7 +120,8 @@ public final class ProcessCluster implements AutoCloseable
     {
         final List<String> args = new ArrayList<>(List.of("master", "--id", Integer.toString(id), "--peers", peers,
             "--data", new File(work, "master-" + id).getAbsolutePath(), "--election-timeout-ms", electionTimeout));
-        args.addAll(credentials == null ? List.of("--insecure") : List.of("--credentials", credentials.toString()));
+        args.addAll(credentials == null ? List.of("--insecure") : List.of("--credentials", credentials.toString(),
+            "--operators", "operator"));
         if (credentials != null)
         {
             // Raft on mutual TLS, as `corral certs` sets it up: the run's own CA signs each master's certificate.

@@ -148,7 +148,7 @@ class MultiHostTest
         for (int i = 1; i <= 3; i++)
         {
             corral(null, "master-" + i, "master", "--id", Integer.toString(i), "--peers", peers, "--data",
-                dir.resolve("master-" + i).toString(), "--credentials", credentials.toString(),
+                dir.resolve("master-" + i).toString(), "--credentials", credentials.toString(), "--operators", "operator",
                 "--raft-tls-cert", dir.resolve("raft-tls/master-" + i + ".pem").toString(),
                 "--raft-tls-key", dir.resolve("raft-tls/master-" + i + "-key.pem").toString(),
                 "--raft-tls-ca", dir.resolve("raft-tls/ca.pem").toString());

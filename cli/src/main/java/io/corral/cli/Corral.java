@@ -197,6 +197,11 @@ public final class Corral
             description = "The CA that signed every master's Raft certificate; a peer without one is refused.")
         java.nio.file.Path raftCa;
 
+        @Option(names = "--operators", paramLabel = "NAME,...", defaultValue = "",
+            description = "Principals (of --credentials) that may do everything: set ACLs and quotas, kill any " +
+                "task, read any sandbox. Others get least privilege until ACLs say more (see `corral acl`).")
+        String operators;
+
         @Option(names = "--insecure-raft",
             description = "With --credentials, run Raft without TLS: anyone who reaches the Raft port could write " +
                 "to the log. Only where nothing but the masters can reach it.")
@@ -226,7 +231,7 @@ public final class Corral
                 .agentTimeoutMs(agentTimeoutMs).reregistrationGraceMs(graceMs)
                 .snapshotEvery(snapshotEvery, MasterConfig.DEFAULT_LOG_SEGMENT_BYTES).resourceKinds(resourceKinds)
                 .offerTimeoutMs(Math.round(offerTimeoutSeconds * 1000)).maxLaunchesInFlight(maxLaunchesInFlight)
-                .tls(tls.cert, tls.key, tlsCa).raftTls(raftCert, raftKey, raftCa).insecureRaft(insecureRaft));
+                .tls(tls.cert, tls.key, tlsCa).raftTls(raftCert, raftKey, raftCa).insecureRaft(insecureRaft).operators(operators));
             System.out.println("master " + id + " on " + master.address() + " (Ctrl-C to stop)");
             awaitShutdown(master);
             return 0;

@@ -117,7 +117,7 @@ public final class LocalCluster implements AutoCloseable
         final java.util.function.Consumer<MasterConfig> auth = credentials == null ? MasterConfig::insecure :
             // As corral dev: reads and the Mesos v1 scheduler endpoint open on loopback (changes need a token).
             c -> c.credentials(credentials).authenticateHttpReadonly(false)
-                .authenticateHttpFrameworks(false, OPERATOR_PRINCIPAL);
+                .authenticateHttpFrameworks(false, OPERATOR_PRINCIPAL).operators(OPERATOR_PRINCIPAL);
         this.tune = auth.andThen(tune).andThen(c -> c.resourceKinds(kinds));
         peersSpec = io.corral.codec.Protocol.localPeers(basePort, masterCount);
         mastersSpec = io.corral.codec.Protocol.localMasters(basePort, masterCount);

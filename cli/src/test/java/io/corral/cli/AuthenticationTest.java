@@ -214,14 +214,31 @@ class AuthenticationTest
     {
         final String operator = io.corral.codec.HttpAuth.bearer(cluster.credential(LocalCluster.OPERATOR_PRINCIPAL));
         final String tenant = io.corral.codec.HttpAuth.bearer(cluster.credential("tenant-b"));
+        final String agents = io.corral.codec.HttpAuth.bearer(cluster.credential(LocalCluster.AGENT_PRINCIPAL));
         final URI acls = http(cluster.leader(), "/api/v1/acls");
-        // Rules that would lock the operator out are refused, and so is a rule that does not parse.
-        final HttpResponse<String> lockout = post(acls, operator, "set-acls someone-else\n");
-        assertEquals(400, lockout.statusCode(), lockout.body());
-        assertTrue(lockout.body().contains("keep a line 'set-acls operator'"), lockout.body());
+        final URI quotas = http(cluster.leader(), "/api/v1/roles/default");
+        // Least privilege until rules are set: neither a tenant nor the agents' principal may change
+        // the rules or quotas; only the operator (corral dev's --operators) may.
+        for (final String who : List.of(tenant, agents))
+        {
+            final HttpResponse<String> acl = post(acls, who, "set-acls *\n");
+            assertEquals(403, acl.statusCode(), acl.body());
+            assertTrue(acl.body().contains("may not set ACLs") && acl.body().contains("[operator]"), acl.body());
+            final HttpResponse<String> quota = post(quotas, who, "{\"weight\": 5}");
+            assertEquals(403, quota.statusCode(), quota.body());
+        }
+        // A rule that does not parse is refused; rules that would lock out a principal that is not an
+        // operator but may set rules are refused to it.
         final HttpResponse<String> typo = post(acls, operator, "subscribe tenant-b\n");
         assertEquals(400, typo.statusCode(), typo.body());
         assertTrue(typo.body().contains("line 1") && typo.body().contains("ROLE"), typo.body());
+        assertEquals(200, post(acls, operator, "register-agents agents\nsubscribe * *\nset-acls tenant-b\n")
+            .statusCode());
+        Await.until("the rules let tenant-b set rules", WAIT, () -> acls(cluster.leader()).path("set-acls")
+            .has("tenant-b"));
+        final HttpResponse<String> lockout = post(acls, tenant, "set-acls someone-else\n");
+        assertEquals(400, lockout.statusCode(), lockout.body());
+        assertTrue(lockout.body().contains("keep a line 'set-acls tenant-b'"), lockout.body());
 
         final String rules = """
             # agents register as 'agents'; tenant-b may use 'default' only
@@ -253,14 +270,14 @@ class AuthenticationTest
         assertNotNull(ok.offers.poll(WAIT.toSeconds(), TimeUnit.SECONDS), "an allowed role is offered");
 
         // Quotas and rules are the operator's: tenant-b gets 403 for both.
-        final HttpResponse<String> quota = post(http(cluster.leader(), "/api/v1/roles/default"), tenant, "{\"weight\": 5}");
+        final HttpResponse<String> quota = post(quotas, tenant, "{\"weight\": 5}");
         assertEquals(403, quota.statusCode(), quota.body());
         assertTrue(quota.body().contains("may not set quotas"), quota.body());
         final HttpResponse<String> takeover = post(acls, tenant, "set-acls tenant-b\n");
         assertEquals(403, takeover.statusCode(), takeover.body());
 
         // An agent authenticating as a principal without register-agents is refused and never offered.
-        final AgentNode wrongPrincipal = agent("ops-agent", cluster.credential(LocalCluster.OPERATOR_PRINCIPAL));
+        final AgentNode wrongPrincipal = agent("tenant-agent", cluster.credential("tenant-b"));
         Await.until("the master refuses the agent", WAIT, () -> wrongPrincipal.lastRefusal() != null &&
             wrongPrincipal.lastRefusal().contains("may not register agents"));
         assertEquals(0, wrongPrincipal.agentId());
@@ -449,13 +466,19 @@ class AuthenticationTest
 
     private static String tenantBRoles(final MasterNode m)
     {
+        return acls(m).path("subscribe").path("tenant-b").toString();
+    }
+
+    /** The rules as {@code m} shows them in its state (an error's text if it does not answer). */
+    private static JsonNode acls(final MasterNode m)
+    {
         try
         {
-            return state(m).path("acls").path("subscribe").path("tenant-b").toString();
+            return state(m).path("acls");
         }
         catch (final Exception ex)
         {
-            return ex.toString();
+            return JSON.getNodeFactory().textNode(ex.toString());
         }
     }
 

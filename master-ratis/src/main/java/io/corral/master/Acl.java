@@ -20,6 +20,9 @@ import java.util.Set;
  * set-quotas ops                    # who may set roles' weights and quotas
  * set-acls ops                      # who may replace these rules
  * </pre>
+ * {@code *} in a rule other than register-agents does not stand for a principal that
+ * register-agents names: agents act for nothing else unless a rule names them. The masters'
+ * {@code --operators} may do everything, whatever the rules say.
  * The rules are replicated (one {@code AclSet} record replaces them all) and the same on every
  * master. Immutable: the duty thread replaces it, readers on other threads hold whichever they
  * read. Only consulted on a master with credentials.
@@ -59,16 +62,16 @@ final class Acl
     }
 
     /**
-     * Until an operator sets rules: agents register as the principal {@code agents}; any principal
-     * may subscribe in any role, read state, set quotas and set the rules (as Mesos is permissive
-     * with no ACLs); each principal kills, and reads the sandboxes of, only its own frameworks' tasks.
+     * Until an operator sets rules, least privilege: agents register as the principal
+     * {@code agents} and may do nothing else; any other principal may subscribe frameworks in any
+     * role and read state, and kills, and reads the sandboxes of, only its own frameworks' tasks;
+     * only the operators ({@code --operators}) set quotas and rules, kill any task and read any
+     * sandbox.
      */
     static final String DEFAULT_TEXT = """
         register-agents agents
         subscribe * *
         read-state *
-        set-quotas *
-        set-acls *
         """;
 
     static final Acl DEFAULT = parse(DEFAULT_TEXT);
@@ -79,11 +82,42 @@ final class Acl
     private final String text;
     /** Per action: principal (or "*") to objects (empty for actions without objects; "*" any). */
     private final Map<Action, Map<String, Set<String>>> rules;
+    /** May do everything, whatever the rules say: the masters' {@code --operators} (not replicated). */
+    private final Set<String> operators;
 
-    private Acl(final String text, final Map<Action, Map<String, Set<String>>> rules)
+    private Acl(final String text, final Map<Action, Map<String, Set<String>>> rules, final Set<String> operators)
     {
         this.text = text;
         this.rules = rules;
+        this.operators = operators;
+    }
+
+    /** These rules, with {@code operators} allowed everything (a master's {@code --operators}). */
+    Acl withOperators(final Set<String> operators)
+    {
+        return operators.equals(this.operators) ? this : new Acl(text, rules, Set.copyOf(operators));
+    }
+
+    Set<String> operators()
+    {
+        return operators;
+    }
+
+    /**
+     * True if {@code principal} is one the rules name for register-agents: an agents' credential
+     * sits on every worker host, so {@code *} in any other rule does not cover it (only a rule
+     * that names it does).
+     */
+    private boolean agentPrincipal(final String principal)
+    {
+        final Map<String, Set<String>> agents = rules.get(Action.REGISTER_AGENTS);
+        return agents != null && agents.containsKey(principal);
+    }
+
+    /** The principals a rule's {@code *} stands for: any, but agents' outside register-agents. */
+    private boolean wildcardCovers(final Action action, final String principal)
+    {
+        return action == Action.REGISTER_AGENTS || !agentPrincipal(principal);
     }
 
     /** Parses rules; a bad line is an IllegalArgumentException naming the line and the fix. */
@@ -142,7 +176,7 @@ final class Acl
             byPrincipal.forEach((p, o) -> m.put(p, Collections.unmodifiableSet(o)));
             frozen.put(a, Collections.unmodifiableMap(m));
         });
-        return new Acl(text, Collections.unmodifiableMap(frozen));
+        return new Acl(text, Collections.unmodifiableMap(frozen), Set.of());
     }
 
     String text()
@@ -153,19 +187,29 @@ final class Acl
     /** True if {@code principal} may do {@code action} (for actions without objects). */
     boolean allows(final Action action, final String principal)
     {
+        if (operators.contains(principal))
+        {
+            return true;
+        }
         final Map<String, Set<String>> byPrincipal = rules.get(action);
-        return byPrincipal != null && (byPrincipal.containsKey(principal) || byPrincipal.containsKey("*"));
+        return byPrincipal != null && (byPrincipal.containsKey(principal) ||
+            byPrincipal.containsKey("*") && wildcardCovers(action, principal));
     }
 
     /** True if {@code principal} may do {@code action} on {@code object} (a role, or an owner's principal). */
     boolean allows(final Action action, final String principal, final String object)
     {
+        if (operators.contains(principal))
+        {
+            return true;
+        }
         final Map<String, Set<String>> byPrincipal = rules.get(action);
         if (byPrincipal == null)
         {
             return false;
         }
-        for (final String p : new String[] { principal, "*" })
+        for (final String p : wildcardCovers(action, principal) ? new String[] { principal, "*" } :
+            new String[] { principal })
         {
             final Set<String> objects = byPrincipal.get(p);
             if (objects != null && (objects.contains(object) || objects.contains("*")))
@@ -182,14 +226,25 @@ final class Acl
         final List<String> out = new ArrayList<>();
         final Map<String, Set<String>> byPrincipal = rules.getOrDefault(action, Map.of());
         out.addAll(byPrincipal.getOrDefault(principal, Set.of()));
-        out.addAll(byPrincipal.getOrDefault("*", Set.of()));
+        if (wildcardCovers(action, principal))
+        {
+            out.addAll(byPrincipal.getOrDefault("*", Set.of()));
+        }
         return out;
     }
 
-    /** Principals allowed {@code action} ("*" included as written). */
+    /** Principals allowed {@code action}: the operators, then the rules' ("*" included as written). */
     List<String> principalsFor(final Action action)
     {
-        return new ArrayList<>(rules.getOrDefault(action, Map.of()).keySet());
+        final List<String> out = new ArrayList<>(new java.util.TreeSet<>(operators));
+        for (final String p : rules.getOrDefault(action, Map.of()).keySet())
+        {
+            if (!out.contains(p))
+            {
+                out.add(p);
+            }
+        }
+        return out;
     }
 
     /** The rules as data for {@code /api/v1/state}: action to principal to objects. */

@@ -72,6 +72,7 @@ public final class MasterConfig
     private java.nio.file.Path raftKey;
     private java.nio.file.Path raftCa;
     private boolean insecureRaft;
+    private java.util.Set<String> operators = java.util.Set.of();
     private int maxLaunchesInFlight = DEFAULT_MAX_LAUNCHES_IN_FLIGHT;
     private io.corral.allocator.ResourceKinds resourceKinds = io.corral.allocator.ResourceKinds.standard();
 
@@ -327,6 +328,30 @@ public final class MasterConfig
         return this;
     }
 
+    /**
+     * The operators' principals (comma-separated; Mesos has no such flag, its ACLs name them): they
+     * may do everything whatever the replicated rules say: set ACLs and quotas, kill any task, read
+     * any sandbox and the state. Every master of a cluster should be given the same list.
+     */
+    public MasterConfig operators(final String commaSeparated)
+    {
+        final java.util.Set<String> names = new java.util.TreeSet<>();
+        for (final String part : commaSeparated == null ? new String[0] : commaSeparated.split(","))
+        {
+            if (!part.isBlank())
+            {
+                names.add(part.trim());
+            }
+        }
+        this.operators = java.util.Set.copyOf(names);
+        return this;
+    }
+
+    public java.util.Set<String> operators()
+    {
+        return operators;
+    }
+
     /** True when Raft runs without TLS although the master has credentials (said in its log and state). */
     public boolean isInsecureRaft()
     {
@@ -368,6 +393,20 @@ public final class MasterConfig
         {
             io.corral.codec.Tls.server(raftCert, raftKey);
             io.corral.codec.Tls.certificates(raftCa);
+        }
+        for (final String operator : operators)
+        {
+            if (credentials == null)
+            {
+                throw new IllegalArgumentException("--operators needs --credentials: on an --insecure master " +
+                    "nobody is authenticated, so everyone may do everything");
+            }
+            if (!credentials.knows(operator))
+            {
+                throw new IllegalArgumentException("--operators names '" + operator + "', which is not in the " +
+                    "credentials file (" + credentials.principals() + "); add it with `corral credentials add " +
+                    operator + " --file FILE`");
+            }
         }
         if (credentials != null && !authenticateHttpFrameworks &&
             (httpFrameworkPrincipal == null || !credentials.knows(httpFrameworkPrincipal)))

@@ -401,6 +401,7 @@ final class MasterHttp implements AutoCloseable
         master.put("address", node.address());
         master.put("insecure", node.insecure());
         master.put("insecureRaft", node.config().isInsecureRaft());
+        master.put("operators", new java.util.ArrayList<>(new java.util.TreeSet<>(node.config().operators())));
         master.put("httpReadonlyAuthenticated", node.config().authenticateHttpReadonly());
         master.put("leader", node.isLeader());
         master.put("term", node.currentTerm());

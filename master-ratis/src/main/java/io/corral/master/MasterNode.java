@@ -90,6 +90,12 @@ public final class MasterNode implements AutoCloseable
                 "records to the cluster's log", config.id(), Protocol.port(config.address()) + Protocol.RAFT_PORT_OFFSET);
         }
         this.state = new MasterState(new ResourceVectors(config.resourceKinds()));
+        state.operators(config.operators());
+        if (!config.isInsecure() && config.operators().isEmpty())
+        {
+            LOG.warn("master {} has no --operators: nobody may set ACLs or quotas, or kill another principal's " +
+                "tasks, until the masters are restarted with --operators NAME,...", config.id());
+        }
         this.metrics = new MasterMetrics(this);
         final RaftGroup group = RaftGroup.valueOf(GROUP_ID, RaftSettings.peers(config.peers()));
         final RaftProperties properties = RaftSettings.properties(config);
@@ -711,7 +717,7 @@ public final class MasterNode implements AutoCloseable
                 result.complete("invalid rules: " + ex.getMessage());
                 return;
             }
-            if (principal != null && !acl.allows(Acl.Action.SET_ACLS, principal))
+            if (principal != null && !acl.withOperators(state.acl().operators()).allows(Acl.Action.SET_ACLS, principal))
             {
                 result.complete("invalid rules: they would not let '" + principal + "' set ACLs again; keep a line " +
                     "'set-acls " + principal + "'");

@@ -134,6 +134,12 @@ public final class MasterState
     private final io.corral.codec.sbe.AclSetDecoder aclSet = new io.corral.codec.sbe.AclSetDecoder();
     /** Who may do what (replaced whole by an AclSet record; immutable, so views share it). */
     private Acl acl = Acl.DEFAULT;
+
+    /** The principals that may do everything whatever the rules say (the master's --operators; not replicated). */
+    public void operators(final java.util.Set<String> operators)
+    {
+        acl = acl.withOperators(operators);
+    }
     private final RecordBatchDecoder batch = new RecordBatchDecoder();
     /** The batch's own bytes (each inner record is wrapped in {@code record} while the batch is walked). */
     private final org.agrona.concurrent.UnsafeBuffer batchBytes = new org.agrona.concurrent.UnsafeBuffer(0, 0);
@@ -330,7 +336,7 @@ public final class MasterState
                 {
                     try
                     {
-                        acl = Acl.parse(aclSet.rules());
+                        acl = Acl.parse(aclSet.rules()).withOperators(acl.operators());
                         events.add(new MasterEvent.AclSet(index, acl));
                     }
                     catch (final IllegalArgumentException ex)
@@ -383,7 +389,7 @@ public final class MasterState
         frameworks.clear();
         tasks.clear();
         roles.clear();
-        acl = Acl.DEFAULT;
+        acl = Acl.DEFAULT.withOperators(acl.operators());
         SnapshotCodec.read(bytes, (buffer, offset, length) ->
         {
             for (final MasterEvent event : apply(buffer, offset, length, index))

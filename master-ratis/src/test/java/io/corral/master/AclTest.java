@@ -44,6 +44,33 @@ class AclTest
     }
 
     @Test
+    void theDefaultIsLeastPrivilegeAndOnlyOperatorsAdminister()
+    {
+        final Acl acl = Acl.DEFAULT.withOperators(java.util.Set.of("root-ops"));
+        for (final String principal : List.of("agents", "tenant"))
+        {
+            assertFalse(acl.allows(Acl.Action.SET_ACLS, principal), principal);
+            assertFalse(acl.allows(Acl.Action.SET_QUOTAS, principal), principal);
+            assertFalse(acl.allows(Acl.Action.KILL, principal, "someone"), principal);
+            assertFalse(acl.allows(Acl.Action.READ_SANDBOXES, principal, "someone"), principal);
+        }
+        // The agents' credential sits on every worker: '*' does not make it a framework or a reader.
+        assertFalse(acl.allows(Acl.Action.SUBSCRIBE, "agents", "default"));
+        assertFalse(acl.allows(Acl.Action.READ_STATE, "agents"));
+        assertEquals(List.of(), acl.objectsOf(Acl.Action.SUBSCRIBE, "agents"));
+        assertTrue(acl.allows(Acl.Action.SUBSCRIBE, "tenant", "default"));
+        assertTrue(acl.allows(Acl.Action.READ_STATE, "tenant"));
+        // An operator may do everything; a rule that names the agents' principal still counts.
+        for (final Acl.Action action : Acl.Action.values())
+        {
+            assertTrue(acl.allows(action, "root-ops") && acl.allows(action, "root-ops", "anyone"), action.word);
+        }
+        assertEquals(List.of("root-ops"), acl.principalsFor(Acl.Action.SET_ACLS));
+        assertTrue(Acl.parse("register-agents agents\nsubscribe agents batch\n").allows(Acl.Action.SUBSCRIBE,
+            "agents", "batch"));
+    }
+
+    @Test
     void aBadLineNamesItselfAndTheFix()
     {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Acl.parse("set-acls ops\nlaunch ops\n"))
