@@ -46,7 +46,9 @@ final class SandboxHttp implements AutoCloseable
     /** {@code host:port}, or {@code https://host:port} with TLS (as the agent registers it). */
     String endpoint()
     {
-        return (tls ? "https://" : "") + server.getAddress().getHostString() + ":" + server.getAddress().getPort();
+        final String host = server.getAddress().getHostString();
+        return (tls ? "https://" : "") + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" +
+            server.getAddress().getPort();
     }
 
     private void files(final HttpExchange exchange) throws IOException

@@ -57,6 +57,14 @@ public abstract class InboundAdapter implements FragmentHandler
         {
         }
 
+        /**
+         * A frame arrives ({@code header}: Aeron's, read only during the call; its context is the
+         * sender's Image), or has been handled ({@code null}): who any answer made meanwhile is for.
+         */
+        default void arrived(final Header header)
+        {
+        }
+
         /** The master's answer to this side's Hello. */
         default void onChallenge(ChallengeDecoder challenge)
         {
@@ -82,6 +90,24 @@ public abstract class InboundAdapter implements FragmentHandler
 
     @Override
     public final void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header aeronHeader)
+    {
+        if (gate == null)
+        {
+            handle(buffer, offset, length, aeronHeader);
+            return;
+        }
+        gate.arrived(aeronHeader);
+        try
+        {
+            handle(buffer, offset, length, aeronHeader);
+        }
+        finally
+        {
+            gate.arrived(null);
+        }
+    }
+
+    private void handle(final DirectBuffer buffer, final int offset, final int length, final Header aeronHeader)
     {
         final int sessionId = aeronHeader.sessionId();
         final String problem = FrameCheck.problem(header, buffer, offset, length);

@@ -35,6 +35,154 @@ public final class Protocol
         return "aeron:udp?endpoint=" + endpoint;
     }
 
+    /**
+     * Why {@code endpoint} is not a plain {@code host:port} that a channel may be made of (null if
+     * it is): host an IPv4 address, a bracketed IPv6 address or a DNS name, port 1-65535, nothing
+     * else (no Aeron URI parameters, no spaces). Endpoints come in frames from anyone: nothing is
+     * opened for one that fails this. Allocates nothing for a good one.
+     */
+    public static String endpointProblem(final String endpoint)
+    {
+        return endpointProblem(endpoint, true);
+    }
+
+    /**
+     * As {@link #endpointProblem(String)} for an endpoint a peer says it listens on: an IP address
+     * only (what its own subscription resolved), so that nothing a stranger sends makes a master's
+     * media driver look a name up (a lookup blocks the driver while it lasts).
+     */
+    public static String peerEndpointProblem(final String endpoint)
+    {
+        return endpointProblem(endpoint, false);
+    }
+
+    private static String endpointProblem(final String endpoint, final boolean names)
+    {
+        if (endpoint == null || endpoint.isEmpty())
+        {
+            return "no endpoint";
+        }
+        if (endpoint.length() > MAX_ENDPOINT_CHARS)
+        {
+            return "an endpoint of " + endpoint.length() + " characters (at most " + MAX_ENDPOINT_CHARS + ")";
+        }
+        final int colon = endpoint.lastIndexOf(':');
+        if (colon <= 0 || colon == endpoint.length() - 1 || endpoint.length() - colon - 1 > 5)
+        {
+            return "endpoint '" + endpoint + "' is not host:port";
+        }
+        int port = 0;
+        for (int i = colon + 1; i < endpoint.length(); i++)
+        {
+            final char c = endpoint.charAt(i);
+            if (c < '0' || c > '9')
+            {
+                return "endpoint '" + endpoint + "' has a port that is not a number";
+            }
+            port = port * 10 + (c - '0');
+        }
+        if (port < 1 || port > 65535)
+        {
+            return "endpoint '" + endpoint + "' has port " + port + ", outside 1-65535";
+        }
+        final boolean ok = endpoint.charAt(0) == '[' ? ipv6(endpoint, 1, colon - 1) && endpoint.charAt(colon - 1) == ']' :
+            names ? hostname(endpoint, colon) : ipv4(endpoint, colon);
+        return ok ? null : "endpoint '" + endpoint + "' has a host that is neither an IPv4 address, a bracketed " +
+            "IPv6 address" + (names ? " nor a DNS name" : " (a peer names the address it listens on, not a name)");
+    }
+
+    /** The longest endpoint taken: a 253-character DNS name, a colon and a port. */
+    public static final int MAX_ENDPOINT_CHARS = 253 + 6;
+
+    private static boolean ipv6(final String s, final int from, final int to)
+    {
+        if (to <= from + 1)
+        {
+            return false;
+        }
+        for (int i = from; i < to; i++)
+        {
+            final char c = s.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == ':' || c == '.'))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A DNS name or a dotted IPv4 address in {@code s[0, to)}: labels of letters, digits and '-'. */
+    private static boolean hostname(final String s, final int to)
+    {
+        if (to > 253)
+        {
+            return false;
+        }
+        int label = 0;
+        boolean firstLabelDigits = true;
+        boolean inFirstLabel = true;
+        for (int i = 0; i < to; i++)
+        {
+            final char c = s.charAt(i);
+            if (c == '.')
+            {
+                if (label == 0 || s.charAt(i - 1) == '-')
+                {
+                    return false;
+                }
+                label = 0;
+                inFirstLabel = false;
+                continue;
+            }
+            final boolean digit = c >= '0' && c <= '9';
+            if (!(digit || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' && label > 0) || ++label > 63)
+            {
+                return false;
+            }
+            if (inFirstLabel)
+            {
+                firstLabelDigits &= digit;
+            }
+        }
+        if (label == 0 || s.charAt(to - 1) == '-')
+        {
+            return false;
+        }
+        // A name that starts like an address ("127.0.0.q") must be one: such typos and fuzz are refused.
+        return !firstLabelDigits || ipv4(s, to);
+    }
+
+    private static boolean ipv4(final String s, final int to)
+    {
+        int parts = 0;
+        int value = -1;
+        for (int i = 0; i <= to; i++)
+        {
+            if (i == to || s.charAt(i) == '.')
+            {
+                if (value < 0 || value > 255)
+                {
+                    return false;
+                }
+                parts++;
+                value = -1;
+            }
+            else if (s.charAt(i) < '0' || s.charAt(i) > '9')
+            {
+                return false;
+            }
+            else
+            {
+                value = (value < 0 ? 0 : value * 10) + (s.charAt(i) - '0');
+                if (value > 255)
+                {
+                    return false;
+                }
+            }
+        }
+        return parts == 4;
+    }
+
     /** Writes a {cpus, mem, disk, gpus} vector into an SBE Resources composite. */
     public static void putResources(final ResourcesEncoder encoder, final long[] resources)
     {

@@ -32,6 +32,12 @@ public final class Seal implements InboundAdapter.Gate
     private static final long HELLO_EVERY_NS = 1_000_000_000L;
     /** After the master refused the credential: ask again this rarely (the secret will not change by itself). */
     private static final long AFTER_FAILURE_NS = 5_000_000_000L;
+    /**
+     * While a master's sealed messages keep coming (within this), unsealed "not the leader" and
+     * "authentication failed" frames are not believed: anyone can send those. A client looking for
+     * the leader (nothing sealed heard lately) takes them as hints, as it must to find the leader.
+     */
+    static final long TRUSTED_FOR_NS = 3_000_000_000L;
 
     private static final class Session
     {
@@ -40,6 +46,8 @@ public final class Seal implements InboundAdapter.Gate
         long helloAtNs;
         /** When a sealed message of this session last opened (System.nanoTime()). */
         long heardAtNs;
+        /** A sealed message of the master opened in this session: it works, and no AuthFailed ends it. */
+        boolean confirmed;
         SessionCipher cipher;
 
         Session(final Publication publication)
@@ -63,6 +71,8 @@ public final class Seal implements InboundAdapter.Gate
     private final byte[] echoed = new byte[16];
     private String endpoint;
     private long refusedUntilNs;
+    /** When any master's sealed message last opened (System.nanoTime()); 0: never. */
+    private long sealedHeardNs;
 
     private Seal(final String principal, final byte[] secret, final Consumer<String> onRefused,
         final Consumer<Publication> onEstablished)
@@ -224,8 +234,15 @@ public final class Seal implements InboundAdapter.Gate
     @Override
     public boolean admitsUnsealed(final int templateId)
     {
-        return secret == null || templateId == NotLeaderDecoder.TEMPLATE_ID ||
-            templateId == ChallengeDecoder.TEMPLATE_ID || templateId == AuthFailedDecoder.TEMPLATE_ID;
+        return secret == null || templateId == ChallengeDecoder.TEMPLATE_ID ||
+            (templateId == NotLeaderDecoder.TEMPLATE_ID || templateId == AuthFailedDecoder.TEMPLATE_ID) &&
+            !hearingSealed();
+    }
+
+    /** True while a master's sealed messages keep coming: its word is the one that counts then. */
+    private boolean hearingSealed()
+    {
+        return sealedHeardNs != 0 && System.nanoTime() - sealedHeardNs < TRUSTED_FOR_NS;
     }
 
     @Override
@@ -236,6 +253,8 @@ public final class Seal implements InboundAdapter.Gate
         if (s != null && s.cipher.open(message, frame, 0, inner) == SessionCipher.Opened.OK)
         {
             s.heardAtNs = System.nanoTime();
+            s.confirmed = true;
+            sealedHeardNs = s.heardAtNs == 0 ? 1 : s.heardAtNs;
             return true;
         }
         return false;
@@ -278,9 +297,11 @@ public final class Seal implements InboundAdapter.Gate
             refused(reason);
             return;
         }
-        if (s == null)
+        if (s == null || s.confirmed)
         {
-            return; // not a session of ours: someone else's, or already forgotten
+            // Not a session of ours (someone else's, or forgotten), or one the master has already
+            // answered in: a master never refuses such a session, so this is someone else's word.
+            return;
         }
         reset(s.publication);
         refused(reason);

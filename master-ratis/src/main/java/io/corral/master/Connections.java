@@ -25,8 +25,13 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 final class Connections implements Peers, AutoCloseable
 {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Connections.class);
     private static final long RETRY_FOR_NS = 3_000_000_000L;
     static final long IDLE_CLOSE_NS = 15_000_000_000L;
+    /** A link opened only to answer someone not yet authenticated: closed this soon when idle. */
+    static final long PROVISIONAL_IDLE_CLOSE_NS = 2_000_000_000L;
+    /** At most this many such links at once; past it, answers to new unauthenticated endpoints are dropped. */
+    static final int MAX_PROVISIONAL_LINKS = 1_024;
     private static final long SWEEP_EVERY_NS = 1_000_000_000L;
 
     private record Pending(byte[] bytes, long deadlineNs)
@@ -34,11 +39,16 @@ final class Connections implements Peers, AutoCloseable
     }
 
     private final Aeron aeron;
+    /** Counts an endpoint refused or a channel that could not be opened (the message is dropped). */
+    private final Runnable refused;
+    private final io.corral.codec.LogThrottle refusedLog = new io.corral.codec.LogThrottle(10_000_000_000L);
     /** An open publication and when its endpoint was last sent to. */
     private static final class Link
     {
         final ExclusivePublication publication;
         long lastUsedNs;
+        /** Opened only for answers to a peer not yet authenticated (a challenge, a redirect). */
+        boolean provisional;
 
         Link(final ExclusivePublication publication, final long nowNs)
         {
@@ -47,27 +57,72 @@ final class Connections implements Peers, AutoCloseable
         }
     }
 
+    private int provisionalLinks;
+
     private final Map<String, Link> links = new HashMap<>();
     private long nextSweepNs;
     /** Only endpoints with something waiting are here. */
     private final Map<String, ArrayDeque<Pending>> pending = new HashMap<>();
     private final UnsafeBuffer retryBuffer = new UnsafeBuffer(new byte[0]);
 
-    Connections(final Aeron aeron)
+    Connections(final Aeron aeron, final Runnable refused)
     {
         this.aeron = aeron;
+        this.refused = refused;
     }
 
-    private ExclusivePublication publication(final String endpoint, final long nowNs)
+    /**
+     * The link to {@code endpoint}, opened if need be; null (counted, logged once an interval, no
+     * stack trace) if the endpoint is not a plain host:port, its channel cannot be opened (a name
+     * that does not resolve), or it would be one provisional link too many.
+     */
+    private Link link(final String endpoint, final boolean provisional, final long nowNs)
     {
         Link link = links.get(endpoint);
         if (link == null)
         {
-            link = new Link(aeron.addExclusivePublication(Protocol.channel(endpoint), Protocol.STREAM_ID), nowNs);
+            if (provisional && provisionalLinks >= MAX_PROVISIONAL_LINKS)
+            {
+                refuse(endpoint, MAX_PROVISIONAL_LINKS + " links to unauthenticated peers are open", nowNs);
+                return null;
+            }
+            final String problem = Protocol.peerEndpointProblem(endpoint);
+            if (problem != null)
+            {
+                refuse(endpoint, problem, nowNs);
+                return null;
+            }
+            final ExclusivePublication publication;
+            try
+            {
+                publication = aeron.addExclusivePublication(Protocol.channel(endpoint), Protocol.STREAM_ID);
+            }
+            catch (final RuntimeException ex)
+            {
+                refuse(endpoint, "cannot open a channel to it: " + ex.getMessage(), nowNs);
+                return null;
+            }
+            link = new Link(publication, nowNs);
+            link.provisional = provisional;
+            provisionalLinks += provisional ? 1 : 0;
             links.put(endpoint, link);
         }
+        else if (link.provisional && !provisional)
+        {
+            link.provisional = false; // its peer has authenticated: an ordinary link from now on
+            provisionalLinks--;
+        }
         link.lastUsedNs = nowNs;
-        return link.publication;
+        return link;
+    }
+
+    private void refuse(final String endpoint, final String why, final long nowNs)
+    {
+        refused.run();
+        if (refusedLog.allow(nowNs))
+        {
+            LOG.warn("nothing sent to endpoint '{}': {}{}", endpoint, why, refusedLog.leftOut());
+        }
     }
 
     /** Closes publications idle for {@link #IDLE_CLOSE_NS} with nothing waiting; returns how many. */
@@ -82,9 +137,12 @@ final class Connections implements Peers, AutoCloseable
         for (final Iterator<Map.Entry<String, Link>> it = links.entrySet().iterator(); it.hasNext(); )
         {
             final Map.Entry<String, Link> e = it.next();
-            if (nowNs - e.getValue().lastUsedNs >= IDLE_CLOSE_NS && !pending.containsKey(e.getKey()))
+            final Link link = e.getValue();
+            if (nowNs - link.lastUsedNs >= (link.provisional ? PROVISIONAL_IDLE_CLOSE_NS : IDLE_CLOSE_NS) &&
+                !pending.containsKey(e.getKey()))
             {
-                e.getValue().publication.close();
+                link.publication.close();
+                provisionalLinks -= link.provisional ? 1 : 0;
                 it.remove();
                 closed++;
             }
@@ -98,15 +156,39 @@ final class Connections implements Peers, AutoCloseable
         return links.size();
     }
 
+    /** Of those, the ones opened only to answer peers not yet authenticated. */
+    int provisional()
+    {
+        return provisionalLinks;
+    }
+
     /** Sends the first {@code length} bytes of {@code buffer} to {@code endpoint}. */
     @Override
     public void send(final String endpoint, final DirectBuffer buffer, final int length, final long nowNs)
+    {
+        send(endpoint, buffer, length, false, nowNs);
+    }
+
+    @Override
+    public void sendUnauthenticated(final String endpoint, final DirectBuffer buffer, final int length,
+        final long nowNs)
+    {
+        send(endpoint, buffer, length, true, nowNs);
+    }
+
+    private void send(final String endpoint, final DirectBuffer buffer, final int length, final boolean provisional,
+        final long nowNs)
     {
         if (endpoint == null || endpoint.isEmpty())
         {
             return;
         }
-        final ExclusivePublication publication = publication(endpoint, nowNs);
+        final Link link = link(endpoint, provisional, nowNs);
+        if (link == null)
+        {
+            return;
+        }
+        final ExclusivePublication publication = link.publication;
         final ArrayDeque<Pending> waiting = pending.get(endpoint);
         if (waiting == null && Outbound.offer(publication, (MutableDirectBuffer)buffer, length))
         {
@@ -169,6 +251,7 @@ final class Connections implements Peers, AutoCloseable
     {
         links.values().forEach(l -> l.publication.close());
         links.clear();
+        provisionalLinks = 0;
         pending.clear();
     }
 }

@@ -171,12 +171,45 @@ final class MasterEndpoint implements MasterInbound.Handler
         return s;
     }
 
+    /**
+     * True (and the frame dropped, counted, logged once an interval, nothing sent) if the endpoint a
+     * frame names is not a plain address:port (or its HTTP endpoint not a plain host:port): no
+     * channel is ever made from one.
+     */
+    private boolean badEndpoint(final String endpoint, final String http, final int template)
+    {
+        String problem = io.corral.codec.Protocol.peerEndpointProblem(endpoint);
+        if (problem == null && http != null && !http.isEmpty())
+        {
+            final String plain = http.startsWith("https://") ? http.substring("https://".length()) : http;
+            problem = io.corral.codec.Protocol.endpointProblem(plain);
+            problem = problem == null ? null : "HTTP " + problem;
+        }
+        if (problem == null)
+        {
+            return false;
+        }
+        metrics.endpointsRefused.inc();
+        if (badEndpointLog.allow(nowNs))
+        {
+            LOG.warn("master {}: dropped a frame (template {}): {}{}", masterId, template, problem,
+                badEndpointLog.leftOut());
+        }
+        return true;
+    }
+
+    private final io.corral.codec.LogThrottle badEndpointLog = new io.corral.codec.LogThrottle(10_000_000_000L);
+
     @Override
     public void onHello(final io.corral.codec.sbe.HelloDecoder m, final int sessionId)
     {
         m.skipPrincipal();
         final String endpoint = m.endpoint();
         m.sbeRewind();
+        if (badEndpoint(endpoint, null, io.corral.codec.sbe.HelloDecoder.TEMPLATE_ID))
+        {
+            return;
+        }
         if (sessions == null)
         {
             toAgents.authFailed(endpoint, 0, "this master runs with --insecure and takes no credentials: start " +
@@ -211,6 +244,10 @@ final class MasterEndpoint implements MasterInbound.Handler
         final String custom = m.customResources();
         final String taskList = m.tasks();
         final String secret = m.agentSecret();
+        if (badEndpoint(endpoint, http, RegisterAgentDecoder.TEMPLATE_ID))
+        {
+            return;
+        }
         remember(sessionId, endpoint);
         if (redirected(endpoint))
         {
@@ -347,6 +384,10 @@ final class MasterEndpoint implements MasterInbound.Handler
         final String role = Utf8.string(roleBytes);
         final String endpoint = Utf8.string(endpointBytes);
         String principal = Utf8.string(principalBytes);
+        if (badEndpoint(endpoint, null, SubscribeDecoder.TEMPLATE_ID))
+        {
+            return;
+        }
         remember(sessionId, endpoint);
         if (redirected(endpoint))
         {

@@ -35,12 +35,15 @@ final class MasterMetrics
     final Counter statusUpdatesForwarded;
     final Counter requestsRefused;
     final Counter badFrames;
+    final Counter endpointsRefused;
     private final io.prometheus.metrics.core.datapoints.CounterDataPoint[] authRefusals;
 
     /** Why a master refused a message of the authentication layer (label {@code reason}). */
     enum AuthRefusal
     {
-        UNSEALED, UNKNOWN_SESSION, BAD_MAC, REPLAYED, BAD_CREDENTIAL, HANDSHAKES_FULL, NO_SESSION_TO_SEND, NOT_YOURS, HTTP, ACL
+        UNSEALED, UNKNOWN_SESSION, BAD_MAC, REPLAYED, BAD_CREDENTIAL, HANDSHAKES_FULL, NO_SESSION_TO_SEND, NOT_YOURS, HTTP, ACL,
+        /** An answer to a peer without a session (a challenge, a redirect) over the budget for strangers. */
+        RATE_LIMITED
     }
     final Counter proposalsFailed;
     final Counter recordsProposed;
@@ -55,6 +58,9 @@ final class MasterMetrics
     volatile int launchesWaiting;
     /** How long ago the master last had read all its inbound messages (0 while it keeps up). */
     volatile long inboundBehindNs;
+    /** Publications to agents' and frameworks' endpoints open now, and of those the provisional ones. */
+    volatile int publicationsOpen;
+    volatile int publicationsProvisional;
 
     /**
      * A latency: recorded by any thread (wait-free), folded into the running total by the duty
@@ -109,6 +115,8 @@ final class MasterMetrics
         requestsRefused = counter("corral_requests_refused", "Requests answered with an error (unknown offer, " +
             "invalid task, not registered, ...).");
         badFrames = counter("corral_bad_frames", "Frames that did not decode (wrong schema, truncated, unknown).");
+        endpointsRefused = counter("corral_endpoints_refused", "Frames dropped because the endpoint they name is " +
+            "not a plain host:port, or a channel to it could not be opened (nothing is sent there).");
         final Counter auth = Counter.builder().name("corral_auth_refused").help("Messages refused by authentication " +
             "(a master with --credentials): unsealed, unknown_session, bad_mac (forged or corrupted), replayed, " +
             "bad_credential (a Hello whose first message did not open: wrong secret or unknown principal), " +
@@ -181,6 +189,14 @@ final class MasterMetrics
             .help("How long ago the leader last had read every message sent to it; liveness deadlines are " +
                 "judged at that moment, so a master behind on its inbound does not remove live agents (leader).")
             .callback(c -> c.call(node.isLeader() ? inboundBehindNs / 1e9 : 0)).register(registry);
+        GaugeWithCallback.builder().name("corral_publications_open")
+            .help("Aeron publications this master holds to agents' and frameworks' endpoints; kind=provisional: " +
+                "opened only to answer peers not yet authenticated (capped, closed when idle for 2 s).")
+            .labelNames("kind").callback(c ->
+            {
+                c.call(publicationsOpen - publicationsProvisional, "authenticated");
+                c.call(publicationsProvisional, "provisional");
+            }).register(registry);
     }
 
     void authRefused(final AuthRefusal reason)

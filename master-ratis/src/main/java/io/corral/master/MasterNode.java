@@ -120,7 +120,7 @@ public final class MasterNode implements AutoCloseable
 
         aeron = MediaDrivers.connect();
         subscription = aeron.addSubscription(Protocol.channel(config.address()), Protocol.STREAM_ID);
-        connections = new Connections(aeron);
+        connections = new Connections(aeron, metrics.endpointsRefused::inc);
         sessions = config.credentials() == null ? null :
             new Sessions(config.id(), config.credentials(), connections, metrics);
         duty.connect(sessions == null ? connections : sessions);
@@ -552,6 +552,8 @@ public final class MasterNode implements AutoCloseable
             work += proposer.sendWaiting();
             work += connections.retry(nowNs);
             work += connections.closeIdle(nowNs);
+            metrics.publicationsOpen = connections.open();
+            metrics.publicationsProvisional = connections.provisional();
             return work;
         }
 

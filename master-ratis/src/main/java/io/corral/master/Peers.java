@@ -10,4 +10,14 @@ public interface Peers
 {
     /** Sends the first {@code length} bytes of {@code buffer} to {@code endpoint} (null or empty: nowhere). */
     void send(String endpoint, DirectBuffer buffer, int length, long nowNs);
+
+    /**
+     * As {@link #send}, to a peer that has not authenticated (a challenge, a redirect, a refusal):
+     * the link made for it, if any, is provisional (capped in number, closed soon when idle).
+     */
+    default void sendUnauthenticated(final String endpoint, final DirectBuffer buffer, final int length,
+        final long nowNs)
+    {
+        send(endpoint, buffer, length, nowNs);
+    }
 }

@@ -44,6 +44,11 @@ final class Sessions implements InboundAdapter.Gate, Peers
     static final long IDLE_NS = 120_000_000_000L;
     /** Handshakes in progress at most: a flood of Hellos cannot grow the table without bound. */
     static final int MAX_HANDSHAKES = 65_536;
+    /**
+     * Handshakes in progress for one endpoint at most (a client says Hello to each master about once
+     * a second): Hellos naming one endpoint over and over cannot fill the table.
+     */
+    static final int MAX_HANDSHAKES_PER_ENDPOINT = 4;
 
     static final class Session
     {
@@ -94,9 +99,16 @@ final class Sessions implements InboundAdapter.Gate, Peers
     private final byte[] clientNonce = new byte[16];
     private final byte[] serverNonce = new byte[16];
     private int handshakes;
+    /** Handshakes in progress per endpoint (only endpoints with one are here). */
+    private final Map<String, Integer> handshakesByEndpoint = new HashMap<>();
     private long nextSweepNs;
     private long nowNs = System.nanoTime();
     private Session current;
+    /** Answers to peers without a session: rate-limited per publication, per address, in total. */
+    private final StrangerBudget strangers;
+    /** The Image (Aeron's header context) and Aeron session of the frame in hand, or null between frames. */
+    private Object sourceContext;
+    private int sourceSession;
     /** Anyone can fail to authenticate: one line a second at most (all are counted in /metrics). */
     private final io.corral.codec.LogThrottle failureLog = new io.corral.codec.LogThrottle(1_000_000_000L);
 
@@ -106,6 +118,31 @@ final class Sessions implements InboundAdapter.Gate, Peers
         this.credentials = credentials;
         this.raw = raw;
         this.metrics = metrics;
+        this.strangers = new StrangerBudget(nowNs);
+    }
+
+    @Override
+    public void arrived(final io.aeron.logbuffer.Header header)
+    {
+        sourceContext = header == null ? null : header.context();
+        sourceSession = header == null ? 0 : header.sessionId();
+    }
+
+    /**
+     * True if the sender of the frame in hand, which has no session, may be answered now (one
+     * answer spent from its publication's, its address's and the total budget); otherwise counted.
+     */
+    private boolean mayAnswerStranger(final long nowNs)
+    {
+        final String identity = sourceContext instanceof io.aeron.Image image ? image.sourceIdentity() : "";
+        final int colon = identity.lastIndexOf(':');
+        final String address = colon > 0 ? identity.substring(0, colon) : identity;
+        if (strangers.spend(address, identity + "#" + sourceSession, nowNs))
+        {
+            return true;
+        }
+        metrics.authRefused(MasterMetrics.AuthRefusal.RATE_LIMITED);
+        return false;
     }
 
     /** The principal the peer at {@code endpoint} authenticated as, or null if it has no session. */
@@ -146,9 +183,14 @@ final class Sessions implements InboundAdapter.Gate, Peers
         m.getClientNonce(clientNonce, 0, 16);
         final String principal = m.principal();
         final String endpoint = m.endpoint();
-        if (endpoint.isEmpty() || handshakes >= MAX_HANDSHAKES)
+        if (endpoint.isEmpty() || handshakes >= MAX_HANDSHAKES ||
+            handshakesByEndpoint.getOrDefault(endpoint, 0) >= MAX_HANDSHAKES_PER_ENDPOINT)
         {
             metrics.authRefused(MasterMetrics.AuthRefusal.HANDSHAKES_FULL);
+            return;
+        }
+        if (!mayAnswerStranger(nowNs))
+        {
             return;
         }
         long id;
@@ -165,9 +207,11 @@ final class Sessions implements InboundAdapter.Gate, Peers
         final Session s = new Session(id, principal, endpoint, SessionCipher.master(id, key), secret != null, nowNs);
         byId.put(id, s);
         handshakes++;
+        handshakesByEndpoint.merge(endpoint, 1, Integer::sum);
         challenge.wrapAndApplyHeader(reply, 0, header).session(id).putClientNonce(clientNonce, 0, 16)
             .putServerNonce(serverNonce, 0, 16);
-        raw.send(endpoint, reply, MessageHeaderEncoder.ENCODED_LENGTH + challenge.encodedLength(), nowNs);
+        raw.sendUnauthenticated(endpoint, reply, MessageHeaderEncoder.ENCODED_LENGTH + challenge.encodedLength(),
+            nowNs);
     }
 
     private byte[] randomKey()
@@ -220,7 +264,8 @@ final class Sessions implements InboundAdapter.Gate, Peers
                 authFailed.wrapAndApplyHeader(reply, 0, header).session(s.id).reason("authentication failed for " +
                     "principal '" + s.principal + "': it is not in the masters' credentials file, or its secret " +
                     "there is another one; check the credential this client was given");
-                raw.send(s.endpoint, reply, MessageHeaderEncoder.ENCODED_LENGTH + authFailed.encodedLength(), nowNs);
+                raw.sendUnauthenticated(s.endpoint, reply,
+                    MessageHeaderEncoder.ENCODED_LENGTH + authFailed.encodedLength(), nowNs);
                 return false;
             }
         }
@@ -229,7 +274,7 @@ final class Sessions implements InboundAdapter.Gate, Peers
     private void confirm(final Session s)
     {
         s.confirmed = true;
-        handshakes--;
+        handshakeDone(s);
         final Session old = byEndpoint.put(s.endpoint, s);
         if (old != null)
         {
@@ -253,8 +298,14 @@ final class Sessions implements InboundAdapter.Gate, Peers
         }
         else
         {
-            handshakes--;
+            handshakeDone(s);
         }
+    }
+
+    private void handshakeDone(final Session s)
+    {
+        handshakes--;
+        handshakesByEndpoint.computeIfPresent(s.endpoint, (e, n) -> n > 1 ? n - 1 : null);
     }
 
     @Override
@@ -285,8 +336,9 @@ final class Sessions implements InboundAdapter.Gate, Peers
 
     /**
      * Seals what goes to an endpoint with a session. Without one only redirects and refusals go
-     * out (what a client needs to find the leader and to learn what it lacks); the rest is dropped
-     * (its sender retries once the peer has a session).
+     * out (what a client needs to find the leader and to learn what it lacks), within the budget
+     * for strangers and over a provisional link; the rest is dropped (its sender retries once the
+     * peer has a session).
      */
     @Override
     public void send(final String endpoint, final DirectBuffer buffer, final int length, final long nowNs)
@@ -306,7 +358,10 @@ final class Sessions implements InboundAdapter.Gate, Peers
         if (template == NotLeaderDecoder.TEMPLATE_ID || template == ErrorReplyDecoder.TEMPLATE_ID ||
             template == ChallengeDecoder.TEMPLATE_ID || template == AuthFailedDecoder.TEMPLATE_ID)
         {
-            raw.send(endpoint, buffer, length, nowNs);
+            if (mayAnswerStranger(nowNs))
+            {
+                raw.sendUnauthenticated(endpoint, buffer, length, nowNs);
+            }
         }
         else
         {
