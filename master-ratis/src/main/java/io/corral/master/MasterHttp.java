@@ -92,8 +92,12 @@ final class MasterHttp implements AutoCloseable
         final long idleMs = node.dutyIdleMs();
         final boolean leads = node.isLeader();
         final int leaderId = node.leaderId();
+        final long failingMs = node.proposalsFailingMs();
         final String problem = idleMs > DUTY_STALL_MS ? "the duty thread has not cycled for " + idleMs + " ms" :
-            !leads && leaderId == 0 ? "no leader is known (an election is under way, or no quorum is reachable)" : null;
+            !leads && leaderId == 0 ? "no leader is known (an election is under way, or no quorum is reachable)" :
+            failingMs > java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(RaftProposer.FAILING_TOO_LONG_NS) ? "this master leads but " +
+            "its proposals have failed for " + failingMs / 1000 + " s (it is handing leadership to another master)" :
+            null;
         final Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", problem == null ? "ok" : "unhealthy");
         if (problem != null)
@@ -103,6 +107,7 @@ final class MasterHttp implements AutoCloseable
         body.put("role", leads ? "leader" : "follower");
         body.put("leader", leaderId == 0 ? null : leaderId);
         body.put("dutyIdleMs", idleMs);
+        body.put("proposalsFailingMs", failingMs);
         reply(exchange, problem == null ? 200 : 503, JSON.writeValueAsString(body));
     }
 

@@ -46,6 +46,8 @@ final class MasterMetrics
         RATE_LIMITED
     }
     final Counter proposalsFailed;
+    final Counter raftClientsReplaced;
+    final Counter stepDowns;
     final Counter recordsProposed;
     final Counter entriesProposed;
     private final Latency fullPass = new Latency();
@@ -129,6 +131,10 @@ final class MasterMetrics
             authRefusals[r.ordinal()] = auth.labelValues(r.name().toLowerCase(java.util.Locale.ROOT));
         }
         proposalsFailed = counter("corral_proposals_failed", "Log proposals Raft did not commit.");
+        raftClientsReplaced = counter("corral_raft_clients_replaced",
+            "Raft clients replaced after Ratis closed one for good (its retries for a proposal ran out).");
+        stepDowns = counter("corral_leader_step_downs",
+            "Times this master gave up leadership because its proposals kept failing.");
         recordsProposed = counter("corral_records_proposed", "Records this master proposed to the log (leader).");
         entriesProposed = counter("corral_log_entries_proposed",
             "Log entries this master proposed (a duty cycle's records go as one entry; leader).");

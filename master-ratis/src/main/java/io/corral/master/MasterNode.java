@@ -17,14 +17,12 @@ import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
-import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
-import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +47,7 @@ public final class MasterNode implements AutoCloseable
     private final ManyToOneConcurrentLinkedQueue<Runnable> commands = new ManyToOneConcurrentLinkedQueue<>();
     private final RaftServer server;
     private final RaftClient client;
+    private final java.util.function.Supplier<RaftClient> raftClients;
     private final Aeron aeron;
     private final Subscription subscription;
     private final Connections connections;
@@ -72,6 +71,8 @@ public final class MasterNode implements AutoCloseable
     private volatile boolean leader;
     private volatile boolean closing;
     private volatile long leaderTerm;
+    /** How long this master's proposals have failed without a success (duty thread writes): /health reports it. */
+    private volatile long proposalsFailingNs;
     /** When the duty thread last started a cycle (System.nanoTime): /health reports a stalled one. */
     private volatile long lastCycleNs = System.nanoTime();
 
@@ -113,10 +114,13 @@ public final class MasterNode implements AutoCloseable
         // reconciles such tasks and is told LOST); an endless retry could launch it much later.
         // It proposes only while this master leads, so it starts out addressing this master: a
         // client that still named the old leader spent its first requests timing out on it.
-        client = RaftClient.newBuilder().setProperties(properties).setParameters(parameters).setRaftGroup(group)
-            .setLeaderId(peerId(config.id()))
+        raftClients = () -> RaftClient.newBuilder().setProperties(properties).setParameters(parameters)
+            .setRaftGroup(group).setLeaderId(peerId(config.id()))
             .setRetryPolicy(org.apache.ratis.retry.RetryPolicies.retryUpToMaximumCountWithFixedSleep(5,
                 TimeDuration.valueOf(200, TimeUnit.MILLISECONDS))).build();
+        // For operators' admin calls (membership, leadership transfer, snapshots); proposals go
+        // through the proposer's own client, which it replaces when Ratis closes it.
+        client = raftClients.get();
 
         aeron = MediaDrivers.connect();
         subscription = aeron.addSubscription(Protocol.channel(config.address()), Protocol.STREAM_ID);
@@ -430,6 +434,33 @@ public final class MasterNode implements AutoCloseable
         }
     }
 
+    /**
+     * Fault injection (tests, chaos): closes the Raft client this master proposes through, as Ratis
+     * closes an ordered client whose retries for a request ran out. Completes once done.
+     */
+    public java.util.concurrent.CompletableFuture<Void> closeProposalClientOnPurpose()
+    {
+        final java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+        commands.offer(() ->
+        {
+            duty.proposer.closeClientOnPurpose();
+            done.complete(null);
+        });
+        return done;
+    }
+
+    /** Fault injection (tests, chaos): while on, every proposal of this master fails at once. */
+    public void failProposalsOnPurpose(final boolean on)
+    {
+        duty.proposer.failOnPurpose(on);
+    }
+
+    /** While leading, how long proposals have failed without a success in between, in ms (0: they commit). */
+    public long proposalsFailingMs()
+    {
+        return leader ? TimeUnit.NANOSECONDS.toMillis(proposalsFailingNs) : 0;
+    }
+
     /** How long ago the duty thread started its last cycle, in ms: large if it is stuck or gone. */
     public long dutyIdleMs()
     {
@@ -473,6 +504,7 @@ public final class MasterNode implements AutoCloseable
             LOG.warn("closing raft server", ex);
         }
         runner.close();
+        duty.proposer.close();
         stateMachine.ownerStopped();
         connections.close();
         subscription.close();
@@ -497,7 +529,7 @@ public final class MasterNode implements AutoCloseable
         /** Wires the outbound side once the connections exist (before the thread starts). */
         void connect(final Peers peers)
         {
-            proposer = new RaftProposer(client, commands, metrics, () -> duties);
+            proposer = new RaftProposer(raftClients, commands, metrics, () -> duties);
             outputs = new Outputs(new AgentPublisher(peers, state.vectors()), new FrameworkPublisher(peers, state.vectors()),
                 records, proposer, metrics, clock);
             endpoint = new MasterEndpoint(config.id(), state, outputs, this, sessions);
@@ -574,6 +606,13 @@ public final class MasterNode implements AutoCloseable
             final DivisionInfo info = info();
             final boolean leading = info != null && info.isLeader() && info.isLeaderReady();
             final long term = info == null ? 0 : info.getCurrentTerm();
+            final long failingNs = proposer.failingForNs(nowNs);
+            proposalsFailingNs = failingNs;
+            if (leading && failingNs > RaftProposer.FAILING_TOO_LONG_NS && nowNs >= nextStepDownNs)
+            {
+                nextStepDownNs = nowNs + RaftProposer.FAILING_TOO_LONG_NS;
+                stepDownBecauseFailing(failingNs);
+            }
             if (leading && (duties == null || duties.term() != term))
             {
                 duties = new LeaderDuties(term, config, state, outputs, nowNs);
@@ -586,6 +625,52 @@ public final class MasterNode implements AutoCloseable
                 duties = null;
                 leader = false;
             }
+        }
+
+        private long nextStepDownNs;
+
+        /**
+         * A leader whose proposals have failed for too long hands leadership to another master (in
+         * turn, off the duty thread: the call blocks), or steps down if none takes it.
+         */
+        private void stepDownBecauseFailing(final long failingNs)
+        {
+            metrics.stepDowns.inc();
+            LOG.error("master {}: proposals have failed for {} s while leading; giving up leadership", config.id(),
+                TimeUnit.NANOSECONDS.toSeconds(failingNs));
+            final java.util.List<Integer> others = new java.util.ArrayList<>(config.peers().keySet());
+            others.remove(Integer.valueOf(config.id()));
+            final Thread handOver = new Thread(() ->
+            {
+                for (final int other : others)
+                {
+                    try
+                    {
+                        if (client.admin().transferLeadership(peerId(other), config.electionMaxMs() * 10).isSuccess())
+                        {
+                            return;
+                        }
+                    }
+                    catch (final IOException | RuntimeException ex)
+                    {
+                        LOG.warn("master {}: handing leadership to master {} failed: {}", config.id(), other,
+                            ex.toString());
+                    }
+                }
+                try
+                {
+                    // No one took it: step down, and let an election decide.
+                    server.transferLeadership(new org.apache.ratis.protocol.TransferLeadershipRequest(client.getId(),
+                        peerId(config.id()), GROUP_ID, snapshotCallIds.incrementAndGet(), null,
+                        config.electionMaxMs() * 10));
+                }
+                catch (final IOException | RuntimeException ex)
+                {
+                    LOG.warn("master {}: stepping down failed: {}", config.id(), ex.toString());
+                }
+            }, "corral-master-" + config.id() + "-step-down");
+            handOver.setDaemon(true);
+            handOver.start();
         }
 
         @Override
@@ -758,11 +843,7 @@ public final class MasterNode implements AutoCloseable
          */
         private void commitRecord(final java.util.concurrent.CompletableFuture<String> result)
         {
-            final Message message = Message.valueOf(ByteString.copyFrom(records.buffer().byteArray(), 0,
-                records.length()));
-            client.async().send(message).whenComplete((reply, ex) -> result.complete(
-                ex == null && reply != null && reply.isSuccess() ? null :
-                    "not committed: " + (ex != null ? ex.getMessage() : reply.getException())));
+            proposer.propose(records.buffer(), records.length(), result);
         }
 
         @Override

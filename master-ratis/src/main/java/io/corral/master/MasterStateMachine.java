@@ -260,15 +260,23 @@ final class MasterStateMachine extends BaseStateMachine
         }
         handoff.offer(() ->
         {
-            if (index > state.lastAppliedIndex())
+            try
             {
-                final List<MasterEvent> result = state.apply(bytes, 0, bytes.capacity(), index);
-                updateLastAppliedTermIndex(term, index);
-                result.forEach(events);
+                if (index > state.lastAppliedIndex())
+                {
+                    final List<MasterEvent> result = state.apply(bytes, 0, bytes.capacity(), index);
+                    updateLastAppliedTermIndex(term, index);
+                    result.forEach(events);
+                }
+                // (an index at or below the state's is already in a snapshot loaded meanwhile)
             }
-            // (an index at or below the state's is already in a snapshot loaded meanwhile)
-            applyWait.accept(System.nanoTime() - handedNs);
-            applied.complete(Message.EMPTY);
+            finally
+            {
+                // Always completed, also when a reaction to the entry threw (the duty cycle logs and
+                // counts that): an entry left pending would hold its proposer's in-flight slot forever.
+                applyWait.accept(System.nanoTime() - handedNs);
+                applied.complete(Message.EMPTY);
+            }
         });
         return applied;
     }

@@ -36,11 +36,23 @@ final class RaftProposer implements RecordProposer
     private static final int MAX_BATCH_RECORDS = 65_535;
     private static final Logger LOG = LoggerFactory.getLogger(RaftProposer.class);
 
-    private record Waiting(byte[] bytes, Runnable onFailure, LeaderDuties proposedBy)
+    /**
+     * Proposals failing without a success for this long: the master reports itself unhealthy and
+     * gives up leadership, so that a master that can commit leads instead.
+     */
+    static final long FAILING_TOO_LONG_NS = 10_000_000_000L;
+
+    private record Waiting(byte[] bytes, Runnable onFailure, LeaderDuties proposedBy,
+        java.util.concurrent.CompletableFuture<String> result)
     {
     }
 
-    private final RaftClient client;
+    /** Makes a Raft client: at start, and again whenever the one in use is closed for good. */
+    private final Supplier<RaftClient> clients;
+    /** Duty thread: the client proposals go through; replaced when Ratis closes it. */
+    private RaftClient client;
+    /** When proposals began failing without a success since (System.nanoTime()), 0 while they succeed. */
+    private final java.util.concurrent.atomic.AtomicLong failingSinceNs = new java.util.concurrent.atomic.AtomicLong();
     private final ManyToOneConcurrentLinkedQueue<Runnable> commands;
     private final MasterMetrics metrics;
     private final Supplier<LeaderDuties> duties;
@@ -51,10 +63,11 @@ final class RaftProposer implements RecordProposer
     private final RecordBatchEncoder batch = new RecordBatchEncoder();
 
     /** {@code commands}: the duty thread's queue; {@code duties}: who leads now (null: nobody here). */
-    RaftProposer(final RaftClient client, final ManyToOneConcurrentLinkedQueue<Runnable> commands,
+    RaftProposer(final Supplier<RaftClient> clients, final ManyToOneConcurrentLinkedQueue<Runnable> commands,
         final MasterMetrics metrics, final Supplier<LeaderDuties> duties)
     {
-        this.client = client;
+        this.clients = clients;
+        this.client = clients.get();
         this.commands = commands;
         this.metrics = metrics;
         this.duties = duties;
@@ -66,7 +79,84 @@ final class RaftProposer implements RecordProposer
     {
         final byte[] bytes = new byte[length];
         buffer.getBytes(0, bytes);
-        waiting.add(new Waiting(bytes, onFailure, duties.get()));
+        waiting.add(new Waiting(bytes, onFailure, duties.get(), null));
+    }
+
+    /**
+     * An operator's record (an ACL or a role change), through the same batching and in-flight bound
+     * as every other: {@code result} completes with null once it is committed, or with why not.
+     */
+    void propose(final ExpandableArrayBuffer buffer, final int length,
+        final java.util.concurrent.CompletableFuture<String> result)
+    {
+        final byte[] bytes = new byte[length];
+        buffer.getBytes(0, bytes);
+        waiting.add(new Waiting(bytes, null, duties.get(), result));
+    }
+
+    /** How long proposals have failed without a success in between (0: they succeed). */
+    long failingForNs(final long nowNs)
+    {
+        final long since = failingSinceNs.get();
+        return since == 0 ? 0 : Math.max(0, nowNs - since);
+    }
+
+    /** Fault injection: while on, every proposal fails at once, as if Raft could not commit. */
+    private volatile boolean failingOnPurpose;
+
+    void failOnPurpose(final boolean on)
+    {
+        failingOnPurpose = on;
+    }
+
+    /** Fault injection, duty thread: closes the client in use, as Ratis closes one whose retries ran out. */
+    void closeClientOnPurpose()
+    {
+        try
+        {
+            client.close();
+        }
+        catch (final java.io.IOException ex)
+        {
+            LOG.warn("closing the Raft client on purpose", ex);
+        }
+    }
+
+    /**
+     * After Ratis gave up on a request (its retries ran out), an ordered client has closed its
+     * window for good: every later request would fail at once with AlreadyClosedException. The
+     * duty thread makes a new client in its place (counted); the old one is closed.
+     */
+    private void replaceIfBroken(final RaftClient broken, final Throwable failure)
+    {
+        if (broken != client || !closedForGood(failure))
+        {
+            return;
+        }
+        metrics.raftClientsReplaced.inc();
+        LOG.warn("the Raft client is closed after a failed proposal ({}); proposing through a new one", failure);
+        client = clients.get();
+        try
+        {
+            broken.close();
+        }
+        catch (final java.io.IOException | RuntimeException ex)
+        {
+            LOG.debug("closing the broken Raft client", ex);
+        }
+    }
+
+    private static boolean closedForGood(final Throwable failure)
+    {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause())
+        {
+            if (t instanceof org.apache.ratis.protocol.exceptions.AlreadyClosedException ||
+                t instanceof org.apache.ratis.protocol.exceptions.RaftRetryFailureException)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Duty thread, each cycle: sends what waits, batched, while there is room; returns how many entries went. */
@@ -120,19 +210,39 @@ final class RaftProposer implements RecordProposer
         inFlight.incrementAndGet();
         final long proposedNs = System.nanoTime();
         metrics.proposedRecords(records.size());
-        client.async().send(message(records)).whenComplete((reply, ex) ->
+        final RaftClient sentWith = client;
+        java.util.concurrent.CompletableFuture<org.apache.ratis.protocol.RaftClientReply> sent;
+        try
+        {
+            sent = failingOnPurpose ? java.util.concurrent.CompletableFuture.failedFuture(
+                new java.io.IOException("proposals fail on purpose (fault injection)")) :
+                sentWith.async().send(message(records));
+        }
+        catch (final RuntimeException ex)
+        {
+            sent = java.util.concurrent.CompletableFuture.failedFuture(ex);
+        }
+        sent.whenComplete((reply, ex) ->
         {
             inFlight.decrementAndGet();
             if (ex != null || reply == null || !reply.isSuccess())
             {
+                failingSinceNs.compareAndSet(0, proposedNs == 0 ? 1 : proposedNs);
                 metrics.proposalsFailed.inc();
-                LOG.warn("proposal of {} record(s) failed: {}", records.size(), ex != null ? ex.toString() : reply);
+                final Throwable failure = ex != null ? ex : reply == null ? null : reply.getException();
+                final String why = failure != null ? failure.toString() : String.valueOf(reply);
+                LOG.warn("proposal of {} record(s) failed: {}", records.size(), why);
                 commands.offer(() ->
                 {
+                    replaceIfBroken(sentWith, failure);
                     final LeaderDuties now = duties.get();
                     for (final Waiting w : records)
                     {
-                        if (w.onFailure() != null && now != null && now == w.proposedBy())
+                        if (w.result() != null)
+                        {
+                            w.result().complete("not committed: " + why);
+                        }
+                        else if (w.onFailure() != null && now != null && now == w.proposedBy())
                         {
                             w.onFailure().run();
                         }
@@ -141,8 +251,29 @@ final class RaftProposer implements RecordProposer
             }
             else
             {
+                failingSinceNs.set(0);
                 metrics.committed(System.nanoTime() - proposedNs);
+                for (final Waiting w : records)
+                {
+                    if (w.result() != null)
+                    {
+                        w.result().complete(null);
+                    }
+                }
             }
         });
+    }
+
+    /** Closes the client in use (the master is stopping). */
+    void close()
+    {
+        try
+        {
+            client.close();
+        }
+        catch (final java.io.IOException ex)
+        {
+            LOG.warn("closing raft client", ex);
+        }
     }
 }
