@@ -69,7 +69,8 @@ final class AclCommand
             final java.net.http.HttpResponse<String> r;
             try
             {
-                r = new MasterApi(masters).post("/api/v1/acls", rules);
+                r = new MasterApi(masters).post("/api/v1/acls", MasterApi.JSON.writeValueAsString(
+                    java.util.Map.of("rules", rules)));
             }
             catch (final IllegalArgumentException ex)
             {

@@ -138,7 +138,8 @@ final class MasterApi
             try
             {
                 final HttpRequest.Builder b = request(master, path).timeout(Duration.ofSeconds(15));
-                last = http.send((body == null ? b.GET() : b.POST(body)).build(), HttpResponse.BodyHandlers.ofString());
+                last = http.send((body == null ? b.GET() : b.POST(body).header("Content-Type", "application/json"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
             }
             catch (final IOException ex)
             {

@@ -227,6 +227,12 @@ class AuthenticationTest
             final HttpResponse<String> quota = post(quotas, who, "{\"weight\": 5}");
             assertEquals(403, quota.statusCode(), quota.body());
         }
+        // Changes are JSON only: rules as plain text (what an HTML form could post) are refused unread.
+        final HttpResponse<String> form = HttpClient.newHttpClient().send(HttpRequest.newBuilder(acls)
+            .POST(HttpRequest.BodyPublishers.ofString("set-acls *\n")).header("Authorization", operator)
+            .header("Content-Type", "text/plain").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(415, form.statusCode(), form.body());
+        assertTrue(form.body().contains("application/json"), form.body());
         // A rule that does not parse is refused; rules that would lock out a principal that is not an
         // operator but may set rules are refused to it.
         final HttpResponse<String> typo = post(acls, operator, "subscribe tenant-b\n");
@@ -485,7 +491,9 @@ class AuthenticationTest
     private static HttpResponse<String> post(final URI uri, final String authorization, final String body)
         throws Exception
     {
-        final HttpRequest.Builder b = HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString(body));
+        final HttpRequest.Builder b = HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString(
+            uri.getPath().endsWith("/acls") ? JSON.writeValueAsString(java.util.Map.of("rules", body)) : body))
+            .header("Content-Type", "application/json");
         if (authorization != null)
         {
             b.header("Authorization", authorization);

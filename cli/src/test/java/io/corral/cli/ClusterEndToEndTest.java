@@ -891,7 +891,8 @@ class ClusterEndToEndTest
         final int port = Protocol.port(master.address()) + Protocol.HTTP_PORT_OFFSET;
         return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
             java.net.URI.create("http://127.0.0.1:" + port + "/api/v1/roles/" + name))
-            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(json)).build(),
+            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(json)).header("Content-Type", "application/json")
+            .build(),
             java.net.http.HttpResponse.BodyHandlers.ofString());
     }
 

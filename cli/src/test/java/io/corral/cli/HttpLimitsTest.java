@@ -74,10 +74,10 @@ class HttpLimitsTest
         // 20 clients that never finish their headers, one body that never finishes, on each server.
         for (int i = 0; i < 20; i++)
         {
-            slowClient(http, "GET /health HTTP/1.1\r\nHost: corral\r\n");
-            slowClient(agentHttp, "GET /files/1/t?path=stdout HTTP/1.1\r\nHost: corral\r\n");
+            slowClient(http, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+            slowClient(agentHttp, "GET /files/1/t?path=stdout HTTP/1.1\r\nHost: 127.0.0.1\r\n");
         }
-        final Socket slowBody = slowClient(http, "POST /api/v1/roles/web HTTP/1.1\r\nHost: corral\r\n" +
+        final Socket slowBody = slowClient(http, "POST /api/v1/roles/web HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
             "Content-Length: 1000\r\nContent-Type: application/json\r\n\r\n{\"weight\":");
 
         final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -101,6 +101,7 @@ class HttpLimitsTest
         // A broken JSON body is refused without the parser's internals.
         final HttpResponse<String> bad = client.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port +
             "/api/v1/roles/web")).POST(HttpRequest.BodyPublishers.ofString("{\"weight\": 2,,}"))
+            .header("Content-Type", "application/json")
             .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(400, bad.statusCode(), bad.body());
         assertFalse(bad.body().contains("Source") || bad.body().contains("line:") || bad.body().contains("Exception"),

@@ -426,11 +426,9 @@ class MesosJsonApiTest
         // tenant-b may subscribe in 'default' (Mesos's '*') only.
         final HttpResponse<String> set = HTTP.send(HttpRequest.newBuilder(http(cluster.leader(), "/api/v1/acls"))
             .POST(HttpRequest.BodyPublishers.ofString("""
-                register-agents agents
-                subscribe operator *
-                subscribe tenant-b default
-                set-acls operator
-                """)).header("Authorization", operator).build(), HttpResponse.BodyHandlers.ofString());
+                {"rules": "register-agents agents\\nsubscribe operator *\\nsubscribe tenant-b default\\nset-acls operator\\n"}
+                """)).header("Authorization", operator).header("Content-Type", "application/json").build(),
+            HttpResponse.BodyHandlers.ofString());
         assertEquals(200, set.statusCode(), set.body());
         final HttpResponse<String> prod = post(scheduler, "application/json", subscribeJson("prod", null),
             "Authorization", tenant);

@@ -16,6 +16,8 @@ public final class HttpAuth
 {
     /** What a token is good for when the CLI makes one for a command: an hour. */
     public static final long DEFAULT_TTL_SECONDS = 3_600;
+    /** A bearer token good for longer than this (its maker chose its expiry) is refused. */
+    public static final long MAX_TTL_SECONDS = 24 * 3_600;
     private static final String PREFIX = "corral1.";
 
     private HttpAuth()
@@ -107,6 +109,13 @@ public final class HttpAuth
             return new Caller(null, "the bearer token of principal '" + principal + "' expired " +
                 (nowSeconds - expiry) + " s ago: make a new one");
         }
+        if (expiry - nowSeconds > MAX_TTL_SECONDS)
+        {
+            // Its maker chose the expiry: the master caps how long a token may be good for.
+            return new Caller(null, "the bearer token of principal '" + principal + "' is good for " +
+                (expiry - nowSeconds) + " s, more than the " + MAX_TTL_SECONDS + " s a master takes: make one " +
+                "that expires sooner");
+        }
         return new Caller(principal, null);
     }
 
@@ -190,6 +199,11 @@ public final class HttpAuth
         if (expiry < nowSeconds)
         {
             return new Caller(null, "the sandbox token expired " + (nowSeconds - expiry) + " s ago: get a new one");
+        }
+        if (expiry - nowSeconds > 2 * SANDBOX_TTL_SECONDS)
+        {
+            return new Caller(null, "the sandbox token is good for " + (expiry - nowSeconds) + " s, longer than a " +
+                "leader makes one for: get a new one");
         }
         return new Caller(parts[2], null);
     }

@@ -114,6 +114,12 @@ public final class HttpServers
                         " are accepted\"}");
                     return;
                 }
+                final String refused = refusal(exchange);
+                if (refused != null)
+                {
+                    reply(exchange, 403, "{\"error\":\"" + refused + "\"}");
+                    return;
+                }
                 chain.doFilter(exchange);
             }
 
@@ -124,6 +130,84 @@ public final class HttpServers
             }
         });
         return context;
+    }
+
+    /**
+     * Why a request is refused before any handler sees it, or null. A server on a loopback address
+     * answers only requests whose {@code Host} is a loopback name (a web page whose name was
+     * re-pointed at 127.0.0.1, DNS rebinding, cannot reach it); and a change (any method but GET and
+     * HEAD) that a browser sent from another origin is refused ({@code Origin} must name this
+     * server as {@code Host} does).
+     */
+    static String refusal(final HttpExchange exchange)
+    {
+        final String host = exchange.getRequestHeaders().getFirst("Host");
+        final java.net.InetSocketAddress local = exchange.getLocalAddress();
+        if (local != null && local.getAddress() != null && local.getAddress().isLoopbackAddress() &&
+            !loopbackName(host))
+        {
+            return "this server listens on loopback only and answers requests for localhost or a loopback " +
+                "address; the Host header says " + clean(host);
+        }
+        final String method = exchange.getRequestMethod();
+        final String origin = exchange.getRequestHeaders().getFirst("Origin");
+        if (origin != null && !"GET".equals(method) && !"HEAD".equals(method) && host != null &&
+            !(origin.equalsIgnoreCase("http://" + host) || origin.equalsIgnoreCase("https://" + host)))
+        {
+            return "a change sent from another origin (" + clean(origin) + ") is refused: send it from this " +
+                "server's own pages, or from a client that is not a browser";
+        }
+        return null;
+    }
+
+    private static boolean loopbackName(final String hostHeader)
+    {
+        if (hostHeader == null)
+        {
+            return true; // HTTP/1.0 without Host: no name to check
+        }
+        String host = hostHeader.trim();
+        if (host.startsWith("["))
+        {
+            final int close = host.indexOf(']');
+            return close > 0 && host.substring(1, close).equals("::1");
+        }
+        final int colon = host.lastIndexOf(':');
+        host = colon >= 0 ? host.substring(0, colon) : host;
+        if (host.equalsIgnoreCase("localhost") || host.toLowerCase(java.util.Locale.ROOT).endsWith(".localhost"))
+        {
+            return true;
+        }
+        final String[] parts = host.split("\\.", -1);
+        if (parts.length != 4 || !parts[0].equals("127"))
+        {
+            return false;
+        }
+        for (final String part : parts)
+        {
+            if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(Character::isDigit) ||
+                Integer.parseInt(part) > 255)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A header value as it may appear in a JSON error: printable ASCII, at most 100 characters. */
+    private static String clean(final String value)
+    {
+        if (value == null)
+        {
+            return "nothing";
+        }
+        final StringBuilder b = new StringBuilder();
+        for (int i = 0; i < value.length() && b.length() < 100; i++)
+        {
+            final char c = value.charAt(i);
+            b.append(c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ? c : '?');
+        }
+        return "'" + b + "'";
     }
 
     static void reply(final HttpExchange exchange, final int code, final String json) throws IOException

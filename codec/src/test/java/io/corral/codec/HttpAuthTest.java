@@ -33,6 +33,13 @@ class HttpAuthTest
         assertEquals("ops", ok.principal());
         assertNull(ok.problem());
         assertTrue(HttpAuth.check(credentials, "Bearer " + token, now + 61).problem().contains("expired 1 s ago"));
+        // Its maker chose the expiry: a token good for 10^12 s, or just past a day, is refused.
+        assertTrue(HttpAuth.check(credentials, "Bearer " + HttpAuth.token(ops, now + 1_000_000_000_000L), now)
+            .problem().contains("more than the 86400 s"));
+        assertFalse(HttpAuth.check(credentials, "Bearer " + HttpAuth.token(ops, now + HttpAuth.MAX_TTL_SECONDS + 1),
+            now).known());
+        assertEquals("ops", HttpAuth.check(credentials, "Bearer " + HttpAuth.token(ops, now + HttpAuth.MAX_TTL_SECONDS),
+            now).principal());
         // The expiry or the principal changed in the token: its MAC no longer matches.
         assertFalse(HttpAuth.check(credentials, "Bearer " + token.replace("." + (now + 60) + ".", "." + (now + 6000) +
             "."), now).known());

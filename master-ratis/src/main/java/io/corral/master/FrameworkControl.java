@@ -33,6 +33,19 @@ final class FrameworkControl extends IdTable<MasterState.Framework>
     // ------------------------------------------------------------------ commands
 
     /**
+     * The longest failover timeout and offer filter a master keeps (a year): a longer one from a
+     * framework is cut to this (Mesos takes any double; multiplied into nanoseconds, huge ones
+     * overflowed and removed the framework at once, or kept declined resources for good).
+     */
+    static final long MAX_DURATION_MS = 365L * 24 * 3600 * 1000;
+
+    /** A duration a framework sent, in ms, as the master keeps it: 0 to {@link #MAX_DURATION_MS}. */
+    static long clampMs(final long ms)
+    {
+        return Math.max(0, Math.min(MAX_DURATION_MS, ms));
+    }
+
+    /**
      * A framework subscribes, or subscribes again (which is also its heartbeat):
      * {@link Result#UNCHANGED} if the state holds it exactly, else the {@code FrameworkAdded}
      * record under its own id, that of a framework from the same endpoint, or a new one.

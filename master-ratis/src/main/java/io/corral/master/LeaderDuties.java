@@ -441,7 +441,7 @@ final class LeaderDuties
             return;
         }
         offers.remove(offerId);
-        allocations.decline(offer, nowNs, Math.max(0, refuseMillis) * 1_000_000L);
+        allocations.decline(offer, nowNs, FrameworkControl.clampMs(refuseMillis) * 1_000_000L);
     }
 
     /** Suppress (or revive) offers to a framework in some of its roles, or all of them (empty list). */

@@ -360,7 +360,10 @@ final class MasterEndpoint implements MasterInbound.Handler
     public void onSubscribe(final SubscribeDecoder m, final int sessionId)
     {
         final long frameworkId = m.frameworkId();
-        final long failoverTimeoutMs = m.failoverTimeoutMs();
+        final long sentFailoverTimeoutMs = m.failoverTimeoutMs();
+        // Clamped first: the heartbeat compares it with the state's, which holds the clamped value.
+        final long failoverTimeoutMs = sentFailoverTimeoutMs < 0 ? sentFailoverTimeoutMs :
+            FrameworkControl.clampMs(sentFailoverTimeoutMs);
         m.wrapName(nameBytes);
         m.wrapRole(roleBytes);
         m.wrapEndpoint(endpointBytes);

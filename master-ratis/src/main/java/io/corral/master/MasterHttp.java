@@ -124,6 +124,15 @@ final class MasterHttp implements AutoCloseable
     private String caller(final HttpExchange exchange, final boolean changes) throws IOException
     {
         final MasterConfig config = node.config();
+        if (changes && !json(exchange))
+        {
+            // Not a type an HTML form or a simple cross-site request can send: a page cannot make
+            // a visitor's browser change the cluster, on a master with credentials or without.
+            reply(exchange, 415, JSON.writeValueAsString(Map.of("error", "changes take Content-Type: " +
+                "application/json (this request has " + String.valueOf(exchange.getRequestHeaders()
+                .getFirst("Content-Type")) + ")")));
+            return null;
+        }
         if (config.credentials() == null || !changes && !config.authenticateHttpReadonly())
         {
             return "";
@@ -137,6 +146,12 @@ final class MasterHttp implements AutoCloseable
             return null;
         }
         return principal;
+    }
+
+    private static boolean json(final HttpExchange exchange)
+    {
+        final String type = exchange.getRequestHeaders().getFirst("Content-Type");
+        return type != null && type.trim().toLowerCase(java.util.Locale.ROOT).startsWith("application/json");
     }
 
     /** The principal whose token or Basic credentials check out, or null once answered 401 with the reason. */
@@ -293,7 +308,7 @@ final class MasterHttp implements AutoCloseable
 
     /**
      * {@code GET /api/v1/acls}: the authorization rules as text ({@code {"rules": "..."}});
-     * {@code POST} with the new rules as the body (plain text, one rule per line) replaces them
+     * {@code POST} of the same shape ({@code {"rules": "one rule per line"}}, JSON) replaces them
      * once committed. A follower answers 421 with the leader's address.
      */
     private void acls(final HttpExchange exchange) throws IOException
@@ -315,15 +330,31 @@ final class MasterHttp implements AutoCloseable
                 "acls", node.state().acl().describe())));
             return;
         }
-        final byte[] body = exchange.getRequestBody().readNBytes(Acl.MAX_TEXT + 1);
-        if (body.length > Acl.MAX_TEXT)
+        final byte[] body = exchange.getRequestBody().readNBytes(2 * Acl.MAX_TEXT + 1);
+        if (body.length > 2 * Acl.MAX_TEXT)
         {
             reply(exchange, 413, JSON.writeValueAsString(Map.of("error", "the rules may take at most " + Acl.MAX_TEXT +
                 " bytes")));
             return;
         }
-        answer(exchange, node.setAcl(new String(body, StandardCharsets.UTF_8), asked(principal)),
-            Map.of("committed", true), 400);
+        final String rules;
+        try
+        {
+            final com.fasterxml.jackson.databind.JsonNode doc = JSON.readTree(body);
+            if (doc == null || !doc.path("rules").isTextual())
+            {
+                throw new IllegalArgumentException("no \"rules\" string");
+            }
+            rules = doc.path("rules").asText();
+        }
+        catch (final IOException | IllegalArgumentException ex)
+        {
+            reply(exchange, 400, JSON.writeValueAsString(Map.of("error", "send {\"rules\": \"register-agents " +
+                "agents\\nsubscribe ops *\\n...\"} (the rules as one JSON string, a rule per line): " +
+                ex.getMessage().split("\n")[0])));
+            return;
+        }
+        answer(exchange, node.setAcl(rules, asked(principal)), Map.of("committed", true), 400);
     }
 
     /**

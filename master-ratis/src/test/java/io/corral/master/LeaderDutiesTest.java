@@ -83,6 +83,43 @@ class LeaderDutiesTest
     }
 
     @Test
+    void durationsFromFrameworksAreClampedNotOverflowed()
+    {
+        registerAgent();
+        // 10^12 seconds: as nanoseconds it overflows a long, which removed the framework at once.
+        final long huge = 1_000_000_000_000_000L;
+        final long frameworkId = subscribe(huge);
+        assertEquals(FrameworkControl.MAX_DURATION_MS, leader.state().framework(frameworkId).failoverTimeoutMs());
+        frames.subscribe(frameworkId, FRAMEWORK, huge).to(leader, 2);
+        leader.cycle(now);
+        assertEquals(0, leader.pendingProposals(), "its heartbeat, the same huge value, replicates nothing");
+        after(SECOND);
+
+        // A decline for 10^12 seconds filters the agent for a year; a revive gives its resources back.
+        final long offerId = lastOffer().offerId();
+        final int offersBefore = peers.to(FRAMEWORK, OfferDecoder.TEMPLATE_ID).size();
+        frames.decline(frameworkId, offerId, huge).to(leader, 2);
+        after(SECOND);
+        frames.heartbeat(registeredAgent()).to(leader, 1);
+        frames.subscribe(frameworkId, FRAMEWORK, huge).to(leader, 2);
+        after(SECOND);
+        assertEquals(offersBefore, peers.to(FRAMEWORK, OfferDecoder.TEMPLATE_ID).size(), "filtered, not re-offered");
+        frames.suppress(frameworkId, false, "").to(leader, 2);
+        after(SECOND);
+        assertTrue(peers.to(FRAMEWORK, OfferDecoder.TEMPLATE_ID).size() > offersBefore, "revived: offered again");
+
+        // Silent for an hour: still there (its failover timeout is a year, not a negative number).
+        after(3_600 * SECOND);
+        after(SECOND);
+        assertNotNull(leader.state().framework(frameworkId));
+    }
+
+    private long registeredAgent()
+    {
+        return leader.state().agents().get(0).id();
+    }
+
+    @Test
     void anAgentIsAdmittedOnceAndItsRepeatedRegistrationReplicatesNothing()
     {
         final long agentId = registerAgent();
