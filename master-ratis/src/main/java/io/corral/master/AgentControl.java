@@ -71,22 +71,24 @@ final class AgentControl extends IdTable<MasterState.Agent>
             return Result.refused(ErrorCode.MALFORMED, "registration refused: the agent secret is " + secret.length() +
                 " characters, more than " + MAX_SECRET_CHARS);
         }
-        final MasterState.Agent known = claimedId == 0 ? null : get(claimedId);
+        final MasterState.Agent claimed = claimedId == 0 ? null : get(claimedId);
+        final long id = claimed != null ? claimedId : idByKey(key(hostname, endpoint), ids);
+        // The agent this registration would become: the one it claims, or the one admitted under its key.
+        final MasterState.Agent known = claimed != null ? claimed : get(id);
         final String secretHash = secret.isEmpty() ? "" : sha256(secret);
         if (known != null && !known.secretHash().isEmpty() && !known.secretHash().equals(secretHash))
         {
             // Only the agent that holds the id's secret (in its checkpoint) may claim it again.
-            return Result.refused(ErrorCode.NOT_PERMITTED, "registration refused: agent " + claimedId + " is " +
+            return Result.refused(ErrorCode.NOT_PERMITTED, "registration refused: agent " + id + " is " +
                 known.hostname() + " at " + known.endpoint() + ", and this registration does not present that " +
                 "agent's secret; an agent claims only the id in its own checkpoint (give each agent its own --work-dir)");
         }
-        if (known != null && known.endpoint().equals(endpoint) && java.util.Arrays.equals(known.resources(), resources) &&
-            known.attributes().equals(attributes) && known.httpEndpoint().equals(http) &&
-            known.secretHash().equals(secretHash))
+        if (claimed != null && claimed.endpoint().equals(endpoint) && java.util.Arrays.equals(claimed.resources(),
+            resources) && claimed.attributes().equals(attributes) && claimed.httpEndpoint().equals(http) &&
+            claimed.secretHash().equals(secretHash))
         {
             return Result.UNCHANGED;
         }
-        final long id = known != null ? claimedId : idByKey(key(hostname, endpoint), ids);
         return Result.propose(records.agentAdmitted(id, resources, nowMs, hostname, endpoint, attributes, http,
             secretHash));
     }
@@ -158,7 +160,11 @@ final class AgentControl extends IdTable<MasterState.Agent>
 
     // ------------------------------------------------------------------ replay (the only writers)
 
-    MasterEvent.AgentAdmitted replay(final AgentAdmittedDecoder r, final long index)
+    /**
+     * Adds or replaces an agent; a record that would give a live agent's id to another agent (one
+     * with another secret: a leader never proposes one) changes nothing and is a BadRecord.
+     */
+    MasterEvent replay(final AgentAdmittedDecoder r, final long index)
     {
         final long id = r.agentId();
         final long at = r.timestampMs();
@@ -170,6 +176,13 @@ final class AgentControl extends IdTable<MasterState.Agent>
         final String secretHash = r.secretHash();
         final MasterState.Agent agent = new MasterState.Agent(id, hostname, endpoint, resources, at, attributes, http,
             secretHash);
+        final MasterState.Agent known = get(id);
+        if (known != null && !known.secretHash().isEmpty() && !known.secretHash().equals(secretHash))
+        {
+            return new MasterEvent.BadRecord(index, "agent " + id + " is " + known.hostname() + " at " +
+                known.endpoint() + "; a record giving its id to another agent (" + hostname + " at " + endpoint +
+                ") is not applied");
+        }
         final MasterState.Agent before = put(id, agent);
         return new MasterEvent.AgentAdmitted(index, agent, before != null);
     }

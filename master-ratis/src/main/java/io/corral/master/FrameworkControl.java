@@ -72,6 +72,14 @@ final class FrameworkControl extends IdTable<MasterState.Framework>
             return Result.refused(ErrorCode.MALFORMED, "failover timeout must not be negative");
         }
         final long id = known != null ? claimedId : idByKey(endpoint, ids);
+        // The framework this subscription would become (claimed, or subscribed from the same endpoint)
+        // stays its principal's.
+        final MasterState.Framework target = known != null ? known : get(id);
+        if (target != null && !target.principal().equals(principal))
+        {
+            return Result.refused(ErrorCode.NOT_PERMITTED, "framework " + id + " belongs to principal '" +
+                target.principal() + "', not '" + principal + "'");
+        }
         return Result.propose(records.frameworkAdded(id, nowMs, failoverTimeoutMs, name, role, endpoint, principal));
     }
 
@@ -102,7 +110,11 @@ final class FrameworkControl extends IdTable<MasterState.Framework>
 
     // ------------------------------------------------------------------ replay (the only writers)
 
-    MasterEvent.FrameworkAdded replay(final FrameworkAddedDecoder r, final long index)
+    /**
+     * Adds or replaces a framework; a record that would hand a live framework's id to another
+     * principal (a leader never proposes one) changes nothing and is a BadRecord.
+     */
+    MasterEvent replay(final FrameworkAddedDecoder r, final long index)
     {
         final long id = r.frameworkId();
         final long at = r.timestampMs();
@@ -113,6 +125,12 @@ final class FrameworkControl extends IdTable<MasterState.Framework>
         final String principal = r.principal();
         final MasterState.Framework framework = new MasterState.Framework(id, name, role, endpoint, at,
             failoverTimeoutMs, principal);
+        final MasterState.Framework known = get(id);
+        if (known != null && !known.principal().equals(principal))
+        {
+            return new MasterEvent.BadRecord(index, "framework " + id + " belongs to principal '" + known.principal() +
+                "'; a record giving its id to '" + principal + "' is not applied");
+        }
         final MasterState.Framework before = put(id, framework);
         return new MasterEvent.FrameworkAdded(index, framework, before != null);
     }

@@ -174,10 +174,25 @@ final class LeaderDuties
      * The id of a newcomer (agent or framework) known by {@code key}: the same until it commits
      * (a retried registration must not become a second one), unique because one term has one leader.
      */
+    /**
+     * Ids are the leader's term in the high bits and a sequence in the low {@value #ID_SEQUENCE_BITS}
+     * (a trillion ids a term: a 24-bit sequence wrapped after 16.7 million and could hand out a
+     * live id again). A leader that ran out would step down for a new term before reusing one.
+     */
     long idFor(final String key)
     {
-        return idsInFlight.computeIfAbsent(key, k -> (term << 24) | (++nextIdSeq & 0xFF_FFFFL));
+        return idsInFlight.computeIfAbsent(key, k ->
+        {
+            if (nextIdSeq >= MAX_ID_SEQUENCE)
+            {
+                throw new IllegalStateException("term " + term + " has used all " + MAX_ID_SEQUENCE + " ids");
+            }
+            return (term << ID_SEQUENCE_BITS) | ++nextIdSeq;
+        });
     }
+
+    static final int ID_SEQUENCE_BITS = 40;
+    static final long MAX_ID_SEQUENCE = (1L << ID_SEQUENCE_BITS) - 1;
 
     // ------------------------------------------------------------------ committed records
 

@@ -86,6 +86,23 @@ class ControlsTest
             records));
         assertEquals("127.0.0.1:77", state.agent(id).endpoint());
         assertEquals(AgentControl.sha256(SECRET), state.agent(id).secretHash(), "the log keeps only the hash");
+
+        // A log record that would give the id to another agent (a leader never writes one) is not applied.
+        final List<MasterEvent> forged = state.apply(records.buffer(), 0, records.agentAdmitted(id,
+            new long[] { 2000, 1024, 0, 0 }, 9, "h", "127.0.0.1:66", "", "", AgentControl.sha256("other")), ++index);
+        assertInstanceOf(MasterEvent.BadRecord.class, forged.get(0));
+        assertEquals("127.0.0.1:77", state.agent(id).endpoint());
+    }
+
+    @Test
+    void aFrameworksIdIsNeverHandedToAnotherPrincipalByALogRecord()
+    {
+        final long id = subscribe("127.0.0.1:5");
+        final List<MasterEvent> forged = state.apply(records.buffer(), 0, records.frameworkAdded(id, 9, 0, "fw", "web",
+            "127.0.0.1:6", "mallory"), ++index);
+        assertInstanceOf(MasterEvent.BadRecord.class, forged.get(0));
+        assertEquals("127.0.0.1:5", state.framework(id).endpoint());
+        assertEquals("", state.framework(id).principal());
     }
 
     @Test
