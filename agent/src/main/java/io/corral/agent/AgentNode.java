@@ -322,7 +322,7 @@ public final class AgentNode implements AutoCloseable
             {
                 nextGcNs = nowNs + TimeUnit.MINUTES.toNanos(10);
                 final java.util.Set<String> live = new java.util.HashSet<>();
-                tasks.values().forEach(t -> live.add(t.record.frameworkId + "/" + TaskLauncher.safe(t.record.taskId)));
+                tasks.values().forEach(t -> live.add(t.record.frameworkId + "/" + TaskLauncher.dirName(t.record.taskId)));
                 final int removed = SandboxGc.collect(config.workDir(), live, config.sandboxGcMs(),
                     System.currentTimeMillis());
                 if (removed > 0)

@@ -154,7 +154,7 @@ final class CgroupsV2Isolation implements Isolator
 
     File dir(final TaskRecord task)
     {
-        return new File(tasksRoot, (task.frameworkId + "-" + task.taskId).replaceAll("[^A-Za-z0-9_.-]", "_"));
+        return new File(tasksRoot, task.frameworkId + "-" + TaskLauncher.dirName(task.taskId));
     }
 
     @Override

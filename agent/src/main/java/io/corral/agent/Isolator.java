@@ -229,7 +229,7 @@ interface Isolator
 
         private static String dirName(final TaskRecord task)
         {
-            return (task.frameworkId + "-" + task.taskId).replaceAll("[^A-Za-z0-9_.-]", "_");
+            return task.frameworkId + "-" + TaskLauncher.dirName(task.taskId);
         }
 
         File memoryDir(final TaskRecord task)

@@ -110,8 +110,8 @@ final class SandboxHttp implements AutoCloseable
                 return;
             }
         }
-        final File sandbox = new File(workDir, "frameworks/" + parts[0] + "/tasks/" +
-            parts[1].replaceAll("[^A-Za-z0-9_.-]", "_") + "/runs/0").getCanonicalFile();
+        final File sandbox = TaskLauncher.latestRun(new File(workDir, "frameworks/" + parts[0] + "/tasks/" +
+            TaskLauncher.dirName(parts[1]))).getCanonicalFile();
         final File file = new File(sandbox, path).getCanonicalFile();
         if (!file.toPath().startsWith(sandbox.toPath()) || !sandbox.toPath().startsWith(workDir.toPath()))
         {

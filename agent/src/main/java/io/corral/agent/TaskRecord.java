@@ -40,6 +40,12 @@ public final class TaskRecord
     /** Killed because its health check failed too often. */
     public boolean unhealthy;
     public String sandbox;
+    /**
+     * Where the wrapper writes the command's exit status: outside the sandbox, in a directory tasks
+     * cannot write ({@link TaskLauncher#RUN_DIR}); null in checkpoints of older agents (then
+     * {@code sandbox/.exit_status}).
+     */
+    public String exitStatusFile;
     public long pid;
     public long startMillis;
     public boolean killRequested;

@@ -4,6 +4,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
@@ -87,10 +88,18 @@ record TaskUser(String name, int uid, int gid, boolean switches)
         }
     }
 
-    /** What runs a command as this user, in front of {@code sh -c ...} (nothing if the agent already is). */
+    /**
+     * What runs a command as this user, in front of {@code /bin/sh -c ...} (nothing if the agent
+     * already is): setpriv by its absolute path (the root wrapper looks nothing up in a PATH).
+     */
     String prefix()
     {
-        return switches ? "setpriv --reuid=" + uid + " --regid=" + gid + " --init-groups -- " : "";
+        return switches ? setpriv() + " --reuid=" + uid + " --regid=" + gid + " --init-groups -- " : "";
+    }
+
+    private static String setpriv()
+    {
+        return new File("/usr/bin/setpriv").canExecute() ? "/usr/bin/setpriv" : "/bin/setpriv";
     }
 
     /**
@@ -100,7 +109,8 @@ record TaskUser(String name, int uid, int gid, boolean switches)
     void own(final File workDir, final File sandbox, final String... names) throws IOException
     {
         final UserPrincipalLookupService lookup = sandbox.toPath().getFileSystem().getUserPrincipalLookupService();
-        final PosixFileAttributeView view = Files.getFileAttributeView(sandbox.toPath(), PosixFileAttributeView.class);
+        final PosixFileAttributeView view = Files.getFileAttributeView(sandbox.toPath(), PosixFileAttributeView.class,
+            LinkOption.NOFOLLOW_LINKS);
         final var owner = lookup.lookupPrincipalByName(name);
         final var group = lookup.lookupPrincipalByGroupName(Integer.toString(gid));
         view.setOwner(owner);
@@ -108,11 +118,13 @@ record TaskUser(String name, int uid, int gid, boolean switches)
         for (final String n : names)
         {
             final Path file = sandbox.toPath().resolve(n);
-            if (!Files.exists(file))
+            if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS))
             {
                 Files.createFile(file);
             }
-            final PosixFileAttributeView v = Files.getFileAttributeView(file, PosixFileAttributeView.class);
+            // (never through a link: a chown that followed one would give its target away)
+            final PosixFileAttributeView v = Files.getFileAttributeView(file, PosixFileAttributeView.class,
+                LinkOption.NOFOLLOW_LINKS);
             v.setOwner(owner);
             v.setGroup(group);
         }

@@ -143,8 +143,7 @@ class AgentRecoveryTest
         doomed.destroyForcibly();
         tree.forEach(ProcessHandle::destroyForcibly);
         // Let "ends-while-down" end while its agent is down: its wrapper writes its exit status.
-        final File endedStatus = new File(workDir, "frameworks/" + driver.frameworkId() +
-            "/tasks/ends-while-down/runs/0/.exit_status");
+        final File endedStatus = new File(workDir, ".run/" + driver.frameworkId() + "-ends-while-down-0.exit");
         Await.whileTrue(Duration.ofSeconds(20), () -> (!endedStatus.isFile() || doomed.isAlive()));
         assertTrue(endedStatus.isFile(), "the task ended while its agent was down");
 
