@@ -266,8 +266,26 @@ public final class MasterState
         }
     }
 
-    /** One record whose header {@link FrameCheck} has passed (and left in {@code header}). */
+    /**
+     * One record whose header {@link FrameCheck} has passed (and left in {@code header}). A record
+     * whose fields still do not decode (an enum value no version has, a length SBE reads as
+     * negative) is a BadRecord, never an exception: the same bytes fail the same way on every master.
+     */
     private void applyOne(final DirectBuffer buffer, final int offset, final int length, final long index,
+        final List<MasterEvent> events)
+    {
+        try
+        {
+            decodeAndReplay(buffer, offset, length, index, events);
+        }
+        catch (final RuntimeException ex)
+        {
+            events.add(new MasterEvent.BadRecord(index, "record template " + header.templateId() +
+                " does not decode: " + ex));
+        }
+    }
+
+    private void decodeAndReplay(final DirectBuffer buffer, final int offset, final int length, final long index,
         final List<MasterEvent> events)
     {
         // Decoders see exactly the record's bytes: no length in it can reach past its end.

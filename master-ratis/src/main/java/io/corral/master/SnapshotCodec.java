@@ -120,7 +120,7 @@ final class SnapshotCodec
                 throw new IllegalStateException("snapshot is truncated at byte " + position);
             }
             final int length = buffer.getInt(position, ByteOrder.LITTLE_ENDIAN);
-            if (length <= 0 || position + 4 + length > bytes.length)
+            if (length <= 0 || length > bytes.length - position - 4)
             {
                 throw new IllegalStateException("snapshot record at byte " + position + " has a bad length " + length);
             }

@@ -45,6 +45,9 @@ class InboundFuzzTest
     private static final long SECOND = 1_000_000_000L;
     private static final String AGENT = "127.0.0.1:41001";
     private static final String FRAMEWORK = "127.0.0.1:41002";
+    /** The hostile insider's own agent and framework: authenticated, and lying. */
+    private static final String INSIDER_AGENT = "127.0.0.1:41011";
+    private static final String INSIDER_FRAMEWORK = "127.0.0.1:41012";
 
     private final Frames frames = new Frames();
     private final Sink sink = new Sink();
@@ -58,6 +61,12 @@ class InboundFuzzTest
     private SessionCipher agentCipher;
     private SessionCipher frameworkCipher;
     private String before;
+    /** Insider runs only: the insider's ciphers, what it sends (mutated), and the victims before it did. */
+    private Credentials credentials;
+    private SessionCipher insiderAgentCipher;
+    private SessionCipher insiderFrameworkCipher;
+    private final List<byte[]> insiderCorpus = new ArrayList<>();
+    private String victimsBefore;
 
     /** What the master sends, counted per endpoint and (for sealed frames) per template inside. */
     private static final class Sink implements Peers
@@ -281,7 +290,9 @@ class InboundFuzzTest
                 final Path file = dir.resolve("credentials");
                 Credentials.add(file, "agents");
                 Credentials.add(file, "tenant");
-                start(Credentials.load(file));
+                Credentials.add(file, "mallory");
+                credentials = Credentials.load(file);
+                start(credentials);
             }
             finally
             {
@@ -343,11 +354,121 @@ class InboundFuzzTest
             FrameMutation.hex(m.apply(corpus)));
     }
 
+    /**
+     * The insider: an agent with the agents' credential and a framework of principal 'mallory',
+     * each registered as itself, whose frames name the victims' ids (their agent, framework, task,
+     * offers), claim their ids, and carry whatever numbers the mutations put there.
+     */
+    private void insidersOnce()
+    {
+        if (insiderAgentCipher != null)
+        {
+            return;
+        }
+        // The victim: a task running on the genuine agent (t1 ended when the corpus was replayed).
+        deliver(as(frameworkCipher, frames.suppress(frameworkId, false, "").bytes()), 2);
+        after(2 * SECOND);
+        deliver(as(agentCipher, frames.heartbeat(agentId).bytes()), 1);
+        deliver(as(frameworkCipher, frames.accept(frameworkId, sink.lastOffer.get(FRAMEWORK), "v1", 500, 256)
+            .bytes()), 2);
+        after(0);
+        deliver(as(agentCipher, frames.statusUpdate(agentId, frameworkId, "v1", TaskState.RUNNING, 11, 11).bytes()), 1);
+        after(0);
+        assertEquals(TaskState.RUNNING, leader.state().task(frameworkId, "v1").state, "the victim's task runs");
+        insiderAgentCipher = hello(credentials, "agents", INSIDER_AGENT, 4);
+        insiderFrameworkCipher = hello(credentials, "mallory", INSIDER_FRAMEWORK, 5);
+        deliver(as(insiderAgentCipher, frames.registerAgent(0, INSIDER_AGENT, 2000, 2048).bytes()), 4);
+        deliver(as(insiderFrameworkCipher, frames.subscribe(0, INSIDER_FRAMEWORK, 60_000).bytes()), 5);
+        after(0);
+        after(0);
+        long insiderAgent = 0;
+        for (final long id : leader.agentIds())
+        {
+            insiderAgent = id != agentId ? id : insiderAgent;
+        }
+        long insiderFramework = 0;
+        for (final long id : leader.frameworkIds())
+        {
+            insiderFramework = id != frameworkId ? id : insiderFramework;
+        }
+        assertTrue(insiderAgent != 0 && insiderFramework != 0, "the insider is registered as itself");
+        final long victimOffer = sink.lastOffer.getOrDefault(FRAMEWORK, 0L);
+        insiderCorpus.addAll(List.of(
+            frames.registerAgent(agentId, INSIDER_AGENT, 4000, 4096).bytes(), // the victim's id, its own secret
+            frames.registerAgent(insiderAgent, INSIDER_AGENT, 1L << 40, 1L << 40).bytes(),
+            frames.heartbeat(agentId).bytes(),
+            frames.statusUpdate(agentId, frameworkId, "v1", TaskState.FINISHED, 7, 7).bytes(),
+            frames.statusUpdate(insiderAgent, frameworkId, "v1", TaskState.KILLED, 8, 8).bytes(),
+            frames.subscribe(frameworkId, INSIDER_FRAMEWORK, Long.MAX_VALUE).bytes(),
+            frames.subscribe(insiderFramework, INSIDER_FRAMEWORK, Long.MAX_VALUE).bytes(),
+            frames.accept(frameworkId, victimOffer, "stolen", 1000, 512).bytes(),
+            frames.accept(insiderFramework, victimOffer, "stolen", 1000, 512).bytes(),
+            frames.decline(frameworkId, victimOffer, Long.MAX_VALUE).bytes(),
+            frames.decline(insiderFramework, victimOffer, Long.MAX_VALUE).bytes(),
+            frames.acknowledge(frameworkId, "v1", 11, 11).bytes(),
+            frames.reconcile(frameworkId, "v1").bytes(),
+            frames.suppress(frameworkId, true, "default").bytes(),
+            frames.kill(frameworkId, "v1").bytes(),
+            frames.kill(insiderFramework, "v1").bytes(),
+            frames.teardown(frameworkId).bytes()));
+        victimsBefore = victims();
+    }
+
+    /** What the insider must not change: the victim agent, framework and task, as the state holds them. */
+    private String victims()
+    {
+        final MasterState s = leader.state();
+        final MasterState.Agent a = s.agent(agentId);
+        final MasterState.Task t = s.task(frameworkId, "v1");
+        return (a == null ? "no agent" : a.id() + a.endpoint() + java.util.Arrays.toString(a.resources()) +
+            a.secretHash()) + "|" + s.framework(frameworkId) + "|" + (t == null ? "no task" : t.agentId + " " + t.state +
+            " " + java.util.Arrays.toString(t.resources));
+    }
+
+    @Property(generation = GenerationMode.RANDOMIZED, shrinking = ShrinkingMode.OFF)
+    void aHostileInsiderChangesNothingButItsOwn(@ForAll("mutations") final FrameMutation m)
+    {
+        startOnce(true);
+        insidersOnce();
+        final byte[] frame = m.apply(insiderCorpus);
+        final int template = frame.length >= 4 ? (frame[2] & 0xFF) | (frame[3] & 0xFF) << 8 : 0;
+        final boolean asAgent = template < 20;
+        try
+        {
+            deliver(as(asAgent ? insiderAgentCipher : insiderFrameworkCipher, frame), asAgent ? 4 : 5);
+        }
+        catch (final Throwable t)
+        {
+            fail("the master threw on an insider's frame " + FrameMutation.hex(frame), t);
+        }
+        sinceCommit.add(frame);
+        if (++tries % 16 == 0)
+        {
+            after(0);
+            if (!victimsBefore.equals(victims()))
+            {
+                final StringBuilder sent = new StringBuilder();
+                sinceCommit.forEach(f -> sent.append("\n  ").append(FrameMutation.hex(f)));
+                fail("the insider changed a victim: " + victims() + " (was " + victimsBefore + ") with one of:" + sent);
+            }
+            sinceCommit.clear();
+        }
+    }
+
     @AfterProperty
     void stillServes()
     {
         after(0);
         assertEquals(0, leader.badRecords(), "every proposal applied");
+        if (victimsBefore != null)
+        {
+            assertEquals(victimsBefore, victims(), "the victims are as before the insider's frames");
+            final long statuses = sink.count(FRAMEWORK, TaskStatusDecoder.TEMPLATE_ID);
+            deliver(as(frameworkCipher, frames.reconcile(frameworkId).bytes()), 2);
+            after(0);
+            assertTrue(sink.count(FRAMEWORK, TaskStatusDecoder.TEMPLATE_ID) > statuses, "reconcile answered");
+            return;
+        }
         if (before != null)
         {
             assertEquals(before, fingerprint(), "the state and what clients heard are as before the fuzzing");
