@@ -53,6 +53,8 @@ final class LeaderDuties
     private final long offerTimeoutNs;
     private long nextOfferExpiryCheckNs;
     private long nextIdSeq;
+    /** Kills sent for tasks that have not ended yet, per agent: sent again when it registers again. */
+    private final Map<Long, Set<MasterState.Task>> killsSent = new HashMap<>();
     private long lastFullPassNs;
 
     /** Secure masters: frameworks known from the state get no offers until they are heard in this term. */
@@ -208,7 +210,7 @@ final class LeaderDuties
             registering.remove(key);
             idsInFlight.remove("agent@" + key); // committed: the state knows it by its key now
             allocations.addAgent(e.agent());
-            acknowledgeAgent(e.agent(), nowNs); // alive, and told so with the paced interval
+            agentRegistered(e.agent(), nowNs); // alive, and told so with the paced interval
             LOG.info("agent {} ({}) registered from {}", e.agent().id(), e.agent().hostname(), e.agent().endpoint());
         }
         else if (event instanceof MasterEvent.FrameworkAdded e)
@@ -250,6 +252,14 @@ final class LeaderDuties
             {
                 allocations.release(task.agentId, task.frameworkId, task.role, task.resources);
             }
+            if (MasterState.isTerminal(task.state))
+            {
+                final Set<MasterState.Task> killed = killsSent.get(task.agentId);
+                if (killed != null && killed.remove(task) && killed.isEmpty())
+                {
+                    killsSent.remove(task.agentId);
+                }
+            }
         }
         else if (event instanceof MasterEvent.FrameworkRemoved e)
         {
@@ -270,6 +280,7 @@ final class LeaderDuties
         {
             rescind(offers.removeOfAgent(e.agentId()), nowNs);
             liveness.agentGone(e.agentId());
+            killsSent.remove(e.agentId());
             // Its tasks' LOST changes came first (confirmed(): out of staging), so nothing to scan here.
             for (final MasterState.Framework f : state.frameworkControl().each())
             {
@@ -651,8 +662,38 @@ final class LeaderDuties
 
     private void sendKill(final long agentId, final long frameworkId, final String taskId, final long nowNs)
     {
+        final MasterState.Task task = state.task(frameworkId, taskId);
+        if (task != null)
+        {
+            killsSent.computeIfAbsent(agentId, a -> new java.util.HashSet<>()).add(task);
+        }
         final MasterState.Agent agent = state.agent(agentId);
         toAgents.killTask(agent == null ? null : agent.endpoint(), agentId, frameworkId, taskId, nowNs);
+    }
+
+    /**
+     * An agent registered, or registered again (after a leader change, say): it is acknowledged,
+     * and every kill sent for its tasks that have not ended goes again. A kill to an agent that had
+     * no session with this leader yet was dropped (Mesos's master likewise retries a kill when the
+     * agent re-registers); an agent takes a repeated kill as the same one.
+     */
+    void agentRegistered(final MasterState.Agent agent, final long nowNs)
+    {
+        acknowledgeAgent(agent, nowNs);
+        final Set<MasterState.Task> killed = killsSent.get(agent.id());
+        if (killed == null)
+        {
+            return;
+        }
+        killed.removeIf(t -> MasterState.isTerminal(t.state) || state.task(t.frameworkId, t.taskId) != t);
+        for (final MasterState.Task t : killed)
+        {
+            toAgents.killTask(agent.endpoint(), agent.id(), t.frameworkId, t.taskId, nowNs);
+        }
+        if (killed.isEmpty())
+        {
+            killsSent.remove(agent.id());
+        }
     }
 
     void error(final String replyTo, final ErrorCode code, final int inReplyTo, final String message,

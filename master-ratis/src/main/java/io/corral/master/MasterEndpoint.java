@@ -305,7 +305,7 @@ final class MasterEndpoint implements MasterInbound.Handler
             }
             return;
         }
-        act(result, endpoint, RegisterAgentDecoder.TEMPLATE_ID, () -> duties.acknowledgeAgent(known, nowNs));
+        act(result, endpoint, RegisterAgentDecoder.TEMPLATE_ID, () -> duties.agentRegistered(known, nowNs));
     }
 
     @Override

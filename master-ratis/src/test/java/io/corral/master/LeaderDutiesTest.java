@@ -120,6 +120,27 @@ class LeaderDutiesTest
     }
 
     @Test
+    void aKillIsSentAgainWhenTheTasksAgentRegistersAgainUntilTheTaskEnds()
+    {
+        final long[] ids = launched("t1");
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.RUNNING, 1, 1).to(leader, 1);
+        after(0);
+        // The kill may have gone to an agent with no session with this leader yet (it was just
+        // elected): it is dropped there, so it goes again when the agent registers again.
+        frames.kill(ids[1], "t1").to(leader, 2);
+        after(0);
+        assertEquals(1, peers.count(AGENT, KillTaskDecoder.TEMPLATE_ID));
+        frames.registerAgent(ids[0], AGENT, 4000, 4096).to(leader, 1);
+        after(0);
+        assertEquals(2, peers.count(AGENT, KillTaskDecoder.TEMPLATE_ID), "sent again on re-registration");
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.KILLED, 2, 2).to(leader, 1);
+        after(0);
+        frames.registerAgent(ids[0], AGENT, 4000, 4096).to(leader, 1);
+        after(0);
+        assertEquals(2, peers.count(AGENT, KillTaskDecoder.TEMPLATE_ID), "not once the task has ended");
+    }
+
+    @Test
     void anAgentIsAdmittedOnceAndItsRepeatedRegistrationReplicatesNothing()
     {
         final long agentId = registerAgent();
