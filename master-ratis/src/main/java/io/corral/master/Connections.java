@@ -92,29 +92,50 @@ final class Connections implements Peers, AutoCloseable
                 refuse(endpoint, problem, nowNs);
                 return null;
             }
-            final ExclusivePublication publication;
-            try
-            {
-                publication = aeron.addExclusivePublication(Protocol.channel(endpoint), Protocol.STREAM_ID);
-            }
-            catch (final RuntimeException ex)
-            {
-                refuse(endpoint, "cannot open a channel to it: " + ex.getMessage(), nowNs);
-                return null;
-            }
-            link = new Link(publication, nowNs);
-            link.provisional = provisional;
-            provisionalLinks += provisional ? 1 : 0;
-            links.put(endpoint, link);
+            link = open(endpoint, provisional, nowNs);
         }
         else if (link.provisional && !provisional)
         {
-            link.provisional = false; // its peer has authenticated: an ordinary link from now on
+            // Its peer has authenticated: an ordinary link (full-size terms) from now on.
+            link.publication.close();
             provisionalLinks--;
+            links.remove(endpoint);
+            link = open(endpoint, false, nowNs);
         }
-        link.lastUsedNs = nowNs;
+        if (link != null)
+        {
+            link.lastUsedNs = nowNs;
+        }
         return link;
     }
+
+    /**
+     * A new publication to {@code endpoint}; a provisional one has the smallest term Aeron takes
+     * (64 KiB: its challenges and refusals are small), so that answering strangers costs the
+     * driver little. Null (counted) if the channel cannot be opened.
+     */
+    private Link open(final String endpoint, final boolean provisional, final long nowNs)
+    {
+        final ExclusivePublication publication;
+        try
+        {
+            publication = aeron.addExclusivePublication(Protocol.channel(endpoint) +
+                (provisional ? "|term-length=" + PROVISIONAL_TERM_BYTES : ""), Protocol.STREAM_ID);
+        }
+        catch (final RuntimeException ex)
+        {
+            refuse(endpoint, "cannot open a channel to it: " + ex.getMessage(), nowNs);
+            return null;
+        }
+        final Link link = new Link(publication, nowNs);
+        link.provisional = provisional;
+        provisionalLinks += provisional ? 1 : 0;
+        links.put(endpoint, link);
+        return link;
+    }
+
+    /** The term of a provisional link: Aeron's smallest. */
+    static final int PROVISIONAL_TERM_BYTES = 64 * 1024;
 
     private void refuse(final String endpoint, final String why, final long nowNs)
     {
@@ -218,8 +239,15 @@ final class Connections implements Peers, AutoCloseable
         {
             final Map.Entry<String, ArrayDeque<Pending>> e = it.next();
             final ArrayDeque<Pending> queue = e.getValue();
-            // (not a new use: an endpoint with messages waiting is never closed, so it is there)
-            final ExclusivePublication publication = links.get(e.getKey()).publication;
+            // (not a new use: an endpoint with messages waiting is never closed; it is gone only if
+            // reopening it as an ordinary link failed, and then what waited is dropped)
+            final Link link = links.get(e.getKey());
+            if (link == null)
+            {
+                it.remove();
+                continue;
+            }
+            final ExclusivePublication publication = link.publication;
             while (!queue.isEmpty())
             {
                 final Pending p = queue.peek();
