@@ -77,6 +77,15 @@ public final class ProcessCluster implements AutoCloseable
         return this;
     }
 
+    /** Raft without TLS from the next start (with credentials: {@code --insecure-raft}), to measure what TLS costs. */
+    public ProcessCluster insecureRaft()
+    {
+        insecureRaft = true;
+        return this;
+    }
+
+    private boolean insecureRaft;
+
     /** One principal's credential (a {@link #secured} cluster), or null when the masters run insecure. */
     public io.corral.codec.Credentials.Credential credential(final String principal) throws IOException
     {
@@ -122,7 +131,11 @@ public final class ProcessCluster implements AutoCloseable
             "--data", new File(work, "master-" + id).getAbsolutePath(), "--election-timeout-ms", electionTimeout));
         args.addAll(credentials == null ? List.of("--insecure") : List.of("--credentials", credentials.toString(),
             "--operators", "operator"));
-        if (credentials != null)
+        if (credentials != null && insecureRaft)
+        {
+            args.add("--insecure-raft");
+        }
+        else if (credentials != null)
         {
             // Raft on mutual TLS, as `corral certs` sets it up: the run's own CA signs each master's certificate.
             final java.nio.file.Path tls = new File(work, "raft-tls").toPath();

@@ -96,6 +96,10 @@ public final class ScaleRun implements Callable<Integer>
         "(default: authenticated and sealed, as a real cluster runs), to compare the cost.")
     boolean insecure;
 
+    @Option(names = "--insecure-raft", description = "With credentials, Raft between the masters without TLS " +
+        "(default: mutual TLS, as a real cluster runs), to compare the cost.")
+    boolean insecureRaft;
+
     @Option(names = "--api", defaultValue = "native", description = "How the frameworks talk to the masters: " +
         "native (the thin client over Aeron) or mesos (Mesos's v1 HTTP scheduler API, protobuf; default ${DEFAULT-VALUE}).")
     String api;
@@ -213,6 +217,10 @@ public final class ScaleRun implements Callable<Integer>
         {
             cluster.secured();
         }
+        if (insecureRaft)
+        {
+            cluster.insecureRaft();
+        }
         final List<String> masterList = List.of(Protocol.localMasters(basePort, masters).split(","));
         Aeron aeron = null;
         AgentRunner simRunner = null;
@@ -329,6 +337,8 @@ public final class ScaleRun implements Callable<Integer>
                     reregisterS = (System.nanoTime() - killedAtNs) / 1e9;
                 }
             }
+            final double[] commit = killed ? new double[] { Double.NaN, Double.NaN } :
+                commitQuantiles(cluster, leaderId);
             final double runS = (System.nanoTime() - runStartNs) / 1e9;
             final double cpuS = (cpuEnd - cpuStart) / 100.0;
             final double cpuWindowS = killed ? (killedAtNs - runStartNs) / 1e9 : runS;
@@ -337,14 +347,16 @@ public final class ScaleRun implements Callable<Integer>
             mesosLaunchers.forEach(l -> calls.add(l.callLatency.getIntervalHistogram()));
             resultLine = String.format("scale: agents=%d registered=%d removed=%d register_s=%.1f " +
                 "hb_ack_p99_ms=%.1f launches_per_s=%.0f finished_per_s=%.0f accept_to_running_p99_ms=%.1f " +
-                "leader_cpu_pct=%.0f leader_rss_mb=%d reregister_s=%s agents_per_endpoint=%d api=%s refused_calls=%d" +
+                "leader_cpu_pct=%.0f leader_rss_mb=%d reregister_s=%s agents_per_endpoint=%d api=%s refused_calls=%d " +
+                "commit_p50_ms=%.1f commit_p99_ms=%.1f raft_tls=%s" +
                 (api.equals("mesos") ? " http_calls_per_s=%.0f call_p50_ms=%.1f call_p99_ms=%.1f" : ""),
                 agents, sims.registeredCount.get(), sims.removed.get() - removedStart, registerS,
                 hb.getValueAtPercentile(99) / 1e6, (sims.runTasks.get() - tasksStart) / runS,
                 (sims.finished.get() - finishedStart) / runS, a2r.getValueAtPercentile(99) / 1e6,
                 100 * cpuS / cpuWindowS, rssMb, killLeader ? (Double.isNaN(reregisterS) ? "never" :
                     String.format("%.1f", reregisterS)) : "-", agentsPerEndpoint, api,
-                mesosLaunchers.stream().mapToLong(l -> l.refusedCalls.get()).sum(),
+                mesosLaunchers.stream().mapToLong(l -> l.refusedCalls.get()).sum(), commit[0], commit[1],
+                !insecure && !insecureRaft,
                 mesosLaunchers.stream().mapToLong(l -> l.sentCalls.get()).sum() / runS,
                 calls.getValueAtPercentile(50) / 1e6, calls.getValueAtPercentile(99) / 1e6);
             System.out.println(resultLine);
@@ -394,6 +406,41 @@ public final class ScaleRun implements Callable<Integer>
             }
         }
         return 0;
+    }
+
+    /**
+     * The leader's log commit latency p50 and p99 in ms, as its /metrics reports them
+     * ({@code corral_log_commit_seconds}, since it took office); NaN if it does not answer.
+     */
+    private double[] commitQuantiles(final ProcessCluster cluster, final int leaderId)
+    {
+        final double[] out = { Double.NaN, Double.NaN };
+        try
+        {
+            final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" +
+                cluster.httpPort(leaderId) + "/metrics")).timeout(Duration.ofSeconds(5));
+            final io.corral.codec.Credentials.Credential operator = cluster.credential("operator");
+            if (operator != null)
+            {
+                request.header("Authorization", io.corral.codec.HttpAuth.bearer(operator));
+            }
+            for (final String line : http.send(request.build(), HttpResponse.BodyHandlers.ofString()).body().split("\n"))
+            {
+                if (line.startsWith("corral_log_commit_seconds{quantile=\"0.5\"}"))
+                {
+                    out[0] = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)) * 1000;
+                }
+                else if (line.startsWith("corral_log_commit_seconds{quantile=\"0.99\"}"))
+                {
+                    out[1] = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)) * 1000;
+                }
+            }
+        }
+        catch (final Exception ex)
+        {
+            // the figures stay NaN
+        }
+        return out;
     }
 
     /** utime + stime of a process, in clock ticks (100 per second on Linux). */
