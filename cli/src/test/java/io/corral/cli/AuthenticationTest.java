@@ -130,8 +130,8 @@ class AuthenticationTest
         final JsonNode state = state(cluster.leader());
         assertEquals(1, state.path("agents").size(), state.path("agents").toString());
         assertEquals(false, state.path("master").path("insecure").asBoolean(true));
-        assertTrue(metric(cluster.leader(), "corral_auth_refused_total{reason=\"bad_credential\"}") >= 2);
-        assertTrue(metric(cluster.leader(), "corral_auth_refused_total{reason=\"unsealed\"}") >= 1);
+        assertTrue(MasterProbe.metric(cluster.leader(), "corral_auth_refused_total{reason=\"bad_credential\"}") >= 2);
+        assertTrue(MasterProbe.metric(cluster.leader(), "corral_auth_refused_total{reason=\"unsealed\"}") >= 1);
     }
 
     @Test
@@ -162,7 +162,7 @@ class AuthenticationTest
 
         // B accepts an offer once, then sends the very same sealed bytes again.
         final long offerId = b.nextOffer();
-        final double replayedBefore = metric(cluster.leader(), "corral_auth_refused_total{reason=\"replayed\"}");
+        final double replayedBefore = MasterProbe.metric(cluster.leader(), "corral_auth_refused_total{reason=\"replayed\"}");
         final byte[] captured = b.sealedAccept(offerId, "b-task", "true");
         b.sendRaw(captured);
         b.sendRaw(captured);
@@ -180,7 +180,7 @@ class AuthenticationTest
             throw new AssertionError(ex.getMessage() + "; B heard " + b.errors + "; tasks " +
                 state(cluster.leader()).path("tasks"), ex);
         }
-        assertEquals(replayedBefore + 1, metric(cluster.leader(), "corral_auth_refused_total{reason=\"replayed\"}"));
+        assertEquals(replayedBefore + 1, MasterProbe.metric(cluster.leader(), "corral_auth_refused_total{reason=\"replayed\"}"));
         final long bTasks = countTasks(state(cluster.leader()), "b-task");
         assertEquals(1, bTasks, "one launch from two copies of the accept");
 
@@ -202,7 +202,7 @@ class AuthenticationTest
             cluster.credential(LocalCluster.OPERATOR_PRINCIPAL).secret(), java.nio.charset.StandardCharsets.UTF_8))
             .getBytes(java.nio.charset.StandardCharsets.UTF_8)), "{\"weight\": 2}");
         assertEquals(200, role.statusCode(), "HTTP Basic principal:secret, as Mesos takes it: " + role.body());
-        assertTrue(metric(cluster.leader(), "corral_auth_refused_total{reason=\"http\"}") >= 2);
+        assertTrue(MasterProbe.metric(cluster.leader(), "corral_auth_refused_total{reason=\"http\"}") >= 2);
 
         final JsonNode aTask = task(state(cluster.leader()), "a-task");
         assertEquals("RUNNING", aTask.path("state").asText(), aTask.toString());
@@ -288,7 +288,7 @@ class AuthenticationTest
             wrongPrincipal.lastRefusal().contains("may not register agents"));
         assertEquals(0, wrongPrincipal.agentId());
         assertEquals(1, state(cluster.leader()).path("agents").size());
-        assertTrue(metric(cluster.leader(), "corral_auth_refused_total{reason=\"acl\"}") >= 2);
+        assertTrue(MasterProbe.metric(cluster.leader(), "corral_auth_refused_total{reason=\"acl\"}") >= 2);
 
         // The rules survive a leader change (they are in the log and in snapshots).
         final MasterNode old = cluster.leader();
@@ -371,7 +371,7 @@ class AuthenticationTest
         closing.add(hostile);
         final long hostileId = hostile.register(0);
         assertTrue(hostileId != 0 && hostileId != realId, "admitted as an agent of its own: " + hostileId);
-        final double notYours = metric(cluster.leader(), "corral_auth_refused_total{reason=\"not_yours\"}");
+        final double notYours = MasterProbe.metric(cluster.leader(), "corral_auth_refused_total{reason=\"not_yours\"}");
 
         // The real agent's task reported FINISHED in the hostile agent's own name.
         hostile.statusUpdate(hostileId, a.frameworkId, "victim-task", io.corral.codec.sbe.TaskState.FINISHED);
@@ -387,7 +387,7 @@ class AuthenticationTest
         assertTrue(refused.startsWith("NOT_PERMITTED") && refused.contains("does not present that agent's secret"),
             refused);
 
-        assertTrue(metric(cluster.leader(), "corral_auth_refused_total{reason=\"not_yours\"}") >= notYours + 3);
+        assertTrue(MasterProbe.metric(cluster.leader(), "corral_auth_refused_total{reason=\"not_yours\"}") >= notYours + 3);
         final JsonNode state = state(cluster.leader());
         assertEquals("RUNNING", task(state, "victim-task").path("state").asText(), "the task runs on");
         boolean found = false;
@@ -533,8 +533,7 @@ class AuthenticationTest
 
     private static URI http(final MasterNode m, final String path)
     {
-        return URI.create("http://" + Protocol.host(m.address()) + ":" + (Protocol.port(m.address()) +
-            Protocol.HTTP_PORT_OFFSET) + path);
+        return MasterProbe.uri(m, path);
     }
 
     private static JsonNode state(final MasterNode m) throws Exception
@@ -543,34 +542,24 @@ class AuthenticationTest
             HttpResponse.BodyHandlers.ofString()).body());
     }
 
-    private static double metric(final MasterNode m, final String series) throws Exception
-    {
-        final String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(http(m, "/metrics")).build(),
-            HttpResponse.BodyHandlers.ofString()).body();
-        for (final String line : body.split("\n"))
-        {
-            if (line.startsWith(series + " "))
-            {
-                return Double.parseDouble(line.substring(series.length() + 1).trim());
-            }
-        }
-        return 0;
-    }
 
-    /** An agent made of the codec's parts: it registers (claiming any id) and sends any status update. */
-    private static final class RawAgent implements io.corral.codec.AgentInbound.Handler, AutoCloseable
+    /**
+     * The plumbing of a client made of the codec's parts: its own Aeron subscription and endpoint,
+     * a publication to one master, a {@link Seal} with its credential; what it hears goes to
+     * {@code inbound} (gated by the seal), refusals to {@link #errors}.
+     */
+    private abstract static class RawClient implements AutoCloseable
     {
-        private final BlockingQueue<String> errors = new LinkedBlockingQueue<>();
+        final BlockingQueue<String> errors = new LinkedBlockingQueue<>();
         private final Aeron aeron = MediaDrivers.connect();
         private final Subscription subscription;
-        private final ExclusivePublication publication;
-        private final String endpoint;
-        private final Seal seal;
-        private final FragmentAssembler assembler;
-        private final Outbound out = new Outbound();
-        private volatile long agentId;
+        final ExclusivePublication publication;
+        final String endpoint;
+        final Seal seal;
+        private FragmentAssembler assembler;
+        final Outbound out = new Outbound();
 
-        RawAgent(final Credentials.Credential credential, final String master)
+        RawClient(final Credentials.Credential credential, final String master)
         {
             subscription = aeron.addSubscription(Protocol.channel("127.0.0.1:0"), Protocol.STREAM_ID);
             String resolved;
@@ -581,12 +570,17 @@ class AuthenticationTest
             endpoint = resolved;
             publication = aeron.addExclusivePublication(Protocol.channel(master), Protocol.STREAM_ID);
             seal = Seal.of(credential, errors::add, () -> { }).endpoint(endpoint);
-            final io.corral.codec.AgentInbound inbound = new io.corral.codec.AgentInbound(this);
+        }
+
+        /** What the client hears, gated by its seal (the subclass's adapter over itself). */
+        final void listen(final io.corral.codec.InboundAdapter inbound)
+        {
             inbound.gate(seal);
             assembler = new FragmentAssembler(inbound);
         }
 
-        private void pollUntil(final String what, final java.util.function.BooleanSupplier done)
+        /** Polls until {@code done}, or fails at the deadline. */
+        final void pollUntil(final String what, final java.util.function.BooleanSupplier done)
         {
             final long deadline = System.nanoTime() + WAIT.toNanos();
             while (!done.getAsBoolean())
@@ -602,11 +596,38 @@ class AuthenticationTest
             }
         }
 
-        private void send(final int length)
+        /** Sends (sealed) until it goes: the first tries say Hello and wait for the session. */
+        final void send(final int length)
         {
             final int[] tries = { 0 };
             pollUntil("a session with the leader", () -> tries[0]++ % 1000 == 0 &&
                 seal.offer(publication, out.buffer, length));
+        }
+
+        final String nextError()
+        {
+            pollUntil("an error reply", () -> !errors.isEmpty());
+            return errors.poll();
+        }
+
+        @Override
+        public void close()
+        {
+            publication.close();
+            subscription.close();
+            MediaDrivers.release(aeron);
+        }
+    }
+
+    /** An agent made of the codec's parts: it registers (claiming any id) and sends any status update. */
+    private static final class RawAgent extends RawClient implements io.corral.codec.AgentInbound.Handler
+    {
+        private volatile long agentId;
+
+        RawAgent(final Credentials.Credential credential, final String master)
+        {
+            super(credential, master);
+            listen(new io.corral.codec.AgentInbound(this));
         }
 
         /** Registers claiming {@code claimedId} (0: a new agent) with a secret of its own; a new one waits for its id. */
@@ -634,11 +655,6 @@ class AuthenticationTest
             send(Outbound.length(out.statusUpdate.encodedLength()));
         }
 
-        String nextError()
-        {
-            pollUntil("an error reply", () -> !errors.isEmpty());
-            return errors.poll();
-        }
 
         @Override
         public void onAgentRegistered(final io.corral.codec.sbe.AgentRegisteredDecoder m, final int sessionId)
@@ -681,77 +697,21 @@ class AuthenticationTest
             errors.add("BAD_FRAME: " + problem);
         }
 
-        @Override
-        public void close()
-        {
-            subscription.close();
-            publication.close();
-            MediaDrivers.release(aeron);
-        }
     }
 
     /** A framework made of the codec's parts: it subscribes, kills, accepts, and can resend raw bytes. */
-    private static final class RawFramework implements SchedulerInbound.Handler, AutoCloseable
+    private static final class RawFramework extends RawClient implements SchedulerInbound.Handler
     {
         final BlockingQueue<Long> offers = new LinkedBlockingQueue<>();
         final java.util.Set<String> finished = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        private final BlockingQueue<String> errors = new LinkedBlockingQueue<>();
-        private final Aeron aeron = MediaDrivers.connect();
-        private final Subscription subscription;
-        private final ExclusivePublication publication;
-        private final String endpoint;
-        private final Seal seal;
-        private final FragmentAssembler assembler;
-        private final Outbound out = new Outbound();
         private final Outbound acks = new Outbound();
         private final ExpandableArrayBuffer sealed = new ExpandableArrayBuffer(4096);
         private volatile long frameworkId;
 
         RawFramework(final Credentials.Credential credential, final String master)
         {
-            subscription = aeron.addSubscription(Protocol.channel("127.0.0.1:0"), Protocol.STREAM_ID);
-            String resolved;
-            while ((resolved = subscription.resolvedEndpoint()) == null)
-            {
-                Thread.onSpinWait();
-            }
-            endpoint = resolved;
-            publication = aeron.addExclusivePublication(Protocol.channel(master), Protocol.STREAM_ID);
-            seal = Seal.of(credential, errors::add, () -> { }).endpoint(endpoint);
-            final SchedulerInbound inbound = new SchedulerInbound(this);
-            inbound.gate(seal);
-            assembler = new FragmentAssembler(inbound);
-        }
-
-        /** Polls until {@code done}, or fails at the deadline. */
-        private void pollUntil(final String what, final java.util.function.BooleanSupplier done)
-        {
-            final long deadline = System.nanoTime() + WAIT.toNanos();
-            while (!done.getAsBoolean())
-            {
-                if (System.nanoTime() > deadline)
-                {
-                    throw new AssertionError("timed out waiting for " + what);
-                }
-                if (subscription.poll(assembler, 16) == 0)
-                {
-                    Thread.yield();
-                }
-            }
-        }
-
-        /** Sends (sealed) until it goes: the first tries say Hello and wait for the session. */
-        private void send(final int length)
-        {
-            final int[] tries = { 0 };
-            pollUntil("a session with the leader", () ->
-            {
-                if (tries[0]++ % 1000 != 0)
-                {
-                    return false;
-                }
-                return seal.offer(publication, out.buffer, length);
-            });
+            super(credential, master);
+            listen(new SchedulerInbound(this));
         }
 
         void subscribe()
@@ -774,11 +734,6 @@ class AuthenticationTest
             return offers.poll();
         }
 
-        String nextError()
-        {
-            pollUntil("an error reply", () -> !errors.isEmpty());
-            return errors.poll();
-        }
 
         /** An accept of one task, sealed in this session, as bytes (also polls until an offer is in hand). */
         byte[] sealedAccept(final long offerId, final String taskId, final String command)
@@ -862,12 +817,5 @@ class AuthenticationTest
             errors.add("BAD_FRAME: " + problem);
         }
 
-        @Override
-        public void close()
-        {
-            publication.close();
-            subscription.close();
-            MediaDrivers.release(aeron);
-        }
     }
 }

@@ -1,14 +1,10 @@
 package io.corral.cli;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-import io.corral.codec.Protocol;
 import io.corral.master.MasterNode;
 import io.corral.master.MasterState;
 import io.corral.testkit.Await;
@@ -46,25 +42,6 @@ class FailingProposalsTest
         }
     }
 
-    private static HttpResponse<String> get(final MasterNode m, final String path) throws Exception
-    {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + Protocol.host(m.address()) +
-            ":" + (Protocol.port(m.address()) + Protocol.HTTP_PORT_OFFSET) + path)).build(),
-            HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static double metric(final MasterNode m, final String series) throws Exception
-    {
-        for (final String line : get(m, "/metrics").body().split("\n"))
-        {
-            if (line.startsWith(series + " "))
-            {
-                return Double.parseDouble(line.substring(series.length() + 1).trim());
-            }
-        }
-        return 0;
-    }
-
     private static MasterState.Role role(final int weight)
     {
         final long none = Long.MAX_VALUE;
@@ -75,7 +52,7 @@ class FailingProposalsTest
     {
         try
         {
-            final HttpResponse<String> health = get(m, "/health");
+            final HttpResponse<String> health = MasterProbe.get(m, "/health");
             return health.statusCode() == status && health.body().contains(containing);
         }
         catch (final Exception ex)
@@ -97,7 +74,7 @@ class FailingProposalsTest
         final String failed = leader.configureRole(role(3)).get(30, TimeUnit.SECONDS);
         assertTrue(failed != null && failed.startsWith("not committed") && failed.contains("Closed"), failed);
         assertNull(leader.configureRole(role(4)).get(30, TimeUnit.SECONDS), "the leader commits again");
-        assertEquals(1, metric(leader, "corral_raft_clients_replaced_total"));
+        assertEquals(1, MasterProbe.metric(leader, "corral_raft_clients_replaced_total"));
 
         // Proposals that keep failing: /health says so, and the master hands leadership over.
         leader.failProposalsOnPurpose(true);
@@ -107,7 +84,7 @@ class FailingProposalsTest
             return healthIs(leader, 503, "proposals have failed") || !leader.isLeader();
         });
         Await.until("another master leads", WAIT, () -> cluster.leader() != null && cluster.leader() != leader);
-        assertTrue(metric(leader, "corral_leader_step_downs_total") >= 1);
+        assertTrue(MasterProbe.metric(leader, "corral_leader_step_downs_total") >= 1);
         final MasterNode next = cluster.leader();
         assertNull(next.configureRole(role(6)).get(30, TimeUnit.SECONDS), "the new leader commits");
         leader.failProposalsOnPurpose(false);

@@ -1,9 +1,5 @@
 package io.corral.cli;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -96,25 +92,14 @@ class StrangerFloodTest
 
     private static double metric(final MasterNode m, final String series)
     {
-        final String body;
         try
         {
-            body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" +
-                Protocol.host(m.address()) + ":" + (Protocol.port(m.address()) + Protocol.HTTP_PORT_OFFSET) +
-                "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            return MasterProbe.metric(m, series);
         }
         catch (final Exception ex)
         {
             return Double.NaN;
         }
-        for (final String line : body.split("\n"))
-        {
-            if (line.startsWith(series + " "))
-            {
-                return Double.parseDouble(line.substring(series.length() + 1).trim());
-            }
-        }
-        return 0;
     }
 
     @Test

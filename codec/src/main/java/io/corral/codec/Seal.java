@@ -10,7 +10,6 @@ import io.corral.codec.sbe.AuthFailedDecoder;
 import io.corral.codec.sbe.ChallengeDecoder;
 import io.corral.codec.sbe.HelloEncoder;
 import io.corral.codec.sbe.MessageHeaderEncoder;
-import io.corral.codec.sbe.NotLeaderDecoder;
 import io.corral.codec.sbe.SealedDecoder;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
@@ -33,9 +32,9 @@ public final class Seal implements InboundAdapter.Gate
     /** After the master refused the credential: ask again this rarely (the secret will not change by itself). */
     private static final long AFTER_FAILURE_NS = 5_000_000_000L;
     /**
-     * While a master's sealed messages keep coming (within this), unsealed "not the leader" and
-     * "authentication failed" frames are not believed: anyone can send those. A client looking for
-     * the leader (nothing sealed heard lately) takes them as hints, as it must to find the leader.
+     * While a master's sealed messages keep coming (within this), an unsealed "authentication
+     * failed" is not believed: anyone can send one, and a master never refuses a session it has
+     * answered in.
      */
     static final long TRUSTED_FOR_NS = 3_000_000_000L;
 
@@ -231,12 +230,16 @@ public final class Seal implements InboundAdapter.Gate
         }
     }
 
+    /**
+     * With a credential only a Challenge, and an AuthFailed while no master's sealed message is
+     * coming, arrive unsealed. Every master (followers too) answers a Hello, so its "not the
+     * leader" comes sealed in the session; an unsealed one could be anyone's and is dropped.
+     */
     @Override
     public boolean admitsUnsealed(final int templateId)
     {
         return secret == null || templateId == ChallengeDecoder.TEMPLATE_ID ||
-            (templateId == NotLeaderDecoder.TEMPLATE_ID || templateId == AuthFailedDecoder.TEMPLATE_ID) &&
-            !hearingSealed();
+            templateId == AuthFailedDecoder.TEMPLATE_ID && !hearingSealed();
     }
 
     /** True while a master's sealed messages keep coming: its word is the one that counts then. */

@@ -216,10 +216,10 @@ final class MasterEndpoint implements MasterInbound.Handler
                 "the agent or framework without one (or the masters with --credentials)", nowNs);
             return;
         }
-        if (!redirected(endpoint))
-        {
-            sessions.hello(m, nowNs);
-        }
+        // Every master answers a Hello, followers too: a follower's "not the leader" then goes
+        // sealed in the session, so a client believes only a master's redirect (an unsealed one
+        // could come from anyone).
+        sessions.hello(m, nowNs);
     }
 
     /** Proposes what a Control decided, acknowledges via {@code unchanged}, or tells the sender why not. */

@@ -21,12 +21,21 @@ final class Frames
         return length;
     }
 
+    /**
+     * The secret the agent at {@code endpoint} registers with: unrelated for different endpoints
+     * (no few edits turn one into another, as with a real agent's 128 random bits).
+     */
+    static String secretOf(final String endpoint)
+    {
+        return AgentControl.sha256("test-agent-secret:" + endpoint);
+    }
+
     Frames registerAgent(final long agentId, final String endpoint, final long milliCpus, final long memMb)
     {
         Protocol.putResources(out.registerAgent.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId)
             .resources(), new long[] { milliCpus, memMb, 0, 0 });
         out.registerAgent.hostname("host-" + endpoint).endpoint(endpoint).attributes("").httpEndpoint("")
-            .customResources("").tasks("").agentSecret("secret-of-" + endpoint);
+            .customResources("").tasks("").agentSecret(secretOf(endpoint));
         length = Outbound.length(out.registerAgent.encodedLength());
         return this;
     }
