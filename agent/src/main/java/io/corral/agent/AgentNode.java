@@ -249,6 +249,8 @@ public final class AgentNode implements AutoCloseable
         private long nextLimitCheckNs;
         private long nextGcNs;
         private long lastHeardNs;
+        /** An unsealed redirect that came while the leader answered: taken if it stops answering. */
+        private String pendingHint;
         /** "looking for the leader" was logged since the last registration answer. */
         private boolean saidLooking;
         private long nowNs;
@@ -347,6 +349,19 @@ public final class AgentNode implements AutoCloseable
                 }
                 return work;
             }
+            if (pendingHint != null && nowNs - lastHeardNs > heartbeatNs())
+            {
+                // The leader missed an answer since a redirect came: try where it pointed.
+                final String hint = pendingHint;
+                pendingHint = null;
+                leader = null;
+                if (publications.containsKey(hint))
+                {
+                    masterIndex = masters.indexOf(hint);
+                }
+                nextRegisterNs = nowNs;
+                return work;
+            }
             if (nowNs - lastHeardNs > MISSED_ANSWERS * heartbeatNs())
             {
                 LOG.warn("no answer from master {} for {} ms: looking for the leader", leader,
@@ -426,6 +441,7 @@ public final class AgentNode implements AutoCloseable
             leaderIntervalNs = TimeUnit.MILLISECONDS.toNanos(Math.max(0, m.heartbeatIntervalMs()));
             final String from = m.masterEndpoint();
             lastHeardNs = nowNs;
+            pendingHint = null; // a leader answers: an unsealed redirect meanwhile was not its word
             saidLooking = false;
             registerBackoff.reset();
             if (agentId != 0 && id != agentId)
@@ -461,6 +477,14 @@ public final class AgentNode implements AutoCloseable
         public void onNotLeader(final NotLeaderDecoder m, final int sessionId)
         {
             final String hint = m.leaderEndpoint();
+            if (seal.secure() && !seal.sealedInHand() && leader != null && nowNs - lastHeardNs < heartbeatNs())
+            {
+                // Unsealed, while the leader answers: anyone's word. Kept as a hint, taken if the
+                // leader misses its next answer (a new leader announces itself unsealed).
+                pendingHint = hint;
+                return;
+            }
+            pendingHint = null;
             leader = null;
             if (!hint.isEmpty() && publications.containsKey(hint))
             {

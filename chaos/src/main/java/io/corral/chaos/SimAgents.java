@@ -136,9 +136,19 @@ public final class SimAgents implements Agent
             // Some agent here asked a master that does not lead: every agent here that is not
             // with the named leader goes to it (with none named: those not registered try the next).
             final int at = masters.indexOf(m.leaderEndpoint());
+            final boolean sealed = !seal.secure() || seal.sealedInHand();
             for (final Sim sim : sims)
             {
-                sim.onNotLeader(at);
+                // Unsealed (anyone's word): taken by agents whose own leader is not answering, kept
+                // by the others as a hint for when it misses an answer.
+                if (sealed || !sim.registered || SimAgents.this.nowNs - sim.lastHeardNs > sim.heartbeatNs)
+                {
+                    sim.onNotLeader(at);
+                }
+                else if (at >= 0)
+                {
+                    sim.hint = at;
+                }
             }
         }
 
@@ -216,6 +226,8 @@ public final class SimAgents implements Agent
         long nextHeartbeatNs;
         long heartbeatSentNs;
         long lastHeardNs;
+        /** The master an unsealed redirect named while this agent's leader answered (-1: none). */
+        int hint = -1;
         /** Each task's updates not yet acknowledged, oldest first; each task's head is sent on its own. */
         final Map<String, ArrayDeque<Update>> pending = new java.util.LinkedHashMap<>();
         final Map<String, Long> nextStatusNs = new HashMap<>();
@@ -245,6 +257,13 @@ public final class SimAgents implements Agent
                     register(endpoint);
                     work++;
                 }
+                return work;
+            }
+            if (hint >= 0 && nowNs - lastHeardNs > heartbeatNs)
+            {
+                final int at = hint;
+                hint = -1;
+                onNotLeader(at);
                 return work;
             }
             if (nowNs - lastHeardNs > Math.max(LEADER_SILENT_NS, 5 * heartbeatNs))
@@ -354,6 +373,7 @@ public final class SimAgents implements Agent
             }
             agentId = id;
             lastHeardNs = nowNs;
+            hint = -1;
             final int at = masters.indexOf(leaderEndpoint);
             if (at >= 0)
             {

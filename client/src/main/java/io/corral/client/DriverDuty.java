@@ -59,6 +59,8 @@ final class DriverDuty implements Agent, SchedulerInbound.Handler
     private boolean connected;
     private boolean everConnected;
     private long lastHeardNs;
+    /** An unsealed redirect that came while the leader answered: taken if it stops answering. */
+    private String pendingHint;
     private final StatusDedupe dedupe = new StatusDedupe(CorralSchedulerDriver.DEDUPE_CAPACITY);
     /** Launched tasks with no update yet: task id to when they were accepted or last reconciled. */
     private final Map<String, Long> silent = new HashMap<>();
@@ -97,6 +99,15 @@ final class DriverDuty implements Agent, SchedulerInbound.Handler
             return work;
         }
         work += reconcileSilentTasks();
+        if (connected && pendingHint != null && nowNs - lastHeardNs > CorralSchedulerDriver.HEARTBEAT_NS)
+        {
+            // The leader missed an answer since a redirect came: try where it pointed.
+            connected = false;
+            leader = pendingHint;
+            pendingHint = null;
+            nextSubscribeNs = nowNs;
+            driver.toScheduler(s -> s.disconnected(driver));
+        }
         if (connected && nowNs - lastHeardNs > CorralSchedulerDriver.LEADER_TIMEOUT_NS)
         {
             connected = false;
@@ -266,6 +277,7 @@ final class DriverDuty implements Agent, SchedulerInbound.Handler
         m.term();
         leader = m.masterEndpoint();
         lastHeardNs = nowNs;
+        pendingHint = null;
         final boolean wasConnected = connected;
         connected = true;
         driver.frameworkId = id;
@@ -296,6 +308,15 @@ final class DriverDuty implements Agent, SchedulerInbound.Handler
             return;
         }
         final String hint = m.leaderEndpoint();
+        if (driver.seal.secure() && !driver.seal.sealedInHand() && connected &&
+            nowNs - lastHeardNs < CorralSchedulerDriver.HEARTBEAT_NS)
+        {
+            // Unsealed, while the leader answers: anyone's word. Kept as a hint, taken if the
+            // leader misses its next answer (a new leader announces itself unsealed).
+            pendingHint = hint.isEmpty() ? null : hint;
+            return;
+        }
+        pendingHint = null;
         if (connected)
         {
             connected = false;

@@ -10,6 +10,7 @@ import io.corral.codec.sbe.AuthFailedDecoder;
 import io.corral.codec.sbe.ChallengeDecoder;
 import io.corral.codec.sbe.HelloEncoder;
 import io.corral.codec.sbe.MessageHeaderEncoder;
+import io.corral.codec.sbe.NotLeaderDecoder;
 import io.corral.codec.sbe.SealedDecoder;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
@@ -231,15 +232,32 @@ public final class Seal implements InboundAdapter.Gate
     }
 
     /**
-     * With a credential only a Challenge, and an AuthFailed while no master's sealed message is
-     * coming, arrive unsealed. Every master (followers too) answers a Hello, so its "not the
-     * leader" comes sealed in the session; an unsealed one could be anyone's and is dropped.
+     * With a credential only a Challenge, a NotLeader, and an AuthFailed while no master's sealed
+     * message is coming, arrive unsealed. A NotLeader may be unsealed because a new leader that has
+     * no session with a client yet announces itself that way; it is anyone's word, so the handler
+     * asks {@link #sealedInHand()} and takes an unsealed one only as a hint where to look while its
+     * own leader does not answer (the master it points to then answers sealed, or not at all).
      */
     @Override
     public boolean admitsUnsealed(final int templateId)
     {
         return secret == null || templateId == ChallengeDecoder.TEMPLATE_ID ||
+            templateId == NotLeaderDecoder.TEMPLATE_ID ||
             templateId == AuthFailedDecoder.TEMPLATE_ID && !hearingSealed();
+    }
+
+    /** True while the message being handled came sealed in a session (a master's own word). */
+    public boolean sealedInHand()
+    {
+        return sealedInHand;
+    }
+
+    private boolean sealedInHand;
+
+    @Override
+    public void done()
+    {
+        sealedInHand = false;
     }
 
     /** True while a master's sealed messages keep coming: its word is the one that counts then. */
@@ -257,6 +275,7 @@ public final class Seal implements InboundAdapter.Gate
         {
             s.heardAtNs = System.nanoTime();
             s.confirmed = true;
+            sealedInHand = true;
             sealedHeardNs = s.heardAtNs == 0 ? 1 : s.heardAtNs;
             return true;
         }
