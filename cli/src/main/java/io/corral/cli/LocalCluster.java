@@ -220,7 +220,7 @@ public final class LocalCluster implements AutoCloseable
         {
             final MasterNode leader = leader();
             if (leader != null && agents.stream().allMatch(AgentNode::isRegistered) &&
-                leader.state().agents().size() >= agents.size())
+                leader.state().agents().size() >= agents.size() && everyLogHasAnEntry())
             {
                 return leader;
             }
@@ -228,6 +228,29 @@ public final class LocalCluster implements AutoCloseable
         }
         throw new TimeoutException("cluster not ready after " + unit.toMillis(timeout) + " ms: leader=" + leader() +
             ", agents registered=" + agents.stream().filter(AgentNode::isRegistered).count() + "/" + agents.size());
+    }
+
+    /**
+     * True once every master's Raft log holds an entry: until then a leader that stops leaves two
+     * masters that cannot elect one (Ratis does not count the vote of a master with an empty log).
+     */
+    private boolean everyLogHasAnEntry()
+    {
+        for (final MasterNode m : masters)
+        {
+            try
+            {
+                if (m.logNextIndex() <= 0)
+                {
+                    return false;
+                }
+            }
+            catch (final IOException ex)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private MasterNode startMaster(final int id) throws IOException

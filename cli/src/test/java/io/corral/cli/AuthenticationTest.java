@@ -147,11 +147,7 @@ class AuthenticationTest
     {
         // Tenant A (the operator) runs a long task.
         final RecordingScheduler a = new RecordingScheduler();
-        final CorralSchedulerDriver driverA = started(a, "tenant-a", "default", LocalCluster.OPERATOR_PRINCIPAL);
-        final Offer first = a.offers.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
-        assertNotNull(first);
-        driverA.acceptOffer(first.offerId(), List.of(new TaskSpec("a-task", "sleep 120", Resources.of(0.1, 16))));
-        Await.until("a-task runs", WAIT, () -> a.statuses.stream().anyMatch(s -> s.state() == TaskState.RUNNING));
+        final CorralSchedulerDriver driverA = runningTask(a, "tenant-a", "a-task");
         driverA.suppressOffers(List.of());
         for (Offer o; (o = a.offers.poll()) != null; )
         {
@@ -359,16 +355,11 @@ class AuthenticationTest
         assertEquals("first\nsecond\n", after[1]);
     }
 
-    /** A driver for {@code recorder} subscribing as {@code principal}, started, closed after the test. */
     @Test
     void anAgentActsOnlyForItselfThoughEveryAgentSharesOneCredential() throws Exception
     {
         final RecordingScheduler a = new RecordingScheduler();
-        final CorralSchedulerDriver driverA = started(a, "victim", "default", LocalCluster.OPERATOR_PRINCIPAL);
-        final Offer offer = a.offers.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
-        assertNotNull(offer);
-        driverA.acceptOffer(offer.offerId(), List.of(new TaskSpec("victim-task", "sleep 120", Resources.of(0.1, 16))));
-        Await.until("victim-task runs", WAIT, () -> a.statuses.stream().anyMatch(s -> s.state() == TaskState.RUNNING));
+        runningTask(a, "victim", "victim-task");
         final AgentNode real = cluster.agents().get(0);
         final long realId = real.agentId();
         final String realEndpoint = real.endpoint();
@@ -413,6 +404,20 @@ class AuthenticationTest
     }
 
 
+    /** The operator's framework {@code name}, its task {@code taskId} ({@code sleep 120}) running; returns its driver. */
+    private CorralSchedulerDriver runningTask(final RecordingScheduler recorder, final String name, final String taskId)
+        throws InterruptedException
+    {
+        final CorralSchedulerDriver driver = started(recorder, name, "default", LocalCluster.OPERATOR_PRINCIPAL);
+        final Offer offer = recorder.offers.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertNotNull(offer);
+        driver.acceptOffer(offer.offerId(), List.of(new TaskSpec(taskId, "sleep 120", Resources.of(0.1, 16))));
+        Await.until(taskId + " runs", WAIT, () -> recorder.statuses.stream().anyMatch(s -> s.state() ==
+            TaskState.RUNNING));
+        return driver;
+    }
+
+    /** A driver for {@code recorder} subscribing as {@code principal}, started, closed after the test. */
     private CorralSchedulerDriver started(final RecordingScheduler recorder, final String name, final String role,
         final String principal)
     {

@@ -278,6 +278,17 @@ public final class MasterNode implements AutoCloseable
         }
     }
 
+    /**
+     * The index the next entry of this master's Raft log gets: 0 while its log is empty. Ratis
+     * does not count a pre-vote from a master with an empty log, so two masters of three, one of
+     * them empty, cannot elect a leader (a follower started after the leader, and not yet sent an
+     * entry when the leader stops): a cluster is ready once every master has an entry.
+     */
+    public long logNextIndex() throws IOException
+    {
+        return server.getDivision(GROUP_ID).getRaftLog().getNextIndex();
+    }
+
     /** First index still in this master's Raft log: above 0 once a snapshot let it purge the start. */
     public long logStartIndex() throws IOException
     {
