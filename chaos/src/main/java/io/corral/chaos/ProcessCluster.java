@@ -142,11 +142,11 @@ public final class ProcessCluster implements AutoCloseable
             final io.corral.codec.CertificateAuthority ca =
                 io.corral.codec.CertificateAuthority.openOrCreate(tls, "corral-chaos-raft-ca");
             final java.nio.file.Path cert = tls.resolve("master-" + id + ".pem");
-            final java.nio.file.Path[] files = java.nio.file.Files.exists(cert) ?
-                new java.nio.file.Path[] { cert, tls.resolve("master-" + id + "-key.pem") } :
-                ca.issue(tls, "master-" + id, "127.0.0.1");
+            // (a restarted master keeps the certificate it was first given)
+            final java.nio.file.Path[] files = java.nio.file.Files.exists(cert) ? new java.nio.file.Path[] { cert,
+                tls.resolve("master-" + id + "-key.pem"), ca.certificateFile() } : ca.issueMaster(id, "127.0.0.1");
             args.addAll(List.of("--raft-tls-cert", files[0].toString(), "--raft-tls-key", files[1].toString(),
-                "--raft-tls-ca", ca.certificateFile().toString()));
+                "--raft-tls-ca", files[2].toString()));
         }
         masterProcs.put(id, spawn("master-" + id, args, masterHeapMb, masterFlags(id)));
     }

@@ -35,9 +35,9 @@ final class CertsCommand implements Callable<Integer>
         final CertificateAuthority ca = CertificateAuthority.openOrCreate(dir, "corral-raft-ca");
         for (final Map.Entry<Integer, String> m : masters.entrySet())
         {
-            final Path[] files = ca.issue(dir, "master-" + m.getKey(), Protocol.host(m.getValue()));
+            final Path[] files = ca.issueMaster(m.getKey(), Protocol.host(m.getValue()));
             System.out.println("master " + m.getKey() + " (" + Protocol.host(m.getValue()) + "): --raft-tls-cert " +
-                files[0] + " --raft-tls-key " + files[1] + " --raft-tls-ca " + ca.certificateFile());
+                files[0] + " --raft-tls-key " + files[1] + " --raft-tls-ca " + files[2]);
         }
         System.err.println("corral certs: copy each master's two files and " + ca.certificateFile() + " to its host; " +
             "keep " + dir.resolve(CertificateAuthority.CA_KEY) + " off the masters (it signs new masters' " +

@@ -266,12 +266,10 @@ public final class LocalCluster implements AutoCloseable
         if (credentialsFile != null && config.isInsecureRaft())
         {
             // As an operator would with `corral certs`: the cluster's own CA signs each master's certificate.
-            final java.nio.file.Path dir = new File(dataDir, RAFT_TLS_DIR).toPath();
-            final io.corral.codec.CertificateAuthority ca =
-                io.corral.codec.CertificateAuthority.openOrCreate(dir, "corral-dev-raft-ca");
-            final String address = config.peers().get(id);
-            final java.nio.file.Path[] files = ca.issue(dir, "master-" + id, io.corral.codec.Protocol.host(address));
-            config.raftTls(files[0], files[1], ca.certificateFile());
+            final java.nio.file.Path[] files = io.corral.codec.CertificateAuthority.openOrCreate(
+                new File(dataDir, RAFT_TLS_DIR).toPath(), "corral-dev-raft-ca")
+                .issueMaster(id, io.corral.codec.Protocol.host(config.peers().get(id)));
+            config.raftTls(files[0], files[1], files[2]);
         }
         return new MasterNode(config);
     }

@@ -139,6 +139,17 @@ public final class CertificateAuthority
         return new Path[] { certFile, keyFile };
     }
 
+    /**
+     * Master {@code id}'s certificate for {@code host}, as {@code master-ID.pem} and
+     * {@code master-ID-key.pem} in this CA's directory (the names `corral certs` prints). Returns
+     * certificate, key and this CA's certificate: the three {@code --raft-tls-*} files.
+     */
+    public Path[] issueMaster(final int id, final String host) throws IOException
+    {
+        final Path[] files = issue(dir, "master-" + id, host);
+        return new Path[] { files[0], files[1], certificateFile() };
+    }
+
     private static void addName(final List<GeneralName> names, final String host)
     {
         names.add(looksLikeAddress(host) ? new GeneralName(GeneralName.iPAddress, ipLiteral(host)) :

@@ -92,7 +92,7 @@ final class Connections implements Peers, AutoCloseable
                 refuse(endpoint, problem, nowNs);
                 return null;
             }
-            link = open(endpoint, provisional, nowNs);
+            link = openLink(endpoint, provisional, nowNs);
         }
         else if (link.provisional && !provisional)
         {
@@ -100,7 +100,7 @@ final class Connections implements Peers, AutoCloseable
             link.publication.close();
             provisionalLinks--;
             links.remove(endpoint);
-            link = open(endpoint, false, nowNs);
+            link = openLink(endpoint, false, nowNs);
         }
         if (link != null)
         {
@@ -114,7 +114,7 @@ final class Connections implements Peers, AutoCloseable
      * (64 KiB: its challenges and refusals are small), so that answering strangers costs the
      * driver little. Null (counted) if the channel cannot be opened.
      */
-    private Link open(final String endpoint, final boolean provisional, final long nowNs)
+    private Link openLink(final String endpoint, final boolean provisional, final long nowNs)
     {
         final ExclusivePublication publication;
         try
