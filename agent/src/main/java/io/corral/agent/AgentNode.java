@@ -89,6 +89,7 @@ public final class AgentNode implements AutoCloseable
                 LOG.error("the master refused this agent's credential: {}", reason);
                 lastRefusal = "NOT_AUTHENTICATED: " + reason;
             }, this::registerNow);
+        this.seal.bundling(true); // flushed at the end of each duty cycle
         this.isolator = Isolator.choose(config.isolation());
         this.launcher = new TaskLauncher(config, isolator);
         this.checkpoint = new AgentCheckpoint(config.workDir());
@@ -302,6 +303,12 @@ public final class AgentNode implements AutoCloseable
         @Override
         public int doWork()
         {
+            final int work = cycle();
+            return work + seal.flush(); // this cycle's messages, one frame per master
+        }
+
+        private int cycle()
+        {
             nowNs = System.nanoTime();
             int work = subscription.poll(assembler, 32);
             Runnable r;
@@ -415,16 +422,22 @@ public final class AgentNode implements AutoCloseable
         }
 
         /**
-         * What the agent reports at registration: the count, then each task it has; the masters
+         * What the agent reports at registration: the count, then each task it has and its latest
+         * state (a new leader learns from it the states that are not replicated); the masters
          * mark LOST a task they think runs here that is not listed. Too many to fit one message:
          * not listed (empty), and the masters check nothing.
          */
         private String taskList()
         {
             final StringBuilder sb = new StringBuilder().append(tasks.size());
-            for (final String key : tasks.keySet())
+            for (final Map.Entry<String, RunningTask> e : tasks.entrySet())
             {
-                sb.append('\n').append(key);
+                // "framework/task<TAB>STATE": a new leader learns the states that were not replicated
+                sb.append('\n').append(e.getKey());
+                if (e.getValue().record.state != null)
+                {
+                    sb.append('\t').append(e.getValue().record.state);
+                }
                 if (sb.length() > MAX_TASK_LIST_CHARS)
                 {
                     return "";

@@ -2,6 +2,7 @@ package io.corral.agent;
 
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 
 import io.aeron.Publication;
@@ -78,31 +79,53 @@ final class StatusStream
         update.timestampMs = System.currentTimeMillis();
         update.message = message;
         task.record.pending.add(update);
+        task.record.state = update.state;
         checkpoint.save(task.record);
         nextSendNs.putIfAbsent(task.record.key(), 0L);
     }
 
-    /** Sends each task's head update that is due to {@code leader}; returns how many went. */
+    /**
+     * Sends what is due to {@code leader}, each task's updates in order: an update is sent as soon
+     * as it is queued, without waiting for the acknowledgement of the one before it (the masters
+     * keep a task's updates in order: they arrive in order on one stream); when a task's oldest
+     * unacknowledged update has waited its backoff, all of the task's unacknowledged updates go
+     * again. Returns how many went.
+     */
     int sendDue(final long nowNs, final long agentId, final Publication leader, final io.corral.codec.Seal seal)
     {
         int work = 0;
         for (final RunningTask task : tasks.values())
         {
             final TaskRecord record = task.record;
-            if (record.pending.isEmpty() || nowNs < nextSendNs.getOrDefault(record.key(), 0L))
+            if (record.pending.isEmpty())
             {
                 continue;
             }
-            final TaskRecord.Update head = record.pending.get(0);
-            out.statusUpdate.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId)
-                .frameworkId(record.frameworkId).uuidMsb(head.uuidMsb).uuidLsb(head.uuidLsb)
-                .state(TaskState.valueOf(head.state)).exitCode(head.exitCode).timestampMs(head.timestampMs)
-                .taskId(record.taskId).message(head.message);
-            seal.offer(leader, out.buffer, Outbound.length(out.statusUpdate.encodedLength()));
-            final long wait = retryNs.getOrDefault(record.key(), AgentNode.STATUS_RETRY_FIRST_NS);
-            nextSendNs.put(record.key(), nowNs + wait);
-            retryNs.put(record.key(), nextRetryNs(wait));
-            work++;
+            final boolean resendDue = nowNs >= nextSendNs.getOrDefault(record.key(), 0L);
+            if (!resendDue && record.sent >= record.pending.size())
+            {
+                continue;
+            }
+            for (int i = resendDue ? 0 : record.sent; i < record.pending.size(); i++)
+            {
+                final TaskRecord.Update u = record.pending.get(i);
+                out.statusUpdate.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId)
+                    .frameworkId(record.frameworkId).uuidMsb(u.uuidMsb).uuidLsb(u.uuidLsb)
+                    .state(TaskState.valueOf(u.state)).exitCode(u.exitCode).timestampMs(u.timestampMs)
+                    .taskId(record.taskId).message(u.message);
+                if (!seal.offer(leader, out.buffer, Outbound.length(out.statusUpdate.encodedLength())))
+                {
+                    break; // (back-pressured, or no session yet: what was not sent goes when due again)
+                }
+                record.sent = Math.max(record.sent, i + 1);
+                work++;
+            }
+            if (resendDue || record.sent > 0 && !nextSendNs.containsKey(record.key()))
+            {
+                final long wait = retryNs.getOrDefault(record.key(), AgentNode.STATUS_RETRY_FIRST_NS);
+                nextSendNs.put(record.key(), nowNs + wait);
+                retryNs.put(record.key(), nextRetryNs(wait));
+            }
         }
         return work;
     }
@@ -152,7 +175,10 @@ final class StatusStream
         return pending;
     }
 
-    /** The head update of the task is acknowledged: the next one is due now. */
+    /**
+     * An update of the task is acknowledged (normally its oldest: acknowledgements come in order):
+     * it and any older ones are done; the resend clock starts again for what is left.
+     */
     void onAck(final long frameworkId, final String taskId, final long msb, final long lsb)
     {
         final String key = frameworkId + "/" + taskId;
@@ -161,15 +187,25 @@ final class StatusStream
         {
             return;
         }
-        final TaskRecord.Update head = task.record.pending.get(0);
-        if (head.uuidMsb != msb || head.uuidLsb != lsb)
+        final List<TaskRecord.Update> pending = task.record.pending;
+        int at = -1;
+        for (int i = 0; i < pending.size() && at < 0; i++)
+        {
+            if (pending.get(i).uuidMsb == msb && pending.get(i).uuidLsb == lsb)
+            {
+                at = i;
+            }
+        }
+        if (at < 0)
         {
             return;
         }
-        task.record.pending.remove(0);
-        nextSendNs.put(key, 0L);
+        // Acknowledged in order: the framework has this one, and the masters forwarded older ones first.
+        pending.subList(0, at + 1).clear();
+        task.record.sent = Math.max(0, task.record.sent - (at + 1));
+        nextSendNs.put(key, System.nanoTime() + AgentNode.STATUS_RETRY_FIRST_NS);
         retryNs.remove(key);
-        if (task.record.pending.isEmpty() && task.record.ended)
+        if (pending.isEmpty() && task.record.ended)
         {
             tasks.remove(key);
             nextSendNs.remove(key);

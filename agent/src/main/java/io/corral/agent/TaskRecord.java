@@ -53,6 +53,11 @@ public final class TaskRecord
     public boolean memoryLimit;
     public boolean ended;
     public List<Update> pending = new ArrayList<>();
+    /** The latest state this agent queued for the task (null in checkpoints of older agents). */
+    public String state;
+    /** How many of {@code pending}, from the head, went out and wait for their acknowledgements (not checkpointed). */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public transient int sent;
 
     String key()
     {

@@ -52,6 +52,23 @@ public final class SimAgents implements Agent
     {
     }
 
+    /** A task's updates not yet acknowledged, and when all of them go again. */
+    private static final class Unacked
+    {
+        final String key;
+        final ArrayDeque<Update> updates = new ArrayDeque<>(3);
+        long nextNs = Long.MAX_VALUE;
+        long waitNs = STATUS_RETRY_NS;
+        /** In its sim's retry queue (once at most). */
+        boolean queued;
+        boolean done;
+
+        Unacked(final String key)
+        {
+            this.key = key;
+        }
+    }
+
     /** One endpoint (subscription) and the agents behind it; routes what arrives to them. */
     private final class Endpoint implements AgentInbound.Handler
     {
@@ -105,6 +122,7 @@ public final class SimAgents implements Agent
             final AgentInbound inbound = new AgentInbound(this);
             seal = credential == null ? io.corral.codec.Seal.insecure() :
                 io.corral.codec.Seal.of(credential, reason -> refusal = reason, this::established);
+            seal.bundling(true); // flushed after each cycle of its agents
             if (credential != null)
             {
                 inbound.gate(seal);
@@ -162,7 +180,7 @@ public final class SimAgents implements Agent
             {
                 work += sims.get(i).doWork(nowNs, address);
             }
-            return work;
+            return work + seal.flush();
         }
 
         @Override
@@ -276,12 +294,20 @@ public final class SimAgents implements Agent
         long lastHeardNs;
         /** The master an unsealed redirect named while this agent's leader answered (-1: none). */
         int hint = -1;
-        /** Each task's updates not yet acknowledged, oldest first; each task's head is sent on its own. */
-        final Map<String, ArrayDeque<Update>> pending = new java.util.LinkedHashMap<>();
-        final Map<String, Long> nextStatusNs = new HashMap<>();
-        /** As the real agent's StatusStream: an unacknowledged update's resend wait doubles, 1 s to 30 s. */
-        final Map<String, Long> statusWaitNs = new HashMap<>();
-        final List<Update> finishing = new ArrayList<>();
+        /**
+         * Each task's updates not yet acknowledged, oldest first. As the real agent: a new update goes
+         * at once, without waiting for the one before it to be acknowledged; when the oldest has
+         * waited its backoff (1 s doubling to 30 s), all of the task's go again.
+         */
+        final Map<String, Unacked> pending = new HashMap<>();
+        /** Updates queued and not sent yet, in order; each with its task's unacknowledged list. */
+        final ArrayDeque<Unacked> freshTask = new ArrayDeque<>();
+        final ArrayDeque<Update> fresh = new ArrayDeque<>();
+        /** Tasks whose unacknowledged updates go again at their {@code nextNs} (entries may be stale). */
+        final java.util.PriorityQueue<Unacked> retries = new java.util.PriorityQueue<>(
+            java.util.Comparator.comparingLong(u -> u.nextNs));
+        /** FINISHED updates due later, in due order (every task runs as long). */
+        final ArrayDeque<Update> finishing = new ArrayDeque<>();
 
         Sim(final int index, final Endpoint home)
         {
@@ -332,42 +358,68 @@ public final class SimAgents implements Agent
                 }
                 work++;
             }
-            for (int i = finishing.size() - 1; i >= 0; i--)
+            while (!finishing.isEmpty() && nowNs >= finishing.peek().dueNs())
             {
-                if (nowNs >= finishing.get(i).dueNs())
+                queue(finishing.poll());
+            }
+            // New updates at once, in order (not waiting for the previous one's acknowledgement).
+            while (!fresh.isEmpty())
+            {
+                final Unacked u = freshTask.peek();
+                if (!u.done && !send(fresh.peek()))
                 {
-                    queue(finishing.remove(i));
+                    return work; // back-pressured: the rest go next cycle
+                }
+                fresh.poll();
+                freshTask.poll();
+                work++;
+                if (!u.queued && !u.done)
+                {
+                    u.nextNs = nowNs + u.waitNs;
+                    u.queued = true;
+                    retries.add(u);
                 }
             }
-            if (pending.isEmpty())
+            // A task whose oldest update waited its backoff: all of its unacknowledged ones again.
+            while (!retries.isEmpty() && retries.peek().nextNs <= nowNs)
             {
-                return work;
-            }
-            for (final Map.Entry<String, ArrayDeque<Update>> e : pending.entrySet())
-            {
-                if (nowNs < nextStatusNs.getOrDefault(e.getKey(), 0L))
+                final Unacked u = retries.poll();
+                u.queued = false;
+                if (u.done)
                 {
                     continue;
                 }
-                final Update u = e.getValue().peek();
-                out.statusUpdate.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId)
-                    .frameworkId(u.frameworkId()).uuidMsb(u.uuidMsb()).uuidLsb(u.uuidLsb()).state(u.state())
-                    .exitCode(0).timestampMs(System.currentTimeMillis()).taskId(u.taskId()).message("");
-                if (!home.seal.offer(home.publication(master), out.buffer, Outbound.length(out.statusUpdate.encodedLength())))
+                for (final Update next : u.updates)
                 {
-                    break; // back-pressured: the rest go next cycle, their retry clocks not started
+                    if (!send(next))
+                    {
+                        break;
+                    }
+                    work++;
                 }
-                final long wait = statusWaitNs.getOrDefault(e.getKey(), STATUS_RETRY_NS);
-                nextStatusNs.put(e.getKey(), nowNs + wait);
-                statusWaitNs.put(e.getKey(), Math.min(STATUS_RETRY_MAX_NS, wait * 2));
-                work++;
+                u.nextNs = nowNs + u.waitNs;
+                u.waitNs = Math.min(STATUS_RETRY_MAX_NS, u.waitNs * 2);
+                u.queued = true;
+                retries.add(u);
             }
             return work;
         }
 
+        private boolean send(final Update next)
+        {
+            out.statusUpdate.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId)
+                .frameworkId(next.frameworkId()).uuidMsb(next.uuidMsb()).uuidLsb(next.uuidLsb())
+                .state(next.state()).exitCode(0).timestampMs(System.currentTimeMillis())
+                .taskId(next.taskId()).message("");
+            return home.seal.offer(home.publication(master), out.buffer, Outbound.length(out.statusUpdate.encodedLength()));
+        }
+
         private void queue(final Update update)
         {
-            pending.computeIfAbsent(update.frameworkId() + "/" + update.taskId(), k -> new ArrayDeque<>(3)).add(update);
+            final Unacked u = pending.computeIfAbsent(update.frameworkId() + "/" + update.taskId(), Unacked::new);
+            u.updates.add(update);
+            fresh.add(update);
+            freshTask.add(u);
         }
 
         private void register(final String endpoint)
@@ -393,10 +445,24 @@ public final class SimAgents implements Agent
                 if (agentId != 0 && id != agentId)
                 {
                     removed.incrementAndGet();
+                    pending.values().forEach(u -> u.done = true);
                     pending.clear();
-                    nextStatusNs.clear();
-                    statusWaitNs.clear();
                     finishing.clear();
+                    fresh.clear();
+                    freshTask.clear();
+                    retries.clear();
+                }
+                else if (!pending.isEmpty())
+                {
+                    // Back with a (new) leader: every unacknowledged update goes again now, as the real agent's.
+                    retries.clear();
+                    for (final Unacked u : pending.values())
+                    {
+                        u.nextNs = nowNs;
+                        u.waitNs = STATUS_RETRY_NS;
+                        u.queued = true;
+                        retries.add(u);
+                    }
                 }
                 if (!everRegistered[index])
                 {
@@ -473,16 +539,40 @@ public final class SimAgents implements Agent
             final long msb = m.uuidMsb();
             final long lsb = m.uuidLsb();
             final String key = frameworkId + "/" + m.taskId();
-            final ArrayDeque<Update> updates = pending.get(key);
-            final Update head = updates == null ? null : updates.peek();
-            if (head != null && head.uuidMsb() == msb && head.uuidLsb() == lsb)
+            final Unacked u = pending.get(key);
+            Update head = null;
+            boolean ours = false;
+            for (final Update x : u == null ? java.util.List.<Update>of() : u.updates)
             {
-                updates.poll();
-                nextStatusNs.remove(key);
-                statusWaitNs.remove(key);
-                if (updates.isEmpty())
+                ours |= x.uuidMsb() == msb && x.uuidLsb() == lsb;
+            }
+            // Acknowledged in order: this one and every older one of the task are done.
+            while (ours && !u.updates.isEmpty() && head == null)
+            {
+                final Update first = u.updates.poll();
+                if (first.uuidMsb() == msb && first.uuidLsb() == lsb)
                 {
+                    head = first;
+                }
+                else if (first.state() == TaskState.FINISHED)
+                {
+                    finished.incrementAndGet();
+                }
+            }
+            if (head != null)
+            {
+                u.waitNs = STATUS_RETRY_NS;
+                if (u.updates.isEmpty())
+                {
+                    u.done = true;
                     pending.remove(key);
+                }
+                else if (u.queued)
+                {
+                    // The rest go again a retry interval from now (re-queued under the new time).
+                    retries.remove(u);
+                    u.nextNs = nowNs + STATUS_RETRY_NS;
+                    retries.add(u);
                 }
                 if (head.state() == TaskState.FINISHED)
                 {

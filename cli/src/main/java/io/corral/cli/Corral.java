@@ -207,6 +207,20 @@ public final class Corral
                 "to the log. Only where nothing but the masters can reach it.")
         boolean insecureRaft;
 
+        @Option(names = "--propose-via", paramLabel = "local|client", defaultValue = "local",
+            description = "How the leader proposes log entries: to its own Raft server in process (local, the " +
+                "default) or through a Raft client over gRPC on loopback (client), to compare the two.")
+        String proposeVia;
+
+        private static boolean proposeVia(final String how)
+        {
+            if (!how.equals("local") && !how.equals("client"))
+            {
+                throw new IllegalArgumentException("--propose-via " + how + ": give local or client");
+            }
+            return how.equals("client");
+        }
+
         @Override
         public Integer call() throws Exception
         {
@@ -231,7 +245,8 @@ public final class Corral
                 .agentTimeoutMs(agentTimeoutMs).reregistrationGraceMs(graceMs)
                 .snapshotEvery(snapshotEvery, MasterConfig.DEFAULT_LOG_SEGMENT_BYTES).resourceKinds(resourceKinds)
                 .offerTimeoutMs(Math.round(offerTimeoutSeconds * 1000)).maxLaunchesInFlight(maxLaunchesInFlight)
-                .tls(tls.cert, tls.key, tlsCa).raftTls(raftCert, raftKey, raftCa).insecureRaft(insecureRaft).operators(operators));
+                .tls(tls.cert, tls.key, tlsCa).raftTls(raftCert, raftKey, raftCa).insecureRaft(insecureRaft).operators(operators)
+                .proposeViaClient(proposeVia(proposeVia)));
             System.out.println("master " + id + " on " + master.address() + " (Ctrl-C to stop)");
             awaitShutdown(master);
             return 0;

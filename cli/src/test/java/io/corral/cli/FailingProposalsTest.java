@@ -64,7 +64,9 @@ class FailingProposalsTest
     @Test
     void aClosedRaftClientIsReplacedAndALeaderThatCannotCommitSaysSoAndHandsOver() throws Exception
     {
-        cluster = LocalCluster.secured(dir.toFile(), 3, 0, LocalCluster.freeBasePort(3), 1, 256, c -> { }, "");
+        // Proposing through a Raft client (--propose-via client), the way that has a client to lose.
+        cluster = LocalCluster.secured(dir.toFile(), 3, 0, LocalCluster.freeBasePort(3), 1, 256,
+            c -> c.proposeViaClient(true), "");
         final MasterNode leader = cluster.awaitReady(60, TimeUnit.SECONDS);
         assertNull(leader.configureRole(role(2)).get(30, TimeUnit.SECONDS), "commits while all is well");
 

@@ -29,6 +29,7 @@ final class DriverDuty implements Agent, SchedulerInbound.Handler
     DriverDuty(final CorralSchedulerDriver driver)
     {
         this.driver = driver;
+        driver.seal.bundling(true); // flushed at the end of each cycle
         this.waiting = new CallQueue(driver.seal);
         if (driver.seal.secure())
         {
@@ -79,6 +80,12 @@ final class DriverDuty implements Agent, SchedulerInbound.Handler
 
     @Override
     public int doWork()
+    {
+        final int work = cycle();
+        return work + driver.seal.flush(); // this cycle's messages, one frame per master
+    }
+
+    private int cycle()
     {
         if (driver.closing)
         {

@@ -177,6 +177,11 @@ public abstract class InboundAdapter implements FragmentHandler
             }
         }
         final int templateId = header.templateId();
+        if (templateId == io.corral.codec.sbe.BundleDecoder.TEMPLATE_ID)
+        {
+            unbundle(buffer, offset, length, sessionId, wasSealed);
+            return;
+        }
         frame.wrap(buffer, offset, length);
         frameLength = length;
         try
@@ -202,6 +207,67 @@ public abstract class InboundAdapter implements FragmentHandler
             frame.wrap(0, 0);
         }
     }
+
+    /**
+     * A Bundle: each message it carries is handled in order as if it had come alone (in the same
+     * session, if the bundle came sealed). A bundle inside a bundle, a sealed frame or a handshake
+     * inside one, or a length that does not fit, is a bad frame; what came before it is handled.
+     */
+    private void unbundle(final DirectBuffer buffer, final int offset, final int length, final int sessionId,
+        final boolean wasSealed)
+    {
+        final int templateId = io.corral.codec.sbe.BundleDecoder.TEMPLATE_ID;
+        if (inBundle)
+        {
+            badFrame(sessionId, templateId, "a bundle inside a bundle");
+            return;
+        }
+        if (length < Bundle.FIRST_OFFSET || header.blockLength() != 0)
+        {
+            badFrame(sessionId, templateId, "a bundle of " + length + " bytes is too short for its header");
+            return;
+        }
+        final int count = buffer.getShort(offset + Bundle.FIRST_OFFSET - 2, java.nio.ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+        int at = Bundle.FIRST_OFFSET;
+        inBundle = true;
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                if (at + 4 > length)
+                {
+                    badFrame(sessionId, templateId, "bundle message " + i + " of " + count + " starts past its end");
+                    return;
+                }
+                final int n = buffer.getInt(offset + at, java.nio.ByteOrder.LITTLE_ENDIAN);
+                if (n < MessageHeaderDecoder.ENCODED_LENGTH || n > length - at - 4)
+                {
+                    badFrame(sessionId, templateId, "bundle message " + i + " of " + count + " claims " + n +
+                        " bytes; " + (length - at - 4) + " are left");
+                    return;
+                }
+                final int inner = offset + at + 4;
+                final int innerTemplate = buffer.getShort(inner + 2, java.nio.ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+                if (innerTemplate == SealedDecoder.TEMPLATE_ID || innerTemplate == ChallengeDecoder.TEMPLATE_ID ||
+                    innerTemplate == AuthFailedDecoder.TEMPLATE_ID ||
+                    innerTemplate == io.corral.codec.sbe.HelloDecoder.TEMPLATE_ID)
+                {
+                    badFrame(sessionId, innerTemplate, "template " + innerTemplate + " cannot travel in a bundle");
+                }
+                else
+                {
+                    deliver(buffer, inner, n, sessionId, true);
+                }
+                at += 4 + n;
+            }
+        }
+        finally
+        {
+            inBundle = false;
+        }
+    }
+
+    private boolean inBundle;
 
     private boolean handshake(final int templateId, final int blockLength, final int version)
     {

@@ -134,22 +134,105 @@ public final class Seal implements InboundAdapter.Gate
      */
     public boolean offer(final Publication publication, final MutableDirectBuffer buffer, final int length)
     {
-        if (secret == null)
-        {
-            return Outbound.offer(publication, buffer, length);
-        }
         if (publication == null)
         {
             return false;
         }
-        final Session s = byPublication.get(publication);
-        if (s == null || s.cipher == null)
+        Session s = null;
+        if (secret != null)
         {
-            hello(s == null ? newSession(publication) : s);
-            return false;
+            s = byPublication.get(publication);
+            if (s == null || s.cipher == null)
+            {
+                hello(s == null ? newSession(publication) : s);
+                return false;
+            }
+        }
+        if (bundling)
+        {
+            Bundle bundle = bundles.get(publication);
+            if (bundle == null)
+            {
+                bundle = new Bundle();
+                bundles.put(publication, bundle);
+            }
+            if (bundle.isEmpty())
+            {
+                dirty.add(publication);
+            }
+            else if (!bundle.fits(length) && !send(publication, bundle))
+            {
+                return false; // back-pressured: the caller tries again later
+            }
+            bundle.add(buffer, 0, length);
+            return true;
+        }
+        if (s == null)
+        {
+            return Outbound.offer(publication, buffer, length);
         }
         final int sealedLength = s.cipher.seal(buffer, 0, length, sealed);
         return Outbound.offer(publication, sealed, sealedLength);
+    }
+
+    /**
+     * From now on {@link #offer} gathers messages per master and {@link #flush} sends each master's
+     * as one frame (a {@code Bundle}, sealed once): the caller flushes at the end of each duty cycle.
+     */
+    public Seal bundling(final boolean on)
+    {
+        this.bundling = on;
+        return this;
+    }
+
+    private boolean bundling;
+    private final Map<Publication, Bundle> bundles = new IdentityHashMap<>();
+    private final java.util.List<Publication> dirty = new java.util.ArrayList<>();
+
+    /**
+     * Sends what {@link #offer} gathered since the last flush, one frame per master; what a
+     * back-pressured publication did not take stays for the next flush. Returns the frames sent.
+     */
+    public int flush()
+    {
+        int sent = 0;
+        for (int i = dirty.size() - 1; i >= 0; i--)
+        {
+            final Publication publication = dirty.get(i);
+            final Bundle bundle = bundles.get(publication);
+            if (bundle.isEmpty() || send(publication, bundle))
+            {
+                dirty.remove(i);
+                sent++;
+            }
+        }
+        return sent;
+    }
+
+    /** Sends one bundle (sealed in the master's session); true, and the bundle emptied, if it went or cannot go. */
+    private boolean send(final Publication publication, final Bundle bundle)
+    {
+        final org.agrona.concurrent.UnsafeBuffer frame = bundle.frame();
+        final boolean went;
+        if (secret == null)
+        {
+            went = Outbound.offer(publication, frame, bundle.frameLength());
+        }
+        else
+        {
+            final Session s = byPublication.get(publication);
+            if (s == null || s.cipher == null)
+            {
+                bundle.clear(); // the session is gone: its messages are the callers' to send again
+                return true;
+            }
+            went = Outbound.offer(publication, sealed, s.cipher.seal(frame, 0, bundle.frameLength(), sealed));
+        }
+        if (went)
+        {
+            bundle.clear();
+        }
+        return went;
     }
 
     /**

@@ -49,6 +49,13 @@ final class Launches
     private final Set<String> launchingTaskKeys = new HashSet<>();
     /** Launched tasks the agent has not confirmed yet (no STARTING): {when RunTask last went, the delay before the next}. */
     private final java.util.IdentityHashMap<MasterState.Task, long[]> staging = new java.util.IdentityHashMap<>();
+    /**
+     * The same tasks in the order their RunTask is next due (roughly: a resent one goes to the
+     * back with its doubled wait); confirmed ones are dropped when they reach the front. The resend
+     * check looks only at the front instead of walking every launch in flight (a third of the
+     * leader's samples with 5,000 in flight).
+     */
+    private final java.util.ArrayDeque<MasterState.Task> stagingOrder = new java.util.ArrayDeque<>();
     private long nextResendCheckNs;
 
     Launches(final long term, final MasterState state, final OfferBook offers, final Allocations allocations,
@@ -73,6 +80,7 @@ final class Launches
     void stillStaging(final MasterState.Task task)
     {
         staging.put(task, new long[] { 0, 0 });
+        stagingOrder.add(task);
     }
 
     /** Accept: checks the offer and every task; queues the valid ones for launch (see doWork), refuses the rest. */
@@ -200,7 +208,10 @@ final class Launches
     {
         final String key = MasterState.taskKey(task.frameworkId, task.taskId);
         final boolean ours = launchingTaskKeys.remove(key);
-        staging.put(task, new long[] { nowNs, RUN_TASK_RETRY_NS });
+        if (staging.put(task, new long[] { nowNs, RUN_TASK_RETRY_NS }) == null)
+        {
+            stagingOrder.add(task);
+        }
         sendRunTask(task, nowNs);
         metrics.tasksLaunched.inc();
         return ours;
@@ -300,17 +311,26 @@ final class Launches
     private int resendUnconfirmedLaunches(final long nowNs)
     {
         int work = 0;
-        for (final Map.Entry<MasterState.Task, long[]> e : staging.entrySet())
+        for (int looked = stagingOrder.size(); looked > 0 && !stagingOrder.isEmpty(); looked--)
         {
-            final long[] sent = e.getValue();
-            final MasterState.Task task = e.getKey();
-            if (nowNs - sent[0] >= sent[1] && task.state == TaskState.STAGING)
+            final MasterState.Task task = stagingOrder.peek();
+            final long[] sent = staging.get(task);
+            if (sent == null || task.state != TaskState.STAGING)
             {
-                sendRunTask(task, nowNs);
-                sent[0] = nowNs;
-                sent[1] = sent[1] == 0 ? RUN_TASK_RETRY_NS : Math.min(RUN_TASK_RETRY_MAX_NS, sent[1] * 2);
-                work++;
+                stagingOrder.poll(); // confirmed, or ended
+                staging.remove(task);
+                continue;
             }
+            if (nowNs - sent[0] < sent[1])
+            {
+                break;
+            }
+            stagingOrder.poll();
+            sendRunTask(task, nowNs);
+            sent[0] = nowNs;
+            sent[1] = sent[1] == 0 ? RUN_TASK_RETRY_NS : Math.min(RUN_TASK_RETRY_MAX_NS, sent[1] * 2);
+            stagingOrder.add(task);
+            work++;
         }
         return work;
     }

@@ -46,6 +46,12 @@ final class LeaderDuties
     private final Map<String, Long> idsInFlight = new HashMap<>();
     /** Agents (by {@link AgentControl#key}) whose registration is proposed and not yet applied. */
     private final Set<String> registering = new HashSet<>();
+    /**
+     * Agents heard from in this term: until an agent is, the states of its tasks that went ahead
+     * of the log are unknown here, and reconciliation does not answer for them (as Mesos's master
+     * waits for agents that are re-registering).
+     */
+    private final org.agrona.collections.LongHashSet heardAgents = new org.agrona.collections.LongHashSet();
     private final java.util.function.LongConsumer removeAgent = this::removeAgent;
     private final java.util.function.LongConsumer removeFramework = this::removeFramework;
     private final long takenOfficeAtIndex;
@@ -82,6 +88,7 @@ final class LeaderDuties
         this.statuses = new StatusRelay(state, outputs);
         this.launches = new Launches(term, state, offers, allocations, statuses, outputs,
             config.maxLaunchesInFlight());
+        statuses.onConfirmed(launches::confirmed);
         this.takenOfficeAtIndex = rebuild(nowNs);
         announce(config.id(), nowNs);
     }
@@ -353,17 +360,60 @@ final class LeaderDuties
             return;
         }
         final String[] lines = taskList.split("\n");
-        final Set<String> listed = new HashSet<>(java.util.Arrays.asList(lines).subList(1, lines.length));
-        for (final MasterState.TaskView t : state.liveTasksOn(agentId))
+        final Set<String> listed = new HashSet<>();
+        for (int i = 1; i < lines.length; i++)
         {
-            if ((t.state() == TaskState.STARTING || t.state() == TaskState.RUNNING) &&
-                !listed.contains(MasterState.taskKey(t.frameworkId(), t.taskId())))
+            // "framework/task", and from agents that say it, "<TAB>STATE": the state this leader's
+            // log may not hold (STARTING and RUNNING go to frameworks ahead of the log).
+            final int tab = lines[i].indexOf('\t');
+            final String key = tab < 0 ? lines[i] : lines[i].substring(0, tab);
+            listed.add(key);
+            final TaskState reported = tab < 0 ? null : stateNamed(lines[i].substring(tab + 1));
+            final int slash = key.indexOf('/');
+            if (reported != null && slash > 0)
             {
-                LOG.warn("agent {} came back without task {}/{}: LOST", agentId, t.frameworkId(), t.taskId());
-                statuses.lost(t, "agent " + agentId + " re-registered without this task (its checkpoint does not " +
-                    "have it)");
+                try
+                {
+                    final MasterState.Task task = state.task(Long.parseLong(key.substring(0, slash)),
+                        key.substring(slash + 1));
+                    if (task != null && task.agentId == agentId)
+                    {
+                        if (reported != TaskState.STAGING)
+                        {
+                            launches.confirmed(task);
+                        }
+                        statuses.reported(task, reported);
+                    }
+                }
+                catch (final NumberFormatException ignored)
+                {
+                    // not a task of ours: nothing to learn from it
+                }
             }
         }
+        for (final MasterState.Task t : state.taskControl().liveOn(agentId))
+        {
+            final TaskState latest = statuses.latest(t);
+            if ((latest == TaskState.STARTING || latest == TaskState.RUNNING) &&
+                !listed.contains(MasterState.taskKey(t.frameworkId, t.taskId)))
+            {
+                LOG.warn("agent {} came back without task {}/{}: LOST", agentId, t.frameworkId, t.taskId);
+                statuses.lost(MasterState.view(t), "agent " + agentId + " re-registered without this task (its " +
+                    "checkpoint does not have it)");
+            }
+        }
+    }
+
+    private static TaskState stateNamed(final String name)
+    {
+        for (final TaskState s : TaskState.values())
+        {
+            if (s != TaskState.NULL_VAL && s.name().equals(name))
+            {
+                return s;
+            }
+        }
+        return null;
     }
 
     /**
@@ -406,6 +456,7 @@ final class LeaderDuties
     /** Answers a heartbeat, a registration or a re-registration: the agent is alive, and this is the leader. */
     void acknowledgeAgent(final MasterState.Agent agent, final long nowNs)
     {
+        heardAgents.add(agent.id());
         final long intervalMs = heartbeatIntervalMs(); // first: it sets the timeout agentSeen uses
         liveness.agentSeen(agent.id(), nowNs);
         toAgents.registered(agent, term, address, intervalMs, nowNs);
@@ -444,7 +495,7 @@ final class LeaderDuties
 
     void onReconcile(final long frameworkId, final List<String> taskIds, final long nowNs)
     {
-        statuses.onReconcile(frameworkId, taskIds, launches::isLaunching, nowNs);
+        statuses.onReconcile(frameworkId, taskIds, launches::isLaunching, heardAgents::contains, nowNs);
     }
 
     StatusRelay statuses()
@@ -568,7 +619,7 @@ final class LeaderDuties
         work += statuses.doWork();
         final boolean fullDue = nowNs - lastFullPassNs >= allocationIntervalNs;
         // While accepted launches wait for room in flight, no new offers: the pass stays due.
-        if (!launches.backlogged() && (allocations.takeDue() || fullDue))
+        if (!launches.backlogged() && !outputs.proposer().backlogged() && (allocations.takeDue() || fullDue))
         {
             final long passStartNs = System.nanoTime();
             final OfferBuffer made = fullDue ? allocator.fullPass(nowNs) : allocator.incrementalPass(nowNs);

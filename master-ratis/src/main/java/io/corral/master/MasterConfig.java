@@ -72,6 +72,7 @@ public final class MasterConfig
     private java.nio.file.Path raftKey;
     private java.nio.file.Path raftCa;
     private boolean insecureRaft;
+    private boolean proposeViaClient;
     private java.util.Set<String> operators = java.util.Set.of();
     private int maxLaunchesInFlight = DEFAULT_MAX_LAUNCHES_IN_FLIGHT;
     private io.corral.allocator.ResourceKinds resourceKinds = io.corral.allocator.ResourceKinds.standard();
@@ -326,6 +327,22 @@ public final class MasterConfig
     {
         this.insecureRaft = on;
         return this;
+    }
+
+    /**
+     * Proposals go to this master's own Raft server in process (the default), or, with
+     * {@code true}, through a Raft client over gRPC on loopback as before ({@code --propose-via
+     * client}), to compare the two.
+     */
+    public MasterConfig proposeViaClient(final boolean on)
+    {
+        this.proposeViaClient = on;
+        return this;
+    }
+
+    public boolean proposeViaClient()
+    {
+        return proposeViaClient;
     }
 
     /**

@@ -529,6 +529,8 @@ public final class MasterNode implements AutoCloseable
         private final RecordWriter records = new RecordWriter(state.vectors());
         private Outputs outputs;
         private RaftProposer proposer;
+        /** What the cycle sends, gathered per endpoint and sent as one frame each when it ends. */
+        private BundlingPeers bundling;
         private MasterEndpoint endpoint;
         private io.aeron.FragmentAssembler assembler;
         private LeaderDuties duties;
@@ -538,9 +540,13 @@ public final class MasterNode implements AutoCloseable
         private long nextRoleCheckNs;
 
         /** Wires the outbound side once the connections exist (before the thread starts). */
-        void connect(final Peers peers)
+        void connect(final Peers direct)
         {
-            proposer = new RaftProposer(raftClients, commands, metrics, () -> duties);
+            bundling = new BundlingPeers(direct, sessions == null ? endpoint -> true :
+                endpoint -> sessions.principalAt(endpoint) != null);
+            final Peers peers = bundling;
+            proposer = new RaftProposer(config.proposeViaClient() ? RaftLogs.client(raftClients, metrics) :
+                RaftLogs.local(server, peerId(config.id()), GROUP_ID), commands, metrics, () -> duties);
             outputs = new Outputs(new AgentPublisher(peers, state.vectors()), new FrameworkPublisher(peers, state.vectors()),
                 records, proposer, metrics, clock);
             endpoint = new MasterEndpoint(config.id(), state, outputs, this, sessions);
@@ -593,6 +599,7 @@ public final class MasterNode implements AutoCloseable
                 work += duties.doWork(nowNs, heardUpToNs);
             }
             work += proposer.sendWaiting();
+            work += bundling.flush(nowNs);
             work += connections.retry(nowNs);
             work += connections.closeIdle(nowNs);
             metrics.publicationsOpen = connections.open();

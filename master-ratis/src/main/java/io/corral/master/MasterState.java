@@ -507,7 +507,7 @@ public final class MasterState
         return out;
     }
 
-    private static TaskView view(final Task t)
+    static TaskView view(final Task t)
     {
         return new TaskView(t.frameworkId, t.agentId, t.taskId, t.command, t.resources.clone(), t.state, t.exitCode,
             t.message, t.updatedAtMs, t.role);

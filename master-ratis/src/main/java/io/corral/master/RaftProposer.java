@@ -3,37 +3,45 @@ package io.corral.master;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 import io.corral.codec.sbe.MessageHeaderEncoder;
 import io.corral.codec.sbe.RecordBatchEncoder;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
-import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Proposes records through the master's Raft client without ever blocking the duty thread. Ratis
- * lets a client have 100 requests outstanding and parks the caller of the 101st until one
- * completes: on the duty thread that stopped heartbeats being answered (agents were removed for
- * it). So at most {@link #MAX_IN_FLIGHT} go out at once, and what one duty cycle proposed goes as
- * one log entry ({@code RecordBatch}, up to {@link #MAX_BATCH_BYTES}): 1,000 agents registering
- * at once are a few entries, not 1,000 commits queued behind each other. What does not fit waits
- * here, in order, and goes, batched, as replies come back. A refused entry's failure actions run
- * on the duty thread, only while the duties that proposed them are still in office. Owned by the
- * duty thread (replies arrive on Ratis threads and only touch the atomic count and the command queue).
+ * The master's one write path (Kafka's controller appends the same way): every record any part of
+ * the duty thread proposes is appended to the open batch; a batch becomes one log entry
+ * ({@code RecordBatch}) when it reaches {@link #MAX_BATCH_BYTES}, when it has lingered
+ * {@link #LINGER_NS}, or at once when nothing is in flight (an idle master adds no delay). At most
+ * {@link #MAX_IN_FLIGHT} entries are in flight; while they are, records gather into the next batch
+ * (group commit: the busier the log, the more records per entry), and {@link #backlogged} tells
+ * the leader's admission to stop taking work. A refused entry's failure actions run on the duty
+ * thread, only while the duties that proposed them are still in office; an operator's record gets
+ * its future completed with why. Owned by the duty thread; replies arrive on Ratis threads and
+ * touch only the atomic count and the command queue.
  */
 final class RaftProposer implements RecordProposer
 {
-    static final int MAX_IN_FLIGHT = 64;
-    /** A batch stops growing here; a record larger than this goes on its own. */
+    /** Entries in flight at most: enough to keep Raft's pipeline full, few enough that batches grow under load. */
+    static final int MAX_IN_FLIGHT = 8;
+    /** A batch closes at this size; a record larger than this goes on its own. */
     static final int MAX_BATCH_BYTES = 256 * 1024;
+    /** A batch waits at most this long for more records while entries are in flight. */
+    static final long LINGER_NS = 2_000_000L;
     /** The batch's group count is 16 bits. */
     private static final int MAX_BATCH_RECORDS = 65_535;
+    /** Closed batches waiting for room in flight beyond which the leader stops admitting work. */
+    private static final int BACKLOG_BATCHES = 2;
     private static final Logger LOG = LoggerFactory.getLogger(RaftProposer.class);
 
     /**
@@ -42,56 +50,139 @@ final class RaftProposer implements RecordProposer
      */
     static final long FAILING_TOO_LONG_NS = 10_000_000_000L;
 
-    private record Waiting(byte[] bytes, Runnable onFailure, LeaderDuties proposedBy,
-        java.util.concurrent.CompletableFuture<String> result)
+    /** Where entries go: the local Raft server in process, or a Raft client (gRPC, loopback). */
+    interface RaftLog
     {
+        CompletableFuture<RaftClientReply> submit(Message entry);
+
+        /** Ratis gave up on {@code failure}: make a new way in if this one is closed for good (counted). */
+        default void failed(final Throwable failure)
+        {
+        }
+
+        /** Fault injection: as if Ratis had closed the way in. */
+        default void breakOnPurpose()
+        {
+        }
+
+        default void close()
+        {
+        }
     }
 
-    /** Makes a Raft client: at start, and again whenever the one in use is closed for good. */
-    private final Supplier<RaftClient> clients;
-    /** Duty thread: the client proposals go through; replaced when Ratis closes it. */
-    private RaftClient client;
-    /** When proposals began failing without a success since (System.nanoTime()), 0 while they succeed. */
-    private final java.util.concurrent.atomic.AtomicLong failingSinceNs = new java.util.concurrent.atomic.AtomicLong();
+    /** One log entry's worth of records, and who to tell if it fails. */
+    private static final class Batch
+    {
+        final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(64 * 1024);
+        final List<Runnable> onFailure = new ArrayList<>();
+        final List<CompletableFuture<String>> results = new ArrayList<>();
+        LeaderDuties proposedBy;
+        int records;
+        int length;
+        long firstAtNs;
+
+        void clear()
+        {
+            onFailure.clear();
+            results.clear();
+            proposedBy = null;
+            records = 0;
+            length = 0;
+        }
+    }
+
+    private static final int GROUP_COUNT_OFFSET = MessageHeaderEncoder.ENCODED_LENGTH + RecordBatchEncoder.BLOCK_LENGTH + 2;
+    private static final int FIRST_RECORD_OFFSET = GROUP_COUNT_OFFSET + 2;
+
+    private final RaftLog log;
     private final ManyToOneConcurrentLinkedQueue<Runnable> commands;
     private final MasterMetrics metrics;
     private final Supplier<LeaderDuties> duties;
     private final AtomicInteger inFlight = new AtomicInteger();
-    private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
-    private final ExpandableArrayBuffer batchBuffer = new ExpandableArrayBuffer(64 * 1024);
+    private final AtomicLong failingSinceNs = new AtomicLong();
+    private final ArrayDeque<Batch> closed = new ArrayDeque<>();
+    private final ArrayDeque<Batch> spare = new ArrayDeque<>();
     private final MessageHeaderEncoder header = new MessageHeaderEncoder();
-    private final RecordBatchEncoder batch = new RecordBatchEncoder();
+    private final RecordBatchEncoder batchEncoder = new RecordBatchEncoder();
+    private Batch open;
+    /** Fault injection: while on, every proposal fails at once, as if Raft could not commit. */
+    private volatile boolean failingOnPurpose;
 
     /** {@code commands}: the duty thread's queue; {@code duties}: who leads now (null: nobody here). */
-    RaftProposer(final Supplier<RaftClient> clients, final ManyToOneConcurrentLinkedQueue<Runnable> commands,
+    RaftProposer(final RaftLog log, final ManyToOneConcurrentLinkedQueue<Runnable> commands,
         final MasterMetrics metrics, final Supplier<LeaderDuties> duties)
     {
-        this.clients = clients;
-        this.client = clients.get();
+        this.log = log;
         this.commands = commands;
         this.metrics = metrics;
         this.duties = duties;
     }
 
-    /** Queued; goes out with the rest of the cycle's proposals in {@link #sendWaiting}. */
+    /** Appended to the open batch; goes out in {@link #sendWaiting}. */
     @Override
     public void propose(final ExpandableArrayBuffer buffer, final int length, final Runnable onFailure)
     {
-        final byte[] bytes = new byte[length];
-        buffer.getBytes(0, bytes);
-        waiting.add(new Waiting(bytes, onFailure, duties.get(), null));
+        final Batch b = append(buffer, length, System.nanoTime());
+        if (onFailure != null)
+        {
+            b.onFailure.add(onFailure);
+        }
     }
 
     /**
      * An operator's record (an ACL or a role change), through the same batching and in-flight bound
      * as every other: {@code result} completes with null once it is committed, or with why not.
      */
-    void propose(final ExpandableArrayBuffer buffer, final int length,
-        final java.util.concurrent.CompletableFuture<String> result)
+    void propose(final ExpandableArrayBuffer buffer, final int length, final CompletableFuture<String> result)
     {
-        final byte[] bytes = new byte[length];
-        buffer.getBytes(0, bytes);
-        waiting.add(new Waiting(bytes, null, duties.get(), result));
+        append(buffer, length, System.nanoTime()).results.add(result);
+    }
+
+    private Batch append(final ExpandableArrayBuffer buffer, final int length, final long nowNs)
+    {
+        final LeaderDuties by = duties.get();
+        if (open != null && (open.records > 0 && open.length + 4 + length > MAX_BATCH_BYTES ||
+            open.records == MAX_BATCH_RECORDS || open.proposedBy != by))
+        {
+            closeOpen();
+        }
+        if (open == null)
+        {
+            open = spare.isEmpty() ? new Batch() : spare.poll();
+            open.proposedBy = by;
+            open.firstAtNs = nowNs;
+            batchEncoder.wrapAndApplyHeader(open.buffer, 0, header).recordsCount(0);
+            open.length = FIRST_RECORD_OFFSET;
+        }
+        final Batch b = open;
+        b.buffer.putInt(b.length, length, java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.buffer.putBytes(b.length + 4, buffer, 0, length);
+        b.length += 4 + length;
+        b.records++;
+        return b;
+    }
+
+    private void closeOpen()
+    {
+        open.buffer.putShort(GROUP_COUNT_OFFSET, (short)open.records, java.nio.ByteOrder.LITTLE_ENDIAN);
+        closed.add(open);
+        open = null;
+    }
+
+    /**
+     * True while closed batches wait for room in flight: the log is taking records more slowly than
+     * they come, and the leader should not admit more work (offers, launches) until it catches up.
+     */
+    @Override
+    public boolean backlogged()
+    {
+        return closed.size() >= BACKLOG_BATCHES;
+    }
+
+    /** Entries submitted and not yet answered. */
+    int inFlight()
+    {
+        return inFlight.get();
     }
 
     /** How long proposals have failed without a success in between (0: they succeed). */
@@ -101,127 +192,69 @@ final class RaftProposer implements RecordProposer
         return since == 0 ? 0 : Math.max(0, nowNs - since);
     }
 
-    /** Fault injection: while on, every proposal fails at once, as if Raft could not commit. */
-    private volatile boolean failingOnPurpose;
-
     void failOnPurpose(final boolean on)
     {
         failingOnPurpose = on;
     }
 
-    /** Fault injection, duty thread: closes the client in use, as Ratis closes one whose retries ran out. */
+    /** Fault injection, duty thread: breaks the way into the log, as Ratis closes a client whose retries ran out. */
     void closeClientOnPurpose()
     {
-        try
-        {
-            client.close();
-        }
-        catch (final java.io.IOException ex)
-        {
-            LOG.warn("closing the Raft client on purpose", ex);
-        }
+        log.breakOnPurpose();
     }
 
     /**
-     * After Ratis gave up on a request (its retries ran out), an ordered client has closed its
-     * window for good: every later request would fail at once with AlreadyClosedException. The
-     * duty thread makes a new client in its place (counted); the old one is closed.
+     * Duty thread, each cycle: submits closed batches, and the open one if it has lingered long
+     * enough or nothing is in flight, while there is room. Returns how many entries went.
      */
-    private void replaceIfBroken(final RaftClient broken, final Throwable failure)
-    {
-        if (broken != client || !closedForGood(failure))
-        {
-            return;
-        }
-        metrics.raftClientsReplaced.inc();
-        LOG.warn("the Raft client is closed after a failed proposal ({}); proposing through a new one", failure);
-        client = clients.get();
-        try
-        {
-            broken.close();
-        }
-        catch (final java.io.IOException | RuntimeException ex)
-        {
-            LOG.debug("closing the broken Raft client", ex);
-        }
-    }
-
-    private static boolean closedForGood(final Throwable failure)
-    {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause())
-        {
-            if (t instanceof org.apache.ratis.protocol.exceptions.AlreadyClosedException ||
-                t instanceof org.apache.ratis.protocol.exceptions.RaftRetryFailureException)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Duty thread, each cycle: sends what waits, batched, while there is room; returns how many entries went. */
     int sendWaiting()
     {
+        return sendWaiting(System.nanoTime());
+    }
+
+    int sendWaiting(final long nowNs)
+    {
         int sent = 0;
-        while (!waiting.isEmpty() && inFlight.get() < MAX_IN_FLIGHT)
+        while (inFlight.get() < MAX_IN_FLIGHT)
         {
-            send(nextBatch());
+            if (closed.isEmpty())
+            {
+                if (open == null || inFlight.get() > 0 && nowNs - open.firstAtNs < LINGER_NS)
+                {
+                    break;
+                }
+                closeOpen();
+            }
+            send(closed.poll());
             sent++;
         }
         return sent;
     }
 
-    /** Takes the next records off the queue (one, or as many as fit in a batch). */
-    private List<Waiting> nextBatch()
-    {
-        final List<Waiting> taken = new ArrayList<>();
-        int bytes = 0;
-        while (!waiting.isEmpty() && taken.size() < MAX_BATCH_RECORDS)
-        {
-            final int next = waiting.peek().bytes().length + RecordBatchEncoder.RecordsEncoder.recordHeaderLength();
-            if (!taken.isEmpty() && bytes + next > MAX_BATCH_BYTES)
-            {
-                break;
-            }
-            taken.add(waiting.poll());
-            bytes += next;
-        }
-        return taken;
-    }
-
-    private Message message(final List<Waiting> records)
-    {
-        if (records.size() == 1)
-        {
-            return Message.valueOf(ByteString.copyFrom(records.get(0).bytes()));
-        }
-        final RecordBatchEncoder.RecordsEncoder group = batch.wrapAndApplyHeader(batchBuffer, 0, header)
-            .recordsCount(records.size());
-        for (final Waiting w : records)
-        {
-            group.next().putRecord(w.bytes(), 0, w.bytes().length);
-        }
-        return Message.valueOf(ByteString.copyFrom(batchBuffer.byteArray(), 0,
-            MessageHeaderEncoder.ENCODED_LENGTH + batch.encodedLength()));
-    }
-
-    private void send(final List<Waiting> records)
+    private void send(final Batch b)
     {
         inFlight.incrementAndGet();
         final long proposedNs = System.nanoTime();
-        metrics.proposedRecords(records.size());
-        final RaftClient sentWith = client;
-        java.util.concurrent.CompletableFuture<org.apache.ratis.protocol.RaftClientReply> sent;
+        metrics.proposedRecords(b.records);
+        final Runnable[] failures = b.onFailure.isEmpty() ? null : b.onFailure.toArray(new Runnable[0]);
+        @SuppressWarnings("unchecked")
+        final CompletableFuture<String>[] results = b.results.isEmpty() ? null :
+            b.results.toArray(new CompletableFuture[0]);
+        final LeaderDuties proposedBy = b.proposedBy;
+        final int records = b.records;
+        CompletableFuture<RaftClientReply> sent;
         try
         {
-            sent = failingOnPurpose ? java.util.concurrent.CompletableFuture.failedFuture(
+            sent = failingOnPurpose ? CompletableFuture.failedFuture(
                 new java.io.IOException("proposals fail on purpose (fault injection)")) :
-                sentWith.async().send(message(records));
+                log.submit(Message.valueOf(ByteString.copyFrom(b.buffer.byteArray(), 0, b.length)));
         }
         catch (final RuntimeException ex)
         {
-            sent = java.util.concurrent.CompletableFuture.failedFuture(ex);
+            sent = CompletableFuture.failedFuture(ex);
         }
+        b.clear();
+        spare.add(b);
         sent.whenComplete((reply, ex) ->
         {
             inFlight.decrementAndGet();
@@ -231,21 +264,18 @@ final class RaftProposer implements RecordProposer
                 metrics.proposalsFailed.inc();
                 final Throwable failure = ex != null ? ex : reply == null ? null : reply.getException();
                 final String why = failure != null ? failure.toString() : String.valueOf(reply);
-                LOG.warn("proposal of {} record(s) failed: {}", records.size(), why);
+                LOG.warn("proposal of {} record(s) failed: {}", records, why);
                 commands.offer(() ->
                 {
-                    replaceIfBroken(sentWith, failure);
+                    log.failed(failure);
                     final LeaderDuties now = duties.get();
-                    for (final Waiting w : records)
+                    for (int i = 0; results != null && i < results.length; i++)
                     {
-                        if (w.result() != null)
-                        {
-                            w.result().complete("not committed: " + why);
-                        }
-                        else if (w.onFailure() != null && now != null && now == w.proposedBy())
-                        {
-                            w.onFailure().run();
-                        }
+                        results[i].complete("not committed: " + why);
+                    }
+                    for (int i = 0; failures != null && now != null && now == proposedBy && i < failures.length; i++)
+                    {
+                        failures[i].run();
                     }
                 });
             }
@@ -253,27 +283,17 @@ final class RaftProposer implements RecordProposer
             {
                 failingSinceNs.set(0);
                 metrics.committed(System.nanoTime() - proposedNs);
-                for (final Waiting w : records)
+                for (int i = 0; results != null && i < results.length; i++)
                 {
-                    if (w.result() != null)
-                    {
-                        w.result().complete(null);
-                    }
+                    results[i].complete(null);
                 }
             }
         });
     }
 
-    /** Closes the client in use (the master is stopping). */
+    /** The master is stopping. */
     void close()
     {
-        try
-        {
-            client.close();
-        }
-        catch (final java.io.IOException ex)
-        {
-            LOG.warn("closing raft client", ex);
-        }
+        log.close();
     }
 }

@@ -11,4 +11,10 @@ interface RecordProposer
      * this node still has the same duties.
      */
     void propose(ExpandableArrayBuffer buffer, int length, Runnable onFailure);
+
+    /** True while the log takes records more slowly than they come: admit no more work for now. */
+    default boolean backlogged()
+    {
+        return false;
+    }
 }

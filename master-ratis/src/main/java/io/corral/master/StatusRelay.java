@@ -9,11 +9,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The leader's status path: agents' updates wait for the cycle's one {@code TaskStatesChanged}
- * record; once committed they go to the framework; the framework's acknowledgement goes back to
- * the agent, which resends until it gets one. Also reconciliation and the statuses the master
- * makes up itself (TASK_ERROR for a refused launch). Part of the leader's duties, owned by the
- * duty thread.
+ * The leader's status path, Mesos-shaped: an agent's STARTING or RUNNING goes to the framework at
+ * once (the agent keeps it and resends it until the framework's acknowledgement comes back, and
+ * reports its tasks' states when it registers again, so a new leader learns them without the
+ * log); it is also proposed, coalesced per task per cycle, and not waited for. A terminal update
+ * is proposed and goes to the framework only once committed: what a framework is told ended, and
+ * acknowledges, survives any leader change. A resent update (same uuid) is never proposed twice:
+ * one already forwarded is delivered again, one being committed is dropped. The framework's
+ * acknowledgement goes back to the agent. Also reconciliation and the statuses the master makes
+ * up itself (TASK_ERROR for a refused launch). Part of the leader's duties, owned by the duty
+ * thread.
  */
 final class StatusRelay
 {
@@ -28,6 +33,20 @@ final class StatusRelay
     private final FrameworkPublisher toFrameworks;
     private final MasterMetrics metrics;
     private final List<TaskControl.Update> statuses = new ArrayList<>();
+    /** This cycle's STARTING or RUNNING updates to propose, the latest per task (a terminal one replaces them). */
+    private final java.util.IdentityHashMap<MasterState.Task, TaskControl.Update> intermediate =
+        new java.util.IdentityHashMap<>();
+    /**
+     * States this leader forwarded and the log does not hold yet (leader-local, like Mesos's
+     * master's task states): a later update lower than one of these is stale, and reconciliation
+     * answers with it.
+     */
+    private final java.util.IdentityHashMap<MasterState.Task, TaskState> forwardedAhead =
+        new java.util.IdentityHashMap<>();
+    /** Terminal updates proposed and not yet applied: a resend of one is dropped, not proposed again. */
+    private final UuidBook beingCommitted = new UuidBook(ACKNOWLEDGED_REMEMBERED);
+    /** The launch path: an agent's first update confirms its launch (no more RunTask). */
+    private java.util.function.Consumer<MasterState.Task> confirmed = t -> { };
     /** Updates the framework has acknowledged (soft state): an agent's duplicate of one is dropped. */
     private final UuidBook acknowledgedByFramework = new UuidBook(ACKNOWLEDGED_REMEMBERED);
     /** Updates forwarded and not yet acknowledged, with the agent each came from: where an ack goes. */
@@ -41,6 +60,12 @@ final class StatusRelay
         this.toAgents = outputs.toAgents();
         this.toFrameworks = outputs.toFrameworks();
         this.metrics = outputs.metrics();
+    }
+
+    /** Called when an agent's update shows it has a task (its launch needs no more RunTask). */
+    void onConfirmed(final java.util.function.Consumer<MasterState.Task> confirmed)
+    {
+        this.confirmed = confirmed;
     }
 
     void onStatusUpdate(final long agentId, final long frameworkId, final long msb, final long lsb,
@@ -67,8 +92,104 @@ final class StatusRelay
             sendStatusAck(agentId, frameworkId, taskId, msb, lsb, nowNs);
             return;
         }
-        statuses.add(new TaskControl.Update(frameworkId, agentId, msb, lsb, taskState, exitCode, timestampMs, taskId,
-            message));
+        final MasterState.Task task = tasks.get(frameworkId, taskId);
+        final boolean hasUuid = msb != 0 || lsb != 0;
+        final MasterState.Framework framework = state.framework(frameworkId);
+        if (hasUuid && acknowledgedByFramework.contains(msb, lsb) || framework == null)
+        {
+            sendStatusAck(agentId, frameworkId, taskId, msb, lsb, nowNs); // nothing more to tell anyone
+            return;
+        }
+        confirmed.accept(task);
+        if (MasterState.isTerminal(task.state))
+        {
+            if (hasUuid && task.lastUuidMsb == msb && task.lastUuidLsb == lsb)
+            {
+                // The committed end, resent: its acknowledgement has not come back; deliver it again.
+                redeliver(framework, task, msb, lsb, task.state, task.exitCode, task.message, task.updatedAtMs, nowNs);
+            }
+            else
+            {
+                sendStatusAck(agentId, frameworkId, taskId, msb, lsb, nowNs); // after the end: stale
+            }
+            return;
+        }
+        if (hasUuid && (beingCommitted.contains(msb, lsb)))
+        {
+            return; // proposed and not applied yet: its commit forwards it
+        }
+        if (hasUuid && forwarded.contains(msb, lsb))
+        {
+            // Forwarded ahead of the log, not acknowledged yet: deliver it again (never proposed twice).
+            redeliver(framework, task, msb, lsb, taskState, exitCode, message, timestampMs, nowNs);
+            return;
+        }
+        final TaskState ahead = forwardedAhead.get(task);
+        final TaskState known = ahead != null && ahead.value() > task.state.value() ? ahead : task.state;
+        if (!MasterState.isTerminal(taskState) && taskState.value() < known.value())
+        {
+            sendStatusAck(agentId, frameworkId, taskId, msb, lsb, nowNs); // superseded: the framework has a newer one
+            return;
+        }
+        final TaskControl.Update update = new TaskControl.Update(frameworkId, agentId, msb, lsb, taskState, exitCode,
+            timestampMs, taskId, message);
+        if (MasterState.isTerminal(taskState))
+        {
+            intermediate.remove(task); // the end is what the log needs
+            if (hasUuid)
+            {
+                beingCommitted.put(msb, lsb, agentId);
+            }
+            statuses.add(update);
+            return;
+        }
+        // STARTING or RUNNING: to the framework now, to the log when the cycle ends (not waited for).
+        forwardedAhead.put(task, taskState);
+        intermediate.put(task, update);
+        if (hasUuid)
+        {
+            forwarded.put(msb, lsb, agentId);
+        }
+        toFrameworks.forward(framework.endpoint(), task, msb, lsb, taskState, exitCode, message, timestampMs, nowNs);
+        metrics.statusUpdatesForwarded.inc();
+    }
+
+    private void redeliver(final MasterState.Framework framework, final MasterState.Task task, final long msb,
+        final long lsb, final TaskState s, final int exitCode, final String message, final long timestampMs,
+        final long nowNs)
+    {
+        forwarded.put(msb, lsb, task.agentId);
+        toFrameworks.forward(framework.endpoint(), task, msb, lsb, s, exitCode, message, timestampMs, nowNs);
+        metrics.statusUpdatesForwarded.inc();
+    }
+
+    /**
+     * A registering agent's word on a task's state (from its task list) that this leader's log
+     * does not hold: taken as forwarded (the framework heard it from the agent, or will when the
+     * agent resends it) and proposed without a uuid (nothing for anyone to acknowledge).
+     */
+    void reported(final MasterState.Task task, final TaskState reported)
+    {
+        final TaskState ahead = forwardedAhead.get(task);
+        if (MasterState.isTerminal(reported) || MasterState.isTerminal(task.state) ||
+            reported.value() <= task.state.value() || ahead != null && reported.value() <= ahead.value())
+        {
+            return;
+        }
+        forwardedAhead.put(task, reported);
+        if (!intermediate.containsKey(task))
+        {
+            intermediate.put(task, new TaskControl.Update(task.frameworkId, task.agentId, 0, 0, reported, 0,
+                outputs.clock().time(), task.taskId, "reported by the agent when it registered"));
+        }
+    }
+
+    /** The state a framework was last told of this task by this leader or the log, whichever is further. */
+    TaskState latest(final MasterState.Task task)
+    {
+        final TaskState ahead = forwardedAhead.get(task);
+        return ahead != null && !MasterState.isTerminal(task.state) && ahead.value() > task.state.value() ? ahead :
+            task.state;
     }
 
     /** A master-made LOST for a task its agent no longer has; replicated like an agent's update. */
@@ -104,26 +225,42 @@ final class StatusRelay
     }
 
     /**
-     * A committed state change: forwards it to the framework, unless it is stale, the framework is
-     * gone or it already acknowledged this update, in which case the agent is acknowledged here.
-     * True if it was forwarded.
+     * A committed state change: an end goes to the framework now (unless stale, its framework is
+     * gone or it already acknowledged it: then the agent is acknowledged here); a STARTING or
+     * RUNNING this leader forwarded ahead of the log is not sent again. True if it was forwarded.
      */
     boolean forward(final MasterEvent.TaskStateChanged e, final long nowNs)
     {
         final MasterState.Task task = e.task();
         final MasterState.Framework framework = state.framework(task.frameworkId);
-        final boolean alreadyAcknowledged = e.outcome() == MasterEvent.Outcome.DUPLICATE &&
-            acknowledgedByFramework.contains(e.uuidMsb(), e.uuidLsb());
+        final boolean withUuid = e.uuidMsb() != 0 || e.uuidLsb() != 0;
+        if (withUuid)
+        {
+            beingCommitted.remove(e.uuidMsb(), e.uuidLsb());
+        }
+        final TaskState ahead = forwardedAhead.get(task);
+        if (ahead != null && (MasterState.isTerminal(task.state) || ahead.value() <= task.state.value()))
+        {
+            forwardedAhead.remove(task); // the log has caught up
+        }
+        final boolean alreadyAcknowledged = withUuid && acknowledgedByFramework.contains(e.uuidMsb(), e.uuidLsb());
         if (e.outcome() == MasterEvent.Outcome.STALE || framework == null || alreadyAcknowledged)
         {
             // Nothing to tell a framework (superseded update, or the framework is gone):
             // acknowledge so the agent stops resending.
-            sendStatusAck(task.agentId, task.frameworkId, task.taskId, e.uuidMsb(), e.uuidLsb(), nowNs);
+            if (withUuid)
+            {
+                sendStatusAck(task.agentId, task.frameworkId, task.taskId, e.uuidMsb(), e.uuidLsb(), nowNs);
+            }
             return false;
         }
-        // Changed, or a duplicate whose acknowledgement has not come back: (re)deliver it;
-        // the framework's acknowledgement is relayed to the agent.
-        if (e.uuidMsb() != 0 || e.uuidLsb() != 0)
+        if (!MasterState.isTerminal(e.state()) && (!withUuid || forwarded.contains(e.uuidMsb(), e.uuidLsb())))
+        {
+            return false; // went ahead of the log (or an agent's report at registration): told already
+        }
+        // An end, or a change this leader did not forward (an earlier leader's, committed now):
+        // (re)deliver it; the framework's acknowledgement is relayed to the agent.
+        if (withUuid)
         {
             forwarded.put(e.uuidMsb(), e.uuidLsb(), task.agentId);
         }
@@ -139,16 +276,16 @@ final class StatusRelay
      * uuid: they need no acknowledgement.
      */
     void onReconcile(final long frameworkId, final List<String> taskIds,
-        final java.util.function.BiPredicate<Long, String> launching, final long nowNs)
+        final java.util.function.BiPredicate<Long, String> launching, final java.util.function.LongPredicate agentHeard,
+        final long nowNs)
     {
         if (taskIds.isEmpty())
         {
-            for (final MasterState.TaskView t : state.tasks())
+            for (final MasterState.Task t : tasks.each())
             {
-                if (t.frameworkId() == frameworkId && !MasterState.isTerminal(t.state()))
+                if (t.frameworkId == frameworkId && !MasterState.isTerminal(t.state) && agentHeard.test(t.agentId))
                 {
-                    sendTaskStatus(frameworkId, t.agentId(), t.taskId(), t.state(), t.exitCode(), t.message(), false,
-                        nowNs);
+                    sendTaskStatus(frameworkId, t.agentId, t.taskId, latest(t), t.exitCode, t.message, false, nowNs);
                 }
             }
             return;
@@ -166,17 +303,23 @@ final class StatusRelay
                 sendTaskStatus(frameworkId, 0, taskId, TaskState.LOST, 0, "reconciliation: task is unknown to the master",
                     false, nowNs);
             }
-            else
+            else if (MasterState.isTerminal(t.state) || agentHeard.test(t.agentId))
             {
-                sendTaskStatus(frameworkId, t.agentId, taskId, t.state, t.exitCode, t.message, false, nowNs);
+                sendTaskStatus(frameworkId, t.agentId, taskId, latest(t), t.exitCode, t.message, false, nowNs);
             }
+            // (else its agent has not registered with this leader yet: no answer until it has)
         }
     }
 
-    /** Proposes this cycle's updates as one record. */
+    /** Proposes this cycle's updates as one record: the ends, and the latest STARTING or RUNNING of other tasks. */
     int doWork()
     {
         int work = 0;
+        if (!intermediate.isEmpty())
+        {
+            statuses.addAll(intermediate.values());
+            intermediate.clear();
+        }
         if (!statuses.isEmpty())
         {
             outputs.proposeIfAny(tasks.update(statuses, outputs.records()));

@@ -16,6 +16,7 @@ final class UuidBook
     private final Long2LongHashMap valueByMsb = new Long2LongHashMap(NONE);
     private final long[] ring;
     private int next;
+    private long written;
 
     UuidBook(final int capacity)
     {
@@ -29,7 +30,7 @@ final class UuidBook
             valueByMsb.put(msb, value);
             return;
         }
-        if (lsbByMsb.size() >= ring.length)
+        if (written++ >= ring.length)
         {
             // Forget the oldest (it may already be gone: removing it again is harmless).
             lsbByMsb.remove(ring[next]);
@@ -45,6 +46,16 @@ final class UuidBook
     {
         final long known = lsbByMsb.get(msb);
         return known != NONE && known == lsb && (msb != 0 || lsb != 0);
+    }
+
+    /** Forgets this uuid if it is here (its ring slot is reused in turn). */
+    void remove(final long msb, final long lsb)
+    {
+        if (contains(msb, lsb))
+        {
+            lsbByMsb.remove(msb);
+            valueByMsb.remove(msb);
+        }
     }
 
     /** The value of this uuid, or {@code Long.MIN_VALUE} if it is not here. */
