@@ -1,7 +1,5 @@
 package io.corral.client;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * Remembers which status updates (task id and uuid) the driver has handed to the scheduler, so a
@@ -24,13 +22,21 @@ final class StatusDedupe
         DROP
     }
 
-    private record Key(String taskId, long uuidMsb, long uuidLsb)
-    {
-    }
+    private static final long NONE = Long.MIN_VALUE;
 
     private final int capacity;
-    /** Value: true once the update was acknowledged. */
-    private final Map<Key, Boolean> seen;
+    /**
+     * Keyed by the uuid alone (128 random bits; the task id adds nothing), in primitive maps: no key
+     * object, no string hashing per update (the record key with the task id was the driver
+     * thread's top frame at thousands of updates a second). Value: the uuid's low half, and
+     * whether it was acknowledged.
+     */
+    private final org.agrona.collections.Long2LongHashMap lsbByMsb = new org.agrona.collections.Long2LongHashMap(NONE);
+    private final org.agrona.collections.LongHashSet acknowledged = new org.agrona.collections.LongHashSet();
+    /** Insertion order, to forget the oldest past {@code capacity}. */
+    private final long[] ring;
+    private int next;
+    private long written;
 
     StatusDedupe(final int capacity)
     {
@@ -39,14 +45,7 @@ final class StatusDedupe
             throw new IllegalArgumentException("capacity must be positive");
         }
         this.capacity = capacity;
-        this.seen = new LinkedHashMap<>(16, 0.75f, false)
-        {
-            @Override
-            protected boolean removeEldestEntry(final Map.Entry<Key, Boolean> eldest)
-            {
-                return size() > StatusDedupe.this.capacity;
-            }
-        };
+        this.ring = new long[capacity];
     }
 
     /** Decides for an update with a uuid (updates without one, reconciliation answers, always go through). */
@@ -56,22 +55,39 @@ final class StatusDedupe
         {
             return Verdict.DELIVER;
         }
-        final Boolean acknowledged = seen.putIfAbsent(new Key(taskId, uuidMsb, uuidLsb), Boolean.FALSE);
-        if (acknowledged == null)
+        if (lsbByMsb.get(uuidMsb) == uuidLsb)
         {
-            return Verdict.DELIVER;
+            return acknowledged.contains(uuidMsb) ? Verdict.ACKNOWLEDGE_AGAIN : Verdict.DROP;
         }
-        return acknowledged ? Verdict.ACKNOWLEDGE_AGAIN : Verdict.DROP;
+        remember(uuidMsb, uuidLsb);
+        return Verdict.DELIVER;
+    }
+
+    private void remember(final long msb, final long lsb)
+    {
+        if (written++ >= capacity)
+        {
+            lsbByMsb.remove(ring[next]);
+            acknowledged.remove(ring[next]);
+        }
+        ring[next] = msb;
+        next = (next + 1) % capacity;
+        lsbByMsb.put(msb, lsb);
+        acknowledged.remove(msb);
     }
 
     /** The framework (or the driver, implicitly) acknowledged this update. */
     void acknowledged(final String taskId, final long uuidMsb, final long uuidLsb)
     {
-        seen.put(new Key(taskId, uuidMsb, uuidLsb), Boolean.TRUE);
+        if (lsbByMsb.get(uuidMsb) != uuidLsb)
+        {
+            remember(uuidMsb, uuidLsb);
+        }
+        acknowledged.add(uuidMsb);
     }
 
     int size()
     {
-        return seen.size();
+        return lsbByMsb.size();
     }
 }

@@ -96,4 +96,38 @@ public final class Bundle
         length = FIRST_OFFSET;
         count = 0;
     }
+
+    /** Takes one message of a frame. */
+    @FunctionalInterface
+    public interface Each
+    {
+        void message(DirectBuffer buffer, int offset, int length);
+    }
+
+    /**
+     * Each message a frame carries, in order: the frame itself if it is not a bundle (for raw
+     * clients and tools; endpoints get this from their inbound adapter). Stops at a length that
+     * does not fit.
+     */
+    public static void forEach(final DirectBuffer buffer, final int offset, final int length, final Each each)
+    {
+        if (length < FIRST_OFFSET || (buffer.getShort(offset + 2, ByteOrder.LITTLE_ENDIAN) & 0xFFFF) !=
+            io.corral.codec.sbe.BundleDecoder.TEMPLATE_ID)
+        {
+            each.message(buffer, offset, length);
+            return;
+        }
+        final int count = buffer.getShort(offset + COUNT_OFFSET, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+        int at = FIRST_OFFSET;
+        for (int i = 0; i < count && at + 4 <= length; i++)
+        {
+            final int n = buffer.getInt(offset + at, ByteOrder.LITTLE_ENDIAN);
+            if (n < 0 || n > length - at - 4)
+            {
+                return;
+            }
+            each.message(buffer, offset + at + 4, n);
+            at += 4 + n;
+        }
+    }
 }

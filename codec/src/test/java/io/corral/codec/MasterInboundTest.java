@@ -146,4 +146,55 @@ class MasterInboundTest
         assertTrue(seen.get(3).contains("newer than this node's"), seen.get(3));
         assertTrue(seen.get(4).contains("shorter than its block length"), seen.get(4));
     }
+
+    private static int heartbeat(final Outbound out, final long agentId)
+    {
+        out.heartbeat.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId);
+        return Outbound.length(out.heartbeat.encodedLength());
+    }
+
+    @Test
+    void aBundleIsHandledMessageByMessageInOrderAndABrokenOneStopsWhereItBreaks()
+    {
+        final Outbound out = new Outbound();
+        final Bundle bundle = new Bundle();
+        for (long id = 1; id <= 3; id++)
+        {
+            final int n = heartbeat(out, id);
+            assertTrue(bundle.fits(n));
+            bundle.add(out.buffer, 0, n);
+        }
+        final UnsafeBuffer frame = bundle.frame();
+        final int length = bundle.frameLength();
+        inbound.onFragment(frame, 0, length, header);
+        assertEquals(List.of("heartbeat 1", "heartbeat 2", "heartbeat 3"), seen);
+
+        // The third message's length claims more than is left: the first two are handled, then a bad frame.
+        seen.clear();
+        final byte[] copy = new byte[length];
+        frame.getBytes(0, copy);
+        final UnsafeBuffer broken = new UnsafeBuffer(copy);
+        final int third = Bundle.FIRST_OFFSET + 2 * (4 + heartbeat(out, 0));
+        broken.putInt(third, 1 << 30, java.nio.ByteOrder.LITTLE_ENDIAN);
+        inbound.onFragment(broken, 0, length, header);
+        assertEquals(3, seen.size(), seen.toString());
+        assertEquals("heartbeat 2", seen.get(1));
+        assertTrue(seen.get(2).startsWith("bad 44: bundle message 2 of 3 claims"), seen.get(2));
+
+        // A bundle inside a bundle, and a handshake inside one, are refused; a single message is itself.
+        seen.clear();
+        final Bundle outer = new Bundle();
+        outer.add(frame, 0, length);
+        final Bundle second = new Bundle();
+        second.add(out.buffer, 0, heartbeat(out, 9));
+        outer.add(second.frame(), 0, second.frameLength());
+        final io.corral.codec.sbe.HelloEncoder hello = new io.corral.codec.sbe.HelloEncoder();
+        hello.wrapAndApplyHeader(out.buffer, 0, out.header).principal("p").endpoint("127.0.0.1:1");
+        outer.add(out.buffer, 0, Outbound.length(hello.encodedLength()));
+        inbound.onFragment(outer.frame(), 0, outer.frameLength(), header);
+        assertEquals(3, seen.size(), seen.toString());
+        assertTrue(seen.get(0).startsWith("bad 44: a bundle inside a bundle"), seen.get(0));
+        assertEquals("heartbeat 9", seen.get(1), "a bundle of one is that message, sent as it is");
+        assertTrue(seen.get(2).startsWith("bad 40: template 40 cannot travel in a bundle"), seen.get(2));
+    }
 }

@@ -50,6 +50,9 @@ final class MasterMetrics
     final Counter stepDowns;
     final Counter recordsProposed;
     final Counter entriesProposed;
+    /** Entries applied, and the duty cycles that applied any (a commit round as this master sees it). */
+    final Counter entriesApplied;
+    final Counter applyRounds;
     private final Latency fullPass = new Latency();
     private final Latency incrementalPass = new Latency();
     private final Latency commit = new Latency();
@@ -138,6 +141,10 @@ final class MasterMetrics
         recordsProposed = counter("corral_records_proposed", "Records this master proposed to the log (leader).");
         entriesProposed = counter("corral_log_entries_proposed",
             "Log entries this master proposed (a duty cycle's records go as one entry; leader).");
+        entriesApplied = counter("corral_log_entries_applied", "Log entries this master applied.");
+        applyRounds = counter("corral_log_apply_rounds",
+            "Duty cycles that applied one or more committed entries: entries applied / rounds is about the " +
+            "entries each commit carried.");
         if (node != null)
         {
             registerGauges(node);
@@ -248,6 +255,7 @@ final class MasterMetrics
     void applied(final long nanos)
     {
         apply.record(nanos);
+        entriesApplied.inc();
     }
 
     void committed(final long nanos)

@@ -564,7 +564,12 @@ public final class MasterNode implements AutoCloseable
             int work = 0;
             // Committed entries first (applied here, by the state's owner), then who leads.
             final long appliedBefore = state.appliedRecords();
+            final long indexBefore = state.lastAppliedIndex();
             work += stateMachine.drain();
+            if (state.lastAppliedIndex() != indexBefore)
+            {
+                metrics.applyRounds.inc();
+            }
             if (closing)
             {
                 // Only the state's owner is still needed (Ratis applies and snapshots while stopping).

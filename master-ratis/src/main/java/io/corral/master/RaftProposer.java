@@ -76,7 +76,7 @@ final class RaftProposer implements RecordProposer
         final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(64 * 1024);
         final List<Runnable> onFailure = new ArrayList<>();
         final List<CompletableFuture<String>> results = new ArrayList<>();
-        LeaderDuties proposedBy;
+        Object proposedBy;
         int records;
         int length;
         long firstAtNs;
@@ -95,9 +95,10 @@ final class RaftProposer implements RecordProposer
     private static final int FIRST_RECORD_OFFSET = GROUP_COUNT_OFFSET + 2;
 
     private final RaftLog log;
+    private final java.util.function.LongSupplier clock;
     private final ManyToOneConcurrentLinkedQueue<Runnable> commands;
     private final MasterMetrics metrics;
-    private final Supplier<LeaderDuties> duties;
+    private final Supplier<?> duties;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicLong failingSinceNs = new AtomicLong();
     private final ArrayDeque<Batch> closed = new ArrayDeque<>();
@@ -108,10 +109,18 @@ final class RaftProposer implements RecordProposer
     /** Fault injection: while on, every proposal fails at once, as if Raft could not commit. */
     private volatile boolean failingOnPurpose;
 
-    /** {@code commands}: the duty thread's queue; {@code duties}: who leads now (null: nobody here). */
+    /** {@code commands}: the duty thread's queue; {@code duties}: who leads now (the leader's duties, compared by identity; null: nobody here). */
     RaftProposer(final RaftLog log, final ManyToOneConcurrentLinkedQueue<Runnable> commands,
-        final MasterMetrics metrics, final Supplier<LeaderDuties> duties)
+        final MasterMetrics metrics, final Supplier<?> duties)
     {
+        this(log, commands, metrics, duties, System::nanoTime);
+    }
+
+    /** With the clock the linger is measured on ({@code System::nanoTime}; a fake one in tests). */
+    RaftProposer(final RaftLog log, final ManyToOneConcurrentLinkedQueue<Runnable> commands,
+        final MasterMetrics metrics, final Supplier<?> duties, final java.util.function.LongSupplier clock)
+    {
+        this.clock = clock;
         this.log = log;
         this.commands = commands;
         this.metrics = metrics;
@@ -122,7 +131,7 @@ final class RaftProposer implements RecordProposer
     @Override
     public void propose(final ExpandableArrayBuffer buffer, final int length, final Runnable onFailure)
     {
-        final Batch b = append(buffer, length, System.nanoTime());
+        final Batch b = append(buffer, length, clock.getAsLong());
         if (onFailure != null)
         {
             b.onFailure.add(onFailure);
@@ -135,12 +144,12 @@ final class RaftProposer implements RecordProposer
      */
     void propose(final ExpandableArrayBuffer buffer, final int length, final CompletableFuture<String> result)
     {
-        append(buffer, length, System.nanoTime()).results.add(result);
+        append(buffer, length, clock.getAsLong()).results.add(result);
     }
 
     private Batch append(final ExpandableArrayBuffer buffer, final int length, final long nowNs)
     {
-        final LeaderDuties by = duties.get();
+        final Object by = duties.get();
         if (open != null && (open.records > 0 && open.length + 4 + length > MAX_BATCH_BYTES ||
             open.records == MAX_BATCH_RECORDS || open.proposedBy != by))
         {
@@ -209,7 +218,7 @@ final class RaftProposer implements RecordProposer
      */
     int sendWaiting()
     {
-        return sendWaiting(System.nanoTime());
+        return sendWaiting(clock.getAsLong());
     }
 
     int sendWaiting(final long nowNs)
@@ -234,13 +243,13 @@ final class RaftProposer implements RecordProposer
     private void send(final Batch b)
     {
         inFlight.incrementAndGet();
-        final long proposedNs = System.nanoTime();
+        final long proposedNs = clock.getAsLong();
         metrics.proposedRecords(b.records);
         final Runnable[] failures = b.onFailure.isEmpty() ? null : b.onFailure.toArray(new Runnable[0]);
         @SuppressWarnings("unchecked")
         final CompletableFuture<String>[] results = b.results.isEmpty() ? null :
             b.results.toArray(new CompletableFuture[0]);
-        final LeaderDuties proposedBy = b.proposedBy;
+        final Object proposedBy = b.proposedBy;
         final int records = b.records;
         CompletableFuture<RaftClientReply> sent;
         try
@@ -268,7 +277,7 @@ final class RaftProposer implements RecordProposer
                 commands.offer(() ->
                 {
                     log.failed(failure);
-                    final LeaderDuties now = duties.get();
+                    final Object now = duties.get();
                     for (int i = 0; results != null && i < results.length; i++)
                     {
                         results[i].complete("not committed: " + why);
@@ -282,7 +291,7 @@ final class RaftProposer implements RecordProposer
             else
             {
                 failingSinceNs.set(0);
-                metrics.committed(System.nanoTime() - proposedNs);
+                metrics.committed(clock.getAsLong() - proposedNs);
                 for (int i = 0; results != null && i < results.length; i++)
                 {
                     results[i].complete(null);

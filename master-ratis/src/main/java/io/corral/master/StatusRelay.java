@@ -95,15 +95,22 @@ final class StatusRelay
         final MasterState.Task task = tasks.get(frameworkId, taskId);
         final boolean hasUuid = msb != 0 || lsb != 0;
         final MasterState.Framework framework = state.framework(frameworkId);
-        if (hasUuid && acknowledgedByFramework.contains(msb, lsb) || framework == null)
+        if (hasUuid && acknowledgedByFramework.contains(msb, lsb))
         {
             sendStatusAck(agentId, frameworkId, taskId, msb, lsb, nowNs); // nothing more to tell anyone
             return;
         }
         confirmed.accept(task);
+        if (hasUuid && forwarded.contains(msb, lsb) && framework != null)
+        {
+            // Sent to the framework and not acknowledged (even if a later update has arrived since):
+            // delivered again, at least once as Mesos does; never proposed again.
+            redeliver(framework, task, msb, lsb, taskState, exitCode, message, timestampMs, nowNs);
+            return;
+        }
         if (MasterState.isTerminal(task.state))
         {
-            if (hasUuid && task.lastUuidMsb == msb && task.lastUuidLsb == lsb)
+            if (hasUuid && task.lastUuidMsb == msb && task.lastUuidLsb == lsb && framework != null)
             {
                 // The committed end, resent: its acknowledgement has not come back; deliver it again.
                 redeliver(framework, task, msb, lsb, task.state, task.exitCode, task.message, task.updatedAtMs, nowNs);
@@ -117,12 +124,6 @@ final class StatusRelay
         if (hasUuid && (beingCommitted.contains(msb, lsb)))
         {
             return; // proposed and not applied yet: its commit forwards it
-        }
-        if (hasUuid && forwarded.contains(msb, lsb))
-        {
-            // Forwarded ahead of the log, not acknowledged yet: deliver it again (never proposed twice).
-            redeliver(framework, task, msb, lsb, taskState, exitCode, message, timestampMs, nowNs);
-            return;
         }
         final TaskState ahead = forwardedAhead.get(task);
         final TaskState known = ahead != null && ahead.value() > task.state.value() ? ahead : task.state;
@@ -144,8 +145,14 @@ final class StatusRelay
             return;
         }
         // STARTING or RUNNING: to the framework now, to the log when the cycle ends (not waited for).
-        forwardedAhead.put(task, taskState);
         intermediate.put(task, update);
+        if (framework == null)
+        {
+            // Its framework is gone (its tasks are being killed): recorded, nobody to tell.
+            sendStatusAck(agentId, frameworkId, taskId, msb, lsb, nowNs);
+            return;
+        }
+        forwardedAhead.put(task, taskState);
         if (hasUuid)
         {
             forwarded.put(msb, lsb, agentId);

@@ -32,10 +32,17 @@ final class Frames
 
     Frames registerAgent(final long agentId, final String endpoint, final long milliCpus, final long memMb)
     {
+        return registerAgent(agentId, endpoint, milliCpus, memMb, "");
+    }
+
+    /** With the task list an agent that has tasks sends ("count", then "framework/task<TAB>STATE" per task). */
+    Frames registerAgent(final long agentId, final String endpoint, final long milliCpus, final long memMb,
+        final String taskList)
+    {
         Protocol.putResources(out.registerAgent.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId)
             .resources(), new long[] { milliCpus, memMb, 0, 0 });
         out.registerAgent.hostname("host-" + endpoint).endpoint(endpoint).attributes("").httpEndpoint("")
-            .customResources("").tasks("").agentSecret(secretOf(endpoint));
+            .customResources("").tasks(taskList).agentSecret(secretOf(endpoint));
         length = Outbound.length(out.registerAgent.encodedLength());
         return this;
     }

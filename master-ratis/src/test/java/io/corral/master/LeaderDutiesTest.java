@@ -431,4 +431,79 @@ class LeaderDutiesTest
             "a task still STAGING gets its RunTask again from the new leader");
         assertTrue(leader.state().task(ids[1], "staging") != null);
     }
+
+    /**
+     * Issue 27's status path: STARTING and RUNNING reach the framework before any commit (the
+     * agent keeps them until acknowledged); an end only once the log holds it; a resent update
+     * is delivered again, never proposed again.
+     */
+    @Test
+    void intermediateStatesGoAheadOfTheLogAndAnEndOnlyOnceCommitted()
+    {
+        final long[] ids = launched("t1");
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.STARTING, 1, 1).to(leader, 1);
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.RUNNING, 2, 2).to(leader, 1);
+        leader.cycle(now);
+        assertEquals(List.of(TaskState.STARTING, TaskState.RUNNING),
+            peers.statuses(FRAMEWORK).stream().map(RecordingPeers.Status::state).toList(), "forwarded before commit");
+        assertEquals(1, leader.pendingProposals(), "and proposed, coalesced: one record for the cycle");
+        assertEquals(TaskState.STAGING, leader.state().task(ids[1], "t1").state, "not committed yet");
+
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.RUNNING, 2, 2).to(leader, 1); // resent, unacknowledged
+        leader.cycle(now);
+        assertEquals(3, peers.statuses(FRAMEWORK).size(), "a resend is delivered again");
+        assertEquals(1, leader.pendingProposals(), "and not proposed again");
+        leader.commit();
+        assertEquals(TaskState.RUNNING, leader.state().task(ids[1], "t1").state, "the log has caught up");
+        assertEquals(3, peers.statuses(FRAMEWORK).size(), "its commit forwards nothing again");
+
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.FINISHED, 3, 3).to(leader, 1);
+        leader.cycle(now);
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.FINISHED, 3, 3).to(leader, 1); // resent before commit
+        leader.cycle(now);
+        assertEquals(3, peers.statuses(FRAMEWORK).size(), "an end waits for its commit");
+        assertEquals(1, leader.pendingProposals(), "proposed once");
+        leader.commit();
+        final List<RecordingPeers.Status> got = peers.statuses(FRAMEWORK);
+        assertEquals(4, got.size());
+        assertEquals(TaskState.FINISHED, got.get(3).state());
+        assertEquals(TaskState.FINISHED, leader.state().task(ids[1], "t1").state);
+        assertEquals(0, leader.badRecords());
+    }
+
+    /**
+     * A leader forwarded RUNNING and lost office before it committed: the new one does not know it
+     * from the log, so it answers no reconciliation for the task until the agent is heard, learns
+     * RUNNING from the agent's task list, replicates it, and answers RUNNING (never STAGING
+     * after the framework was told RUNNING).
+     */
+    @Test
+    void aNewLeaderLearnsStatesTheLogLacksFromTheAgentsTaskList()
+    {
+        final long[] ids = launched("t1");
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.STARTING, 1, 1).to(leader, 1);
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.RUNNING, 2, 2).to(leader, 1);
+        leader.cycle(now);
+        leader.refuseProposals(); // the leader lost office before the states were committed
+        leader.newTerm(now);
+        assertEquals(TaskState.STAGING, leader.state().task(ids[1], "t1").state);
+        final int told = peers.statuses(FRAMEWORK).size();
+
+        frames.reconcile(ids[1], "t1").to(leader, 2);
+        after(0);
+        assertEquals(told, peers.statuses(FRAMEWORK).size(), "its agent has not been heard: no answer yet");
+
+        frames.registerAgent(ids[0], AGENT, 4000, 4096, "1\n" + ids[1] + "/t1\tRUNNING").to(leader, 1);
+        after(0);
+        assertEquals(TaskState.RUNNING, leader.state().task(ids[1], "t1").state, "learned and replicated");
+        assertEquals(told, peers.statuses(FRAMEWORK).size(), "nothing forwarded again for it");
+
+        frames.reconcile(ids[1], "t1").to(leader, 2);
+        after(0);
+        final List<RecordingPeers.Status> got = peers.statuses(FRAMEWORK);
+        assertEquals(told + 1, got.size());
+        assertEquals(TaskState.RUNNING, got.get(got.size() - 1).state());
+        after(5 * SECOND);
+        assertEquals(0, leader.badRecords());
+    }
 }

@@ -109,6 +109,7 @@ public final class ScaleRun implements Callable<Integer>
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(300)).build();
     private final Recorder acceptToRunning = new Recorder(3);
+    private final Recorder acceptToFinished = new Recorder(3);
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong running = new AtomicLong();
     /** The result line of the last run (also printed), for whoever ran it in-process. */
@@ -188,16 +189,21 @@ public final class ScaleRun implements Callable<Integer>
         {
             if (status.state() == TaskState.RUNNING)
             {
-                final Long at = acceptedAtNs.remove(status.taskId());
-                if (at != null)
+                final Long at = acceptedAtNs.get(status.taskId());
+                if (at != null && at > 0)
                 {
                     acceptToRunning.recordValue(System.nanoTime() - at);
                     running.incrementAndGet();
+                    acceptedAtNs.put(status.taskId(), -at); // RUNNING counted once; negative: seen running
                 }
             }
             else if (status.state().isTerminal())
             {
-                acceptedAtNs.remove(status.taskId());
+                final Long at = acceptedAtNs.remove(status.taskId());
+                if (at != null)
+                {
+                    acceptToFinished.recordValue(System.nanoTime() - Math.abs(at));
+                }
             }
         }
     }
@@ -300,6 +306,14 @@ public final class ScaleRun implements Callable<Integer>
             final int leaderId = leader(cluster);
             final long pid = cluster.masterPid(leaderId);
             final long cpuStart = cpuTicks(pid);
+            final java.util.Map<Integer, Long> mastersCpuStart = new java.util.TreeMap<>();
+            for (final int id : cluster.runningMasters())
+            {
+                mastersCpuStart.put(id, cpuTicks(cluster.masterPid(id)));
+            }
+            final long selfCpuStart = cpuTicks(ProcessHandle.current().pid());
+            final java.util.Map<String, Double> logStart = metrics(cluster, leaderId);
+            acceptToFinished.getIntervalHistogram();
             final long runStartNs = System.nanoTime();
             final long tasksStart = sims.runTasks.get();
             final long finishedStart = sims.finished.get();
@@ -339,16 +353,33 @@ public final class ScaleRun implements Callable<Integer>
             }
             final double[] commit = killed ? new double[] { Double.NaN, Double.NaN } :
                 commitQuantiles(cluster, leaderId);
+            final java.util.Map<String, Double> logEnd = killed ? java.util.Map.of() : metrics(cluster, leaderId);
+            final long finishedInRun = sims.finished.get() - finishedStart;
+            final double entries = delta(logStart, logEnd, "corral_log_entries_proposed_total");
+            final double records = delta(logStart, logEnd, "corral_records_proposed_total");
+            final double applied = delta(logStart, logEnd, "corral_log_entries_applied_total");
+            final double rounds = delta(logStart, logEnd, "corral_log_apply_rounds_total");
+            double mastersCpuS = 0;
+            for (final java.util.Map.Entry<Integer, Long> e : mastersCpuStart.entrySet())
+            {
+                final double s = (cpuTicks(cluster.masterPid(e.getKey())) - e.getValue()) / 100.0;
+                mastersCpuS += Math.max(0, s);
+            }
+            final double selfCpuS = (cpuTicks(ProcessHandle.current().pid()) - selfCpuStart) / 100.0;
             final double runS = (System.nanoTime() - runStartNs) / 1e9;
             final double cpuS = (cpuEnd - cpuStart) / 100.0;
             final double cpuWindowS = killed ? (killedAtNs - runStartNs) / 1e9 : runS;
             final Histogram a2r = acceptToRunning.getIntervalHistogram();
+            final Histogram a2f = acceptToFinished.getIntervalHistogram();
             final Histogram calls = new Histogram(3);
             mesosLaunchers.forEach(l -> calls.add(l.callLatency.getIntervalHistogram()));
             resultLine = String.format("scale: agents=%d registered=%d removed=%d register_s=%.1f " +
                 "hb_ack_p99_ms=%.1f launches_per_s=%.0f finished_per_s=%.0f accept_to_running_p99_ms=%.1f " +
                 "leader_cpu_pct=%.0f leader_rss_mb=%d reregister_s=%s agents_per_endpoint=%d api=%s refused_calls=%d " +
-                "commit_p50_ms=%.1f commit_p99_ms=%.1f raft_tls=%s" +
+                "commit_p50_ms=%.1f commit_p99_ms=%.1f raft_tls=%s accept_to_running_p50_ms=%.1f " +
+                "accept_to_finished_p50_ms=%.1f accept_to_finished_p99_ms=%.1f records_per_entry=%.1f " +
+                "entries_per_commit=%.2f entries_per_task=%.4f records_per_task=%.2f masters_cpu_pct=%.0f " +
+                "sim_and_frameworks_cpu_pct=%.0f" +
                 (api.equals("mesos") ? " http_calls_per_s=%.0f call_p50_ms=%.1f call_p99_ms=%.1f" : ""),
                 agents, sims.registeredCount.get(), sims.removed.get() - removedStart, registerS,
                 hb.getValueAtPercentile(99) / 1e6, (sims.runTasks.get() - tasksStart) / runS,
@@ -356,7 +387,10 @@ public final class ScaleRun implements Callable<Integer>
                 100 * cpuS / cpuWindowS, rssMb, killLeader ? (Double.isNaN(reregisterS) ? "never" :
                     String.format("%.1f", reregisterS)) : "-", agentsPerEndpoint, api,
                 mesosLaunchers.stream().mapToLong(l -> l.refusedCalls.get()).sum(), commit[0], commit[1],
-                !insecure && !insecureRaft,
+                !insecure && !insecureRaft, a2r.getValueAtPercentile(50) / 1e6, a2f.getValueAtPercentile(50) / 1e6,
+                a2f.getValueAtPercentile(99) / 1e6, ratio(records, entries), ratio(applied, rounds),
+                ratio(entries, finishedInRun), ratio(records, finishedInRun), 100 * mastersCpuS / runS,
+                100 * selfCpuS / runS,
                 mesosLaunchers.stream().mapToLong(l -> l.sentCalls.get()).sum() / runS,
                 calls.getValueAtPercentile(50) / 1e6, calls.getValueAtPercentile(99) / 1e6);
             System.out.println(resultLine);
@@ -439,6 +473,46 @@ public final class ScaleRun implements Callable<Integer>
         catch (final Exception ex)
         {
             // the figures stay NaN
+        }
+        return out;
+    }
+
+    private static double ratio(final double a, final double b)
+    {
+        return b > 0 ? a / b : Double.NaN;
+    }
+
+    private static double delta(final java.util.Map<String, Double> from, final java.util.Map<String, Double> to,
+        final String name)
+    {
+        return to.containsKey(name) && from.containsKey(name) ? to.get(name) - from.get(name) : Double.NaN;
+    }
+
+    /** The leader's plain (label-less) metrics; empty if it does not answer. */
+    private java.util.Map<String, Double> metrics(final ProcessCluster cluster, final int id)
+    {
+        final java.util.Map<String, Double> out = new java.util.HashMap<>();
+        try
+        {
+            final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" +
+                cluster.httpPort(id) + "/metrics")).timeout(Duration.ofSeconds(5));
+            final io.corral.codec.Credentials.Credential operator = cluster.credential("operator");
+            if (operator != null)
+            {
+                request.header("Authorization", io.corral.codec.HttpAuth.bearer(operator));
+            }
+            for (final String line : http.send(request.build(), HttpResponse.BodyHandlers.ofString()).body().split("\n"))
+            {
+                final int space = line.lastIndexOf(' ');
+                if (!line.startsWith("#") && space > 0 && line.indexOf('{') < 0)
+                {
+                    out.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
+                }
+            }
+        }
+        catch (final Exception ex)
+        {
+            // not answering: no figures
         }
         return out;
     }
