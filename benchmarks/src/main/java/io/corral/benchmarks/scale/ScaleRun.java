@@ -449,30 +449,16 @@ public final class ScaleRun implements Callable<Integer>
     private double[] commitQuantiles(final ProcessCluster cluster, final int leaderId)
     {
         final double[] out = { Double.NaN, Double.NaN };
-        try
+        for (final String line : scrape(cluster, leaderId))
         {
-            final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" +
-                cluster.httpPort(leaderId) + "/metrics")).timeout(Duration.ofSeconds(5));
-            final io.corral.codec.Credentials.Credential operator = cluster.credential("operator");
-            if (operator != null)
+            if (line.startsWith("corral_log_commit_seconds{quantile=\"0.5\"}"))
             {
-                request.header("Authorization", io.corral.codec.HttpAuth.bearer(operator));
+                out[0] = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)) * 1000;
             }
-            for (final String line : http.send(request.build(), HttpResponse.BodyHandlers.ofString()).body().split("\n"))
+            else if (line.startsWith("corral_log_commit_seconds{quantile=\"0.99\"}"))
             {
-                if (line.startsWith("corral_log_commit_seconds{quantile=\"0.5\"}"))
-                {
-                    out[0] = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)) * 1000;
-                }
-                else if (line.startsWith("corral_log_commit_seconds{quantile=\"0.99\"}"))
-                {
-                    out[1] = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)) * 1000;
-                }
+                out[1] = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)) * 1000;
             }
-        }
-        catch (final Exception ex)
-        {
-            // the figures stay NaN
         }
         return out;
     }
@@ -488,10 +474,24 @@ public final class ScaleRun implements Callable<Integer>
         return to.containsKey(name) && from.containsKey(name) ? to.get(name) - from.get(name) : Double.NaN;
     }
 
-    /** The leader's plain (label-less) metrics; empty if it does not answer. */
+    /** A master's plain (label-less) metrics; empty if it does not answer. */
     private java.util.Map<String, Double> metrics(final ProcessCluster cluster, final int id)
     {
         final java.util.Map<String, Double> out = new java.util.HashMap<>();
+        for (final String line : scrape(cluster, id))
+        {
+            final int space = line.lastIndexOf(' ');
+            if (!line.startsWith("#") && space > 0 && line.indexOf('{') < 0)
+            {
+                out.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
+            }
+        }
+        return out;
+    }
+
+    /** The lines of a master's /metrics (as the operator); none if it does not answer. */
+    private String[] scrape(final ProcessCluster cluster, final int id)
+    {
         try
         {
             final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" +
@@ -501,20 +501,12 @@ public final class ScaleRun implements Callable<Integer>
             {
                 request.header("Authorization", io.corral.codec.HttpAuth.bearer(operator));
             }
-            for (final String line : http.send(request.build(), HttpResponse.BodyHandlers.ofString()).body().split("\n"))
-            {
-                final int space = line.lastIndexOf(' ');
-                if (!line.startsWith("#") && space > 0 && line.indexOf('{') < 0)
-                {
-                    out.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
-                }
-            }
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofString()).body().split("\n");
         }
         catch (final Exception ex)
         {
-            // not answering: no figures
+            return new String[0];
         }
-        return out;
     }
 
     /** utime + stime of a process, in clock ticks (100 per second on Linux). */
