@@ -312,9 +312,23 @@ public final class ProcessCluster implements AutoCloseable
             p.destroyForcibly();
             waitFor(p);
         }
+        // Masters get a SIGTERM first (they stop cleanly, and a flight recording started with
+        // --master-jvm-opt is written), then a SIGKILL if one has not exited within 10 s.
+        masterProcs.values().forEach(Process::destroy);
         for (final Process p : masterProcs.values())
         {
-            p.destroyForcibly();
+            try
+            {
+                if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS))
+                {
+                    p.destroyForcibly();
+                }
+            }
+            catch (final InterruptedException ex)
+            {
+                p.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
             waitFor(p);
         }
         agentProcs.clear();

@@ -26,6 +26,7 @@ final class StatusRelay
     private static final int ACKNOWLEDGED_REMEMBERED = 100_000;
     private static final long[] NO_UUID = new long[2];
 
+    private final io.corral.codec.LogThrottle unknownLog = new io.corral.codec.LogThrottle(10_000_000_000L);
     private final MasterState state;
     private final TaskControl tasks;
     private final Outputs outputs;
@@ -88,7 +89,12 @@ final class StatusRelay
         if (checked.refused())
         {
             // Nothing to record: acknowledge so the agent stops retrying, and say why in the log.
-            LOG.warn("status update {} for unknown task {}/{} from agent {}", taskState, frameworkId, taskId, agentId);
+            // (a resend of a task dropped from the finished-task history, say: one line per 10 s)
+            if (unknownLog.allow(nowNs))
+            {
+                LOG.warn("status update {} for unknown task {}/{} from agent {}{}", taskState, frameworkId, taskId,
+                    agentId, unknownLog.leftOut());
+            }
             sendStatusAck(agentId, frameworkId, taskId, msb, lsb, nowNs);
             return;
         }
