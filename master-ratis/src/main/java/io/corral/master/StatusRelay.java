@@ -109,9 +109,21 @@ final class StatusRelay
         confirmed.accept(task);
         if (hasUuid && forwarded.contains(msb, lsb) && framework != null)
         {
-            // Sent to the framework and not acknowledged (even if a later update has arrived since):
-            // delivered again, at least once as Mesos does; never proposed again.
-            redeliver(framework, task, msb, lsb, taskState, exitCode, message, timestampMs, nowNs);
+            // Sent to the framework and not acknowledged: delivered again (never proposed again) while
+            // it is still the task's latest state; once a later one was sent, the framework has that,
+            // and this one is acknowledged for it. Redelivering an older update after a newer one
+            // would take the task backwards in the framework's eyes (the chaos checker caught a
+            // STARTING after FINISHED): an agent's pipelined updates make that possible, Mesos's
+            // one-at-a-time stream did not.
+            if (MasterState.isTerminal(task.state) ? task.lastUuidMsb == msb && task.lastUuidLsb == lsb :
+                taskState == latest(task))
+            {
+                redeliver(framework, task, msb, lsb, taskState, exitCode, message, timestampMs, nowNs);
+            }
+            else
+            {
+                sendStatusAck(agentId, frameworkId, taskId, msb, lsb, nowNs);
+            }
             return;
         }
         if (MasterState.isTerminal(task.state))
