@@ -63,6 +63,12 @@ public final class ScaleRun implements Callable<Integer>
     @Option(names = "--seconds", defaultValue = "60", description = "How long to run after registration (default ${DEFAULT-VALUE}).")
     int seconds;
 
+    @Option(names = "--warmup-seconds", defaultValue = "0", description = "Run the load this long before the " +
+        "measured --seconds begin (default ${DEFAULT-VALUE}): the masters' JIT compiles for about a minute after " +
+        "they start (C2 took 45-66 s of compile time in the first 60 s of a loaded master here), and a master " +
+        "runs for days, so sustained figures are taken after it.")
+    int warmupSeconds;
+
     @Option(names = "--masters", defaultValue = "3", description = "Masters in the quorum: 3 or 5 (default ${DEFAULT-VALUE}).")
     int masters;
 
@@ -303,6 +309,13 @@ public final class ScaleRun implements Callable<Integer>
                 driver.start();
                 drivers.add(driver);
             }
+            for (int second = 0; second < warmupSeconds; second += 2)
+            {
+                Thread.sleep(2_000);
+                progress(String.format("warm-up t=%ds registered=%d removed=%d launched=%d finished=%d", second + 2,
+                    sims.registeredCount.get(), sims.removed.get(), sims.runTasks.get(), sims.finished.get()));
+            }
+            acceptToRunning.getIntervalHistogram(); // from here on: the measured window
             final int leaderId = leader(cluster);
             final long pid = cluster.masterPid(leaderId);
             final long cpuStart = cpuTicks(pid);
