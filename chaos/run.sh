@@ -7,5 +7,5 @@ if [ ! -f "$here/cli/target/corral.jar" ] || [ ! -f "$here/chaos/target/chaos.ja
   (cd "$here" && mvn -B -q package -DskipTests)
 fi
 cd "$here"
-exec "${JAVA:-java}" -Xmx384m --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED \
+exec "${JAVA:-java}" -Xmx2g --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED \
   -jar "$here/chaos/target/chaos.jar" --jar "$here/cli/target/corral.jar" "$@"

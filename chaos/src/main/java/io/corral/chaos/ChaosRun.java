@@ -43,6 +43,15 @@ public final class ChaosRun implements Callable<Integer>
     @Option(names = "--kills", defaultValue = "10", description = "Number of faults to inject.")
     int kills;
 
+    @Option(names = "--open", defaultValue = "20", description = "Tasks the workload keeps launched and not ended " +
+        "at most (default ${DEFAULT-VALUE}); with --sim-agents and --tasks-per-offer 50, some thousands make it " +
+        "a high-rate load.")
+    int maxOpen;
+
+    @Option(names = "--tasks-per-offer", defaultValue = "5", description = "Tasks the workload launches per offer " +
+        "at most (default ${DEFAULT-VALUE}).")
+    int tasksPerOffer;
+
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the fault schedule and the workload.")
     long seed;
 
@@ -98,6 +107,9 @@ public final class ChaosRun implements Callable<Integer>
         System.out.printf("[chaos %tT] %s%n", System.currentTimeMillis(), what);
     }
 
+    /** Tasks launched a second while the faults were injected. */
+    private double launchRate;
+
     Result run() throws Exception
     {
         final File jarFile = jar != null ? jar : findJar();
@@ -109,7 +121,7 @@ public final class ChaosRun implements Callable<Integer>
         final Histogram election = new Histogram(60_000, 3);
         final Histogram offersBack = new Histogram(60_000, 3);
         final SplittableRandom random = new SplittableRandom(seed);
-        final Workload workload = new Workload(seed, 20);
+        final Workload workload = new Workload(seed, maxOpen, tasksPerOffer);
         say("masters=" + masters + " agents=" + agents + (simAgents > 0 ? " sim-agents=" + simAgents : "") + " faults=" + kills + " seed=" + seed + " mix=" + mix +
             " election-timeout=" + electionTimeout + " ms work=" + dir);
         final ProcessCluster cluster = new ProcessCluster(jarFile, dir, port, masters, electionTimeout);
@@ -164,6 +176,8 @@ public final class ChaosRun implements Callable<Integer>
                 {
                     throw new IllegalStateException("no task launched within 60 s: see " + dir + "/logs");
                 }
+                final long faultsStartNs = System.nanoTime();
+                final int launchedBefore = workload.launched.size();
                 for (int k = 1; k <= kills; k++)
                 {
                     Thread.sleep(intervalMs / 2 + random.nextLong(intervalMs));
@@ -171,8 +185,11 @@ public final class ChaosRun implements Callable<Integer>
                     inject(fault, cluster, random, workload, election, offersBack);
                     done.merge(fault, 1, Integer::sum);
                 }
-                say("faults done; letting the workload drain");
                 workload.stopLaunching();
+                launchRate = (workload.launched.size() - launchedBefore) /
+                    ((System.nanoTime() - faultsStartNs) / 1e9);
+                say(String.format("faults done (%.0f tasks launched a second meanwhile); letting the workload drain",
+                    launchRate));
                 final long drain = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                 while (workload.openTasks() > 0 && System.nanoTime() < drain)
                 {
@@ -196,9 +213,9 @@ public final class ChaosRun implements Callable<Integer>
             final Map<Integer, JsonNode> finals = awaitSameState(cluster);
             violations.addAll(Checker.check(workload, frameworkId, finals));
             final String summary = String.format(
-                "invariants %s: %d faults %s, %d tasks (%d reconciliations), %d violations; leader elected after kill p50=%d p99=%d max=%d ms" +
+                "invariants %s: %d faults %s, %d tasks (%.0f a second; %d reconciliations), %d violations; leader elected after kill p50=%d p99=%d max=%d ms" +
                     " (n=%d); offers flowing again p50=%d p99=%d max=%d ms (n=%d)",
-                violations.isEmpty() ? "OK" : "BROKEN", kills, done, workload.launched.size(),
+                violations.isEmpty() ? "OK" : "BROKEN", kills, done, workload.launched.size(), launchRate,
                 workload.reconciliations.get(), violations.size(),
                 election.getValueAtPercentile(50), election.getValueAtPercentile(99), election.getMaxValue(),
                 election.getTotalCount(), offersBack.getValueAtPercentile(50), offersBack.getValueAtPercentile(99),
@@ -329,10 +346,18 @@ public final class ChaosRun implements Callable<Integer>
     /** Tasks the workload launched that it has heard no terminal state of. */
     private static List<String> unfinished(final Workload workload)
     {
+        final java.util.Set<String> ended = new java.util.HashSet<>();
+        workload.seen.forEach(s ->
+        {
+            if (s.state().isTerminal())
+            {
+                ended.add(s.taskId());
+            }
+        });
         final List<String> unfinished = new ArrayList<>();
         workload.launched.keySet().forEach(t ->
         {
-            if (workload.seen.stream().noneMatch(s -> s.taskId().equals(t) && s.state().isTerminal()))
+            if (!ended.contains(t))
             {
                 unfinished.add(t);
             }

@@ -35,7 +35,8 @@ final class Workload implements Scheduler
 
     final Map<String, String> launched = new ConcurrentHashMap<>();
     final Map<String, Long> offerOfTask = new ConcurrentHashMap<>();
-    final List<Seen> seen = new CopyOnWriteArrayList<>();
+    /** Appended by the callback thread, read by the checker (a copy-on-write list was quadratic at high rates). */
+    final java.util.Queue<Seen> seen = new java.util.concurrent.ConcurrentLinkedQueue<>();
     final Set<Long> refusedOffers = ConcurrentHashMap.newKeySet();
     final Map<Long, Long> firstOfferNsByTerm = new ConcurrentHashMap<>();
     final List<String> errors = new CopyOnWriteArrayList<>();
@@ -44,13 +45,15 @@ final class Workload implements Scheduler
     private final Map<String, Long> open = new ConcurrentHashMap<>();
     final AtomicInteger reconciliations = new AtomicInteger();
     private final int maxOpen;
+    private final int perOffer;
     private volatile boolean launching = true;
     private int next;
 
-    Workload(final long seed, final int maxOpen)
+    Workload(final long seed, final int maxOpen, final int perOffer)
     {
         this.random = new SplittableRandom(seed);
         this.maxOpen = maxOpen;
+        this.perOffer = perOffer;
     }
 
     void stopLaunching()
@@ -110,7 +113,7 @@ final class Workload implements Scheduler
         {
             firstOfferNsByTerm.putIfAbsent(offer.offerId() >>> 32, now);
             final long room = Math.min(offer.resources().cpusMilli() / 100, offer.resources().memMiB() / 16);
-            final int count = launching ? (int)Math.min(Math.min(room, 5), maxOpen - open.size()) : 0;
+            final int count = launching ? (int)Math.min(Math.min(room, perOffer), maxOpen - open.size()) : 0;
             if (count <= 0)
             {
                 driver.declineOffer(offer.offerId(), 0.5);
