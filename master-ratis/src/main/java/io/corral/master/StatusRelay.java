@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
  * log); it is also proposed, coalesced per task per cycle, and not waited for. A terminal update
  * is proposed and goes to the framework only once committed: what a framework is told ended, and
  * acknowledges, survives any leader change. A resent update (same uuid) is never proposed twice:
- * one already forwarded is delivered again, one being committed is dropped. The framework's
+ * one already forwarded is delivered again while it is still the task's latest (acknowledged for
+ * the framework once a later one went), one being committed is dropped. The framework's
  * acknowledgement goes back to the agent. Also reconciliation and the statuses the master makes
  * up itself (TASK_ERROR for a refused launch). Part of the leader's duties, owned by the duty
  * thread.
@@ -139,13 +140,11 @@ final class StatusRelay
             }
             return;
         }
-        if (hasUuid && (beingCommitted.contains(msb, lsb)))
+        if (hasUuid && beingCommitted.contains(msb, lsb))
         {
             return; // proposed and not applied yet: its commit forwards it
         }
-        final TaskState ahead = forwardedAhead.get(task);
-        final TaskState known = ahead != null && ahead.value() > task.state.value() ? ahead : task.state;
-        if (!MasterState.isTerminal(taskState) && taskState.value() < known.value())
+        if (!MasterState.isTerminal(taskState) && taskState.value() < latest(task).value())
         {
             sendStatusAck(agentId, frameworkId, taskId, msb, lsb, nowNs); // superseded: the framework has a newer one
             return;
