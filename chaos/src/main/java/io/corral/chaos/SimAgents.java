@@ -94,14 +94,7 @@ public final class SimAgents implements Agent
             {
                 return SimAgents.this.publication(master);
             }
-            ExclusivePublication publication = own[master];
-            if (publication == null)
-            {
-                publication = aeron.addExclusivePublication(Protocol.channel(masters.get(master)) + "|term-length=256k",
-                    Protocol.STREAM_ID);
-                own[master] = publication;
-            }
-            return publication;
+            return opened(own, master, "256k");
         }
 
         void close()
@@ -604,12 +597,18 @@ public final class SimAgents implements Agent
 
     private ExclusivePublication publication(final int master)
     {
-        ExclusivePublication publication = publications[master];
+        return opened(publications, master, "16m");
+    }
+
+    /** The publication to {@code master} in {@code table}, opened with a term of {@code termLength} on first use. */
+    private ExclusivePublication opened(final ExclusivePublication[] table, final int master, final String termLength)
+    {
+        ExclusivePublication publication = table[master];
         if (publication == null)
         {
-            publication = aeron.addExclusivePublication(Protocol.channel(masters.get(master)) + "|term-length=16m",
-                Protocol.STREAM_ID);
-            publications[master] = publication;
+            publication = aeron.addExclusivePublication(Protocol.channel(masters.get(master)) + "|term-length=" +
+                termLength, Protocol.STREAM_ID);
+            table[master] = publication;
         }
         return publication;
     }
