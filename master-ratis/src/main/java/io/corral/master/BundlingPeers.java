@@ -26,7 +26,6 @@ final class BundlingPeers implements Peers
     private final List<String> dirty = new ArrayList<>();
     /** Bundles of endpoints not sent to lately, to reuse. */
     private final List<Bundle> spare = new ArrayList<>();
-    private long lastNowNs;
 
     BundlingPeers(final Peers out, final Predicate<String> bundles)
     {
@@ -41,7 +40,6 @@ final class BundlingPeers implements Peers
         {
             return;
         }
-        lastNowNs = nowNs;
         Bundle bundle = byEndpoint.get(endpoint);
         if (bundle == null)
         {

@@ -102,29 +102,27 @@ final class RaftLogs
             @Override
             public void breakOnPurpose()
             {
-                try
-                {
-                    client.close();
-                }
-                catch (final IOException ex)
-                {
-                    LOG.warn("closing the Raft client on purpose", ex);
-                }
+                closeQuietly(client, "closing the Raft client on purpose");
             }
 
             @Override
             public void close()
             {
-                try
-                {
-                    client.close();
-                }
-                catch (final IOException ex)
-                {
-                    LOG.warn("closing raft client", ex);
-                }
+                closeQuietly(client, "closing the Raft client");
             }
         };
+    }
+
+    private static void closeQuietly(final RaftClient client, final String what)
+    {
+        try
+        {
+            client.close();
+        }
+        catch (final IOException ex)
+        {
+            LOG.warn(what, ex);
+        }
     }
 
     private static boolean closedForGood(final Throwable failure)

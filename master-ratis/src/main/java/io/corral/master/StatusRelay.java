@@ -74,7 +74,8 @@ final class StatusRelay
         final TaskState taskState, final int exitCode, final long timestampMs, final String taskId,
         final String message, final long nowNs)
     {
-        final Result checked = tasks.checkUpdate(agentId, frameworkId, taskId);
+        final MasterState.Task task = tasks.get(frameworkId, taskId);
+        final Result checked = tasks.checkUpdate(agentId, frameworkId, taskId, task);
         if (checked.refused() && checked.code() == io.corral.codec.sbe.ErrorCode.NOT_PERMITTED)
         {
             // Another agent's task: changes nothing; counted, the sender told, and its update
@@ -99,7 +100,6 @@ final class StatusRelay
             sendStatusAck(agentId, frameworkId, taskId, msb, lsb, nowNs);
             return;
         }
-        final MasterState.Task task = tasks.get(frameworkId, taskId);
         final boolean hasUuid = msb != 0 || lsb != 0;
         final MasterState.Framework framework = state.framework(frameworkId);
         if (hasUuid && acknowledgedByFramework.contains(msb, lsb))

@@ -125,7 +125,12 @@ final class TaskControl
     /** An agent's status update: refused (UNKNOWN_TASK) for a task the state does not hold. */
     Result checkUpdate(final long agentId, final long frameworkId, final String taskId)
     {
-        final MasterState.Task task = get(frameworkId, taskId);
+        return checkUpdate(agentId, frameworkId, taskId, get(frameworkId, taskId));
+    }
+
+    /** As {@link #checkUpdate(long, long, String)}, for {@code task}, already looked up (may be null). */
+    Result checkUpdate(final long agentId, final long frameworkId, final String taskId, final MasterState.Task task)
+    {
         if (task == null)
         {
             return Result.refused(ErrorCode.UNKNOWN_TASK, "task " + frameworkId + "/" + taskId + " is unknown");
