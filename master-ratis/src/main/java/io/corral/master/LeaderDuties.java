@@ -89,7 +89,6 @@ final class LeaderDuties
         this.launches = new Launches(term, state, offers, allocations, statuses, outputs,
             config.maxLaunchesInFlight());
         statuses.onConfirmed(launches::confirmed);
-        statuses.forwardAheadFrom(state.lastAppliedIndex());
         this.takenOfficeAtIndex = rebuild(nowNs);
         announce(config.id(), nowNs);
     }
@@ -125,12 +124,6 @@ final class LeaderDuties
     long term()
     {
         return term;
-    }
-
-    /** What Raft had committed when this leader took office: nothing goes ahead of the log before it is applied. */
-    void committedAtOffice(final long index)
-    {
-        statuses.forwardAheadFrom(Math.max(index, state.lastAppliedIndex()));
     }
 
     /** Rebuilds the allocator from the replicated state: agents, frameworks, running tasks. */

@@ -309,19 +309,6 @@ public final class MasterNode implements AutoCloseable
         return reply.getLogIndex();
     }
 
-    /** Raft's commit index here (Long.MAX_VALUE if unknown: then nothing goes ahead of the log). */
-    private long committedIndex()
-    {
-        try
-        {
-            return server.getDivision(GROUP_ID).getRaftLog().getLastCommittedIndex();
-        }
-        catch (final IOException | RuntimeException ex)
-        {
-            return Long.MAX_VALUE;
-        }
-    }
-
     private DivisionInfo info()
     {
         try
@@ -652,7 +639,6 @@ public final class MasterNode implements AutoCloseable
             if (leading && (duties == null || duties.term() != term))
             {
                 duties = new LeaderDuties(term, config, state, outputs, nowNs);
-                duties.committedAtOffice(committedIndex());
                 leaderTerm = term;
                 leader = true;
             }

@@ -64,15 +64,6 @@ final class StatusRelay
         this.metrics = outputs.metrics();
     }
 
-    /** The log index this leader must have applied before it forwards anything ahead of the log. */
-    private long forwardAheadFrom = Long.MAX_VALUE;
-
-    /** Set on taking office: what was committed then (until it is applied, updates wait for their commit). */
-    void forwardAheadFrom(final long committedIndex)
-    {
-        this.forwardAheadFrom = committedIndex;
-    }
-
     /** Called when an agent's update shows it has a task (its launch needs no more RunTask). */
     void onConfirmed(final java.util.function.Consumer<MasterState.Task> confirmed)
     {
@@ -172,13 +163,6 @@ final class StatusRelay
         }
         // STARTING or RUNNING: to the framework now, to the log when the cycle ends (not waited for).
         intermediate.put(task, update);
-        if (state.lastAppliedIndex() < forwardAheadFrom)
-        {
-            // A new leader that has not applied everything committed before it took office may not
-            // know the task has moved on (its end committed, say): this one goes to the framework
-            // when its record applies, in log order (the chaos checker caught a STARTING after FINISHED).
-            return;
-        }
         if (framework == null)
         {
             // Its framework is gone (its tasks are being killed): recorded, nobody to tell.
