@@ -250,6 +250,12 @@ public final class AgentNode implements AutoCloseable
         private long nextLimitCheckNs;
         private long nextGcNs;
         private long lastHeardNs;
+        /**
+         * The term of the master that last registered this agent: while that master answers, a
+         * registration from an older term is a deposed master's (a cluster rebuilt from scratch
+         * starts its terms again: once the old leader is silent, any term is taken).
+         */
+        private long leaderTerm;
         /** An unsealed redirect that came while the leader answered: taken if it stops answering. */
         private String pendingHint;
         /** "looking for the leader" was logged since the last registration answer. */
@@ -451,6 +457,14 @@ public final class AgentNode implements AutoCloseable
         {
             final long id = m.agentId();
             final long term = m.term();
+            if (term < leaderTerm && nowNs - lastHeardNs < heartbeatNs())
+            {
+                // A master that was paused or cut off answers a registration sent before another
+                // was elected: following it would send this agent's updates where they cannot commit.
+                LOG.debug("ignored a registration from {} in term {}: term {} leads", m.masterEndpoint(), term, leaderTerm);
+                return;
+            }
+            leaderTerm = term;
             leaderIntervalNs = TimeUnit.MILLISECONDS.toNanos(Math.max(0, m.heartbeatIntervalMs()));
             final String from = m.masterEndpoint();
             lastHeardNs = nowNs;

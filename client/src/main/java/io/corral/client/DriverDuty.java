@@ -60,6 +60,12 @@ final class DriverDuty implements Agent, SchedulerInbound.Handler
     private boolean connected;
     private boolean everConnected;
     private long lastHeardNs;
+    /**
+     * The term of the master that last subscribed this framework: while that master answers, a
+     * Subscribed from an older term is a deposed master's (once it is silent, any term is taken:
+     * a cluster rebuilt from scratch starts its terms again).
+     */
+    private long leaderTerm;
     /** An unsealed redirect that came while the leader answered: taken if it stops answering. */
     private String pendingHint;
     private final StatusDedupe dedupe = new StatusDedupe(CorralSchedulerDriver.DEDUPE_CAPACITY);
@@ -281,7 +287,12 @@ final class DriverDuty implements Agent, SchedulerInbound.Handler
             return;
         }
         final long id = m.frameworkId();
-        m.term();
+        final long term = m.term();
+        if (term < leaderTerm && connected && nowNs - lastHeardNs < CorralSchedulerDriver.HEARTBEAT_NS)
+        {
+            return; // a deposed master answering a Subscribe sent before another was elected
+        }
+        leaderTerm = term;
         leader = m.masterEndpoint();
         lastHeardNs = nowNs;
         pendingHint = null;

@@ -64,7 +64,7 @@ public final class InProcessLeader implements RecordProposer, MasterEndpoint.Lea
         this.inbound = new MasterInbound(endpoint);
         inbound.gate(sessions);
         this.nowNs = nowNs;
-        this.duties = new LeaderDuties(term, config, state, outputs, nowNs);
+        this.duties = new LeaderDuties(term, config, state, outputs, index, nowNs);
     }
 
     /** The state: read it on the calling thread only. */
@@ -171,7 +171,25 @@ public final class InProcessLeader implements RecordProposer, MasterEndpoint.Lea
     void newTerm(final long nowNs)
     {
         this.nowNs = nowNs;
-        duties = new LeaderDuties(duties.term() + 1, config, state, outputs, nowNs);
+        duties = new LeaderDuties(duties.term() + 1, config, state, outputs, index, nowNs);
+    }
+
+    /**
+     * Takes office in a later term at {@code nowNs} while the proposals so far are committed and not
+     * yet applied here (as a Raft follower that becomes leader may be behind on applying what the
+     * old leader committed): the next {@link #commit} applies them under the new term's duties.
+     */
+    /** The duty thread stood still for {@code forNs} (a paused process) before the cycle at {@code nowNs}. */
+    void stalled(final long nowNs, final long forNs)
+    {
+        this.nowNs = nowNs;
+        duties.stalled(index + proposed.size() + 1, forNs);
+    }
+
+    void newTermBeforeApplying(final long nowNs)
+    {
+        this.nowNs = nowNs;
+        duties = new LeaderDuties(duties.term() + 1, config, state, outputs, index + proposed.size(), nowNs);
     }
 
     @Override

@@ -67,8 +67,13 @@ final class LeaderDuties
     private final boolean holdOffersUntilHeard;
     private final java.util.Set<Long> unheard = new java.util.HashSet<>();
 
+    /**
+     * A leader in {@code term} taking office at {@code nowNs} from {@code state} as applied so far;
+     * {@code committedIndex} is Raft's commit index when it took office (at or past every entry
+     * an earlier leader wrote, some perhaps not applied yet).
+     */
     LeaderDuties(final long term, final MasterConfig config, final MasterState state, final Outputs outputs,
-        final long nowNs)
+        final long committedIndex, final long nowNs)
     {
         this.term = term;
         this.address = config.address();
@@ -89,7 +94,8 @@ final class LeaderDuties
         this.launches = new Launches(term, state, offers, allocations, statuses, outputs,
             config.maxLaunchesInFlight());
         statuses.onConfirmed(launches::confirmed);
-        this.takenOfficeAtIndex = rebuild(nowNs);
+        this.takenOfficeAtIndex = rebuild(committedIndex, nowNs);
+        statuses.catchUpTo(Math.max(committedIndex, takenOfficeAtIndex));
         announce(config.id(), nowNs);
     }
 
@@ -121,13 +127,32 @@ final class LeaderDuties
         }
     }
 
+    /**
+     * The duty thread stood still for {@code forNs}; {@code nextLogIndex} is where the next entry
+     * goes. Until an entry there or later has committed (proof this master still led after the
+     * pause), no update goes to a framework ahead of the log: a new leader may have told it of
+     * ends meanwhile that this one has not applied.
+     */
+    void stalled(final long nextLogIndex, final long forNs)
+    {
+        if (nextLogIndex > 0)
+        {
+            statuses.catchUpTo(Math.max(statuses.catchUpIndex(), nextLogIndex));
+            // An empty record: what commits it proves this master led after the pause, also when
+            // nothing else would be proposed (a reconciliation would wait for it).
+            outputs.proposer().propose(outputs.records().buffer(), outputs.records().taskStatesChanged(List.of()), null);
+        }
+        LOG.warn("duty thread of the leader of term {} stood still for {} ms: updates wait for the log until it " +
+            "commits again", term, java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(forNs));
+    }
+
     long term()
     {
         return term;
     }
 
     /** Rebuilds the allocator from the replicated state: agents, frameworks, running tasks. */
-    private long rebuild(final long nowNs)
+    private long rebuild(final long committedIndex, final long nowNs)
     {
         final long index = state.lastAppliedIndex();
         final List<MasterState.Agent> agents = state.agents();
@@ -174,8 +199,8 @@ final class LeaderDuties
             }
             recover(task.agentId, task.frameworkId, task.role, task.resources, nowNs);
         }
-        LOG.info("took office in term {} at log index {}: {} agents, {} frameworks, {} tasks", term, index,
-            agents.size(), frameworks.size(), state.taskCount());
+        LOG.info("took office in term {} at log index {} (committed: {}): {} agents, {} frameworks, {} tasks", term,
+            index, committedIndex, agents.size(), frameworks.size(), state.taskCount());
         return index;
     }
 
@@ -616,7 +641,7 @@ final class LeaderDuties
         int work = liveness.check(nowNs, heardUpToNs, removeAgent, removeFramework);
         work += expireOffers(nowNs);
         work += launches.doWork(nowNs);
-        work += statuses.doWork();
+        work += statuses.doWork(nowNs);
         final boolean fullDue = nowNs - lastFullPassNs >= allocationIntervalNs;
         // While accepted launches wait for room in flight, no new offers: the pass stays due.
         if (!launches.backlogged() && !outputs.proposer().backlogged() && (allocations.takeDue() || fullDue))

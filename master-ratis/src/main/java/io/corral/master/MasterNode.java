@@ -321,6 +321,32 @@ public final class MasterNode implements AutoCloseable
         }
     }
 
+    /** The index the next entry appended to this master's Raft log gets (-1 if the division is not there). */
+    private long nextLogIndex()
+    {
+        try
+        {
+            return server.getDivision(GROUP_ID).getRaftLog().getNextIndex();
+        }
+        catch (final IOException ex)
+        {
+            return -1;
+        }
+    }
+
+    /** Raft's commit index as this master knows it (-1 if the division is not there). */
+    private long committedIndex()
+    {
+        try
+        {
+            return server.getDivision(GROUP_ID).getRaftLog().getLastCommittedIndex();
+        }
+        catch (final IOException ex)
+        {
+            return -1;
+        }
+    }
+
     /** The Raft term this master is in (leader or not). */
     public long currentTerm()
     {
@@ -538,6 +564,8 @@ public final class MasterNode implements AutoCloseable
         /** The last cycle start by which every inbound message had been read. */
         private long heardUpToNs = System.nanoTime();
         private long nextRoleCheckNs;
+        /** A gap between cycles this long could have seen another master elected (half the shortest election timeout). */
+        private final long stallNs = TimeUnit.MILLISECONDS.toNanos(Math.max(1, config.electionMinMs() / 2));
 
         /** Wires the outbound side once the connections exist (before the thread starts). */
         void connect(final Peers direct)
@@ -560,6 +588,14 @@ public final class MasterNode implements AutoCloseable
         public int doWork()
         {
             nowNs = System.nanoTime();
+            if (duties != null && nowNs - lastCycleNs > stallNs)
+            {
+                // This thread stood still (a paused process, a long GC) for long enough that another
+                // master may have been elected meanwhile, and what arrived during the pause (an
+                // agent's RUNNING of a task the new leader has since told ended) is about to be read.
+                // Nothing goes ahead of the log until an entry written after now has committed.
+                duties.stalled(nextLogIndex(), nowNs - lastCycleNs);
+            }
             lastCycleNs = nowNs;
             int work = 0;
             // Committed entries first (applied here, by the state's owner), then who leads.
@@ -638,7 +674,7 @@ public final class MasterNode implements AutoCloseable
             }
             if (leading && (duties == null || duties.term() != term))
             {
-                duties = new LeaderDuties(term, config, state, outputs, nowNs);
+                duties = new LeaderDuties(term, config, state, outputs, committedIndex(), nowNs);
                 leaderTerm = term;
                 leader = true;
             }

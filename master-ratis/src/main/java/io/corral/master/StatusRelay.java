@@ -53,6 +53,20 @@ final class StatusRelay
     private final UuidBook acknowledgedByFramework = new UuidBook(ACKNOWLEDGED_REMEMBERED);
     /** Updates forwarded and not yet acknowledged, with the agent each came from: where an ack goes. */
     private final UuidBook forwarded = new UuidBook(ACKNOWLEDGED_REMEMBERED);
+    /**
+     * The last log index an earlier leader may have written when this one took office (Raft's
+     * commit index then: leader-ready means this term's first entry is committed, so every
+     * earlier entry is at or below it). Until the state has applied it, the state is behind what
+     * frameworks may have been told: an earlier leader forwarded STARTING and RUNNING ahead of its
+     * log and ends once committed, so a STARTING or RUNNING from those entries may already be
+     * followed, in the framework's eyes, by an end further on in them.
+     */
+    private long catchUpIndex;
+    /** STARTING or RUNNING from entries at or below {@link #catchUpIndex}, latest per task: sent once caught up, if still the latest. */
+    private final java.util.IdentityHashMap<MasterState.Task, MasterEvent.TaskStateChanged> heldBack =
+        new java.util.IdentityHashMap<>();
+    /** Reconciliations asked for while catching up: answered once caught up (from a state that is no longer behind). */
+    private final List<java.util.function.LongConsumer> reconcileWhenCaughtUp = new ArrayList<>();
 
     StatusRelay(final MasterState state, final Outputs outputs)
     {
@@ -62,6 +76,27 @@ final class StatusRelay
         this.toAgents = outputs.toAgents();
         this.toFrameworks = outputs.toFrameworks();
         this.metrics = outputs.metrics();
+    }
+
+    /**
+     * Entries up to {@code index} were written by earlier leaders: until they are applied, no
+     * STARTING or RUNNING goes to a framework ahead of the log, those entries' own STARTING and
+     * RUNNING wait, and reconciliation waits (see {@link #catchUpIndex}).
+     */
+    void catchUpTo(final long index)
+    {
+        catchUpIndex = index;
+    }
+
+    long catchUpIndex()
+    {
+        return catchUpIndex;
+    }
+
+    /** True while entries of earlier leaders (or from before a stall) are still to be applied. */
+    boolean catchingUp()
+    {
+        return state.lastAppliedIndex() < catchUpIndex;
     }
 
     /** Called when an agent's update shows it has a task (its launch needs no more RunTask). */
@@ -74,6 +109,7 @@ final class StatusRelay
         final TaskState taskState, final int exitCode, final long timestampMs, final String taskId,
         final String message, final long nowNs)
     {
+        sendHeldBack(nowNs); // (caught up since the last cycle: those first, then this one)
         final MasterState.Task task = tasks.get(frameworkId, taskId);
         final Result checked = tasks.checkUpdate(agentId, frameworkId, taskId, task);
         if (checked.refused() && checked.code() == io.corral.codec.sbe.ErrorCode.NOT_PERMITTED)
@@ -116,6 +152,10 @@ final class StatusRelay
             // would take the task backwards in the framework's eyes (the chaos checker caught a
             // STARTING after FINISHED): an agent's pipelined updates make that possible, Mesos's
             // one-at-a-time stream did not.
+            if (!MasterState.isTerminal(task.state) && catchingUp())
+            {
+                return; // the log may end the task further on: not sent again until caught up (the agent resends)
+            }
             if (MasterState.isTerminal(task.state) ? task.lastUuidMsb == msb && task.lastUuidLsb == lsb :
                 taskState == latest(task))
             {
@@ -163,6 +203,17 @@ final class StatusRelay
         }
         // STARTING or RUNNING: to the framework now, to the log when the cycle ends (not waited for).
         intermediate.put(task, update);
+        if (catchingUp() && framework != null)
+        {
+            // The log may hold an end for this task that a framework was told already (a resend of
+            // an update an earlier leader forwarded): this one goes out only once committed, when
+            // the state knows whether it is stale.
+            if (hasUuid)
+            {
+                beingCommitted.put(msb, lsb, agentId);
+            }
+            return;
+        }
         if (framework == null)
         {
             // Its framework is gone (its tasks are being killed): recorded, nobody to tell.
@@ -282,6 +333,21 @@ final class StatusRelay
         {
             return false; // went ahead of the log (or an agent's report at registration): told already
         }
+        if (e.index() <= catchUpIndex)
+        {
+            // An earlier leader's entry: its STARTING or RUNNING may be followed by an end further on
+            // (that leader told the framework both): held back until the state has caught up.
+            if (!MasterState.isTerminal(e.state()))
+            {
+                heldBack.put(task, e);
+                return false;
+            }
+            heldBack.remove(task);
+        }
+        else
+        {
+            sendHeldBack(nowNs);
+        }
         // An end, or a change this leader did not forward (an earlier leader's, committed now):
         // (re)deliver it; the framework's acknowledgement is relayed to the agent.
         if (withUuid)
@@ -303,6 +369,13 @@ final class StatusRelay
         final java.util.function.BiPredicate<Long, String> launching, final java.util.function.LongPredicate agentHeard,
         final long nowNs)
     {
+        if (catchingUp())
+        {
+            // The state is behind what frameworks were told (an end further on in the log): no
+            // answer from it yet.
+            reconcileWhenCaughtUp.add(at -> onReconcile(frameworkId, taskIds, launching, agentHeard, at));
+            return;
+        }
         if (taskIds.isEmpty())
         {
             for (final MasterState.Task t : tasks.each())
@@ -336,9 +409,9 @@ final class StatusRelay
     }
 
     /** Proposes this cycle's updates as one record: the ends, and the latest STARTING or RUNNING of other tasks. */
-    int doWork()
+    int doWork(final long nowNs)
     {
-        int work = 0;
+        int work = sendHeldBack(nowNs);
         if (!intermediate.isEmpty())
         {
             statuses.addAll(intermediate.values());
@@ -351,6 +424,45 @@ final class StatusRelay
             statuses.clear();
         }
         return work;
+    }
+
+    /**
+     * Once the entries of earlier leaders are applied: their STARTING and RUNNING that are still
+     * their task's state go to the framework (it may not have heard them: the leader that
+     * forwarded them may have died first), then the reconciliations that waited are answered.
+     */
+    private int sendHeldBack(final long nowNs)
+    {
+        if (heldBack.isEmpty() && reconcileWhenCaughtUp.isEmpty() || catchingUp())
+        {
+            return 0;
+        }
+        int work = 0;
+        for (final MasterEvent.TaskStateChanged e : heldBack.values())
+        {
+            final MasterState.Task task = e.task();
+            final MasterState.Framework framework = state.framework(task.frameworkId);
+            final boolean withUuid = e.uuidMsb() != 0 || e.uuidLsb() != 0;
+            if (framework == null || task.state != e.state() || latest(task) != e.state() ||
+                withUuid && (acknowledgedByFramework.contains(e.uuidMsb(), e.uuidLsb()) ||
+                forwarded.contains(e.uuidMsb(), e.uuidLsb())))
+            {
+                continue; // superseded since (or nobody to tell, or told already)
+            }
+            if (withUuid)
+            {
+                forwarded.put(e.uuidMsb(), e.uuidLsb(), task.agentId);
+            }
+            toFrameworks.forward(framework.endpoint(), task, e.uuidMsb(), e.uuidLsb(), e.state(), e.exitCode(),
+                e.message(), e.timestampMs(), nowNs);
+            metrics.statusUpdatesForwarded.inc();
+            work++;
+        }
+        heldBack.clear();
+        final List<java.util.function.LongConsumer> waiting = new ArrayList<>(reconcileWhenCaughtUp);
+        reconcileWhenCaughtUp.clear();
+        waiting.forEach(answer -> answer.accept(nowNs));
+        return work + waiting.size();
     }
 
     void sendStatusAck(final long agentId, final long frameworkId, final String taskId, final long msb,

@@ -506,4 +506,96 @@ class LeaderDutiesTest
         after(5 * SECOND);
         assertEquals(0, leader.badRecords());
     }
+
+    /**
+     * The chaos checker's finding: a new leader behind on applying what the old one committed
+     * told a framework RUNNING after the old leader had told it FINISHED (the RUNNING entry came
+     * before the end in the log, the new leader applied both after taking office and forwarded
+     * each). An earlier leader's STARTING or RUNNING waits until the state has caught up, and
+     * goes only if still the task's state; a resend of one while catching up is not forwarded
+     * ahead of the log either.
+     */
+    @Test
+    void aNewLeaderBehindOnTheLogTellsNoStateThatTheLogEndsLaterOn()
+    {
+        final long[] ids = launched("t1");
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.STARTING, 1, 1).to(leader, 1);
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.RUNNING, 2, 2).to(leader, 1);
+        leader.cycle(now);
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.FINISHED, 3, 3).to(leader, 1);
+        leader.cycle(now);
+        assertEquals(2, leader.pendingProposals(), "RUNNING, then FINISHED, in the log");
+        final int told = peers.statuses(FRAMEWORK).size();
+        leader.newTermBeforeApplying(now); // (the old leader committed both and told FINISHED)
+
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.RUNNING, 2, 2).to(leader, 1); // resent to the new leader
+        leader.cycle(now);
+        assertEquals(told, peers.statuses(FRAMEWORK).size(), "nothing ahead of the log while catching up");
+        frames.reconcile(ids[1], "t1").to(leader, 2);
+        leader.cycle(now);
+        assertEquals(told, peers.statuses(FRAMEWORK).size(), "no reconciliation from a state that is behind");
+
+        leader.commit(); // the old leader's entries
+        after(0); // and the resend's record
+        final List<TaskState> since = peers.statuses(FRAMEWORK).stream().skip(told).map(RecordingPeers.Status::state)
+            .toList();
+        assertEquals(List.of(TaskState.FINISHED, TaskState.FINISHED), since,
+            "the end again (unacknowledged) and the reconciliation's answer; never RUNNING after it");
+        assertEquals(TaskState.FINISHED, leader.state().task(ids[1], "t1").state);
+        assertTrue(peers.to(AGENT, StatusAckDecoder.TEMPLATE_ID).stream()
+            .anyMatch(a -> a.decode(new StatusAckDecoder()).uuidMsb() == 2), "the stale resend is acknowledged");
+        assertEquals(0, leader.badRecords());
+    }
+
+    /** An earlier leader's RUNNING that is still the task's state is sent once the new leader has caught up. */
+    @Test
+    void aNewLeaderSendsAnEarlierLeadersRunningOnceCaughtUpIfStillTheTasksState()
+    {
+        final long[] ids = launched("t1");
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.RUNNING, 2, 2).to(leader, 1);
+        leader.cycle(now);
+        final int told = peers.statuses(FRAMEWORK).size();
+        leader.newTermBeforeApplying(now);
+        leader.commit();
+        assertEquals(told, peers.statuses(FRAMEWORK).size(), "held until the cycle");
+        leader.cycle(now);
+        final List<RecordingPeers.Status> got = peers.statuses(FRAMEWORK);
+        assertEquals(told + 1, got.size(), "the old leader may have died before it told the framework");
+        assertEquals(TaskState.RUNNING, got.get(got.size() - 1).state());
+        assertEquals(2, got.get(got.size() - 1).uuidMsb(), "under the agent's uuid: its acknowledgement reaches the agent");
+        after(0);
+        assertEquals(told + 1, peers.statuses(FRAMEWORK).size(), "once");
+    }
+
+    /**
+     * The chaos checker's other finding: a leader paused (SIGSTOP) long enough for another to be
+     * elected read, on waking, an agent's RUNNING that had arrived before the pause and forwarded
+     * it, after the new leader had told the framework the task FINISHED. After a stall nothing
+     * goes ahead of the log, nor is sent again, until an entry written after it commits.
+     */
+    @Test
+    void afterAStallNothingGoesAheadOfTheLogUntilAnEntryWrittenSinceCommits()
+    {
+        final long[] ids = launched("t1");
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.RUNNING, 2, 2).to(leader, 1);
+        after(0);
+        final int told = peers.statuses(FRAMEWORK).size();
+        leader.stalled(now + 2 * SECOND, 2 * SECOND);
+        assertEquals(1, leader.pendingProposals(), "an empty record, to learn whether this master still leads");
+
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.RUNNING, 2, 2).to(leader, 1); // resent, from before the pause
+        frames.reconcile(ids[1], "t1").to(leader, 2);
+        leader.cycle(now);
+        assertEquals(told, peers.statuses(FRAMEWORK).size(), "not sent again, no answer, while unproven");
+
+        leader.commit(); // it still leads
+        leader.cycle(now);
+        final List<RecordingPeers.Status> got = peers.statuses(FRAMEWORK);
+        assertEquals(told + 1, got.size(), "the reconciliation is answered once the log is caught up: " + got);
+        assertEquals(TaskState.RUNNING, got.get(got.size() - 1).state());
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.RUNNING, 2, 2).to(leader, 1);
+        leader.cycle(now);
+        assertEquals(told + 2, peers.statuses(FRAMEWORK).size(), "and a resend is delivered again as before");
+        assertEquals(0, leader.badRecords(), "the empty record applies cleanly");
+    }
 }
