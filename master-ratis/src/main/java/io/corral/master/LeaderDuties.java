@@ -55,6 +55,7 @@ final class LeaderDuties
     private final java.util.function.LongConsumer removeAgent = this::removeAgent;
     private final java.util.function.LongConsumer removeFramework = this::removeFramework;
     private final long takenOfficeAtIndex;
+    private final io.corral.codec.LogThrottle stallLog = new io.corral.codec.LogThrottle(10_000_000_000L);
     private final long allocationIntervalNs;
     private final long offerTimeoutNs;
     private long nextOfferExpiryCheckNs;
@@ -142,8 +143,13 @@ final class LeaderDuties
             // nothing else would be proposed (a reconciliation would wait for it).
             outputs.proposer().propose(outputs.records().buffer(), outputs.records().taskStatesChanged(List.of()), null);
         }
-        LOG.warn("duty thread of the leader of term {} stood still for {} ms: updates wait for the log until it " +
-            "commits again", term, java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(forNs));
+        metrics.dutyStalls.inc();
+        if (stallLog.allow(System.nanoTime()))
+        {
+            LOG.warn("duty thread of the leader of term {} stood still for {} ms: updates wait for the log until it " +
+                "commits again (corral_leader_duty_stalls_total counts these){}", term,
+                java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(forNs), stallLog.leftOut());
+        }
     }
 
     long term()

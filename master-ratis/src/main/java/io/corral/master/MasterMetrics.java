@@ -48,6 +48,7 @@ final class MasterMetrics
     final Counter proposalsFailed;
     final Counter raftClientsReplaced;
     final Counter stepDowns;
+    final Counter dutyStalls;
     final Counter recordsProposed;
     final Counter entriesProposed;
     /** Entries applied, and the duty cycles that applied any (a commit round as this master sees it). */
@@ -136,6 +137,8 @@ final class MasterMetrics
         proposalsFailed = counter("corral_proposals_failed", "Log proposals Raft did not commit.");
         raftClientsReplaced = counter("corral_raft_clients_replaced",
             "Raft clients replaced after Ratis closed one for good (its retries for a proposal ran out).");
+        dutyStalls = counter("corral_leader_duty_stalls",
+            "Times the leader's duty thread stood still for half the shortest election timeout or more (a pause, a long GC).");
         stepDowns = counter("corral_leader_step_downs",
             "Times this master gave up leadership because its proposals kept failing.");
         recordsProposed = counter("corral_records_proposed", "Records this master proposed to the log (leader).");
