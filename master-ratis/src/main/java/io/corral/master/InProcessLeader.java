@@ -18,9 +18,6 @@ import org.agrona.concurrent.CachedEpochClock;
  */
 public final class InProcessLeader implements RecordProposer, MasterEndpoint.Leadership
 {
-    private record Proposal(byte[] bytes, Runnable onFailure)
-    {
-    }
 
     private final MasterState state;
     private final MasterConfig config;
@@ -30,7 +27,11 @@ public final class InProcessLeader implements RecordProposer, MasterEndpoint.Lea
     private final MasterEndpoint endpoint;
     private final Sessions sessions;
     private final MasterInbound inbound;
-    private final List<Proposal> proposed = new ArrayList<>();
+    /** Proposals not yet committed, back to back in one buffer (no copy of its own each: a benchmark measures the leader, not this log). */
+    private final ExpandableArrayBuffer log = new ExpandableArrayBuffer(64 * 1024);
+    private final org.agrona.collections.IntArrayList ends = new org.agrona.collections.IntArrayList();
+    private final List<Runnable> failures = new ArrayList<>();
+    private final List<MasterEvent> applied = new ArrayList<>();
     private LeaderDuties duties;
     private long index;
     private long nowNs;
@@ -131,21 +132,48 @@ public final class InProcessLeader implements RecordProposer, MasterEndpoint.Lea
     /** Commits every proposal so far, in order: applied to the state, then the leader reacts. */
     public int commit()
     {
-        final List<Proposal> batch = new ArrayList<>(proposed);
-        proposed.clear();
-        for (final Proposal p : batch)
+        final int count = ends.size();
+        int start = 0;
+        for (int i = 0; i < count; i++)
         {
-            final org.agrona.concurrent.UnsafeBuffer bytes = new org.agrona.concurrent.UnsafeBuffer(p.bytes());
-            for (final MasterEvent event : state.apply(bytes, 0, p.bytes().length, ++index))
+            final int end = ends.getInt(i);
+            state.applyTo(log, start, end - start, ++index, applied);
+            for (int e = 0; e < applied.size(); e++)
             {
+                final MasterEvent event = applied.get(e);
                 if (event instanceof MasterEvent.BadRecord)
                 {
                     badRecords++;
                 }
                 duties.onEvent(event, nowNs);
             }
+            applied.clear();
+            start = end;
         }
-        return batch.size();
+        drop(count);
+        return count;
+    }
+
+    /** Drops the first {@code count} proposals (committed or refused); those made meanwhile move to the front. */
+    private void drop(final int count)
+    {
+        if (count == 0)
+        {
+            return;
+        }
+        final int cut = ends.getInt(count - 1);
+        final int total = ends.isEmpty() ? 0 : ends.getInt(ends.size() - 1);
+        log.putBytes(0, log, cut, total - cut);
+        final int size = ends.size();
+        for (int i = count; i < size; i++)
+        {
+            ends.setInt(i - count, ends.getInt(i) - cut);
+        }
+        for (int i = 0; i < count; i++)
+        {
+            ends.removeAt(ends.size() - 1);
+        }
+        failures.subList(0, count).clear();
     }
 
     /** Proposals that did not apply (a record the state machine refused): a leader should propose none. */
@@ -157,14 +185,15 @@ public final class InProcessLeader implements RecordProposer, MasterEndpoint.Lea
     /** Refuses every proposal so far (as Raft does when the leader loses office): their failure actions run. */
     void refuseProposals()
     {
-        final List<Proposal> batch = new ArrayList<>(proposed);
-        proposed.clear();
-        batch.stream().filter(p -> p.onFailure() != null).forEach(p -> p.onFailure().run());
+        final int count = ends.size();
+        final List<Runnable> refused = new ArrayList<>(failures.subList(0, count));
+        drop(count);
+        refused.stream().filter(r -> r != null).forEach(Runnable::run);
     }
 
     int pendingProposals()
     {
-        return proposed.size();
+        return ends.size();
     }
 
     /** Steps down and takes office again in a later term at {@code nowNs}, from the state as applied. */
@@ -183,21 +212,22 @@ public final class InProcessLeader implements RecordProposer, MasterEndpoint.Lea
     void stalled(final long nowNs, final long forNs)
     {
         this.nowNs = nowNs;
-        duties.stalled(index + proposed.size() + 1, forNs);
+        duties.stalled(index + ends.size() + 1, forNs);
     }
 
     void newTermBeforeApplying(final long nowNs)
     {
         this.nowNs = nowNs;
-        duties = new LeaderDuties(duties.term() + 1, config, state, outputs, index + proposed.size(), nowNs);
+        duties = new LeaderDuties(duties.term() + 1, config, state, outputs, index + ends.size(), nowNs);
     }
 
     @Override
     public void propose(final ExpandableArrayBuffer buffer, final int length, final Runnable onFailure)
     {
-        final byte[] copy = new byte[length];
-        buffer.getBytes(0, copy);
-        proposed.add(new Proposal(copy, onFailure));
+        final int start = ends.isEmpty() ? 0 : ends.getInt(ends.size() - 1);
+        log.putBytes(start, buffer, 0, length);
+        ends.addInt(start + length);
+        failures.add(onFailure);
     }
 
     @Override

@@ -101,7 +101,7 @@ public final class MasterNode implements AutoCloseable
         final RaftGroup group = RaftGroup.valueOf(GROUP_ID, RaftSettings.peers(config.peers()));
         final RaftProperties properties = RaftSettings.properties(config);
         duty = new Duty();
-        stateMachine = new MasterStateMachine(state, duty::onEvent, metrics::applied);
+        stateMachine = new MasterStateMachine(state, duty::onEvent, duty::leading, metrics::applied);
         // A master restarted on its data directory recovers its log; a new one formats it.
         final boolean existing = new java.io.File(config.dataDir(), GROUP_ID.getUuid().toString()).isDirectory();
         final org.apache.ratis.conf.Parameters parameters = RaftSettings.parameters(config);
@@ -762,6 +762,12 @@ public final class MasterNode implements AutoCloseable
             // Leader duties end with the thread; anything applied after this (shutdown) only changes state.
             stepDown();
             lastView = state.view();
+        }
+
+        /** True while this master has leader duties (asked by the state machine on this thread). */
+        boolean leading()
+        {
+            return duties != null;
         }
 
         /** What an applied record did (called by the state machine on this thread, as it applies). */

@@ -212,12 +212,54 @@ public final class MasterState
     public List<MasterEvent> apply(final DirectBuffer buffer, final int offset, final int length, final long index)
     {
         final List<MasterEvent> events = new ArrayList<>(2);
+        applyTo(buffer, offset, length, index, events);
+        return events;
+    }
+
+    /**
+     * Where a master that is not leading applies to: nothing acts on what a record did, so
+     * nothing is kept (and the per-task events are not even made: {@link #wanted}).
+     */
+    static final List<MasterEvent> NO_EVENTS = new java.util.AbstractList<>()
+    {
+        @Override
+        public boolean add(final MasterEvent event)
+        {
+            return false;
+        }
+
+        @Override
+        public MasterEvent get(final int index)
+        {
+            throw new IndexOutOfBoundsException(index);
+        }
+
+        @Override
+        public int size()
+        {
+            return 0;
+        }
+    };
+
+    /** False for {@link #NO_EVENTS}: a per-task event need not be made. */
+    static boolean wanted(final List<MasterEvent> events)
+    {
+        return events != NO_EVENTS;
+    }
+
+    /**
+     * As {@link #apply}, adding what happened to {@code events} (a list the caller reuses, or
+     * {@link #NO_EVENTS}): the duty thread's way, with no list per entry.
+     */
+    void applyTo(final DirectBuffer buffer, final int offset, final int length, final long index,
+        final List<MasterEvent> events)
+    {
         lastAppliedIndex = index;
         final String problem = FrameCheck.problem(header, buffer, offset, length);
         if (problem != null)
         {
             events.add(new MasterEvent.BadRecord(index, problem));
-            return events;
+            return;
         }
         if (header.templateId() == RecordBatchDecoder.TEMPLATE_ID)
         {
@@ -227,7 +269,6 @@ public final class MasterState
         {
             applyOne(buffer, offset, length, index, events);
         }
-        return events;
     }
 
     /**

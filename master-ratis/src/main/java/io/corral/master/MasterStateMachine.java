@@ -68,10 +68,25 @@ final class MasterStateMachine extends BaseStateMachine
     MasterStateMachine(final MasterState state, final Consumer<MasterEvent> events,
         final java.util.function.LongConsumer applyWait)
     {
+        this(state, events, () -> true, applyWait);
+    }
+
+    /**
+     * As above; {@code leading} (asked on the owner thread) says whether anyone acts on what a
+     * record did: while it is false (a follower), no events are made at all.
+     */
+    MasterStateMachine(final MasterState state, final Consumer<MasterEvent> events,
+        final java.util.function.BooleanSupplier leading, final java.util.function.LongConsumer applyWait)
+    {
         this.state = state;
         this.events = events;
+        this.leading = leading;
         this.applyWait = applyWait;
     }
+
+    private final java.util.function.BooleanSupplier leading;
+    /** What the entry being applied did (owner thread; cleared after each entry). */
+    private final List<MasterEvent> didNow = new java.util.ArrayList<>();
 
     /** From now on the duty thread owns the state: work is queued for it (called before it starts). */
     void handOff()
@@ -264,9 +279,20 @@ final class MasterStateMachine extends BaseStateMachine
             {
                 if (index > state.lastAppliedIndex())
                 {
-                    final List<MasterEvent> result = state.apply(bytes, 0, bytes.capacity(), index);
-                    updateLastAppliedTermIndex(term, index);
-                    result.forEach(events);
+                    final List<MasterEvent> result = leading.getAsBoolean() ? didNow : MasterState.NO_EVENTS;
+                    try
+                    {
+                        state.applyTo(bytes, 0, bytes.capacity(), index, result);
+                        updateLastAppliedTermIndex(term, index);
+                        for (int i = 0; i < result.size(); i++)
+                        {
+                            events.accept(result.get(i));
+                        }
+                    }
+                    finally
+                    {
+                        didNow.clear();
+                    }
                 }
                 // (an index at or below the state's is already in a snapshot loaded meanwhile)
             }

@@ -35,6 +35,8 @@ final class StatusRelay
     private final FrameworkPublisher toFrameworks;
     private final MasterMetrics metrics;
     private final List<TaskControl.Update> statuses = new ArrayList<>();
+    private final java.util.function.BiConsumer<MasterState.Task, TaskControl.Update> addStatus =
+        (task, update) -> statuses.add(update);
     /** This cycle's STARTING or RUNNING updates to propose, the latest per task (a terminal one replaces them). */
     private final java.util.IdentityHashMap<MasterState.Task, TaskControl.Update> intermediate =
         new java.util.IdentityHashMap<>();
@@ -414,7 +416,7 @@ final class StatusRelay
         int work = sendHeldBack(nowNs);
         if (!intermediate.isEmpty())
         {
-            statuses.addAll(intermediate.values());
+            intermediate.forEach(addStatus); // (addAll would copy the values to an array first)
             intermediate.clear();
         }
         if (!statuses.isEmpty())

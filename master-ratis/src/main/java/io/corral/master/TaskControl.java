@@ -178,7 +178,10 @@ final class TaskControl
             byFramework.computeIfAbsent(frameworkId, f -> new java.util.HashMap<>()).put(taskId, task);
             countByState[task.state.ordinal()]++;
             liveByAgent.computeIfAbsent(agentId, a -> new TreeSet<>()).add(key);
-            events.add(new MasterEvent.TaskLaunched(index, task));
+            if (MasterState.wanted(events))
+            {
+                events.add(new MasterEvent.TaskLaunched(index, task));
+            }
         }
     }
 
@@ -204,16 +207,22 @@ final class TaskControl
                 !MasterState.isTerminal(state))
             {
                 // Already applied, or would move the task backwards: nothing changes.
-                events.add(new MasterEvent.TaskStateChanged(index, task, msb, lsb,
-                    duplicate ? MasterEvent.Outcome.DUPLICATE : MasterEvent.Outcome.STALE, state, exitCode, message,
-                    at));
+                if (MasterState.wanted(events))
+                {
+                    events.add(new MasterEvent.TaskStateChanged(index, task, msb, lsb,
+                        duplicate ? MasterEvent.Outcome.DUPLICATE : MasterEvent.Outcome.STALE, state, exitCode, message,
+                        at));
+                }
                 continue;
             }
             move(task, state, exitCode, message, at);
             task.lastUuidMsb = msb;
             task.lastUuidLsb = lsb;
-            events.add(new MasterEvent.TaskStateChanged(index, task, msb, lsb, MasterEvent.Outcome.CHANGED, state,
-                exitCode, message, at));
+            if (MasterState.wanted(events))
+            {
+                events.add(new MasterEvent.TaskStateChanged(index, task, msb, lsb, MasterEvent.Outcome.CHANGED, state,
+                    exitCode, message, at));
+            }
         }
     }
 
