@@ -329,6 +329,9 @@ final class MasterEndpoint implements MasterInbound.Handler
         }
     }
 
+    /** A view of a status update's task id in its frame (duty thread). */
+    private final org.agrona.concurrent.UnsafeBuffer taskIdView = new org.agrona.concurrent.UnsafeBuffer(0, 0);
+
     @Override
     public void onStatusUpdate(final StatusUpdateDecoder m, final int sessionId)
     {
@@ -352,8 +355,13 @@ final class MasterEndpoint implements MasterInbound.Handler
         {
             return;
         }
-        duties.statuses().onStatusUpdate(agentId, m.frameworkId(), m.uuidMsb(), m.uuidLsb(), m.state(), m.exitCode(),
-            m.timestampMs(), m.taskId(), m.message(), nowNs);
+        final long frameworkId = m.frameworkId();
+        m.wrapTaskId(taskIdView);
+        // Found by the id's bytes: a String only for a task the state does not hold (to say so).
+        final MasterState.Task task = state.taskControl().get(frameworkId, taskIdView, 0, taskIdView.capacity());
+        final String taskId = task != null ? task.taskId : taskIdView.getStringWithoutLengthUtf8(0, taskIdView.capacity());
+        duties.statuses().onStatusUpdate(agentId, frameworkId, m.uuidMsb(), m.uuidLsb(), m.state(), m.exitCode(),
+            m.timestampMs(), task, taskId, m.message(), nowNs);
     }
 
     @Override

@@ -35,6 +35,9 @@ final class StatusRelay
     private final FrameworkPublisher toFrameworks;
     private final MasterMetrics metrics;
     private final List<TaskControl.Update> statuses = new ArrayList<>();
+    private static final int MAX_FREE_UPDATES = 16_384;
+    /** Updates proposed and free to carry another one (no object per status update). */
+    private final java.util.ArrayDeque<TaskControl.Update> free = new java.util.ArrayDeque<>();
     private final java.util.function.BiConsumer<MasterState.Task, TaskControl.Update> addStatus =
         (task, update) -> statuses.add(update);
     /** This cycle's STARTING or RUNNING updates to propose, the latest per task (a terminal one replaces them). */
@@ -111,8 +114,16 @@ final class StatusRelay
         final TaskState taskState, final int exitCode, final long timestampMs, final String taskId,
         final String message, final long nowNs)
     {
+        onStatusUpdate(agentId, frameworkId, msb, lsb, taskState, exitCode, timestampMs, tasks.get(frameworkId, taskId),
+            taskId, message, nowNs);
+    }
+
+    /** As above, for {@code task}, already looked up (null if the state does not hold it). */
+    void onStatusUpdate(final long agentId, final long frameworkId, final long msb, final long lsb,
+        final TaskState taskState, final int exitCode, final long timestampMs, final MasterState.Task task,
+        final String taskId, final String message, final long nowNs)
+    {
         sendHeldBack(nowNs); // (caught up since the last cycle: those first, then this one)
-        final MasterState.Task task = tasks.get(frameworkId, taskId);
         final Result checked = tasks.checkUpdate(agentId, frameworkId, taskId, task);
         if (checked.refused() && checked.code() == io.corral.codec.sbe.ErrorCode.NOT_PERMITTED)
         {
@@ -191,8 +202,8 @@ final class StatusRelay
             sendStatusAck(agentId, frameworkId, taskId, msb, lsb, nowNs); // superseded: the framework has a newer one
             return;
         }
-        final TaskControl.Update update = new TaskControl.Update(frameworkId, agentId, msb, lsb, taskState, exitCode,
-            timestampMs, taskId, message);
+        final TaskControl.Update update = pooled().set(frameworkId, agentId, msb, lsb, taskState, exitCode,
+            timestampMs, task.taskId, message).idBytes(task.taskIdUtf8);
         if (MasterState.isTerminal(taskState))
         {
             intermediate.remove(task); // the end is what the log needs
@@ -259,6 +270,12 @@ final class StatusRelay
             intermediate.put(task, new TaskControl.Update(task.frameworkId, task.agentId, 0, 0, reported, 0,
                 outputs.clock().time(), task.taskId, "reported by the agent when it registered"));
         }
+    }
+
+    private TaskControl.Update pooled()
+    {
+        final TaskControl.Update reused = free.poll();
+        return reused != null ? reused : new TaskControl.Update(0, 0, 0, 0, TaskState.STAGING, 0, 0, "", "");
     }
 
     /** The state a framework was last told of this task by this leader or the log, whichever is further. */
@@ -423,6 +440,12 @@ final class StatusRelay
         {
             outputs.proposeIfAny(tasks.update(statuses, outputs.records()));
             work += statuses.size();
+            // Written into the record: each update is free for another (a superseded one, dropped
+            // from intermediate, is simply not reused).
+            for (int i = 0; i < statuses.size() && free.size() < MAX_FREE_UPDATES; i++)
+            {
+                free.add(statuses.get(i));
+            }
             statuses.clear();
         }
         return work;

@@ -11,6 +11,7 @@ import java.util.function.BiPredicate;
 import io.corral.codec.sbe.ErrorCode;
 import io.corral.codec.sbe.TaskState;
 import io.corral.codec.sbe.TaskStatesChangedDecoder;
+import org.agrona.DirectBuffer;
 import io.corral.codec.sbe.TasksLaunchedDecoder;
 
 /**
@@ -27,9 +28,109 @@ final class TaskControl
     }
 
     /** A status update waiting for the cycle's {@code TaskStatesChanged} record. */
-    record Update(long frameworkId, long agentId, long uuidMsb, long uuidLsb, TaskState state, int exitCode,
-        long timestampMs, String taskId, String message)
+    /**
+     * One status update on its way to the log. Mutable so that the leader's status path can reuse
+     * them (one per update otherwise: the largest allocation per status update); owned by the duty
+     * thread, never kept past the cycle that proposes it.
+     */
+    static final class Update
     {
+        private long frameworkId;
+        private long agentId;
+        private long uuidMsb;
+        private long uuidLsb;
+        private TaskState state;
+        private int exitCode;
+        private long timestampMs;
+        private String taskId;
+        private String message;
+        /** {@code taskId} as UTF-8 when the task's own copy is at hand (else the record encodes the String). */
+        private DirectBuffer taskIdUtf8;
+
+        Update(final long frameworkId, final long agentId, final long uuidMsb, final long uuidLsb, final TaskState state,
+            final int exitCode, final long timestampMs, final String taskId, final String message)
+        {
+            set(frameworkId, agentId, uuidMsb, uuidLsb, state, exitCode, timestampMs, taskId, message);
+        }
+
+        Update set(final long frameworkId, final long agentId, final long uuidMsb, final long uuidLsb,
+            final TaskState state, final int exitCode, final long timestampMs, final String taskId, final String message)
+        {
+            this.frameworkId = frameworkId;
+            this.agentId = agentId;
+            this.uuidMsb = uuidMsb;
+            this.uuidLsb = uuidLsb;
+            this.state = state;
+            this.exitCode = exitCode;
+            this.timestampMs = timestampMs;
+            this.taskId = taskId;
+            this.message = message;
+            this.taskIdUtf8 = null;
+            return this;
+        }
+
+        /** The task's id bytes, written into the record as they are (no encoding per update). */
+        Update idBytes(final DirectBuffer utf8)
+        {
+            this.taskIdUtf8 = utf8;
+            return this;
+        }
+
+        DirectBuffer taskIdUtf8()
+        {
+            return taskIdUtf8;
+        }
+
+        long frameworkId()
+        {
+            return frameworkId;
+        }
+
+        long agentId()
+        {
+            return agentId;
+        }
+
+        long uuidMsb()
+        {
+            return uuidMsb;
+        }
+
+        long uuidLsb()
+        {
+            return uuidLsb;
+        }
+
+        TaskState state()
+        {
+            return state;
+        }
+
+        int exitCode()
+        {
+            return exitCode;
+        }
+
+        long timestampMs()
+        {
+            return timestampMs;
+        }
+
+        String taskId()
+        {
+            return taskId;
+        }
+
+        String message()
+        {
+            return message;
+        }
+
+        @Override
+        public String toString()
+        {
+            return "Update[" + frameworkId + "/" + taskId + " " + state + " from agent " + agentId + "]";
+        }
     }
 
     /**
@@ -52,6 +153,10 @@ final class TaskControl
 
     private final ResourceVectors vectors;
     private final TreeMap<String, MasterState.Task> tasks = new TreeMap<>();
+    /** The same tasks by framework and id bytes: what status updates are looked up by. */
+    private final TaskIndex byIdBytes = new TaskIndex();
+    /** A view of a record's task id (replay, owner thread). */
+    private final org.agrona.concurrent.UnsafeBuffer idView = new org.agrona.concurrent.UnsafeBuffer(0, 0);
     private final org.agrona.collections.Long2ObjectHashMap<TreeSet<Completed>> completedByFramework =
         new org.agrona.collections.Long2ObjectHashMap<>();
     /** Keys of the tasks that have not ended, by agent: derived from {@code tasks}, kept in step by replay. */
@@ -175,6 +280,7 @@ final class TaskControl
                 env, healthCommand, role);
             task.principal = frameworks.get(frameworkId).principal();
             tasks.put(key, task);
+            byIdBytes.put(task);
             byFramework.computeIfAbsent(frameworkId, f -> new java.util.HashMap<>()).put(taskId, task);
             countByState[task.state.ordinal()]++;
             liveByAgent.computeIfAbsent(agentId, a -> new TreeSet<>()).add(key);
@@ -195,9 +301,9 @@ final class TaskControl
             final TaskState state = c.state();
             final int exitCode = c.exitCode();
             final long at = c.timestampMs();
-            final String taskId = c.taskId();
+            c.wrapTaskId(idView); // looked up by its bytes: no String per change
+            final MasterState.Task task = get(frameworkId, idView, 0, idView.capacity());
             final String message = c.message();
-            final MasterState.Task task = get(frameworkId, taskId);
             if (task == null || task.agentId != c.agentId())
             {
                 continue; // (the leader refuses another agent's word on a task; a log written otherwise is not trusted)
@@ -282,6 +388,7 @@ final class TaskControl
         if (gone != null)
         {
             countByState[gone.state.ordinal()]--;
+            byIdBytes.remove(gone);
         }
     }
 
@@ -289,12 +396,19 @@ final class TaskControl
     {
         completedByFramework.clear();
         tasks.clear();
+        byIdBytes.clear();
         byFramework.clear();
         liveByAgent.clear();
         java.util.Arrays.fill(countByState, 0);
     }
 
     // ------------------------------------------------------------------ reads (owner thread)
+
+    /** The task whose id is the {@code length} UTF-8 bytes at {@code offset} of {@code id} (no String made). */
+    MasterState.Task get(final long frameworkId, final DirectBuffer id, final int offset, final int length)
+    {
+        return byIdBytes.get(frameworkId, id, offset, length);
+    }
 
     MasterState.Task get(final long frameworkId, final String taskId)
     {
