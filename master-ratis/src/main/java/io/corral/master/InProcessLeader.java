@@ -137,7 +137,7 @@ public final class InProcessLeader implements RecordProposer, MasterEndpoint.Lea
         for (int i = 0; i < count; i++)
         {
             final int end = ends.getInt(i);
-            state.applyTo(log, start, end - start, ++index, applied);
+            state.applyTo(log, start, end - start, ++index, applied, true);
             for (int e = 0; e < applied.size(); e++)
             {
                 final MasterEvent event = applied.get(e);

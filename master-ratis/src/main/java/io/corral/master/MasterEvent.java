@@ -50,10 +50,103 @@ public sealed interface MasterEvent
      * later state (a resent STARTING must go out as STARTING, under its own uuid). {@code task}
      * gives only the fields fixed at launch (ids, agent, role, resources).
      */
-    record TaskStateChanged(long index, MasterState.Task task, long uuidMsb, long uuidLsb, Outcome outcome,
-        io.corral.codec.sbe.TaskState state, int exitCode, String message, long timestampMs)
-        implements MasterEvent
+    final class TaskStateChanged implements MasterEvent
     {
+        private long index;
+        private MasterState.Task task;
+        private long uuidMsb;
+        private long uuidLsb;
+        private Outcome outcome;
+        private io.corral.codec.sbe.TaskState state;
+        private int exitCode;
+        private String message;
+        private long timestampMs;
+
+        TaskStateChanged(final long index, final MasterState.Task task, final long uuidMsb, final long uuidLsb,
+            final Outcome outcome, final io.corral.codec.sbe.TaskState state, final int exitCode, final String message,
+            final long timestampMs)
+        {
+            set(index, task, uuidMsb, uuidLsb, outcome, state, exitCode, message, timestampMs);
+        }
+
+        /**
+         * Reused for another change (the duty thread applies into a pool of these: one object per
+         * status update otherwise, the last allocation on the leader's status path). An event is
+         * read before the next entry is applied; one kept longer is {@link #copy}'d.
+         */
+        TaskStateChanged set(final long index, final MasterState.Task task, final long uuidMsb, final long uuidLsb,
+            final Outcome outcome, final io.corral.codec.sbe.TaskState state, final int exitCode, final String message,
+            final long timestampMs)
+        {
+            this.index = index;
+            this.task = task;
+            this.uuidMsb = uuidMsb;
+            this.uuidLsb = uuidLsb;
+            this.outcome = outcome;
+            this.state = state;
+            this.exitCode = exitCode;
+            this.message = message;
+            this.timestampMs = timestampMs;
+            return this;
+        }
+
+        TaskStateChanged copy()
+        {
+            return new TaskStateChanged(index, task, uuidMsb, uuidLsb, outcome, state, exitCode, message, timestampMs);
+        }
+
+        @Override
+        public long index()
+        {
+            return index;
+        }
+
+        public MasterState.Task task()
+        {
+            return task;
+        }
+
+        public long uuidMsb()
+        {
+            return uuidMsb;
+        }
+
+        public long uuidLsb()
+        {
+            return uuidLsb;
+        }
+
+        public Outcome outcome()
+        {
+            return outcome;
+        }
+
+        public io.corral.codec.sbe.TaskState state()
+        {
+            return state;
+        }
+
+        public int exitCode()
+        {
+            return exitCode;
+        }
+
+        public String message()
+        {
+            return message;
+        }
+
+        public long timestampMs()
+        {
+            return timestampMs;
+        }
+
+        @Override
+        public String toString()
+        {
+            return "TaskStateChanged[" + index + " " + task.frameworkId + "/" + task.taskId + " " + state + " " +
+                outcome + "]";
+        }
     }
 
     record RoleConfigured(long index, MasterState.Role role) implements MasterEvent

@@ -212,7 +212,7 @@ public final class MasterState
     public List<MasterEvent> apply(final DirectBuffer buffer, final int offset, final int length, final long index)
     {
         final List<MasterEvent> events = new ArrayList<>(2);
-        applyTo(buffer, offset, length, index, events);
+        applyTo(buffer, offset, length, index, events, false);
         return events;
     }
 
@@ -249,11 +249,14 @@ public final class MasterState
 
     /**
      * As {@link #apply}, adding what happened to {@code events} (a list the caller reuses, or
-     * {@link #NO_EVENTS}): the duty thread's way, with no list per entry.
+     * {@link #NO_EVENTS}): the duty thread's way, with no list per entry. {@code readAtOnce}: the
+     * events are read before the next entry is applied, so task state changes may be reused
+     * objects (see {@link MasterEvent.TaskStateChanged#set}).
      */
     void applyTo(final DirectBuffer buffer, final int offset, final int length, final long index,
-        final List<MasterEvent> events)
+        final List<MasterEvent> events, final boolean readAtOnce)
     {
+        tasks.beginEntry(readAtOnce);
         lastAppliedIndex = index;
         final String problem = FrameCheck.problem(header, buffer, offset, length);
         if (problem != null)

@@ -282,7 +282,7 @@ final class MasterStateMachine extends BaseStateMachine
                     final List<MasterEvent> result = leading.getAsBoolean() ? didNow : MasterState.NO_EVENTS;
                     try
                     {
-                        state.applyTo(bytes, 0, bytes.capacity(), index, result);
+                        state.applyTo(bytes, 0, bytes.capacity(), index, result, true);
                         updateLastAppliedTermIndex(term, index);
                         for (int i = 0; i < result.size(); i++)
                         {

@@ -358,7 +358,7 @@ final class StatusRelay
             // (that leader told the framework both): held back until the state has caught up.
             if (!MasterState.isTerminal(e.state()))
             {
-                heldBack.put(task, e);
+                heldBack.put(task, e.copy()); // (e is reused once read)
                 return false;
             }
             heldBack.remove(task);

@@ -315,7 +315,7 @@ final class TaskControl
                 // Already applied, or would move the task backwards: nothing changes.
                 if (MasterState.wanted(events))
                 {
-                    events.add(new MasterEvent.TaskStateChanged(index, task, msb, lsb,
+                    events.add(changed(index, task, msb, lsb,
                         duplicate ? MasterEvent.Outcome.DUPLICATE : MasterEvent.Outcome.STALE, state, exitCode, message,
                         at));
                 }
@@ -326,10 +326,38 @@ final class TaskControl
             task.lastUuidLsb = lsb;
             if (MasterState.wanted(events))
             {
-                events.add(new MasterEvent.TaskStateChanged(index, task, msb, lsb, MasterEvent.Outcome.CHANGED, state,
+                events.add(changed(index, task, msb, lsb, MasterEvent.Outcome.CHANGED, state,
                     exitCode, message, at));
             }
         }
+    }
+
+    private final List<MasterEvent.TaskStateChanged> changePool = new ArrayList<>();
+    private int changesUsed = -1;
+
+    /**
+     * The entry applied next is read before the one after it ({@code true}: the duty thread's
+     * way): its state changes may come from a pool reused entry after entry.
+     */
+    void beginEntry(final boolean eventsReadAtOnce)
+    {
+        changesUsed = eventsReadAtOnce ? 0 : -1;
+    }
+
+    private MasterEvent.TaskStateChanged changed(final long index, final MasterState.Task task, final long msb,
+        final long lsb, final MasterEvent.Outcome outcome, final TaskState state, final int exitCode,
+        final String message, final long at)
+    {
+        if (changesUsed < 0)
+        {
+            return new MasterEvent.TaskStateChanged(index, task, msb, lsb, outcome, state, exitCode, message, at);
+        }
+        if (changesUsed == changePool.size())
+        {
+            changePool.add(new MasterEvent.TaskStateChanged(index, task, msb, lsb, outcome, state, exitCode, message,
+                at));
+        }
+        return changePool.get(changesUsed++).set(index, task, msb, lsb, outcome, state, exitCode, message, at);
     }
 
     /** An agent was removed: each of its tasks that had not ended is LOST. */
