@@ -365,7 +365,9 @@ public final class ScaleRun implements Callable<Integer>
                 }
             }
             final double[] commit = killed ? new double[] { Double.NaN, Double.NaN } :
-                commitQuantiles(cluster, leaderId);
+                quantilesMs(cluster, leaderId, "corral_log_commit_seconds");
+            final double[] applyWait = killed ? new double[] { Double.NaN, Double.NaN } :
+                quantilesMs(cluster, leaderId, "corral_log_apply_wait_seconds");
             final java.util.Map<String, Double> logEnd = killed ? java.util.Map.of() : metrics(cluster, leaderId);
             final long finishedInRun = sims.finished.get() - finishedStart;
             final double entries = delta(logStart, logEnd, "corral_log_entries_proposed_total");
@@ -392,7 +394,7 @@ public final class ScaleRun implements Callable<Integer>
                 "commit_p50_ms=%.1f commit_p99_ms=%.1f raft_tls=%s accept_to_running_p50_ms=%.1f " +
                 "accept_to_finished_p50_ms=%.1f accept_to_finished_p99_ms=%.1f records_per_entry=%.1f " +
                 "entries_per_commit=%.2f entries_per_task=%.4f records_per_task=%.2f masters_cpu_pct=%.0f " +
-                "sim_and_frameworks_cpu_pct=%.0f" +
+                "sim_and_frameworks_cpu_pct=%.0f apply_wait_p50_ms=%.1f apply_wait_p99_ms=%.1f leader_duty_stalls=%.0f" +
                 (api.equals("mesos") ? " http_calls_per_s=%.0f call_p50_ms=%.1f call_p99_ms=%.1f" : ""),
                 agents, sims.registeredCount.get(), sims.removed.get() - removedStart, registerS,
                 hb.getValueAtPercentile(99) / 1e6, (sims.runTasks.get() - tasksStart) / runS,
@@ -403,7 +405,8 @@ public final class ScaleRun implements Callable<Integer>
                 !insecure && !insecureRaft, a2r.getValueAtPercentile(50) / 1e6, a2f.getValueAtPercentile(50) / 1e6,
                 a2f.getValueAtPercentile(99) / 1e6, ratio(records, entries), ratio(applied, rounds),
                 ratio(entries, finishedInRun), ratio(records, finishedInRun), 100 * mastersCpuS / runS,
-                100 * selfCpuS / runS,
+                100 * selfCpuS / runS, applyWait[0], applyWait[1],
+                delta(logStart, logEnd, "corral_leader_duty_stalls_total"),
                 mesosLaunchers.stream().mapToLong(l -> l.sentCalls.get()).sum() / runS,
                 calls.getValueAtPercentile(50) / 1e6, calls.getValueAtPercentile(99) / 1e6);
             System.out.println(resultLine);
@@ -456,19 +459,19 @@ public final class ScaleRun implements Callable<Integer>
     }
 
     /**
-     * The leader's log commit latency p50 and p99 in ms, as its /metrics reports them
-     * ({@code corral_log_commit_seconds}, since it took office); NaN if it does not answer.
+     * A latency summary's p50 and p99 in ms as the leader's /metrics reports them (e.g.
+     * {@code corral_log_commit_seconds}, since it took office); NaN if it does not answer.
      */
-    private double[] commitQuantiles(final ProcessCluster cluster, final int leaderId)
+    private double[] quantilesMs(final ProcessCluster cluster, final int leaderId, final String summary)
     {
         final double[] out = { Double.NaN, Double.NaN };
         for (final String line : scrape(cluster, leaderId))
         {
-            if (line.startsWith("corral_log_commit_seconds{quantile=\"0.5\"}"))
+            if (line.startsWith(summary + "{quantile=\"0.5\"}"))
             {
                 out[0] = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)) * 1000;
             }
-            else if (line.startsWith("corral_log_commit_seconds{quantile=\"0.99\"}"))
+            else if (line.startsWith(summary + "{quantile=\"0.99\"}"))
             {
                 out[1] = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)) * 1000;
             }
