@@ -377,7 +377,7 @@ public final class MasterNode implements AutoCloseable
         final String principal)
     {
         final java.util.concurrent.CompletableFuture<String> result = new java.util.concurrent.CompletableFuture<>();
-        commands.offer(() -> duty.configureRole(role, principal, result));
+        commands.offer(() -> duty.operator.configureRole(role, principal, result));
         return result;
     }
 
@@ -389,7 +389,7 @@ public final class MasterNode implements AutoCloseable
     public java.util.concurrent.CompletableFuture<String> setAcl(final String rules, final String principal)
     {
         final java.util.concurrent.CompletableFuture<String> result = new java.util.concurrent.CompletableFuture<>();
-        commands.offer(() -> duty.setAcl(rules, principal, result));
+        commands.offer(() -> duty.operator.setAcl(rules, principal, result));
         return result;
     }
 
@@ -410,7 +410,7 @@ public final class MasterNode implements AutoCloseable
         final String principal)
     {
         final java.util.concurrent.CompletableFuture<String> result = new java.util.concurrent.CompletableFuture<>();
-        commands.offer(() -> duty.killTask(frameworkId, taskId, principal, result));
+        commands.offer(() -> duty.operator.killTask(frameworkId, taskId, principal, result, duty.nowNs));
         return result;
     }
 
@@ -436,7 +436,7 @@ public final class MasterNode implements AutoCloseable
         final String principal)
     {
         final java.util.concurrent.CompletableFuture<SandboxGrant> result = new java.util.concurrent.CompletableFuture<>();
-        commands.offer(() -> result.complete(duty.sandbox(frameworkId, taskId, principal)));
+        commands.offer(() -> result.complete(duty.operator.sandbox(frameworkId, taskId, principal)));
         return result;
     }
 
@@ -555,6 +555,8 @@ public final class MasterNode implements AutoCloseable
         private final RecordWriter records = new RecordWriter(state.vectors());
         private Outputs outputs;
         private RaftProposer proposer;
+        /** Kills, sandboxes, ACLs and roles asked for over HTTP. */
+        private OperatorCommands operator;
         /** What the cycle sends, gathered per endpoint and sent as one frame each when it ends. */
         private BundlingPeers bundling;
         private MasterEndpoint endpoint;
@@ -578,6 +580,7 @@ public final class MasterNode implements AutoCloseable
             outputs = new Outputs(new AgentPublisher(peers, state.vectors()), new FrameworkPublisher(peers, state.vectors()),
                 records, proposer, metrics, clock);
             endpoint = new MasterEndpoint(config.id(), state, outputs, this, sessions);
+            operator = new OperatorCommands(state, config, sessions, records, proposer, () -> duties, this::notLeader);
             final MasterInbound inbound = new MasterInbound(endpoint);
             inbound.gate(sessions);
             // Messages larger than one Aeron frame (an accept of many tasks) arrive in fragments.
@@ -782,133 +785,6 @@ public final class MasterNode implements AutoCloseable
         private String notLeader()
         {
             return "not the leader; the leader is " + (leaderAddress().isEmpty() ? "not known yet" : leaderAddress());
-        }
-
-        void killTask(final long frameworkId, final String taskId, final String principal,
-            final java.util.concurrent.CompletableFuture<String> result)
-        {
-            if (duties == null)
-            {
-                result.complete(notLeader());
-                return;
-            }
-            final MasterState.Framework framework = state.framework(frameworkId);
-            if (principal != null && framework != null && !principal.equals(framework.principal()) &&
-                !state.acl().allows(Acl.Action.KILL, principal, framework.principal()))
-            {
-                result.complete("not permitted: framework " + frameworkId + " belongs to principal '" +
-                    framework.principal() + "', not to '" + principal + "'; use that principal's credential (or " +
-                    "an ACL rule 'kill " + principal + " " + framework.principal() + "')");
-                return;
-            }
-            result.complete(duties.onKill(frameworkId, taskId, null, nowNs));
-        }
-
-        SandboxGrant sandbox(final long frameworkId, final String taskId, final String principal)
-        {
-            if (duties == null)
-            {
-                return SandboxGrant.refused(notLeader());
-            }
-            final MasterState.Task task = state.task(frameworkId, taskId);
-            if (task == null)
-            {
-                return SandboxGrant.refused("no task '" + taskId + "' in framework " + frameworkId);
-            }
-            final String owner = task.principal; // its framework's, also after the framework is gone
-            if (principal != null && !principal.equals(owner) &&
-                !state.acl().allows(Acl.Action.READ_SANDBOXES, principal, owner))
-            {
-                return SandboxGrant.refused("not permitted: framework " + frameworkId + " belongs to principal '" +
-                    owner + "', not to '" + principal + "'; use that principal's credential (or an ACL rule " +
-                    "'read-sandboxes " + principal + " " + owner + "')");
-            }
-            final MasterState.Agent agent = state.agent(task.agentId);
-            if (agent == null || agent.httpEndpoint().isEmpty())
-            {
-                return SandboxGrant.refused("no task '" + taskId + "' sandbox to read: its agent " + task.agentId +
-                    " is gone");
-            }
-            if (sessions == null)
-            {
-                return new SandboxGrant(agent.httpEndpoint(), null, 0, null);
-            }
-            final String agentPrincipal = sessions.principalAt(agent.endpoint());
-            final byte[] secret = agentPrincipal == null ? null : config.credentials().secretOf(agentPrincipal);
-            if (secret == null)
-            {
-                return SandboxGrant.refused("unavailable: agent " + task.agentId + " has no session with this leader " +
-                    "yet (it reconnects within seconds of a leader change); try again");
-            }
-            final long expires = System.currentTimeMillis() / 1000 + io.corral.codec.HttpAuth.SANDBOX_TTL_SECONDS;
-            return new SandboxGrant(agent.httpEndpoint(), io.corral.codec.HttpAuth.sandboxToken(secret, frameworkId,
-                taskId, principal == null ? "" : principal, expires), expires, null);
-        }
-
-        void setAcl(final String rules, final String principal,
-            final java.util.concurrent.CompletableFuture<String> result)
-        {
-            if (duties == null)
-            {
-                result.complete(notLeader());
-                return;
-            }
-            if (principal != null && !state.acl().allows(Acl.Action.SET_ACLS, principal))
-            {
-                result.complete("not permitted: principal '" + principal + "' may not set ACLs (the ACL allows " +
-                    state.acl().principalsFor(Acl.Action.SET_ACLS) + ")");
-                return;
-            }
-            final Acl acl;
-            try
-            {
-                acl = Acl.parse(rules);
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                result.complete("invalid rules: " + ex.getMessage());
-                return;
-            }
-            if (principal != null && !acl.withOperators(state.acl().operators()).allows(Acl.Action.SET_ACLS, principal))
-            {
-                result.complete("invalid rules: they would not let '" + principal + "' set ACLs again; keep a line " +
-                    "'set-acls " + principal + "'");
-                return;
-            }
-            records.aclSet(rules);
-            commitRecord(result);
-        }
-
-        void configureRole(final MasterState.Role role, final String principal,
-            final java.util.concurrent.CompletableFuture<String> result)
-        {
-            if (duties == null)
-            {
-                result.complete(notLeader());
-                return;
-            }
-            if (principal != null && !state.acl().allows(Acl.Action.SET_QUOTAS, principal))
-            {
-                result.complete("not permitted: principal '" + principal + "' may not set quotas (the ACL allows " +
-                    state.acl().principalsFor(Acl.Action.SET_QUOTAS) + ")");
-                return;
-            }
-            final Result decided = duties.configureRole(role);
-            if (!decided.proposes())
-            {
-                result.complete(decided.reason());
-                return;
-            }
-            commitRecord(result);
-        }
-
-        /**
-         * Sends the record just written to Raft on its own (an operator's change, not part of a
-         * cycle's batch); {@code result} completes with null once committed, or why not.
-         */
-        private void commitRecord(final java.util.concurrent.CompletableFuture<String> result)
-        {
-            proposer.propose(records.buffer(), records.length(), result);
         }
 
         @Override

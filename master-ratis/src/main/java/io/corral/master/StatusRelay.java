@@ -215,9 +215,15 @@ final class StatusRelay
             return;
         }
         // STARTING or RUNNING: to the framework now, to the log when the cycle ends (not waited for).
-        intermediate.put(task, update);
+        final TaskControl.Update replaced = intermediate.put(task, update);
         if (catchingUp() && framework != null)
         {
+            if (replaced != null && (replaced.uuidMsb() != 0 || replaced.uuidLsb() != 0))
+            {
+                // Coalesced away (this cycle proposes only the task's latest): a resend of it is
+                // superseded, acknowledged then, no longer dropped as being committed.
+                beingCommitted.remove(replaced.uuidMsb(), replaced.uuidLsb());
+            }
             // The log may hold an end for this task that a framework was told already (a resend of
             // an update an earlier leader forwarded): this one goes out only once committed, when
             // the state knows whether it is stale.
@@ -351,6 +357,16 @@ final class StatusRelay
         if (!MasterState.isTerminal(e.state()) && (!withUuid || forwarded.contains(e.uuidMsb(), e.uuidLsb())))
         {
             return false; // went ahead of the log (or an agent's report at registration): told already
+        }
+        if (!MasterState.isTerminal(e.state()) && latest(task).value() > e.state().value())
+        {
+            // The framework was told a later state ahead of the log (a STARTING proposed while this
+            // leader could not go ahead, committed after the agent's RUNNING went out): superseded.
+            if (withUuid)
+            {
+                sendStatusAck(task.agentId, task.frameworkId, task.taskId, e.uuidMsb(), e.uuidLsb(), nowNs);
+            }
+            return false;
         }
         if (e.index() <= catchUpIndex)
         {

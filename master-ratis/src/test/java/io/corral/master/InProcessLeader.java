@@ -132,7 +132,12 @@ public final class InProcessLeader implements RecordProposer, MasterEndpoint.Lea
     /** Commits every proposal so far, in order: applied to the state, then the leader reacts. */
     public int commit()
     {
-        final int count = ends.size();
+        return commitFirst(ends.size());
+    }
+
+    /** Commits the first {@code count} proposals so far (the rest stay in flight). */
+    int commitFirst(final int count)
+    {
         int start = 0;
         for (int i = 0; i < count; i++)
         {

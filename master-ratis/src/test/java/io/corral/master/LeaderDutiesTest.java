@@ -598,4 +598,47 @@ class LeaderDutiesTest
         assertEquals(told + 2, peers.statuses(FRAMEWORK).size(), "and a resend is delivered again as before");
         assertEquals(0, leader.badRecords(), "the empty record applies cleanly");
     }
+
+    /**
+     * The long chaos run's finding: after a stall a STARTING went to the log (not ahead), the
+     * leader caught up, the agent's RUNNING went ahead, and then the STARTING committed and was
+     * forwarded after it. A committed state older than one the framework was told is superseded.
+     */
+    @Test
+    void aStateCommittedAfterALaterOneWentAheadIsNotForwarded()
+    {
+        final long[] ids = launched("t1");
+        final int told = peers.statuses(FRAMEWORK).size();
+        leader.stalled(now, 2 * SECOND);
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.STARTING, 1, 1).to(leader, 1);
+        leader.cycle(now);
+        assertEquals(2, leader.pendingProposals(), "the empty record, then STARTING (not sent ahead)");
+        leader.commitFirst(1); // the empty record: caught up
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.RUNNING, 2, 2).to(leader, 1);
+        leader.cycle(now);
+        leader.commit();
+        leader.cycle(now);
+        assertEquals(List.of(TaskState.RUNNING), peers.statuses(FRAMEWORK).stream().skip(told)
+            .map(RecordingPeers.Status::state).toList(), "never STARTING after RUNNING");
+        assertTrue(peers.to(AGENT, StatusAckDecoder.TEMPLATE_ID).stream()
+            .anyMatch(a -> a.decode(new StatusAckDecoder()).uuidMsb() == 1), "the superseded STARTING is acknowledged");
+        assertEquals(TaskState.RUNNING, leader.state().task(ids[1], "t1").state);
+    }
+
+    /** While catching up, a STARTING coalesced away by its RUNNING is acknowledged when resent, not dropped forever. */
+    @Test
+    void aCoalescedAwayUpdateIsAcknowledgedWhenResent()
+    {
+        final long[] ids = launched("t1");
+        leader.stalled(now, 2 * SECOND);
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.STARTING, 1, 1).to(leader, 1);
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.RUNNING, 2, 2).to(leader, 1);
+        after(0);
+        assertEquals(TaskState.RUNNING, leader.state().task(ids[1], "t1").state);
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.STARTING, 1, 1).to(leader, 1); // resent, never acknowledged
+        after(0);
+        assertTrue(peers.to(AGENT, StatusAckDecoder.TEMPLATE_ID).stream()
+            .anyMatch(a -> a.decode(new StatusAckDecoder()).uuidMsb() == 1), "acknowledged: the agent stops resending");
+        assertEquals(0, leader.badRecords());
+    }
 }
