@@ -430,6 +430,12 @@ final class StatusRelay
                 sendTaskStatus(frameworkId, 0, taskId, TaskState.STAGING, 0,
                     "reconciliation: the launch is being committed", false, nowNs);
             }
+            else if (t == null && tasks.forgotten(frameworkId, taskId) != null)
+            {
+                sendTaskStatus(frameworkId, 0, taskId, tasks.forgotten(frameworkId, taskId), 0,
+                    "reconciliation: the task ended and was dropped from the master's finished-task history", false,
+                    nowNs);
+            }
             else if (t == null)
             {
                 sendTaskStatus(frameworkId, 0, taskId, TaskState.LOST, 0, "reconciliation: task is unknown to the master",

@@ -153,6 +153,23 @@ final class TaskControl
 
     private final ResourceVectors vectors;
     private final TreeMap<String, MasterState.Task> tasks = new TreeMap<>();
+    /**
+     * How the newest finished tasks dropped from the history ended ("framework/task" -> state),
+     * so that reconciling one answers how it ended rather than LOST (a framework that asked
+     * while the answer was on its way was told FINISHED, then LOST). Filled as records apply, so
+     * the same on every master; not in snapshots (a master restored from one answers LOST again
+     * for tasks dropped before it).
+     */
+    private final java.util.LinkedHashMap<String, TaskState> forgotten = new java.util.LinkedHashMap<>(1024, 0.75f, false)
+    {
+        @Override
+        protected boolean removeEldestEntry(final java.util.Map.Entry<String, TaskState> eldest)
+        {
+            return size() > FORGOTTEN_REMEMBERED;
+        }
+    };
+    static final int FORGOTTEN_REMEMBERED = 50_000;
+
     /** The same tasks by framework and id bytes: what status updates are looked up by. */
     private final TaskIndex byIdBytes = new TaskIndex();
     /** A view of a record's task id (replay, owner thread). */
@@ -417,6 +434,7 @@ final class TaskControl
         {
             countByState[gone.state.ordinal()]--;
             byIdBytes.remove(gone);
+            forgotten.put(MasterState.taskKey(frameworkId, taskId), gone.state);
         }
     }
 
@@ -425,6 +443,7 @@ final class TaskControl
         completedByFramework.clear();
         tasks.clear();
         byIdBytes.clear();
+        forgotten.clear();
         byFramework.clear();
         liveByAgent.clear();
         java.util.Arrays.fill(countByState, 0);
@@ -436,6 +455,12 @@ final class TaskControl
     MasterState.Task get(final long frameworkId, final DirectBuffer id, final int offset, final int length)
     {
         return byIdBytes.get(frameworkId, id, offset, length);
+    }
+
+    /** How a finished task that was dropped from the history ended; null if not remembered. */
+    TaskState forgotten(final long frameworkId, final String taskId)
+    {
+        return forgotten.get(MasterState.taskKey(frameworkId, taskId));
     }
 
     MasterState.Task get(final long frameworkId, final String taskId)

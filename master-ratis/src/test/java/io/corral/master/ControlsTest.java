@@ -262,6 +262,10 @@ class ControlsTest
         }
         assertEquals(TaskState.FINISHED, state.task(frameworkId, "t5").state);
         assertEquals(TaskState.STAGING, state.task(frameworkId, "running").state, "a live task is never dropped");
+        assertEquals(TaskState.FINISHED, state.taskControl().forgotten(frameworkId, "t0"),
+            "how a dropped task ended is remembered (reconciliation answers it, not LOST)");
+        assertNull(state.taskControl().forgotten(frameworkId, "t5"), "only dropped ones");
+        assertNull(state.taskControl().forgotten(frameworkId, "never-launched"));
 
         final MasterState copy = new MasterState();
         copy.restore(state.snapshotBytes(), index);
