@@ -561,6 +561,18 @@ public final class MasterNode implements AutoCloseable
         private BundlingPeers bundling;
         private MasterEndpoint endpoint;
         private io.aeron.FragmentAssembler assembler;
+        /**
+         * The assembler, with the clock looked at before each message: a pause can stop this
+         * thread in the middle of a poll, and the messages read after it must not go ahead of the
+         * log (a check at the cycle's start alone let the chaos run see RUNNING after FINISHED).
+         */
+        private final io.aeron.logbuffer.FragmentHandler pausable = (buffer, offset, length, header) ->
+        {
+            checkStall(System.nanoTime());
+            assembler.onFragment(buffer, offset, length, header);
+        };
+        /** When this thread last showed it was running: a cycle's start, each message read. */
+        private long lastProgressNs = System.nanoTime();
         private LeaderDuties duties;
         private long nowNs;
         /** The last cycle start by which every inbound message had been read. */
@@ -568,6 +580,19 @@ public final class MasterNode implements AutoCloseable
         private long nextRoleCheckNs;
         /** A gap between cycles this long could have seen another master elected (half the shortest election timeout). */
         private final long stallNs = TimeUnit.MILLISECONDS.toNanos(Math.max(1, config.electionMinMs() / 2));
+
+        /**
+         * Tells the duties (if leading) that this thread stood still since it last looked: until
+         * an entry written after now commits, nothing goes to a framework ahead of the log.
+         */
+        private void checkStall(final long now)
+        {
+            if (duties != null && now - lastProgressNs > stallNs)
+            {
+                duties.stalled(nextLogIndex(), now - lastProgressNs);
+            }
+            lastProgressNs = now;
+        }
 
         /** Wires the outbound side once the connections exist (before the thread starts). */
         void connect(final Peers direct)
@@ -591,14 +616,10 @@ public final class MasterNode implements AutoCloseable
         public int doWork()
         {
             nowNs = System.nanoTime();
-            if (duties != null && nowNs - lastCycleNs > stallNs)
-            {
-                // This thread stood still (a paused process, a long GC) for long enough that another
-                // master may have been elected meanwhile, and what arrived during the pause (an
-                // agent's RUNNING of a task the new leader has since told ended) is about to be read.
-                // Nothing goes ahead of the log until an entry written after now has committed.
-                duties.stalled(nextLogIndex(), nowNs - lastCycleNs);
-            }
+            // This thread may have stood still (a paused process, a long GC) for long enough that
+            // another master was elected meanwhile; what arrived during the pause (an agent's
+            // RUNNING of a task the new leader has since told ended) is about to be read.
+            checkStall(nowNs);
             lastCycleNs = nowNs;
             int work = 0;
             // Committed entries first (applied here, by the state's owner), then who leads.
@@ -632,7 +653,7 @@ public final class MasterNode implements AutoCloseable
             {
                 sessions.cycle(nowNs);
             }
-            final int fragments = subscription.poll(assembler, FRAGMENT_LIMIT);
+            final int fragments = subscription.poll(pausable, FRAGMENT_LIMIT);
             work += fragments;
             if (fragments < FRAGMENT_LIMIT)
             {
