@@ -53,6 +53,9 @@ public final class SimAgents implements Agent
     }
 
     /** A task's updates not yet acknowledged, and when all of them go again. */
+    /** As the real agent: a registration stays well inside one Aeron message. */
+    private static final int MAX_TASK_LIST_CHARS = 64 * 1024;
+
     private static final class Unacked
     {
         final String key;
@@ -421,9 +424,41 @@ public final class SimAgents implements Agent
             Protocol.putResources(out.registerAgent.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId)
                 .resources(), new long[] { cpusMilli, memMb, 0, 0 });
             out.registerAgent.hostname(hostname).endpoint(endpoint).attributes("").httpEndpoint("")
-                .customResources("").tasks("").agentSecret(secret);
+                .customResources("").tasks(taskList()).agentSecret(secret);
             home.seal.resetIfSilent(home.publication(master), LEADER_SILENT_NS); // a restarted master forgot it
             home.seal.offer(home.publication(master), out.buffer, Outbound.length(out.registerAgent.encodedLength()));
+        }
+
+        /**
+         * As the real agent's: the tasks it runs or has unacknowledged updates for, each with its
+         * latest state ("framework/task<TAB>STATE"), so that a new leader learns the STARTING and
+         * RUNNING its log lacks (they went to frameworks ahead of the log). Without it a new leader
+         * answered a reconciliation STAGING for a task its framework had been told RUNNING.
+         */
+        private String taskList()
+        {
+            final Map<String, TaskState> states = new java.util.LinkedHashMap<>();
+            for (final Update f : finishing)
+            {
+                states.put(f.frameworkId() + "/" + f.taskId(), TaskState.RUNNING);
+            }
+            for (final Unacked u : pending.values())
+            {
+                if (!u.updates.isEmpty())
+                {
+                    states.put(u.key, u.updates.peekLast().state());
+                }
+            }
+            final StringBuilder sb = new StringBuilder().append(states.size());
+            for (final Map.Entry<String, TaskState> e : states.entrySet())
+            {
+                sb.append('\n').append(e.getKey()).append('\t').append(e.getValue());
+                if (sb.length() > MAX_TASK_LIST_CHARS)
+                {
+                    return ""; // too many to list: "not listed", as the real agent says it
+                }
+            }
+            return sb.toString();
         }
 
         void onAgentRegistered(final long id, final String leaderEndpoint, final long intervalMs)
