@@ -484,10 +484,19 @@ final class LeaderDuties
         return heartbeatIntervalMs;
     }
 
+    /**
+     * True once the agent has registered with this leader (its task list, with the states this
+     * leader's log may lack, came with it): until then its heartbeats are answered "register
+     * again", and reconciliation says nothing of its tasks.
+     */
+    boolean registeredThisTerm(final long agentId)
+    {
+        return heardAgents.contains(agentId);
+    }
+
     /** Answers a heartbeat, a registration or a re-registration: the agent is alive, and this is the leader. */
     void acknowledgeAgent(final MasterState.Agent agent, final long nowNs)
     {
-        heardAgents.add(agent.id());
         final long intervalMs = heartbeatIntervalMs(); // first: it sets the timeout agentSeen uses
         liveness.agentSeen(agent.id(), nowNs);
         toAgents.registered(agent, term, address, intervalMs, nowNs);
@@ -761,6 +770,7 @@ final class LeaderDuties
      */
     void agentRegistered(final MasterState.Agent agent, final long nowNs)
     {
+        heardAgents.add(agent.id()); // its task list (if it has tasks) came with the registration
         acknowledgeAgent(agent, nowNs);
         final Set<MasterState.Task> killed = killsSent.get(agent.id());
         if (killed == null)

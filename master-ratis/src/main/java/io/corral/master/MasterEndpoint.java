@@ -325,6 +325,15 @@ final class MasterEndpoint implements MasterInbound.Handler
         remember(sessionId, agent.endpoint());
         if (!redirected(agent.endpoint()))
         {
+            if (!duties.registeredThisTerm(agent.id()))
+            {
+                // A new leader learns what its log lacks (STARTING, RUNNING that went ahead of it)
+                // from the task list an agent registers with; a heartbeat carries none. Answered by
+                // the agent with a registration.
+                error(agent.endpoint(), ErrorCode.NOT_REGISTERED, AgentHeartbeatDecoder.TEMPLATE_ID, "agent " +
+                    agent.id() + " has not registered with this leader yet: register again");
+                return;
+            }
             duties.acknowledgeAgent(agent, nowNs);
         }
     }

@@ -641,4 +641,38 @@ class LeaderDutiesTest
             .anyMatch(a -> a.decode(new StatusAckDecoder()).uuidMsb() == 1), "acknowledged: the agent stops resending");
         assertEquals(0, leader.badRecords());
     }
+
+    /**
+     * The long chaos run's last finding: a new leader answered a reconciliation STAGING for a task
+     * the framework had been told RUNNING, because the agent's first word to it was a heartbeat
+     * (no task list). Until an agent registers with this leader, its heartbeats are answered
+     * "register again", and reconciliation says nothing of its tasks.
+     */
+    @Test
+    void aNewLeaderAsksAnAgentThatOnlyHeartbeatsToRegisterWithItsTaskList()
+    {
+        final long[] ids = launched("t1");
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.RUNNING, 2, 2).to(leader, 1);
+        leader.cycle(now);
+        leader.refuseProposals(); // the leader lost office before RUNNING committed
+        leader.newTerm(now);
+        final int told = peers.statuses(FRAMEWORK).size();
+        final int errors = peers.count(AGENT, io.corral.codec.sbe.ErrorReplyDecoder.TEMPLATE_ID);
+        frames.heartbeat(ids[0]).to(leader, 1);
+        frames.reconcile(ids[1], "t1").to(leader, 2);
+        after(0);
+        assertEquals(errors + 1, peers.count(AGENT, io.corral.codec.sbe.ErrorReplyDecoder.TEMPLATE_ID),
+            "the heartbeat is answered: register again");
+        assertEquals(told, peers.statuses(FRAMEWORK).size(), "no answer from a log that lacks RUNNING");
+
+        frames.registerAgent(ids[0], AGENT, 4000, 4096, "1\n" + ids[1] + "/t1\tRUNNING").to(leader, 1);
+        after(0);
+        final int acked = peers.count(AGENT, AgentRegisteredDecoder.TEMPLATE_ID);
+        frames.heartbeat(ids[0]).to(leader, 1);
+        frames.reconcile(ids[1], "t1").to(leader, 2);
+        after(0);
+        assertEquals(acked + 1, peers.count(AGENT, AgentRegisteredDecoder.TEMPLATE_ID), "now its heartbeats are answered");
+        final List<RecordingPeers.Status> got = peers.statuses(FRAMEWORK);
+        assertEquals(TaskState.RUNNING, got.get(got.size() - 1).state(), "and reconciliation says RUNNING");
+    }
 }
