@@ -55,6 +55,8 @@ final class LeaderDuties
     private final java.util.function.LongConsumer removeAgent = this::removeAgent;
     private final java.util.function.LongConsumer removeFramework = this::removeFramework;
     private final long takenOfficeAtIndex;
+    /** Agents' task lists that arrived while catching up: {agent id, list}. */
+    private final List<Object[]> reportsWhenCaughtUp = new java.util.ArrayList<>();
     private final io.corral.codec.LogThrottle stallLog = new io.corral.codec.LogThrottle(10_000_000_000L);
     private final long allocationIntervalNs;
     private final long offerTimeoutNs;
@@ -95,6 +97,12 @@ final class LeaderDuties
         this.launches = new Launches(term, state, offers, allocations, statuses, outputs,
             config.maxLaunchesInFlight());
         statuses.onConfirmed(launches::confirmed);
+        statuses.whenCaughtUp(() ->
+        {
+            final List<Object[]> reports = new java.util.ArrayList<>(reportsWhenCaughtUp);
+            reportsWhenCaughtUp.clear();
+            reports.forEach(r -> agentReported((Long)r[0], (String)r[1]));
+        });
         this.takenOfficeAtIndex = rebuild(committedIndex, nowNs);
         statuses.catchUpTo(Math.max(committedIndex, takenOfficeAtIndex));
         announce(config.id(), nowNs);
@@ -388,6 +396,15 @@ final class LeaderDuties
     {
         if (taskList.isEmpty())
         {
+            return;
+        }
+        if (statuses.catchingUp())
+        {
+            // Its tasks' launches may be in entries not applied yet (the report would find no task
+            // and be lost, and reconciliation would later answer STAGING for a task told RUNNING):
+            // read once caught up, before anything waiting for that is answered.
+            reportsWhenCaughtUp.add(new Object[] { agentId, taskList });
+            statuses.callWhenCaughtUp();
             return;
         }
         final String[] lines = taskList.split("\n");

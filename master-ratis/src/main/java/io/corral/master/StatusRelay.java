@@ -98,6 +98,21 @@ final class StatusRelay
         return catchUpIndex;
     }
 
+    private Runnable whenCaughtUp = () -> { };
+    private boolean callWhenCaughtUp;
+
+    /** What runs once caught up, before held-back updates and waiting reconciliations (when {@link #callWhenCaughtUp()}). */
+    void whenCaughtUp(final Runnable action)
+    {
+        this.whenCaughtUp = action;
+    }
+
+    /** Asks for the {@link #whenCaughtUp} action once caught up. */
+    void callWhenCaughtUp()
+    {
+        callWhenCaughtUp = true;
+    }
+
     /** True while entries of earlier leaders (or from before a stall) are still to be applied. */
     boolean catchingUp()
     {
@@ -480,11 +495,16 @@ final class StatusRelay
      */
     private int sendHeldBack(final long nowNs)
     {
-        if (heldBack.isEmpty() && reconcileWhenCaughtUp.isEmpty() || catchingUp())
+        if (!callWhenCaughtUp && heldBack.isEmpty() && reconcileWhenCaughtUp.isEmpty() || catchingUp())
         {
             return 0;
         }
         int work = 0;
+        if (callWhenCaughtUp)
+        {
+            callWhenCaughtUp = false;
+            whenCaughtUp.run(); // (agents' task lists that waited: before any answer below)
+        }
         for (final MasterEvent.TaskStateChanged e : heldBack.values())
         {
             final MasterState.Task task = e.task();

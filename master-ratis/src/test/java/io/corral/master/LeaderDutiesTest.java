@@ -675,4 +675,32 @@ class LeaderDutiesTest
         final List<RecordingPeers.Status> got = peers.statuses(FRAMEWORK);
         assertEquals(TaskState.RUNNING, got.get(got.size() - 1).state(), "and reconciliation says RUNNING");
     }
+
+    /**
+     * And the one after it: an agent registered with a new leader while the launch of its task was
+     * still in entries the leader had not applied; its report found no task and was lost, and
+     * reconciliation answered STAGING. Reports that arrive while catching up are read once caught up.
+     */
+    @Test
+    void anAgentsReportWhileCatchingUpIsReadOnceCaughtUp()
+    {
+        final long agentId = registerAgent();
+        final long frameworkId = subscribe(60_000);
+        after(0);
+        frames.accept(frameworkId, lastOffer().offerId(), "t1", 1000, 512).to(leader, 2);
+        leader.cycle(now);
+        assertEquals(1, leader.pendingProposals(), "the launch, not applied here yet");
+        leader.newTermBeforeApplying(now);
+        frames.registerAgent(agentId, AGENT, 4000, 4096, "1\n" + frameworkId + "/t1\tRUNNING").to(leader, 1);
+        frames.reconcile(frameworkId, "t1").to(leader, 2);
+        leader.cycle(now);
+        leader.commit(); // the launch
+        after(0);
+        after(0);
+        final List<RecordingPeers.Status> got = peers.statuses(FRAMEWORK);
+        assertTrue(!got.isEmpty(), "the reconciliation was answered");
+        assertEquals(TaskState.RUNNING, got.get(got.size() - 1).state(), "RUNNING, as the agent reported: " + got);
+        assertEquals(TaskState.RUNNING, leader.state().task(frameworkId, "t1").state, "and replicated");
+        assertEquals(0, leader.badRecords());
+    }
 }
