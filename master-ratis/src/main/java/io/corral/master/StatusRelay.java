@@ -50,6 +50,8 @@ final class StatusRelay
      */
     private final java.util.IdentityHashMap<MasterState.Task, TaskState> forwardedAhead =
         new java.util.IdentityHashMap<>();
+    /** Tasks whose agent reported them ended while this leader's log has them live: reconciliation waits. */
+    private final java.util.IdentityHashMap<MasterState.Task, Boolean> endReported = new java.util.IdentityHashMap<>();
     /** Terminal updates proposed and not yet applied: a resend of one is dropped, not proposed again. */
     private final UuidBook beingCommitted = new UuidBook(ACKNOWLEDGED_REMEMBERED);
     /** The launch path: an agent's first update confirms its launch (no more RunTask). */
@@ -279,6 +281,14 @@ final class StatusRelay
      */
     void reported(final MasterState.Task task, final TaskState reported)
     {
+        if (MasterState.isTerminal(reported) && !MasterState.isTerminal(task.state))
+        {
+            // Ended on the agent, the end not in this leader's log yet (on its way: the agent resends
+            // it until acknowledged), and the framework may have been told RUNNING ahead of the
+            // log: reconciliation waits for the end rather than answer the log's older state.
+            endReported.put(task, Boolean.TRUE);
+            return;
+        }
         final TaskState ahead = forwardedAhead.get(task);
         if (MasterState.isTerminal(reported) || MasterState.isTerminal(task.state) ||
             reported.value() <= task.state.value() || ahead != null && reported.value() <= ahead.value())
@@ -358,6 +368,10 @@ final class StatusRelay
         {
             forwardedAhead.remove(task); // the log has caught up
         }
+        if (MasterState.isTerminal(task.state))
+        {
+            endReported.remove(task);
+        }
         final boolean alreadyAcknowledged = withUuid && acknowledgedByFramework.contains(e.uuidMsb(), e.uuidLsb());
         if (e.outcome() == MasterEvent.Outcome.STALE || framework == null || alreadyAcknowledged)
         {
@@ -430,7 +444,8 @@ final class StatusRelay
         {
             for (final MasterState.Task t : tasks.each())
             {
-                if (t.frameworkId == frameworkId && !MasterState.isTerminal(t.state) && agentHeard.test(t.agentId))
+                if (t.frameworkId == frameworkId && !MasterState.isTerminal(t.state) && agentHeard.test(t.agentId) &&
+                    !endReported.containsKey(t))
                 {
                     sendTaskStatus(frameworkId, t.agentId, t.taskId, latest(t), t.exitCode, t.message, false, nowNs);
                 }
@@ -456,7 +471,7 @@ final class StatusRelay
                 sendTaskStatus(frameworkId, 0, taskId, TaskState.LOST, 0, "reconciliation: task is unknown to the master",
                     false, nowNs);
             }
-            else if (MasterState.isTerminal(t.state) || agentHeard.test(t.agentId))
+            else if (MasterState.isTerminal(t.state) || agentHeard.test(t.agentId) && !endReported.containsKey(t))
             {
                 sendTaskStatus(frameworkId, t.agentId, taskId, latest(t), t.exitCode, t.message, false, nowNs);
             }

@@ -703,4 +703,31 @@ class LeaderDutiesTest
         assertEquals(TaskState.RUNNING, leader.state().task(frameworkId, "t1").state, "and replicated");
         assertEquals(0, leader.badRecords());
     }
+
+    /**
+     * The same answer by another way: the agent listed the task FINISHED (its end unacknowledged,
+     * not in the new leader's log yet) and the log had it STAGING; the framework had been told
+     * RUNNING ahead. Reconciliation waits for the end to commit instead of answering STAGING.
+     */
+    @Test
+    void aTaskItsAgentReportsEndedIsNotReconciledFromTheLogsOlderState()
+    {
+        final long[] ids = launched("t1");
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.RUNNING, 2, 2).to(leader, 1);
+        leader.cycle(now);
+        leader.refuseProposals(); // RUNNING went ahead; the leader lost office before it committed
+        leader.newTerm(now);
+        final int told = peers.statuses(FRAMEWORK).size();
+        frames.registerAgent(ids[0], AGENT, 4000, 4096, "1\n" + ids[1] + "/t1\tFINISHED").to(leader, 1);
+        frames.reconcile(ids[1], "t1").to(leader, 2);
+        after(0);
+        assertEquals(told, peers.statuses(FRAMEWORK).size(), "no STAGING from the log while the end is on its way");
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.FINISHED, 3, 3).to(leader, 1); // resent
+        after(0);
+        frames.reconcile(ids[1], "t1").to(leader, 2);
+        after(0);
+        final List<TaskState> since = peers.statuses(FRAMEWORK).stream().skip(told).map(RecordingPeers.Status::state)
+            .toList();
+        assertEquals(List.of(TaskState.FINISHED, TaskState.FINISHED), since, "the end, then the answer");
+    }
 }
