@@ -55,8 +55,12 @@ final class LeaderDuties
     private final java.util.function.LongConsumer removeAgent = this::removeAgent;
     private final java.util.function.LongConsumer removeFramework = this::removeFramework;
     private final long takenOfficeAtIndex;
-    /** Agents' task lists that arrived while catching up: {agent id, list}. */
-    private final List<Object[]> reportsWhenCaughtUp = new java.util.ArrayList<>();
+    /** An agent's task list that arrived while catching up. */
+    private record Report(long agentId, String taskList)
+    {
+    }
+
+    private final List<Report> reportsWhenCaughtUp = new java.util.ArrayList<>();
     private final io.corral.codec.LogThrottle stallLog = new io.corral.codec.LogThrottle(10_000_000_000L);
     private final long allocationIntervalNs;
     private final long offerTimeoutNs;
@@ -99,9 +103,9 @@ final class LeaderDuties
         statuses.onConfirmed(launches::confirmed);
         statuses.whenCaughtUp(() ->
         {
-            final List<Object[]> reports = new java.util.ArrayList<>(reportsWhenCaughtUp);
+            final List<Report> reports = new java.util.ArrayList<>(reportsWhenCaughtUp);
             reportsWhenCaughtUp.clear();
-            reports.forEach(r -> agentReported((Long)r[0], (String)r[1]));
+            reports.forEach(r -> agentReported(r.agentId(), r.taskList()));
         });
         this.takenOfficeAtIndex = rebuild(committedIndex, nowNs);
         statuses.catchUpTo(Math.max(committedIndex, takenOfficeAtIndex));
@@ -403,7 +407,7 @@ final class LeaderDuties
             // Its tasks' launches may be in entries not applied yet (the report would find no task
             // and be lost, and reconciliation would later answer STAGING for a task told RUNNING):
             // read once caught up, before anything waiting for that is answered.
-            reportsWhenCaughtUp.add(new Object[] { agentId, taskList });
+            reportsWhenCaughtUp.add(new Report(agentId, taskList));
             statuses.callWhenCaughtUp();
             return;
         }

@@ -324,26 +324,26 @@ public final class MasterNode implements AutoCloseable
     /** The index the next entry appended to this master's Raft log gets (-1 if the division is not there). */
     private long nextLogIndex()
     {
-        try
-        {
-            return server.getDivision(GROUP_ID).getRaftLog().getNextIndex();
-        }
-        catch (final IOException ex)
-        {
-            return -1;
-        }
+        final org.apache.ratis.server.raftlog.RaftLog log = raftLog();
+        return log == null ? -1 : log.getNextIndex();
     }
 
     /** Raft's commit index as this master knows it (-1 if the division is not there). */
     private long committedIndex()
     {
+        final org.apache.ratis.server.raftlog.RaftLog log = raftLog();
+        return log == null ? -1 : log.getLastCommittedIndex();
+    }
+
+    private org.apache.ratis.server.raftlog.RaftLog raftLog()
+    {
         try
         {
-            return server.getDivision(GROUP_ID).getRaftLog().getLastCommittedIndex();
+            return server.getDivision(GROUP_ID).getRaftLog();
         }
         catch (final IOException ex)
         {
-            return -1;
+            return null;
         }
     }
 

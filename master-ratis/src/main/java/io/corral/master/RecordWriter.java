@@ -137,16 +137,18 @@ final class RecordWriter
         for (int i = 0; i < batch.size(); i++)
         {
             final TaskControl.Update u = batch.get(i);
-            final TaskStatesChangedEncoder.ChangesEncoder c = g.next();
+            final TaskStatesChangedEncoder.ChangesEncoder c = g.next().frameworkId(u.frameworkId())
+                .agentId(u.agentId()).uuidMsb(u.uuidMsb()).uuidLsb(u.uuidLsb()).state(u.state())
+                .exitCode(u.exitCode()).timestampMs(u.timestampMs());
             if (u.taskIdUtf8() == null)
             {
-                putChange(c, u.frameworkId(), u.agentId(), u.uuidMsb(), u.uuidLsb(), u.state(), u.exitCode(),
-                    u.timestampMs(), u.taskId(), u.message());
-                continue;
+                c.taskId(u.taskId());
             }
-            c.frameworkId(u.frameworkId()).agentId(u.agentId()).uuidMsb(u.uuidMsb()).uuidLsb(u.uuidLsb())
-                .state(u.state()).exitCode(u.exitCode()).timestampMs(u.timestampMs())
-                .putTaskId(u.taskIdUtf8(), 0, u.taskIdUtf8().capacity()).message(u.message());
+            else
+            {
+                c.putTaskId(u.taskIdUtf8(), 0, u.taskIdUtf8().capacity()); // the task's own bytes: no encoding
+            }
+            c.message(u.message());
         }
         return done(Outbound.length(out.taskStatesChanged.encodedLength()));
     }

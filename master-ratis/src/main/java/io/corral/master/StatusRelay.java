@@ -414,14 +414,21 @@ final class StatusRelay
         }
         // An end, or a change this leader did not forward (an earlier leader's, committed now):
         // (re)deliver it; the framework's acknowledgement is relayed to the agent.
-        if (withUuid)
+        deliver(framework, e, nowNs);
+        return true;
+    }
+
+    /** A committed change to its framework, booked by uuid (if any) so that the framework's ack finds the agent. */
+    private void deliver(final MasterState.Framework framework, final MasterEvent.TaskStateChanged e, final long nowNs)
+    {
+        final MasterState.Task task = e.task();
+        if (e.uuidMsb() != 0 || e.uuidLsb() != 0)
         {
             forwarded.put(e.uuidMsb(), e.uuidLsb(), task.agentId);
         }
         toFrameworks.forward(framework.endpoint(), task, e.uuidMsb(), e.uuidLsb(), e.state(), e.exitCode(), e.message(),
             e.timestampMs(), nowNs);
         metrics.statusUpdatesForwarded.inc();
-        return true;
     }
 
     /**
@@ -455,14 +462,15 @@ final class StatusRelay
         for (final String taskId : taskIds)
         {
             final MasterState.Task t = state.task(frameworkId, taskId);
+            final TaskState ended;
             if (t == null && launching.test(frameworkId, taskId))
             {
                 sendTaskStatus(frameworkId, 0, taskId, TaskState.STAGING, 0,
                     "reconciliation: the launch is being committed", false, nowNs);
             }
-            else if (t == null && tasks.forgotten(frameworkId, taskId) != null)
+            else if (t == null && (ended = tasks.forgotten(frameworkId, taskId)) != null)
             {
-                sendTaskStatus(frameworkId, 0, taskId, tasks.forgotten(frameworkId, taskId), 0,
+                sendTaskStatus(frameworkId, 0, taskId, ended, 0,
                     "reconciliation: the task ended and was dropped from the master's finished-task history", false,
                     nowNs);
             }
@@ -531,13 +539,7 @@ final class StatusRelay
             {
                 continue; // superseded since (or nobody to tell, or told already)
             }
-            if (withUuid)
-            {
-                forwarded.put(e.uuidMsb(), e.uuidLsb(), task.agentId);
-            }
-            toFrameworks.forward(framework.endpoint(), task, e.uuidMsb(), e.uuidLsb(), e.state(), e.exitCode(),
-                e.message(), e.timestampMs(), nowNs);
-            metrics.statusUpdatesForwarded.inc();
+            deliver(framework, e, nowNs);
             work++;
         }
         heldBack.clear();

@@ -369,12 +369,15 @@ final class TaskControl
         {
             return new MasterEvent.TaskStateChanged(index, task, msb, lsb, outcome, state, exitCode, message, at);
         }
-        if (changesUsed == changePool.size())
+        if (changesUsed < changePool.size())
         {
-            changePool.add(new MasterEvent.TaskStateChanged(index, task, msb, lsb, outcome, state, exitCode, message,
-                at));
+            return changePool.get(changesUsed++).set(index, task, msb, lsb, outcome, state, exitCode, message, at);
         }
-        return changePool.get(changesUsed++).set(index, task, msb, lsb, outcome, state, exitCode, message, at);
+        final MasterEvent.TaskStateChanged grown =
+            new MasterEvent.TaskStateChanged(index, task, msb, lsb, outcome, state, exitCode, message, at);
+        changePool.add(grown);
+        changesUsed++;
+        return grown;
     }
 
     /** An agent was removed: each of its tasks that had not ended is LOST. */
