@@ -488,6 +488,20 @@ public final class MasterState
         return new MasterView(lastAppliedIndex, appliedRecords, vectors, agents(), frameworks(), roles(), tasks(), acl);
     }
 
+    /**
+     * The entry at {@code index} is Raft's own (a new term's first entry, a configuration change),
+     * not a record: the applied index moves past it and nothing else changes. A new leader that
+     * waits to have applied up to the commit index it took office at would otherwise wait for a
+     * record, when the last committed entries are those.
+     */
+    void passed(final long index)
+    {
+        if (index > lastAppliedIndex)
+        {
+            lastAppliedIndex = index;
+        }
+    }
+
     public long lastAppliedIndex()
     {
         return lastAppliedIndex;

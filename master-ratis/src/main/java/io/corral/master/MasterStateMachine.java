@@ -322,6 +322,7 @@ final class MasterStateMachine extends BaseStateMachine
             {
                 updateLastAppliedTermIndex(term, index);
             }
+            state.passed(index);
         });
     }
 }

@@ -220,6 +220,22 @@ public final class InProcessLeader implements RecordProposer, MasterEndpoint.Lea
         duties.stalled(index + ends.size() + 1, forNs);
     }
 
+    /**
+     * Takes office in a later term at {@code nowNs} when the last committed entry is Raft's own (an
+     * earlier leader's first entry), not applied yet here: {@link #passRaftEntry} applies it.
+     */
+    void newTermBeforeRaftEntry(final long nowNs)
+    {
+        this.nowNs = nowNs;
+        duties = new LeaderDuties(duties.term() + 1, config, state, outputs, index + ends.size() + 1, nowNs);
+    }
+
+    /** Applies a log entry of Raft's own (no record) as the state machine does. */
+    void passRaftEntry()
+    {
+        state.passed(++index);
+    }
+
     void newTermBeforeApplying(final long nowNs)
     {
         this.nowNs = nowNs;

@@ -547,6 +547,30 @@ class LeaderDutiesTest
         assertEquals(0, leader.badRecords());
     }
 
+    /**
+     * LeaderChurnTest's hang: leaders changed quickly, so the last committed entries were Raft's
+     * own (each term's first entry), not records. A new leader waiting to have applied up to the
+     * commit index must count those, or it waits for ever: no reconciliation answered, no task
+     * list read, no work offered.
+     */
+    @Test
+    void aNewLeaderWhoseLastCommittedEntryIsRaftsOwnIsCaughtUpOnceItIsApplied()
+    {
+        final long[] ids = launched("t1");
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.FINISHED, 2, 2).to(leader, 1);
+        after(0);
+        final int told = peers.statuses(FRAMEWORK).size();
+        leader.newTermBeforeRaftEntry(now);
+        frames.reconcile(ids[1], "t1").to(leader, 2);
+        leader.cycle(now);
+        assertEquals(told, peers.statuses(FRAMEWORK).size(), "waits while the entry is not applied");
+        leader.passRaftEntry();
+        leader.cycle(now);
+        final List<RecordingPeers.Status> got = peers.statuses(FRAMEWORK);
+        assertEquals(told + 1, got.size(), "answered once applied, with no record committed since: " + got);
+        assertEquals(TaskState.FINISHED, got.get(got.size() - 1).state());
+    }
+
     /** An earlier leader's RUNNING that is still the task's state is sent once the new leader has caught up. */
     @Test
     void aNewLeaderSendsAnEarlierLeadersRunningOnceCaughtUpIfStillTheTasksState()
