@@ -179,8 +179,10 @@ class LeaderChurnTest
     {
         start(30_000);
         final Batch batch = new Batch(120);
+        // A launch a leader had not committed when it lost office is found by the driver asking the
+        // new leader at once (the silence timeout is set out of reach: it must not be what finds it).
         final CorralSchedulerDriver driver = new CorralSchedulerDriver(batch, new FrameworkInfo("churn", "churn")
-            .withFailoverTimeoutMs(60_000), cluster.mastersSpec());
+            .withFailoverTimeoutMs(60_000), cluster.mastersSpec()).silentTaskReconcile(Duration.ofHours(1));
         drivers.add(driver);
         driver.start();
 

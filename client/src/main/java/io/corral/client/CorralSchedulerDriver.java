@@ -38,9 +38,10 @@ public final class CorralSchedulerDriver implements SchedulerDriver
      */
     public static final int MAX_ACCEPT_BYTES = io.corral.codec.MediaDrivers.MAX_MESSAGE_BYTES;
     /**
-     * A launched task the driver has heard nothing of for this long is reconciled: if the leader
-     * changed before the launch was committed, the master answers LOST and the framework can
-     * launch it again, instead of waiting for it forever.
+     * A launched task the driver has heard nothing of for this long is reconciled (unless set
+     * otherwise with {@link #silentTaskReconcile}): if the leader changed before the launch was
+     * committed, the master answers LOST and the framework can launch it again, instead of
+     * waiting for it forever.
      */
     static final long SILENT_TASK_RECONCILE_NS = TimeUnit.SECONDS.toNanos(15);
     static final long SILENT_CHECK_NS = TimeUnit.SECONDS.toNanos(5);
@@ -73,6 +74,7 @@ public final class CorralSchedulerDriver implements SchedulerDriver
     volatile long frameworkId;
     volatile boolean implicitAcknowledgements = true;
     volatile boolean redeliverUnacknowledged;
+    volatile long silentTaskReconcileNs = SILENT_TASK_RECONCILE_NS;
     /** Sessions with the masters; sealed when the framework has a credential ({@link #credential}). */
     io.corral.codec.Seal seal = io.corral.codec.Seal.insecure();
 
@@ -154,6 +156,22 @@ public final class CorralSchedulerDriver implements SchedulerDriver
         {
             return "127.0.0.1";
         }
+    }
+
+    /**
+     * How long a launched task may stay silent (no update at all) before the driver asks the
+     * master about it; 15 s unless set. Silence means the launch may have been lost with a leader
+     * that had not committed it; the driver also asks at once whenever a new leader subscribes it.
+     * Before {@link #start}.
+     */
+    public CorralSchedulerDriver silentTaskReconcile(final java.time.Duration after)
+    {
+        if (after.isNegative() || after.isZero())
+        {
+            throw new IllegalArgumentException("silentTaskReconcile must be positive, was " + after);
+        }
+        silentTaskReconcileNs = after.toNanos();
+        return this;
     }
 
     public CorralSchedulerDriver explicitAcknowledgements()

@@ -132,31 +132,60 @@ final class DriverDuty implements Agent, SchedulerInbound.Handler
         return work + subscribeIfDue();
     }
 
-    /** Asks the master about launched tasks that have said nothing for a while (at most 500 at once). */
+    /** Asks the master about launched tasks that have said nothing for a while. */
     private int reconcileSilentTasks()
     {
         if (nowNs < nextSilentCheckNs || !connected || silent.isEmpty())
         {
             return 0;
         }
-        nextSilentCheckNs = nowNs + CorralSchedulerDriver.SILENT_CHECK_NS;
-        final List<String> ask = new ArrayList<>();
+        nextSilentCheckNs = nowNs + Math.min(CorralSchedulerDriver.SILENT_CHECK_NS, driver.silentTaskReconcileNs);
+        return reconcileSilent(driver.silentTaskReconcileNs);
+    }
+
+    /**
+     * A new leader subscribed the framework: a launch the old leader had not committed when it
+     * lost office is gone (the new leader's log does not hold it, and the old one can no longer
+     * say so). Every task still silent is asked about now, not after the silence timeout: the new
+     * leader answers once it has applied what earlier leaders committed, LOST for those it does
+     * not know.
+     */
+    private int reconcileSilentOnNewLeader()
+    {
+        return silent.isEmpty() ? 0 : reconcileSilent(0);
+    }
+
+    /** Reconciles the silent tasks silent for at least {@code forNs}, 500 to a message. */
+    private int reconcileSilent(final long forNs)
+    {
+        int sent = 0;
+        List<String> ask = new ArrayList<>();
         for (final Map.Entry<String, Long> e : silent.entrySet())
         {
-            if (nowNs - e.getValue() >= CorralSchedulerDriver.SILENT_TASK_RECONCILE_NS && ask.size() < 500)
+            if (nowNs - e.getValue() >= forNs)
             {
                 ask.add(e.getKey());
                 e.setValue(nowNs);
+                if (ask.size() == RECONCILE_BATCH)
+                {
+                    autoReconciling.addAll(ask);
+                    sendReconcile(ask);
+                    sent++;
+                    ask = new ArrayList<>();
+                }
             }
         }
-        if (ask.isEmpty())
+        if (!ask.isEmpty())
         {
-            return 0;
+            autoReconciling.addAll(ask);
+            sendReconcile(ask);
+            sent++;
         }
-        autoReconciling.addAll(ask);
-        sendReconcile(ask);
-        return 1;
+        return sent;
     }
+
+    /** Task ids per reconcile message the driver sends itself. */
+    private static final int RECONCILE_BATCH = 500;
 
     /** Until subscribed: tries the driver.masters in turn. Then: resubscribes as a heartbeat. */
     private int subscribeIfDue()
@@ -292,6 +321,7 @@ final class DriverDuty implements Agent, SchedulerInbound.Handler
         {
             return; // a deposed master answering a Subscribe sent before another was elected
         }
+        final boolean newLeader = leaderTerm != 0 && term != leaderTerm;
         leaderTerm = term;
         leader = m.masterEndpoint();
         lastHeardNs = nowNs;
@@ -315,6 +345,10 @@ final class DriverDuty implements Agent, SchedulerInbound.Handler
                 driver.toScheduler(s -> s.registered(driver, id));
             }
             everConnected = true;
+        }
+        if (newLeader)
+        {
+            reconcileSilentOnNewLeader();
         }
     }
 
