@@ -234,7 +234,7 @@ public final class LocalCluster implements AutoCloseable
      * True once every master's Raft log holds an entry: until then a leader that stops leaves two
      * masters that cannot elect one (Ratis does not count the vote of a master with an empty log).
      */
-    private boolean everyLogHasAnEntry()
+    public boolean everyLogHasAnEntry()
     {
         for (final MasterNode m : masters)
         {

@@ -78,8 +78,10 @@ class TlsTest
         agent = new AgentNode(new AgentConfig().masters(cluster.mastersSpec()).cpus(1).memMiB(256).diskMiB(64)
             .hostname("tls-agent").workDir(dir.resolve("agent").toFile()).tls(ca.cert, ca.key)
             .credential(cluster.credential(LocalCluster.AGENT_PRINCIPAL)));
-        Await.until("a leader elected over TLS and the agent registered", WAIT,
-            () -> cluster.leader() != null && agent.isRegistered());
+        // (Every master holding the log too: the test stops the leader below, and two masters of
+        // which one has never heard from it cannot elect another.)
+        Await.until("a leader elected over TLS, the agent registered, every master holding the log", WAIT,
+            () -> cluster.leader() != null && agent.isRegistered() && cluster.everyLogHasAnEntry());
 
         // HTTPS for a client that trusts the CA; refused to one that does not; plain HTTP gets nothing.
         final HttpClient trusting = HttpClient.newBuilder().sslContext(Tls.client(ca.ca)).build();
