@@ -18,6 +18,7 @@ import io.corral.codec.Backoff;
 import io.corral.codec.MediaDrivers;
 import io.corral.codec.Outbound;
 import io.corral.codec.Protocol;
+import io.corral.codec.TaskListParts;
 import io.corral.codec.sbe.AgentRegisteredDecoder;
 import io.corral.codec.sbe.ErrorCode;
 import io.corral.codec.sbe.ErrorReplyDecoder;
@@ -53,7 +54,6 @@ public final class AgentNode implements AutoCloseable
     /** Heartbeats without an answer before the agent looks for a new leader. */
     private static final int MISSED_ANSWERS = 5;
     /** A registration stays well inside one Aeron message (an eighth of the 1 MiB term). */
-    private static final int MAX_TASK_LIST_CHARS = 64 * 1024;
 
 
     private final AgentConfig config;
@@ -399,16 +399,36 @@ public final class AgentNode implements AutoCloseable
         private void register()
         {
             final String target = leader != null ? leader : masters.get(masterIndex++ % masters.size());
+            // Looking for the leader: a session it has not answered in lately is stale (it restarted).
+            seal.resetIfSilent(publications.get(target), MISSED_ANSWERS * heartbeatNs());
+            leader = null;
+            final TaskListParts list = taskList();
+            if (list != null && !sendListParts(publications.get(target), list))
+            {
+                return; // (a part did not go: neither may the registration; the next attempt sends all)
+            }
             out.registerAgent.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId);
             Protocol.putResources(out.registerAgent.resources(), config.resources());
             out.registerAgent.hostname(config.hostname()).endpoint(endpoint).attributes(config.attributes())
                 .httpEndpoint(http.endpoint())
                 .customResources(io.corral.codec.CustomResources.format(config.customResources()))
-                .tasks(taskList()).agentSecret(secret);
-            // Looking for the leader: a session it has not answered in lately is stale (it restarted).
-            seal.resetIfSilent(publications.get(target), MISSED_ANSWERS * heartbeatNs());
+                .tasks(list == null ? "" : list.registration()).agentSecret(secret);
             seal.offer(publications.get(target), out.buffer, Outbound.length(out.registerAgent.encodedLength()));
-            leader = null;
+        }
+
+        /** The parts of a long task list, in order; false if one could not be sent. */
+        private boolean sendListParts(final io.aeron.Publication publication, final TaskListParts list)
+        {
+            for (int part = 0; part < list.before().size(); part++)
+            {
+                out.agentTasks.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId).part(part)
+                    .tasks(list.before().get(part));
+                if (!seal.offer(publication, out.buffer, Outbound.length(out.agentTasks.encodedLength())))
+                {
+                    return false;
+                }
+            }
+            return true;
         }
 
         /**
@@ -430,26 +450,27 @@ public final class AgentNode implements AutoCloseable
         /**
          * What the agent reports at registration: the count, then each task it has and its latest
          * state (a new leader learns from it the states that are not replicated); the masters
-         * mark LOST a task they think runs here that is not listed. Too many to fit one message:
-         * not listed (empty), and the masters check nothing.
+         * mark LOST a task they think runs here that is not listed. A list too long for one
+         * message goes in parts before the registration; beyond {@link TaskListParts#MAX_CHARS}
+         * it is not listed (null), and the masters check nothing.
          */
-        private String taskList()
+        private TaskListParts taskList()
         {
-            final StringBuilder sb = new StringBuilder().append(tasks.size());
+            final StringBuilder sb = new StringBuilder();
             for (final Map.Entry<String, RunningTask> e : tasks.entrySet())
             {
                 // "framework/task<TAB>STATE": a new leader learns the states that were not replicated
-                sb.append('\n').append(e.getKey());
+                sb.append(sb.length() == 0 ? "" : "\n").append(e.getKey());
                 if (e.getValue().record.state != null)
                 {
                     sb.append('\t').append(e.getValue().record.state);
                 }
-                if (sb.length() > MAX_TASK_LIST_CHARS)
+                if (sb.length() > TaskListParts.MAX_CHARS)
                 {
-                    return "";
+                    return null;
                 }
             }
-            return sb.toString();
+            return TaskListParts.of(tasks.size(), sb);
         }
 
         @Override

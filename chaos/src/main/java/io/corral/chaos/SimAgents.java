@@ -54,7 +54,6 @@ public final class SimAgents implements Agent
 
     /** A task's updates not yet acknowledged, and when all of them go again. */
     /** As the real agent: a registration stays well inside one Aeron message. */
-    private static final int MAX_TASK_LIST_CHARS = 64 * 1024;
 
     private static final class Unacked
     {
@@ -421,11 +420,21 @@ public final class SimAgents implements Agent
         private void register(final String endpoint)
         {
             registrationsSent.incrementAndGet();
+            home.seal.resetIfSilent(home.publication(master), LEADER_SILENT_NS); // a restarted master forgot it
+            final io.corral.codec.TaskListParts list = taskList();
+            for (int part = 0; list != null && part < list.before().size(); part++)
+            {
+                out.agentTasks.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId).part(part)
+                    .tasks(list.before().get(part));
+                if (!home.seal.offer(home.publication(master), out.buffer, Outbound.length(out.agentTasks.encodedLength())))
+                {
+                    return; // (neither may the registration go: the next attempt sends all)
+                }
+            }
             Protocol.putResources(out.registerAgent.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId)
                 .resources(), new long[] { cpusMilli, memMb, 0, 0 });
             out.registerAgent.hostname(hostname).endpoint(endpoint).attributes("").httpEndpoint("")
-                .customResources("").tasks(taskList()).agentSecret(secret);
-            home.seal.resetIfSilent(home.publication(master), LEADER_SILENT_NS); // a restarted master forgot it
+                .customResources("").tasks(list == null ? "" : list.registration()).agentSecret(secret);
             home.seal.offer(home.publication(master), out.buffer, Outbound.length(out.registerAgent.encodedLength()));
         }
 
@@ -435,7 +444,7 @@ public final class SimAgents implements Agent
          * RUNNING its log lacks (they went to frameworks ahead of the log). Without it a new leader
          * answered a reconciliation STAGING for a task its framework had been told RUNNING.
          */
-        private String taskList()
+        private io.corral.codec.TaskListParts taskList()
         {
             final Map<String, TaskState> states = new java.util.LinkedHashMap<>();
             for (final Update f : finishing)
@@ -449,16 +458,16 @@ public final class SimAgents implements Agent
                     states.put(u.key, u.updates.peekLast().state());
                 }
             }
-            final StringBuilder sb = new StringBuilder().append(states.size());
+            final StringBuilder sb = new StringBuilder();
             for (final Map.Entry<String, TaskState> e : states.entrySet())
             {
-                sb.append('\n').append(e.getKey()).append('\t').append(e.getValue());
-                if (sb.length() > MAX_TASK_LIST_CHARS)
+                sb.append(sb.length() == 0 ? "" : "\n").append(e.getKey()).append('\t').append(e.getValue());
+                if (sb.length() > io.corral.codec.TaskListParts.MAX_CHARS)
                 {
-                    return ""; // too many to list: "not listed", as the real agent says it
+                    return null; // too many to list: "not listed", as the real agent says it
                 }
             }
-            return sb.toString();
+            return io.corral.codec.TaskListParts.of(states.size(), sb);
         }
 
         void onAgentRegistered(final long id, final String leaderEndpoint, final long intervalMs)

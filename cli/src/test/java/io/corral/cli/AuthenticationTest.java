@@ -386,7 +386,12 @@ class AuthenticationTest
         assertTrue(refused.startsWith("NOT_PERMITTED") && refused.contains("does not present that agent's secret"),
             refused);
 
-        assertTrue(MasterProbe.metric(cluster.leader(), "corral_auth_refused_total{reason=\"not_yours\"}") >= notYours + 3);
+        // A part of the real agent's task list (one that would leave its task out) in its name.
+        hostile.taskListPart(realId, 0, a.frameworkId + "/not-the-victim-task\tRUNNING");
+        refused = hostile.nextError();
+        assertTrue(refused.startsWith("NOT_PERMITTED") && refused.contains("belongs to another client"), refused);
+
+        assertTrue(MasterProbe.metric(cluster.leader(), "corral_auth_refused_total{reason=\"not_yours\"}") >= notYours + 4);
         final JsonNode state = state(cluster.leader());
         assertEquals("RUNNING", task(state, "victim-task").path("state").asText(), "the task runs on");
         boolean found = false;
@@ -656,6 +661,12 @@ class AuthenticationTest
                 pollUntil("AgentRegistered", () -> agentId != 0);
             }
             return agentId;
+        }
+
+        void taskListPart(final long asAgent, final int part, final String lines)
+        {
+            out.agentTasks.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(asAgent).part(part).tasks(lines);
+            send(Outbound.length(out.agentTasks.encodedLength()));
         }
 
         void statusUpdate(final long asAgent, final long frameworkId, final String taskId,

@@ -26,6 +26,9 @@ public final class MasterInbound extends InboundAdapter
 
         void onAgentHeartbeat(AgentHeartbeatDecoder message, int sessionId);
 
+        /** Part of a task list too long for one RegisterAgent (the registration follows). */
+        void onAgentTasks(io.corral.codec.sbe.AgentTasksDecoder message, int sessionId);
+
         void onStatusUpdate(StatusUpdateDecoder message, int sessionId);
 
         void onSubscribe(SubscribeDecoder message, int sessionId);
@@ -56,6 +59,7 @@ public final class MasterInbound extends InboundAdapter
     private final Handler handler;
     private final RegisterAgentDecoder registerAgent = new RegisterAgentDecoder();
     private final AgentHeartbeatDecoder agentHeartbeat = new AgentHeartbeatDecoder();
+    private final io.corral.codec.sbe.AgentTasksDecoder agentTasks = new io.corral.codec.sbe.AgentTasksDecoder();
     private final StatusUpdateDecoder statusUpdate = new StatusUpdateDecoder();
     private final SubscribeDecoder subscribe = new SubscribeDecoder();
     private final AcceptDecoder accept = new AcceptDecoder();
@@ -80,6 +84,7 @@ public final class MasterInbound extends InboundAdapter
         {
             case RegisterAgentDecoder.TEMPLATE_ID -> handler.onRegisterAgent(checked(registerAgent.wrap(buffer, offset, blockLength, version)), sessionId);
             case AgentHeartbeatDecoder.TEMPLATE_ID -> handler.onAgentHeartbeat(checked(agentHeartbeat.wrap(buffer, offset, blockLength, version)), sessionId);
+            case io.corral.codec.sbe.AgentTasksDecoder.TEMPLATE_ID -> handler.onAgentTasks(checked(agentTasks.wrap(buffer, offset, blockLength, version)), sessionId);
             case StatusUpdateDecoder.TEMPLATE_ID -> handler.onStatusUpdate(checked(statusUpdate.wrap(buffer, offset, blockLength, version)), sessionId);
             case SubscribeDecoder.TEMPLATE_ID -> handler.onSubscribe(checked(subscribe.wrap(buffer, offset, blockLength, version)), sessionId);
             case AcceptDecoder.TEMPLATE_ID -> handler.onAccept(checked(accept.wrap(buffer, offset, blockLength, version)), sessionId);
@@ -104,6 +109,7 @@ public final class MasterInbound extends InboundAdapter
         return switch (templateId)
         {
             case RegisterAgentDecoder.TEMPLATE_ID, AgentHeartbeatDecoder.TEMPLATE_ID, StatusUpdateDecoder.TEMPLATE_ID,
+                io.corral.codec.sbe.AgentTasksDecoder.TEMPLATE_ID,
                 SubscribeDecoder.TEMPLATE_ID, AcceptDecoder.TEMPLATE_ID, DeclineDecoder.TEMPLATE_ID,
                 KillDecoder.TEMPLATE_ID, AcknowledgeDecoder.TEMPLATE_ID, TeardownDecoder.TEMPLATE_ID,
                 ReconcileDecoder.TEMPLATE_ID, io.corral.codec.sbe.SuppressDecoder.TEMPLATE_ID,

@@ -44,6 +44,7 @@ public final class Outbound
     public final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(4096);
     public final MessageHeaderEncoder header = new MessageHeaderEncoder();
     public final RegisterAgentEncoder registerAgent = new RegisterAgentEncoder();
+    public final io.corral.codec.sbe.AgentTasksEncoder agentTasks = new io.corral.codec.sbe.AgentTasksEncoder();
     public final AgentRegisteredEncoder agentRegistered = new AgentRegisteredEncoder();
     public final NotLeaderEncoder notLeader = new NotLeaderEncoder();
     public final AgentHeartbeatEncoder heartbeat = new AgentHeartbeatEncoder();

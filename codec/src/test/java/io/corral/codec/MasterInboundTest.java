@@ -34,6 +34,11 @@ class MasterInboundTest
             seen.add("heartbeat " + m.agentId());
         }
 
+        public void onAgentTasks(final io.corral.codec.sbe.AgentTasksDecoder m, final int s)
+        {
+            seen.add("tasks " + m.agentId() + " part " + m.part() + " " + m.tasks());
+        }
+
         public void onStatusUpdate(final StatusUpdateDecoder m, final int s)
         {
         }

@@ -456,6 +456,103 @@ final class LeaderDuties
         }
     }
 
+    /** Parts of agents' task lists whose registration has not come yet (see {@link #listPart}). */
+    private final org.agrona.collections.Long2ObjectHashMap<ListParts> listParts =
+        new org.agrona.collections.Long2ObjectHashMap<>();
+    private long listPartChars;
+    /** All parts kept at once, over all agents: a bound on what agents can make the leader hold. */
+    static final long MAX_LIST_PART_CHARS = 64L * 1024 * 1024;
+
+    /** The lines so far of one agent's list, and the part expected next. */
+    private static final class ListParts
+    {
+        final StringBuilder lines = new StringBuilder();
+        int next;
+    }
+
+    /**
+     * Part {@code part} of agent {@code agentId}'s task list (lines without the count), sent
+     * before its registration because the whole list does not fit one message; part 0 starts a
+     * new list. Null if kept, else why not (the list is then dropped: the agent's next
+     * registration sends it again).
+     */
+    String listPart(final long agentId, final int part, final String lines)
+    {
+        ListParts parts = listParts.get(agentId);
+        if (part == 0 && parts != null)
+        {
+            listPartChars -= parts.lines.length();
+            parts = null;
+        }
+        if (part == 0)
+        {
+            parts = new ListParts();
+            listParts.put(agentId, parts);
+        }
+        if (parts == null || parts.next != part)
+        {
+            dropListParts(agentId);
+            return "task list part " + part + " of agent " + agentId + " came out of order (expected " +
+                (parts == null ? 0 : parts.next) + "): the list is dropped; register again to send it whole";
+        }
+        if (listPartChars + lines.length() + 1 > MAX_LIST_PART_CHARS ||
+            parts.lines.length() + lines.length() + 1 > io.corral.codec.TaskListParts.MAX_CHARS)
+        {
+            dropListParts(agentId);
+            return "task list of agent " + agentId + " is over " + io.corral.codec.TaskListParts.MAX_CHARS +
+                " characters, or too many lists are arriving at once: the list is dropped; register again";
+        }
+        if (parts.lines.length() > 0)
+        {
+            parts.lines.append('\n');
+            listPartChars++;
+        }
+        parts.lines.append(lines);
+        listPartChars += lines.length();
+        parts.next++;
+        return null;
+    }
+
+    private void dropListParts(final long agentId)
+    {
+        final ListParts parts = listParts.remove(agentId);
+        if (parts != null)
+        {
+            listPartChars -= parts.lines.length();
+        }
+    }
+
+    /**
+     * The registration's task list with the parts sent before it (forgotten now): the count line,
+     * then every line; null if it says more or fewer parts went before it than arrived here (a
+     * part went to an earlier leader, say): taken as whole, the list would make tasks it lacks
+     * LOST. A registration that lists nothing ("not listed") takes no parts.
+     */
+    String withListParts(final long agentId, final String taskList)
+    {
+        final ListParts parts = listParts.remove(agentId);
+        if (parts != null)
+        {
+            listPartChars -= parts.lines.length();
+        }
+        if (taskList.isEmpty())
+        {
+            return taskList;
+        }
+        final int expected = io.corral.codec.TaskListParts.partsBefore(taskList);
+        if (expected != (parts == null ? 0 : parts.next))
+        {
+            return null;
+        }
+        if (parts == null)
+        {
+            return taskList;
+        }
+        final int firstLineEnd = taskList.indexOf('\n');
+        return firstLineEnd < 0 ? taskList + "\n" + parts.lines :
+            taskList.substring(0, firstLineEnd) + "\n" + parts.lines + taskList.substring(firstLineEnd);
+    }
+
     private static TaskState stateNamed(final String name)
     {
         for (final TaskState s : TaskState.values())

@@ -276,6 +276,16 @@ final class MasterEndpoint implements MasterInbound.Handler
             error(endpoint, ErrorCode.MALFORMED, RegisterAgentDecoder.TEMPLATE_ID, "registration refused: " + problem[0]);
             return;
         }
+        final MasterState.Agent known = agentId == 0 ? null : agents.get(agentId);
+        // (the parts of its list sent before it, if any, are taken now, used or not)
+        final String wholeList = duties.withListParts(agentId, taskList);
+        if (known != null && wholeList == null)
+        {
+            error(endpoint, ErrorCode.MALFORMED, RegisterAgentDecoder.TEMPLATE_ID, "registration of agent " + agentId +
+                " refused: its task list came in parts and not all of them arrived here (sent to an earlier " +
+                "leader?); register again to send it whole");
+            return;
+        }
         final Result result = agents.register(agentId, hostname, endpoint, attributes, http, resources, secret,
             duties::idFor, clock.time(), records);
         if (result.refused())
@@ -287,10 +297,9 @@ final class MasterEndpoint implements MasterInbound.Handler
             error(endpoint, result.code(), RegisterAgentDecoder.TEMPLATE_ID, result.reason());
             return;
         }
-        final MasterState.Agent known = agentId == 0 ? null : agents.get(agentId);
         if (known != null)
         {
-            duties.agentReported(agentId, taskList);
+            duties.agentReported(agentId, wholeList);
         }
         if (result.proposes())
         {
@@ -306,6 +315,35 @@ final class MasterEndpoint implements MasterInbound.Handler
             return;
         }
         act(result, endpoint, RegisterAgentDecoder.TEMPLATE_ID, () -> duties.agentRegistered(known, nowNs));
+    }
+
+    /**
+     * Part of a registered agent's task list too long for its registration, which follows on the
+     * same stream. Kept by the leader until then; a follower drops it (the registration that
+     * follows is answered with who leads).
+     */
+    @Override
+    public void onAgentTasks(final io.corral.codec.sbe.AgentTasksDecoder m, final int sessionId)
+    {
+        final long agentId = m.agentId();
+        final int part = m.part();
+        final MasterState.Agent agent = state.agent(agentId);
+        if (agent == null || duties == null)
+        {
+            m.skipTasks(); // an agent not known here registers as new, and a new agent lists nothing
+            return;
+        }
+        if (!mayActFor(agent.endpoint(), io.corral.codec.sbe.AgentTasksDecoder.TEMPLATE_ID, "agent", agentId))
+        {
+            m.skipTasks();
+            return;
+        }
+        remember(sessionId, agent.endpoint());
+        final String problem = duties.listPart(agentId, part, m.tasks());
+        if (problem != null)
+        {
+            error(agent.endpoint(), ErrorCode.MALFORMED, io.corral.codec.sbe.AgentTasksDecoder.TEMPLATE_ID, problem);
+        }
     }
 
     @Override

@@ -47,6 +47,14 @@ final class Frames
         return this;
     }
 
+    /** Part {@code part} of a task list too long for the registration that follows it. */
+    Frames agentTasks(final long agentId, final int part, final String lines)
+    {
+        out.agentTasks.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId).part(part).tasks(lines);
+        length = Outbound.length(out.agentTasks.encodedLength());
+        return this;
+    }
+
     Frames heartbeat(final long agentId)
     {
         out.heartbeat.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId);

@@ -700,6 +700,84 @@ class LeaderDutiesTest
         assertEquals(TaskState.RUNNING, got.get(got.size() - 1).state(), "and reconciliation says RUNNING");
     }
 
+    /** A task list of {@code others} tasks the masters do not know, with t1 RUNNING first: several parts. */
+    private static io.corral.codec.TaskListParts longList(final long frameworkId, final int others)
+    {
+        final StringBuilder lines = new StringBuilder().append(frameworkId).append("/t1\tRUNNING");
+        for (int i = 0; i < others; i++)
+        {
+            lines.append('\n').append(frameworkId).append("/other-task-").append(i).append("\tRUNNING");
+        }
+        return io.corral.codec.TaskListParts.of(others + 1, lines);
+    }
+
+    /**
+     * The long chaos run's finding: an agent with thousands of tasks sent no list at all (it did
+     * not fit one message), so a new leader answered reconciliation from its log (STAGING) for
+     * tasks the framework had been told RUNNING. The list now goes in parts before the
+     * registration, and the leader learns from all of it.
+     */
+    @Test
+    void aNewLeaderLearnsFromATaskListSentInParts()
+    {
+        final long[] ids = launched("t1");
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.RUNNING, 2, 2).to(leader, 1);
+        leader.cycle(now);
+        leader.refuseProposals(); // RUNNING went ahead of the log, and the leader lost office
+        leader.newTerm(now);
+        final io.corral.codec.TaskListParts list = longList(ids[1], 5_000);
+        assertTrue(list.before().size() >= 3, "several parts: " + list.before().size());
+        for (int part = 0; part < list.before().size(); part++)
+        {
+            frames.agentTasks(ids[0], part, list.before().get(part)).to(leader, 1);
+        }
+        frames.registerAgent(ids[0], AGENT, 4000, 4096, list.registration()).to(leader, 1);
+        after(0);
+        assertEquals(TaskState.RUNNING, leader.state().task(ids[1], "t1").state, "learned from the first part");
+        final int told = peers.statuses(FRAMEWORK).size();
+        frames.reconcile(ids[1], "t1").to(leader, 2);
+        after(0);
+        final List<RecordingPeers.Status> got = peers.statuses(FRAMEWORK);
+        assertEquals(told + 1, got.size());
+        assertEquals(TaskState.RUNNING, got.get(got.size() - 1).state(), "reconciliation says RUNNING, not STAGING");
+        assertEquals(0, leader.badRecords());
+    }
+
+    /**
+     * A registration whose list says parts went before it that did not arrive here (sent to an
+     * earlier leader, say) is refused: taken as whole, the list would make the tasks in the missing
+     * parts LOST. Nothing changes; the agent's next registration, whole, is taken.
+     */
+    @Test
+    void aRegistrationMissingPartsOfItsListIsRefusedAndChangesNothing()
+    {
+        final long[] ids = launched("t1");
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.RUNNING, 2, 2).to(leader, 1);
+        after(0);
+        leader.newTerm(now);
+        final io.corral.codec.TaskListParts list = longList(ids[1], 5_000);
+        final int errors = peers.count(AGENT, io.corral.codec.sbe.ErrorReplyDecoder.TEMPLATE_ID);
+        final int acked = peers.count(AGENT, AgentRegisteredDecoder.TEMPLATE_ID);
+        for (int part = 1; part < list.before().size(); part++) // part 0 went elsewhere
+        {
+            frames.agentTasks(ids[0], part, list.before().get(part)).to(leader, 1);
+        }
+        frames.registerAgent(ids[0], AGENT, 4000, 4096, list.registration()).to(leader, 1);
+        after(0);
+        assertTrue(peers.count(AGENT, io.corral.codec.sbe.ErrorReplyDecoder.TEMPLATE_ID) > errors, "told why");
+        assertEquals(acked, peers.count(AGENT, AgentRegisteredDecoder.TEMPLATE_ID), "not registered");
+        assertEquals(TaskState.RUNNING, leader.state().task(ids[1], "t1").state, "t1 not made LOST");
+
+        for (int part = 0; part < list.before().size(); part++)
+        {
+            frames.agentTasks(ids[0], part, list.before().get(part)).to(leader, 1);
+        }
+        frames.registerAgent(ids[0], AGENT, 4000, 4096, list.registration()).to(leader, 1);
+        after(0);
+        assertEquals(acked + 1, peers.count(AGENT, AgentRegisteredDecoder.TEMPLATE_ID), "the whole list is taken");
+        assertEquals(TaskState.RUNNING, leader.state().task(ids[1], "t1").state);
+    }
+
     /**
      * And the one after it: an agent registered with a new leader while the launch of its task was
      * still in entries the leader had not applied; its report found no task and was lost, and
