@@ -278,7 +278,7 @@ final class MasterEndpoint implements MasterInbound.Handler
         }
         final MasterState.Agent known = agentId == 0 ? null : agents.get(agentId);
         // (the parts of its list sent before it, if any, are taken now, used or not)
-        final String wholeList = duties.withListParts(agentId, taskList);
+        final String wholeList = duties.reports().withListParts(agentId, taskList);
         if (known != null && wholeList == null)
         {
             error(endpoint, ErrorCode.MALFORMED, RegisterAgentDecoder.TEMPLATE_ID, "registration of agent " + agentId +
@@ -299,7 +299,7 @@ final class MasterEndpoint implements MasterInbound.Handler
         }
         if (known != null)
         {
-            duties.agentReported(agentId, wholeList);
+            duties.reports().agentReported(agentId, wholeList);
         }
         if (result.proposes())
         {
@@ -339,7 +339,7 @@ final class MasterEndpoint implements MasterInbound.Handler
             return;
         }
         remember(sessionId, agent.endpoint());
-        final String problem = duties.listPart(agentId, part, m.tasks());
+        final String problem = duties.reports().listPart(agentId, part, m.tasks());
         if (problem != null)
         {
             error(agent.endpoint(), ErrorCode.MALFORMED, io.corral.codec.sbe.AgentTasksDecoder.TEMPLATE_ID, problem);
