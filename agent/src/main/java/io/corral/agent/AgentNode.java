@@ -52,6 +52,8 @@ public final class AgentNode implements AutoCloseable
     static final long STATUS_RETRY_FIRST_NS = TimeUnit.SECONDS.toNanos(1);
     static final long STATUS_RETRY_MAX_NS = TimeUnit.SECONDS.toNanos(30);
     /** Heartbeats without an answer before the agent looks for a new leader. */
+    /** Registration attempts whose task list did not go before one goes without it ("not listed"). */
+    private static final int LIST_ATTEMPTS = 5;
     private static final int MISSED_ANSWERS = 5;
     /** A registration stays well inside one Aeron message (an eighth of the 1 MiB term). */
 
@@ -396,17 +398,27 @@ public final class AgentNode implements AutoCloseable
             return work;
         }
 
+        /** Registration attempts in a row whose task list parts did not all go. */
+        private int listsNotSent;
+
         private void register()
         {
             final String target = leader != null ? leader : masters.get(masterIndex++ % masters.size());
             // Looking for the leader: a session it has not answered in lately is stale (it restarted).
             seal.resetIfSilent(publications.get(target), MISSED_ANSWERS * heartbeatNs());
             leader = null;
-            final TaskListParts list = taskList();
+            TaskListParts list = taskList();
             if (list != null && !sendListParts(publications.get(target), list))
             {
-                return; // (a part did not go: neither may the registration; the next attempt sends all)
+                // A part did not go: neither may the registration (the next attempt sends all), unless
+                // this has gone on for a while: then "not listed" rather than not registered at all.
+                if (++listsNotSent < LIST_ATTEMPTS)
+                {
+                    return;
+                }
+                list = null;
             }
+            listsNotSent = 0;
             out.registerAgent.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId);
             Protocol.putResources(out.registerAgent.resources(), config.resources());
             out.registerAgent.hostname(config.hostname()).endpoint(endpoint).attributes(config.attributes())

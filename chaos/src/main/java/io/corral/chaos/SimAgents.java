@@ -417,20 +417,30 @@ public final class SimAgents implements Agent
             freshTask.add(u);
         }
 
+        /** Registration attempts in a row whose task list parts did not all go. */
+        private int listsNotSent;
+
         private void register(final String endpoint)
         {
             registrationsSent.incrementAndGet();
             home.seal.resetIfSilent(home.publication(master), LEADER_SILENT_NS); // a restarted master forgot it
-            final io.corral.codec.TaskListParts list = taskList();
+            io.corral.codec.TaskListParts list = taskList();
             for (int part = 0; list != null && part < list.before().size(); part++)
             {
                 out.agentTasks.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId).part(part)
                     .tasks(list.before().get(part));
                 if (!home.seal.offer(home.publication(master), out.buffer, Outbound.length(out.agentTasks.encodedLength())))
                 {
-                    return; // (neither may the registration go: the next attempt sends all)
+                    // Neither may the registration go (the next attempt sends all), unless this has
+                    // gone on for a while: then "not listed", as the real agent does.
+                    if (++listsNotSent < 5)
+                    {
+                        return;
+                    }
+                    list = null;
                 }
             }
+            listsNotSent = 0;
             Protocol.putResources(out.registerAgent.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId)
                 .resources(), new long[] { cpusMilli, memMb, 0, 0 });
             out.registerAgent.hostname(hostname).endpoint(endpoint).attributes("").httpEndpoint("")

@@ -16,8 +16,13 @@ public final class TaskListParts
      * frame stay well inside one message ({@link MediaDrivers#MAX_MESSAGE_BYTES}).
      */
     public static final int PART_CHARS = 32 * 1024;
-    /** The longest list an agent sends (about 100,000 tasks); a longer one is not listed. */
-    public static final int MAX_CHARS = 4 * 1024 * 1024;
+    /**
+     * The longest list an agent sends (about 8,000 tasks); a longer one is not listed. All of it
+     * goes in one duty cycle, so that it is a snapshot consistent with the agent's updates on the
+     * same stream (one sent after a snapshot taken earlier would make the task it reports look
+     * missing from the list); it must fit what a publication takes at once (its term is 1 MiB).
+     */
+    public static final int MAX_CHARS = 256 * 1024;
 
     private final List<String> before;
     private final String registration;
