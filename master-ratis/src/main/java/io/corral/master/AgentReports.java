@@ -112,7 +112,7 @@ final class AgentReports
         new org.agrona.collections.Long2ObjectHashMap<>();
     private long listPartChars;
     /** All parts kept at once, over all agents: a bound on what agents can make the leader hold. */
-    static final long MAX_LIST_PART_CHARS = 64L * 1024 * 1024;
+    static final long MAX_LIST_PART_CHARS = 64L * 1024 * 1024; // (256 agents' longest lists)
 
     /** The lines so far of one agent's list, and the part expected next. */
     private static final class ListParts

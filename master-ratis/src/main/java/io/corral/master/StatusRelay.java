@@ -447,6 +447,9 @@ final class StatusRelay
             reconcileWhenCaughtUp.add(at -> onReconcile(frameworkId, taskIds, launching, agentHeard, at));
             return;
         }
+        // Caught up since the last cycle (on an entry that made no event, say): what waited for
+        // it (agents' task lists, with the states the log lacks) goes before this answer.
+        sendHeldBack(nowNs);
         if (taskIds.isEmpty())
         {
             for (final MasterState.Task t : tasks.each())

@@ -700,6 +700,30 @@ class LeaderDutiesTest
         assertEquals(TaskState.RUNNING, got.get(got.size() - 1).state(), "and reconciliation says RUNNING");
     }
 
+    /**
+     * The long chaos run's next finding: the agent registered while the new leader caught up (its
+     * list waited), the catch-up ended on an entry of Raft's own (no event, nothing run), and a
+     * reconciliation read before the duty cycle was answered from the log (STAGING) ahead of the
+     * waiting list (RUNNING). What waited for the catch-up now goes before any answer.
+     */
+    @Test
+    void aReconciliationRightAfterTheCatchUpIsAnsweredAfterTheListsThatWaited()
+    {
+        final long[] ids = launched("t1");
+        frames.statusUpdate(ids[0], ids[1], "t1", TaskState.RUNNING, 2, 2).to(leader, 1);
+        leader.cycle(now);
+        leader.refuseProposals(); // RUNNING went ahead of the log, and the leader lost office
+        leader.newTermBeforeRaftEntry(now);
+        frames.registerAgent(ids[0], AGENT, 4000, 4096, "1\n" + ids[1] + "/t1\tRUNNING").to(leader, 1);
+        leader.cycle(now);
+        final int told = peers.statuses(FRAMEWORK).size();
+        leader.passRaftEntry(); // caught up, with no event
+        frames.reconcile(ids[1], "t1").to(leader, 2); // read before the next duty cycle
+        final List<RecordingPeers.Status> got = peers.statuses(FRAMEWORK);
+        assertEquals(told + 1, got.size(), "answered: " + got);
+        assertEquals(TaskState.RUNNING, got.get(got.size() - 1).state(), "RUNNING, as the agent listed: " + got);
+    }
+
     /** A task list of {@code others} tasks the masters do not know, with t1 RUNNING first: several parts. */
     private static io.corral.codec.TaskListParts longList(final long frameworkId, final int others)
     {
