@@ -210,6 +210,7 @@ class InboundFuzzTest
         final List<byte[]> agentFrames = List.of(
             frames.registerAgent(agentId, AGENT, 4000, 4096).bytes(),
             frames.heartbeat(agentId).bytes(),
+            frames.agentTasks(agentId, 0, frameworkId + "/t1\tRUNNING").bytes(),
             frames.statusUpdate(agentId, frameworkId, "t1", TaskState.FINISHED, 2, 2).bytes());
         final List<byte[]> frameworkFrames = List.of(
             frames.subscribe(frameworkId, FRAMEWORK, 60_000).bytes(),
@@ -397,6 +398,8 @@ class InboundFuzzTest
             frames.registerAgent(agentId, INSIDER_AGENT, 4000, 4096).bytes(), // the victim's id, its own secret
             frames.registerAgent(insiderAgent, INSIDER_AGENT, 1L << 40, 1L << 40).bytes(),
             frames.heartbeat(agentId).bytes(),
+            frames.agentTasks(agentId, 0, frameworkId + "/other\tRUNNING").bytes(), // a part of the victim's list
+            frames.agentTasks(insiderAgent, 3, "").bytes(),
             frames.statusUpdate(agentId, frameworkId, "v1", TaskState.FINISHED, 7, 7).bytes(),
             frames.statusUpdate(insiderAgent, frameworkId, "v1", TaskState.KILLED, 8, 8).bytes(),
             frames.subscribe(frameworkId, INSIDER_FRAMEWORK, Long.MAX_VALUE).bytes(),
