@@ -308,6 +308,20 @@ final class DriverDuty implements Agent, SchedulerInbound.Handler
         }
     }
 
+    /**
+     * Offers and updates from the leader show it is there as well as its answer to a Subscribe: a
+     * leader whose inbound is seconds behind (answering the heartbeat late) while it sends
+     * thousands of updates is not silent. Taking only the answer as a sign of life made every
+     * framework of the 200-endpoint scale run drop its session at once and be removed.
+     */
+    private void heardFromLeader()
+    {
+        if (connected)
+        {
+            lastHeardNs = nowNs;
+        }
+    }
+
     @Override
     public void onSubscribed(final SubscribedDecoder m, final int sessionId)
     {
@@ -385,6 +399,10 @@ final class DriverDuty implements Agent, SchedulerInbound.Handler
         {
             return;
         }
+        if (m.offerId() >>> 32 == leaderTerm)
+        {
+            heardFromLeader(); // (an offer id carries the term of the leader that made it)
+        }
         final long offerId = m.offerId();
         final long agentId = m.agentId();
         final String hostname = m.hostname();
@@ -399,6 +417,7 @@ final class DriverDuty implements Agent, SchedulerInbound.Handler
     @Override
     public void onTaskStatus(final TaskStatusDecoder m, final int sessionId)
     {
+        heardFromLeader(); // (only a leader sends these)
         final long agentId = m.agentId();
         final long msb = m.uuidMsb();
         final long lsb = m.uuidLsb();
