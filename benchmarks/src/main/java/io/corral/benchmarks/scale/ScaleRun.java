@@ -60,6 +60,10 @@ public final class ScaleRun implements Callable<Integer>
     @Option(names = "--frameworks", defaultValue = "10", description = "Frameworks launching tasks (default ${DEFAULT-VALUE}; 0: none).")
     int frameworks;
 
+    @Option(names = "--keep-work", description = "Keep the work directory (the masters' logs in logs/, their data) " +
+        "when the run ends, and say where: to read what the masters did in a run that went wrong.")
+    private boolean keepWork;
+
     @Option(names = "--seconds", defaultValue = "60", description = "How long to run after registration (default ${DEFAULT-VALUE}).")
     int seconds;
 
@@ -246,7 +250,7 @@ public final class ScaleRun implements Callable<Integer>
         final Thread cleanup = new Thread(() ->
         {
             cluster.close();
-            org.agrona.IoUtil.delete(work, true);
+            removeWork(work);
         }, "corral-scale-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         try
@@ -426,8 +430,19 @@ public final class ScaleRun implements Callable<Integer>
             }
             cluster.close();
             Runtime.getRuntime().removeShutdownHook(cleanup);
-            org.agrona.IoUtil.delete(work, true);
+            removeWork(work);
         }
+    }
+
+    /** The work directory goes, unless --keep-work asked to keep it (then it says where it is). */
+    private void removeWork(final File work)
+    {
+        if (keepWork)
+        {
+            progress("kept the work directory: " + work + " (masters' logs in " + new File(work, "logs") + ")");
+            return;
+        }
+        org.agrona.IoUtil.delete(work, true);
     }
 
     private static void progress(final String line)
