@@ -437,6 +437,12 @@ final class LeaderDuties
     }
 
     /** Answers a known framework's (re)subscription, which is also its heartbeat. */
+    /** A call of the framework's own (not its Subscribe) arrived: it is alive. */
+    void frameworkHeard(final MasterState.Framework framework, final long nowNs)
+    {
+        liveness.frameworkSeen(framework, nowNs);
+    }
+
     void acknowledgeFramework(final MasterState.Framework framework, final long nowNs)
     {
         if (unheard.remove(framework.id()))

@@ -508,7 +508,15 @@ final class MasterEndpoint implements MasterInbound.Handler
         {
             return null;
         }
-        return redirected(framework.endpoint()) ? null : framework.endpoint();
+        if (redirected(framework.endpoint()))
+        {
+            return null;
+        }
+        // A framework that accepts, declines or acknowledges is there, as much as one that sends
+        // its Subscribe heartbeat: under load that heartbeat can come late, and every framework of
+        // a 200-endpoint scale run was removed (failover timeout 0) while it was launching.
+        duties.frameworkHeard(framework, nowNs);
+        return framework.endpoint();
     }
 
     @Override

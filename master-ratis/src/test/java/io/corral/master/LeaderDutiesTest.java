@@ -724,6 +724,29 @@ class LeaderDutiesTest
         assertEquals(TaskState.RUNNING, got.get(got.size() - 1).state(), "RUNNING, as the agent listed: " + got);
     }
 
+    /**
+     * The 200-endpoint scale run's finding: frameworks busy accepting were removed because their
+     * Subscribe heartbeats came late. Any call of the framework's own keeps it; silence still
+     * removes it.
+     */
+    @Test
+    void aFrameworkThatKeepsCallingIsNotRemovedForALateHeartbeat()
+    {
+        registerAgent();
+        frames.subscribe(0, FRAMEWORK, 0).to(leader, 2);
+        after(0);
+        final long frameworkId = leader.state().frameworks().get(0).id();
+        for (int i = 0; i < 5; i++)
+        {
+            frames.acknowledge(frameworkId, "t" + i, 1, 1).to(leader, 2); // no Subscribe: calls only
+            after(2 * SECOND);
+            assertNotNull(leader.state().framework(frameworkId), "alive while it calls (" + (2 * i + 2) + " s)");
+        }
+        after(2 * SECOND);
+        after(2 * SECOND);
+        assertNull(leader.state().framework(frameworkId), "silent past its timeout: removed");
+    }
+
     /** A task list of {@code others} tasks the masters do not know, with t1 RUNNING first: several parts. */
     private static io.corral.codec.TaskListParts longList(final long frameworkId, final int others)
     {
