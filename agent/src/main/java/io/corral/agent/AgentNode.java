@@ -52,10 +52,9 @@ public final class AgentNode implements AutoCloseable
     static final long STATUS_RETRY_FIRST_NS = TimeUnit.SECONDS.toNanos(1);
     static final long STATUS_RETRY_MAX_NS = TimeUnit.SECONDS.toNanos(30);
     /** Heartbeats without an answer before the agent looks for a new leader. */
+    private static final int MISSED_ANSWERS = 5;
     /** Registration attempts whose task list did not go before one goes without it ("not listed"). */
     private static final int LIST_ATTEMPTS = 5;
-    private static final int MISSED_ANSWERS = 5;
-    /** A registration stays well inside one Aeron message (an eighth of the 1 MiB term). */
 
 
     private final AgentConfig config;

@@ -53,8 +53,6 @@ public final class SimAgents implements Agent
     }
 
     /** A task's updates not yet acknowledged, and when all of them go again. */
-    /** As the real agent: a registration stays well inside one Aeron message. */
-
     private static final class Unacked
     {
         final String key;

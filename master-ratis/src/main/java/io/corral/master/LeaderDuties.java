@@ -380,7 +380,6 @@ final class LeaderDuties
 
     // ------------------------------------------------------------------ requests
 
-
     /**
      * Marks a registration of the agent known by {@code key} ({@link AgentControl#key}) as proposed:
      * false if one already is (do not propose again).
@@ -436,13 +435,13 @@ final class LeaderDuties
         toAgents.registered(agent, term, address, intervalMs, nowNs);
     }
 
-    /** Answers a known framework's (re)subscription, which is also its heartbeat. */
     /** A call of the framework's own (not its Subscribe) arrived: it is alive. */
     void frameworkHeard(final MasterState.Framework framework, final long nowNs)
     {
         liveness.frameworkSeen(framework, nowNs);
     }
 
+    /** Answers a known framework's (re)subscription, which is also its heartbeat. */
     void acknowledgeFramework(final MasterState.Framework framework, final long nowNs)
     {
         if (unheard.remove(framework.id()))
