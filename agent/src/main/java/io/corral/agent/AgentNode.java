@@ -53,8 +53,6 @@ public final class AgentNode implements AutoCloseable
     static final long STATUS_RETRY_MAX_NS = TimeUnit.SECONDS.toNanos(30);
     /** Heartbeats without an answer before the agent looks for a new leader. */
     private static final int MISSED_ANSWERS = 5;
-    /** Registration attempts whose task list did not go before one goes without it ("not listed"). */
-    private static final int LIST_ATTEMPTS = 5;
 
 
     private final AgentConfig config;
@@ -407,11 +405,11 @@ public final class AgentNode implements AutoCloseable
             seal.resetIfSilent(publications.get(target), MISSED_ANSWERS * heartbeatNs());
             leader = null;
             TaskListParts list = taskList();
-            if (list != null && !sendListParts(publications.get(target), list))
+            if (list != null && !list.sendBefore(seal, publications.get(target), out, agentId))
             {
                 // A part did not go: neither may the registration (the next attempt sends all), unless
                 // this has gone on for a while: then "not listed" rather than not registered at all.
-                if (++listsNotSent < LIST_ATTEMPTS)
+                if (++listsNotSent < TaskListParts.ATTEMPTS_BEFORE_UNLISTED)
                 {
                     return;
                 }
@@ -425,21 +423,6 @@ public final class AgentNode implements AutoCloseable
                 .customResources(io.corral.codec.CustomResources.format(config.customResources()))
                 .tasks(list == null ? "" : list.registration()).agentSecret(secret);
             seal.offer(publications.get(target), out.buffer, Outbound.length(out.registerAgent.encodedLength()));
-        }
-
-        /** The parts of a long task list, in order; false if one could not be sent. */
-        private boolean sendListParts(final io.aeron.Publication publication, final TaskListParts list)
-        {
-            for (int part = 0; part < list.before().size(); part++)
-            {
-                out.agentTasks.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId).part(part)
-                    .tasks(list.before().get(part));
-                if (!seal.offer(publication, out.buffer, Outbound.length(out.agentTasks.encodedLength())))
-                {
-                    return false;
-                }
-            }
-            return true;
         }
 
         /**

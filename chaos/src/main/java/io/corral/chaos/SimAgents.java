@@ -423,20 +423,15 @@ public final class SimAgents implements Agent
             registrationsSent.incrementAndGet();
             home.seal.resetIfSilent(home.publication(master), LEADER_SILENT_NS); // a restarted master forgot it
             io.corral.codec.TaskListParts list = taskList();
-            for (int part = 0; list != null && part < list.before().size(); part++)
+            if (list != null && !list.sendBefore(home.seal, home.publication(master), out, agentId))
             {
-                out.agentTasks.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId).part(part)
-                    .tasks(list.before().get(part));
-                if (!home.seal.offer(home.publication(master), out.buffer, Outbound.length(out.agentTasks.encodedLength())))
+                // Neither may the registration go (the next attempt sends all), unless this has
+                // gone on for a while: then "not listed", as the real agent does.
+                if (++listsNotSent < io.corral.codec.TaskListParts.ATTEMPTS_BEFORE_UNLISTED)
                 {
-                    // Neither may the registration go (the next attempt sends all), unless this has
-                    // gone on for a while: then "not listed", as the real agent does.
-                    if (++listsNotSent < 5)
-                    {
-                        return;
-                    }
-                    list = null;
+                    return;
                 }
+                list = null;
             }
             listsNotSent = 0;
             Protocol.putResources(out.registerAgent.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId)

@@ -23,6 +23,11 @@ public final class TaskListParts
      * missing from the list); it must fit what a publication takes at once (its term is 1 MiB).
      */
     public static final int MAX_CHARS = 256 * 1024;
+    /**
+     * Registration attempts in a row whose parts did not all go before an agent registers with its
+     * list "not listed" rather than not register at all.
+     */
+    public static final int ATTEMPTS_BEFORE_UNLISTED = 5;
 
     private final List<String> before;
     private final String registration;
@@ -71,6 +76,26 @@ public final class TaskListParts
     public List<String> before()
     {
         return before;
+    }
+
+    /**
+     * Offers the parts, in order, as AgentTasks of agent {@code agentId} through {@code seal} to
+     * {@code publication}'s master; false as soon as one does not go (then neither may the
+     * registration: a master would take the list as whole).
+     */
+    public boolean sendBefore(final Seal seal, final io.aeron.Publication publication, final Outbound out,
+        final long agentId)
+    {
+        for (int part = 0; part < before.size(); part++)
+        {
+            out.agentTasks.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId).part(part)
+                .tasks(before.get(part));
+            if (!seal.offer(publication, out.buffer, Outbound.length(out.agentTasks.encodedLength())))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
