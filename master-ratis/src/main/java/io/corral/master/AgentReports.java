@@ -130,13 +130,9 @@ final class AgentReports
     String listPart(final long agentId, final int part, final String lines)
     {
         ListParts parts = listParts.get(agentId);
-        if (part == 0 && parts != null)
-        {
-            listPartChars -= parts.lines.length();
-            parts = null;
-        }
         if (part == 0)
         {
+            dropListParts(agentId); // (a list begun before and never finished)
             parts = new ListParts();
             listParts.put(agentId, parts);
         }
@@ -164,13 +160,15 @@ final class AgentReports
         return null;
     }
 
-    private void dropListParts(final long agentId)
+    /** Forgets the agent's parts so far; returns them (null if none). */
+    private ListParts dropListParts(final long agentId)
     {
         final ListParts parts = listParts.remove(agentId);
         if (parts != null)
         {
             listPartChars -= parts.lines.length();
         }
+        return parts;
     }
 
     /**
@@ -181,11 +179,7 @@ final class AgentReports
      */
     String withListParts(final long agentId, final String taskList)
     {
-        final ListParts parts = listParts.remove(agentId);
-        if (parts != null)
-        {
-            listPartChars -= parts.lines.length();
-        }
+        final ListParts parts = dropListParts(agentId);
         if (taskList.isEmpty())
         {
             return taskList;
