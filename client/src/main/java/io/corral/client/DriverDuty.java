@@ -152,34 +152,26 @@ final class DriverDuty implements Agent, SchedulerInbound.Handler
      */
     private int reconcileSilentOnNewLeader()
     {
-        return silent.isEmpty() ? 0 : reconcileSilent(0);
+        return reconcileSilent(0);
     }
 
-    /** Reconciles the silent tasks silent for at least {@code forNs}, 500 to a message. */
+    /** Reconciles the tasks silent for at least {@code forNs}, {@link #RECONCILE_BATCH} to a message. */
     private int reconcileSilent(final long forNs)
     {
-        int sent = 0;
-        List<String> ask = new ArrayList<>();
+        final List<String> due = new ArrayList<>();
         for (final Map.Entry<String, Long> e : silent.entrySet())
         {
             if (nowNs - e.getValue() >= forNs)
             {
-                ask.add(e.getKey());
+                due.add(e.getKey());
                 e.setValue(nowNs);
-                if (ask.size() == RECONCILE_BATCH)
-                {
-                    autoReconciling.addAll(ask);
-                    sendReconcile(ask);
-                    sent++;
-                    ask = new ArrayList<>();
-                }
             }
         }
-        if (!ask.isEmpty())
+        autoReconciling.addAll(due);
+        int sent = 0;
+        for (int from = 0; from < due.size(); from += RECONCILE_BATCH, sent++)
         {
-            autoReconciling.addAll(ask);
-            sendReconcile(ask);
-            sent++;
+            sendReconcile(due.subList(from, Math.min(due.size(), from + RECONCILE_BATCH))); // (encoded at once)
         }
         return sent;
     }
