@@ -48,6 +48,18 @@ class LeaderDutiesTest
         leader.commit();
     }
 
+    /**
+     * The statuses the framework got, after checking that exactly one came since {@code told} and
+     * that it says {@code state}.
+     */
+    private List<RecordingPeers.Status> oneMoreStatus(final int told, final TaskState state, final String why)
+    {
+        final List<RecordingPeers.Status> got = peers.statuses(FRAMEWORK);
+        assertEquals(told + 1, got.size(), why + ": " + got);
+        assertEquals(state, got.get(got.size() - 1).state(), why + ": " + got);
+        return got;
+    }
+
     private long registerAgent()
     {
         frames.registerAgent(0, AGENT, 4000, 4096).to(leader, 1);
@@ -500,9 +512,7 @@ class LeaderDutiesTest
 
         frames.reconcile(ids[1], "t1").to(leader, 2);
         after(0);
-        final List<RecordingPeers.Status> got = peers.statuses(FRAMEWORK);
-        assertEquals(told + 1, got.size());
-        assertEquals(TaskState.RUNNING, got.get(got.size() - 1).state());
+        oneMoreStatus(told, TaskState.RUNNING, "the reconciliation, from what the agent listed");
         after(5 * SECOND);
         assertEquals(0, leader.badRecords());
     }
@@ -566,9 +576,7 @@ class LeaderDutiesTest
         assertEquals(told, peers.statuses(FRAMEWORK).size(), "waits while the entry is not applied");
         leader.passRaftEntry();
         leader.cycle(now);
-        final List<RecordingPeers.Status> got = peers.statuses(FRAMEWORK);
-        assertEquals(told + 1, got.size(), "answered once applied, with no record committed since: " + got);
-        assertEquals(TaskState.FINISHED, got.get(got.size() - 1).state());
+        oneMoreStatus(told, TaskState.FINISHED, "answered once applied, with no record committed since");
     }
 
     /** An earlier leader's RUNNING that is still the task's state is sent once the new leader has caught up. */
@@ -583,9 +591,8 @@ class LeaderDutiesTest
         leader.commit();
         assertEquals(told, peers.statuses(FRAMEWORK).size(), "held until the cycle");
         leader.cycle(now);
-        final List<RecordingPeers.Status> got = peers.statuses(FRAMEWORK);
-        assertEquals(told + 1, got.size(), "the old leader may have died before it told the framework");
-        assertEquals(TaskState.RUNNING, got.get(got.size() - 1).state());
+        final List<RecordingPeers.Status> got = oneMoreStatus(told, TaskState.RUNNING,
+            "the old leader may have died before it told the framework");
         assertEquals(2, got.get(got.size() - 1).uuidMsb(), "under the agent's uuid: its acknowledgement reaches the agent");
         after(0);
         assertEquals(told + 1, peers.statuses(FRAMEWORK).size(), "once");
@@ -614,9 +621,7 @@ class LeaderDutiesTest
 
         leader.commit(); // it still leads
         leader.cycle(now);
-        final List<RecordingPeers.Status> got = peers.statuses(FRAMEWORK);
-        assertEquals(told + 1, got.size(), "the reconciliation is answered once the log is caught up: " + got);
-        assertEquals(TaskState.RUNNING, got.get(got.size() - 1).state());
+        oneMoreStatus(told, TaskState.RUNNING, "the reconciliation is answered once the log is caught up");
         frames.statusUpdate(ids[0], ids[1], "t1", TaskState.RUNNING, 2, 2).to(leader, 1);
         leader.cycle(now);
         assertEquals(told + 2, peers.statuses(FRAMEWORK).size(), "and a resend is delivered again as before");
@@ -719,9 +724,7 @@ class LeaderDutiesTest
         final int told = peers.statuses(FRAMEWORK).size();
         leader.passRaftEntry(); // caught up, with no event
         frames.reconcile(ids[1], "t1").to(leader, 2); // read before the next duty cycle
-        final List<RecordingPeers.Status> got = peers.statuses(FRAMEWORK);
-        assertEquals(told + 1, got.size(), "answered: " + got);
-        assertEquals(TaskState.RUNNING, got.get(got.size() - 1).state(), "RUNNING, as the agent listed: " + got);
+        oneMoreStatus(told, TaskState.RUNNING, "answered RUNNING, as the agent listed");
     }
 
     /**
@@ -784,9 +787,7 @@ class LeaderDutiesTest
         final int told = peers.statuses(FRAMEWORK).size();
         frames.reconcile(ids[1], "t1").to(leader, 2);
         after(0);
-        final List<RecordingPeers.Status> got = peers.statuses(FRAMEWORK);
-        assertEquals(told + 1, got.size());
-        assertEquals(TaskState.RUNNING, got.get(got.size() - 1).state(), "reconciliation says RUNNING, not STAGING");
+        oneMoreStatus(told, TaskState.RUNNING, "reconciliation says RUNNING, not STAGING");
         assertEquals(0, leader.badRecords());
     }
 
