@@ -45,7 +45,12 @@ final class AllocationPass
         }
     }
 
-    OfferBuffer run(final long nowNs, final boolean full)
+    /**
+     * Runs a pass that stops once it has made {@code maxOffers} offers (the agent it is at
+     * finishes): the agents it did not reach stay due for the next pass, so a master pacing its
+     * offers loses none of them.
+     */
+    OfferBuffer run(final long nowNs, final boolean full, final int maxOffers)
     {
         state.pass++;
         offers.clear();
@@ -76,12 +81,30 @@ final class AllocationPass
         {
             for (int i = 0; i < n; i++)
             {
+                if (offers.size() >= maxOffers)
+                {
+                    return stoppedAt(0, n); // every agent still has its fair-share stage to go
+                }
                 offerAgent(candidates[i], roles.quota, nowNs);
             }
         }
         for (int i = 0; i < n; i++)
         {
+            if (offers.size() >= maxOffers)
+            {
+                return stoppedAt(i, n);
+            }
             offerAgent(candidates[i], roles.active, nowNs);
+        }
+        return offers;
+    }
+
+    /** The pass stopped at its offer limit: candidates {@code from} on are due again. */
+    private OfferBuffer stoppedAt(final int from, final int n)
+    {
+        for (int i = from; i < n; i++)
+        {
+            state.markDirty(candidates[i]);
         }
         return offers;
     }

@@ -421,13 +421,23 @@ public final class Allocator extends AllocatorQueries implements AllocatorOperat
     @Override
     public OfferBuffer fullPass(final long nowNs)
     {
-        return pass.run(nowNs, true);
+        return pass.run(nowNs, true, Integer.MAX_VALUE);
     }
 
     @Override
     public OfferBuffer incrementalPass(final long nowNs)
     {
-        return pass.run(nowNs, false);
+        return pass.run(nowNs, false, Integer.MAX_VALUE);
+    }
+
+    @Override
+    public OfferBuffer pass(final long nowNs, final boolean full, final int maxOffers)
+    {
+        if (maxOffers < 1)
+        {
+            throw new AllocatorException("a pass must be allowed at least one offer, got " + maxOffers);
+        }
+        return pass.run(nowNs, full, maxOffers);
     }
 
 }

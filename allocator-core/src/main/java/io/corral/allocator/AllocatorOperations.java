@@ -74,4 +74,11 @@ public interface AllocatorOperations
      * a framework was added, revived or a quota changed, it covers every agent.
      */
     OfferBuffer incrementalPass(long nowNs);
+
+    /**
+     * A full or incremental pass that stops after {@code maxOffers} offers (at least one; the
+     * agent it is at finishes, so a few more may be made): the agents it did not reach stay due,
+     * and the next pass offers them. For a master that paces its offers to what it can launch.
+     */
+    OfferBuffer pass(long nowNs, boolean full, int maxOffers);
 }

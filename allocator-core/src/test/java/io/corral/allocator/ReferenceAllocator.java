@@ -652,17 +652,22 @@ final class ReferenceAllocator implements AllocatorOperations
     @Override
     public OfferBuffer fullPass(final long nowNs)
     {
-        return pass(nowNs, true);
+        return pass(nowNs, true, Integer.MAX_VALUE);
     }
 
     @Override
     public OfferBuffer incrementalPass(final long nowNs)
     {
-        return pass(nowNs, false);
+        return pass(nowNs, false, Integer.MAX_VALUE);
     }
 
-    private OfferBuffer pass(final long nowNs, final boolean full)
+    @Override
+    public OfferBuffer pass(final long nowNs, final boolean full, final int maxOffers)
     {
+        if (maxOffers < 1)
+        {
+            throw new AllocatorException("a pass must be allowed at least one offer, got " + maxOffers);
+        }
         pass++;
         offers.clear();
         final boolean everyAgent = full || allDirty;
@@ -687,13 +692,24 @@ final class ReferenceAllocator implements AllocatorOperations
         }
         for (final int a : candidates)
         {
+            if (offers.size() >= maxOffers)
+            {
+                dirty.addAll(candidates); // none has had its fair-share stage
+                return offers;
+            }
             while (offerable(a) && offerOnce(a, true, nowNs))
             {
                 // again with what is left
             }
         }
-        for (final int a : candidates)
+        for (int i = 0; i < candidates.size(); i++)
         {
+            if (offers.size() >= maxOffers)
+            {
+                dirty.addAll(candidates.subList(i, candidates.size())); // not reached: due next pass
+                return offers;
+            }
+            final int a = candidates.get(i);
             while (offerable(a) && offerOnce(a, false, nowNs))
             {
                 // again with what is left
