@@ -45,8 +45,13 @@ final class Launches
     /** Accepted, waiting for room in flight: not proposed yet. */
     private final java.util.ArrayDeque<TaskControl.Launch> waiting = new java.util.ArrayDeque<>();
     private final int maxInFlight;
-    /** Accepted (waiting or proposed), not yet committed: their task ids are taken. */
-    private final Set<String> launchingTaskKeys = new HashSet<>();
+    /**
+     * Accepted (waiting or proposed), not yet committed: their task ids are taken; with when
+     * their accept arrived (the launch latency is measured from it).
+     */
+    private final org.agrona.collections.Object2LongHashMap<String> launchingTaskKeys =
+        new org.agrona.collections.Object2LongHashMap<>(NOT_LAUNCHING);
+    private static final long NOT_LAUNCHING = Long.MIN_VALUE;
     /** Launched tasks the agent has not confirmed yet (no STARTING): {when RunTask last went, the delay before the next}. */
     private final java.util.IdentityHashMap<MasterState.Task, long[]> staging = new java.util.IdentityHashMap<>();
     /**
@@ -57,10 +62,13 @@ final class Launches
      */
     private final java.util.ArrayDeque<MasterState.Task> stagingOrder = new java.util.ArrayDeque<>();
     private long nextResendCheckNs;
+    /** Told how many tasks each accept launched on how many offers. */
+    private final OfferPacing pacing;
 
     Launches(final long term, final MasterState state, final OfferBook offers, final Allocations allocations,
-        final StatusRelay statuses, final Outputs outputs, final int maxInFlight)
+        final StatusRelay statuses, final Outputs outputs, final int maxInFlight, final OfferPacing pacing)
     {
+        this.pacing = pacing;
         this.maxInFlight = maxInFlight;
         this.outputs = outputs;
         this.toAgents = outputs.toAgents();
@@ -140,7 +148,7 @@ final class Launches
                 t.skipHealthCommand();
                 t.skipCustomResources();
                 if (tasks.get(frameworkId, taskId) == null &&
-                    !launchingTaskKeys.contains(MasterState.taskKey(frameworkId, taskId)))
+                    !launchingTaskKeys.containsKey(MasterState.taskKey(frameworkId, taskId)))
                 {
                     // (a task by that id that does exist is not this accept's to report on)
                     statuses.sendTaskStatus(frameworkId, 0, taskId, TaskState.LOST, 0, "not launched: " + refused,
@@ -184,10 +192,11 @@ final class Launches
                 left[i] -= asked[i];
             }
             inBatch.add(taskId);
-            launchingTaskKeys.add(MasterState.taskKey(frameworkId, taskId));
+            launchingTaskKeys.put(MasterState.taskKey(frameworkId, taskId), nowNs);
             waiting.add(new TaskControl.Launch(frameworkId, offer.agentId(), asked, taskId, command, options, env,
                 healthCommand, role));
         }
+        pacing.answered(offerIds.size(), inBatch.size());
         boolean anyLeft = false;
         for (final long v : left)
         {
@@ -207,13 +216,18 @@ final class Launches
     boolean committed(final MasterState.Task task, final long nowNs)
     {
         final String key = MasterState.taskKey(task.frameworkId, task.taskId);
-        final boolean ours = launchingTaskKeys.remove(key);
+        final long acceptedNs = launchingTaskKeys.removeKey(key);
+        final boolean ours = acceptedNs != NOT_LAUNCHING;
         if (staging.put(task, new long[] { nowNs, RUN_TASK_RETRY_NS }) == null)
         {
             stagingOrder.add(task);
         }
         sendRunTask(task, nowNs);
         metrics.tasksLaunched.inc();
+        if (ours)
+        {
+            metrics.launched(nowNs - acceptedNs);
+        }
         return ours;
     }
 
@@ -227,7 +241,7 @@ final class Launches
     {
         for (final TaskControl.Launch l : batch)
         {
-            if (launchingTaskKeys.remove(MasterState.taskKey(l.frameworkId(), l.taskId())))
+            if (launchingTaskKeys.removeKey(MasterState.taskKey(l.frameworkId(), l.taskId())) != NOT_LAUNCHING)
             {
                 allocations.release(l.agentId(), l.frameworkId(), l.role(), l.resources());
             }
@@ -237,7 +251,7 @@ final class Launches
     /** True while a launch of this task is proposed and not yet committed. */
     boolean isLaunching(final long frameworkId, final String taskId)
     {
-        return launchingTaskKeys.contains(MasterState.taskKey(frameworkId, taskId));
+        return launchingTaskKeys.containsKey(MasterState.taskKey(frameworkId, taskId));
     }
 
     /**
@@ -246,13 +260,17 @@ final class Launches
      */
     boolean dropped(final long frameworkId, final String taskId)
     {
-        return launchingTaskKeys.remove(MasterState.taskKey(frameworkId, taskId));
+        return launchingTaskKeys.removeKey(MasterState.taskKey(frameworkId, taskId)) != NOT_LAUNCHING;
     }
 
     /** The agent confirmed the task (or it ended): no more RunTask. */
     void confirmed(final MasterState.Task task)
     {
-        staging.remove(task);
+        final long[] sent = staging.remove(task);
+        if (sent != null && sent[0] != 0)
+        {
+            metrics.confirmed(System.nanoTime() - sent[0]);
+        }
     }
 
     /** Launches proposed and not committed, or committed and not confirmed by their agents. */

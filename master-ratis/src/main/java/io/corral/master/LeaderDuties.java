@@ -41,6 +41,7 @@ final class LeaderDuties
     private final Allocator allocator;
     private final OfferBook offers;
     private final Launches launches;
+    private final OfferPacing pacing;
     private final StatusRelay statuses;
     private final LivenessTracker liveness;
     private final Map<String, Long> idsInFlight = new HashMap<>();
@@ -93,8 +94,9 @@ final class LeaderDuties
         this.allocations = new Allocations(allocator);
         this.offers = new OfferBook(term);
         this.statuses = new StatusRelay(state, outputs);
+        this.pacing = new OfferPacing(config.maxLaunchesInFlight());
         this.launches = new Launches(term, state, offers, allocations, statuses, outputs,
-            config.maxLaunchesInFlight());
+            config.maxLaunchesInFlight(), pacing);
         statuses.onConfirmed(launches::confirmed);
         this.reports = new AgentReports(state, statuses, launches);
         this.takenOfficeAtIndex = rebuild(committedIndex, nowNs);
@@ -503,6 +505,7 @@ final class LeaderDuties
             return;
         }
         offers.remove(offerId);
+        pacing.answered(1, 0);
         allocations.decline(offer, nowNs, FrameworkControl.clampMs(refuseMillis) * 1_000_000L);
     }
 
@@ -603,11 +606,19 @@ final class LeaderDuties
         work += launches.doWork(nowNs);
         work += statuses.doWork(nowNs);
         final boolean fullDue = nowNs - lastFullPassNs >= allocationIntervalNs;
-        // While accepted launches wait for room in flight, no new offers: the pass stays due.
-        if (!launches.backlogged() && !outputs.proposer().backlogged() && (allocations.takeDue() || fullDue))
+        // While accepted launches wait for room in flight, no new offers: the pass stays due. A
+        // pass makes only the offers the launches they bring fit in (the rest stay due).
+        final int room = launches.backlogged() || outputs.proposer().backlogged() ? 0 :
+            pacing.room(launches.inFlight() + launches.waiting(), offers.size(), nowNs);
+        if (room > 0 && (allocations.takeDue() || fullDue))
         {
             final long passStartNs = System.nanoTime();
-            final OfferBuffer made = fullDue ? allocator.fullPass(nowNs) : allocator.incrementalPass(nowNs);
+            final OfferBuffer made = allocator.pass(nowNs, fullDue, room);
+            pacing.made(made.size(), nowNs);
+            if (made.size() >= room)
+            {
+                allocations.markDue(); // the pass stopped at its room: the agents it did not reach are next
+            }
             metrics.allocationPass(fullDue, System.nanoTime() - passStartNs);
             if (fullDue)
             {

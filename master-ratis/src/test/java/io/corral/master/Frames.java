@@ -1,5 +1,7 @@
 package io.corral.master;
 
+import java.util.List;
+
 import io.corral.codec.Outbound;
 import io.corral.codec.Protocol;
 import io.corral.codec.sbe.TaskState;
@@ -73,12 +75,22 @@ final class Frames
     Frames accept(final long frameworkId, final long offerId, final String taskId, final long milliCpus,
         final long memMb)
     {
+        return accept(frameworkId, offerId, List.of(taskId), milliCpus, memMb);
+    }
+
+    /** One accept launching each of {@code taskIds} with these resources. */
+    Frames accept(final long frameworkId, final long offerId, final List<String> taskIds, final long milliCpus,
+        final long memMb)
+    {
         out.accept.wrapAndApplyHeader(out.buffer, 0, out.header).frameworkId(frameworkId).offerId(offerId);
         out.accept.moreOffersCount(0);
-        final io.corral.codec.sbe.AcceptEncoder.TasksEncoder tasks = out.accept.tasksCount(1);
-        Protocol.putResources(tasks.next().resources(), new long[] { milliCpus, memMb, 0, 0 });
-        RecordWriter.putOptions(tasks.options(), new long[4]);
-        tasks.taskId(taskId).command("sleep 1").env("").healthCommand("").customResources("");
+        final io.corral.codec.sbe.AcceptEncoder.TasksEncoder tasks = out.accept.tasksCount(taskIds.size());
+        for (final String taskId : taskIds)
+        {
+            Protocol.putResources(tasks.next().resources(), new long[] { milliCpus, memMb, 0, 0 });
+            RecordWriter.putOptions(tasks.options(), new long[4]);
+            tasks.taskId(taskId).command("sleep 1").env("").healthCommand("").customResources("");
+        }
         length = Outbound.length(out.accept.encodedLength());
         return this;
     }

@@ -366,8 +366,9 @@ class LeaderDutiesTest
     }
 
     /**
-     * Admission: with room for one launch in flight, a second accepted launch waits on the leader
-     * (no record, no new offers) until the agent confirms the first; then it is proposed.
+     * Admission: with room for one launch in flight, an accept of two launches proposes one; the
+     * second waits on the leader (no record, no new offers) until the agent confirms the first;
+     * then it is proposed.
      */
     @Test
     void launchesBeyondTheInFlightBoundWaitAndHoldBackOffers()
@@ -376,12 +377,9 @@ class LeaderDutiesTest
         final long agentId = registerAgent();
         final long frameworkId = subscribe(60_000);
         after(0);
-        frames.accept(frameworkId, lastOffer().offerId(), "t1", 1000, 512).to(leader, 2);
+        frames.accept(frameworkId, lastOffer().offerId(), List.of("t1", "t2"), 1000, 512).to(leader, 2);
         after(0);
         assertNotNull(leader.state().task(frameworkId, "t1"), "the first launch committed");
-        after(2 * SECOND); // the rest of the agent is offered again
-        frames.accept(frameworkId, lastOffer().offerId(), "t2", 1000, 512).to(leader, 2);
-        after(0);
         assertNull(leader.state().task(frameworkId, "t2"), "t1 is not confirmed yet: t2 waits, nothing proposed");
         final int offersBefore = peers.count(FRAMEWORK, OfferDecoder.TEMPLATE_ID);
         after(3 * SECOND);
@@ -395,7 +393,12 @@ class LeaderDutiesTest
         final List<RecordingPeers.Sent> runs = peers.to(AGENT, RunTaskDecoder.TEMPLATE_ID);
         assertEquals("t2", runs.get(runs.size() - 1).decode(new RunTaskDecoder()).taskId(), "its agent is told to run it");
         after(2 * SECOND);
-        assertTrue(peers.count(FRAMEWORK, OfferDecoder.TEMPLATE_ID) > offersBefore, "offers flow again");
+        assertEquals(offersBefore, peers.count(FRAMEWORK, OfferDecoder.TEMPLATE_ID),
+            "t2 in flight takes the room for one launch: still no offers");
+        frames.statusUpdate(agentId, frameworkId, "t2", TaskState.STARTING, 2, 2).to(leader, 1);
+        after(0);
+        after(2 * SECOND);
+        assertTrue(peers.count(FRAMEWORK, OfferDecoder.TEMPLATE_ID) > offersBefore, "t2 confirmed: offers flow again");
     }
 
     @Test
@@ -879,5 +882,37 @@ class LeaderDutiesTest
         final List<TaskState> since = peers.statuses(FRAMEWORK).stream().skip(told).map(RecordingPeers.Status::state)
             .toList();
         assertEquals(List.of(TaskState.FINISHED, TaskState.FINISHED), since, "the end, then the answer");
+    }
+
+    @Test
+    void aPassMakesOnlyTheOffersWhoseLaunchesFitAndTheOtherAgentsFollowAsOffersAreAnswered()
+    {
+        leader = new InProcessLeader(7, config().maxLaunchesInFlight(32), peers, now);
+        for (int i = 0; i < 10; i++)
+        {
+            frames.registerAgent(0, "127.0.0.1:" + (41_000 + i), 4000, 4096).to(leader, 10 + i);
+        }
+        after(0);
+        assertEquals(10, leader.state().agentCount());
+        final long frameworkId = subscribe(60_000);
+        after(0);
+        after(0);
+        final List<RecordingPeers.Sent> first = peers.to(FRAMEWORK, OfferDecoder.TEMPLATE_ID);
+        assertEquals(2, first.size(), "32 launches in hand at most, 16 tasks an offer expected: two offers, not ten");
+        final java.util.Set<Long> offered = new java.util.HashSet<>();
+        int answered = 0;
+        for (int round = 0; round < 20 && offered.size() < 10; round++)
+        {
+            final List<RecordingPeers.Sent> sent = peers.to(FRAMEWORK, OfferDecoder.TEMPLATE_ID);
+            for (final RecordingPeers.Sent offer : sent.subList(answered, sent.size()))
+            {
+                final OfferDecoder o = offer.decode(new OfferDecoder());
+                offered.add(o.agentId());
+                frames.decline(frameworkId, o.offerId(), 0).to(leader, 2);
+            }
+            answered = sent.size();
+            after(0);
+        }
+        assertEquals(10, offered.size(), "every agent was offered once the first offers were answered");
     }
 }
