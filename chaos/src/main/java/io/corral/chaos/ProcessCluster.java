@@ -40,6 +40,7 @@ public final class ProcessCluster implements AutoCloseable
     /** JIT flags of every JVM here: C1 only by default (a chaos run starts many short-lived JVMs on 2 cores). */
     private List<String> masterJit = List.of("-XX:TieredStopAtLevel=1");
     private List<String> masterExtra = List.of();
+    private List<String> masterArgs = List.of();
 
     private final String electionTimeout;
     /** The credentials file the masters are given (null: they run with --insecure). */
@@ -148,6 +149,7 @@ public final class ProcessCluster implements AutoCloseable
             args.addAll(List.of("--raft-tls-cert", files[0].toString(), "--raft-tls-key", files[1].toString(),
                 "--raft-tls-ca", files[2].toString()));
         }
+        args.addAll(masterArgs);
         masterProcs.put(id, spawn("master-" + id, args, masterHeapMb, masterFlags(id)));
     }
 
@@ -282,6 +284,13 @@ public final class ProcessCluster implements AutoCloseable
     {
         masterJit = List.of("-XX:-UseSerialGC", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=50");
         masterExtra = List.copyOf(extraOptions);
+        return this;
+    }
+
+    /** Extra `corral master` options for every master (e.g. --max-launches-in-flight 1000). */
+    public ProcessCluster masterArgs(final List<String> args)
+    {
+        masterArgs = List.copyOf(args);
         return this;
     }
 

@@ -58,6 +58,8 @@ final class MasterMetrics
     private final Latency incrementalPass = new Latency();
     private final Latency commit = new Latency();
     private final Latency apply = new Latency();
+    private final Latency launch = new Latency();
+    private final Latency confirm = new Latency();
     /** Written by the leader's duty thread, read at scrape time. */
     volatile int outstandingOffers;
     volatile int launchesInFlight;
@@ -166,6 +168,14 @@ final class MasterMetrics
             .help("From Ratis handing a committed entry to the state machine to the duty thread having applied it " +
                 "(part of corral_log_commit_seconds on the leader).")
             .callback(apply::export).register(registry);
+        SummaryWithCallback.builder().name("corral_launch_seconds")
+            .help("From an accept's arrival at the leader to its tasks' RunTask going to the agent: waiting for " +
+                "room in flight, the log's commit and the apply (leader).")
+            .callback(launch::export).register(registry);
+        SummaryWithCallback.builder().name("corral_launch_confirm_seconds")
+            .help("From a RunTask going to its agent to the agent's first update of the task arriving (leader; " +
+                "a resent RunTask counts from its last send).")
+            .callback(confirm::export).register(registry);
     }
 
     /** Gauges read from the node at scrape time (none for a leader driven without a node: tests, benchmarks). */
@@ -245,6 +255,8 @@ final class MasterMetrics
             incrementalPass.fold();
             commit.fold();
             apply.fold();
+            launch.fold();
+            confirm.fold();
         }
     }
 
@@ -259,6 +271,18 @@ final class MasterMetrics
     {
         apply.record(nanos);
         entriesApplied.inc();
+    }
+
+    /** A launch this leader accepted went to its agent {@code nanos} after its accept arrived (duty thread). */
+    void launched(final long nanos)
+    {
+        launch.record(nanos);
+    }
+
+    /** An agent's first update of a task came {@code nanos} after its RunTask went (duty thread). */
+    void confirmed(final long nanos)
+    {
+        confirm.record(nanos);
     }
 
     void committed(final long nanos)

@@ -98,6 +98,10 @@ public final class ScaleRun implements Callable<Integer>
         "`corral master` does.")
     List<String> masterJvmOpts = new ArrayList<>();
 
+    @Option(names = "--master-arg", description = "An extra `corral master` option for every master, repeatable " +
+        "(e.g. --master-arg=--max-launches-in-flight --master-arg=1000).")
+    List<String> masterArgs = new ArrayList<>();
+
     @Option(names = "--jar", description = "The corral jar the masters run (default: cli/target/corral.jar, found " +
         "upwards from here).")
     File jar;
@@ -228,7 +232,7 @@ public final class ScaleRun implements Callable<Integer>
         final File work = Files.createTempDirectory("corral-scale-").toFile();
         final int basePort = 21_000 + (int)(ProcessHandle.current().pid() % 2_000) * 4 % 8_000;
         final ProcessCluster cluster = new ProcessCluster(jar != null ? jar : ChaosRun.findJar(), work, basePort, masters, "150-300")
-            .masterHeapMb(masterHeapMb).productionMasters(masterJvmOpts);
+            .masterHeapMb(masterHeapMb).productionMasters(masterJvmOpts).masterArgs(masterArgs);
         if (!insecure)
         {
             cluster.secured();
@@ -372,6 +376,10 @@ public final class ScaleRun implements Callable<Integer>
                 quantilesMs(cluster, leaderId, "corral_log_commit_seconds");
             final double[] applyWait = killed ? new double[] { Double.NaN, Double.NaN } :
                 quantilesMs(cluster, leaderId, "corral_log_apply_wait_seconds");
+            final double[] launch = killed ? new double[] { Double.NaN, Double.NaN } :
+                quantilesMs(cluster, leaderId, "corral_launch_seconds");
+            final double[] confirm = killed ? new double[] { Double.NaN, Double.NaN } :
+                quantilesMs(cluster, leaderId, "corral_launch_confirm_seconds");
             final java.util.Map<String, Double> logEnd = killed ? java.util.Map.of() : metrics(cluster, leaderId);
             final long finishedInRun = sims.finished.get() - finishedStart;
             final double entries = delta(logStart, logEnd, "corral_log_entries_proposed_total");
@@ -398,7 +406,8 @@ public final class ScaleRun implements Callable<Integer>
                 "commit_p50_ms=%.1f commit_p99_ms=%.1f raft_tls=%s accept_to_running_p50_ms=%.1f " +
                 "accept_to_finished_p50_ms=%.1f accept_to_finished_p99_ms=%.1f records_per_entry=%.1f " +
                 "entries_per_commit=%.2f entries_per_task=%.4f records_per_task=%.2f masters_cpu_pct=%.0f " +
-                "sim_and_frameworks_cpu_pct=%.0f apply_wait_p50_ms=%.1f apply_wait_p99_ms=%.1f leader_duty_stalls=%.0f" +
+                "sim_and_frameworks_cpu_pct=%.0f apply_wait_p50_ms=%.1f apply_wait_p99_ms=%.1f leader_duty_stalls=%.0f " +
+                "launch_p50_ms=%.1f launch_p99_ms=%.1f confirm_p50_ms=%.1f confirm_p99_ms=%.1f" +
                 (api.equals("mesos") ? " http_calls_per_s=%.0f call_p50_ms=%.1f call_p99_ms=%.1f" : ""),
                 agents, sims.registeredCount.get(), sims.removed.get() - removedStart, registerS,
                 hb.getValueAtPercentile(99) / 1e6, (sims.runTasks.get() - tasksStart) / runS,
@@ -410,7 +419,7 @@ public final class ScaleRun implements Callable<Integer>
                 a2f.getValueAtPercentile(99) / 1e6, ratio(records, entries), ratio(applied, rounds),
                 ratio(entries, finishedInRun), ratio(records, finishedInRun), 100 * mastersCpuS / runS,
                 100 * selfCpuS / runS, applyWait[0], applyWait[1],
-                delta(logStart, logEnd, "corral_leader_duty_stalls_total"),
+                delta(logStart, logEnd, "corral_leader_duty_stalls_total"), launch[0], launch[1], confirm[0], confirm[1],
                 mesosLaunchers.stream().mapToLong(l -> l.sentCalls.get()).sum() / runS,
                 calls.getValueAtPercentile(50) / 1e6, calls.getValueAtPercentile(99) / 1e6);
             System.out.println(resultLine);
