@@ -144,8 +144,9 @@ public final class Corral
         double offerTimeoutSeconds;
 
         @Option(names = "--max-launches-in-flight", defaultValue = "" + MasterConfig.DEFAULT_MAX_LAUNCHES_IN_FLIGHT,
-            description = "Launches the leader has proposed or its agents not yet confirmed, at most; more wait, " +
-                "and no offers go out while any wait (default ${DEFAULT-VALUE}).")
+            description = "Launches the leader holds at most: proposed, or not yet confirmed by their agents, plus " +
+                "those it expects from the offers it made in the last second; more wait, no offers go out while " +
+                "any wait, and an allocation pass makes only the offers that fit (default ${DEFAULT-VALUE}).")
         int maxLaunchesInFlight;
 
         @Option(names = "--credentials", paramLabel = "FILE",
