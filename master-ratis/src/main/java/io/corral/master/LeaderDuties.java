@@ -1,6 +1,5 @@
 package io.corral.master;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -9,7 +8,6 @@ import java.util.Set;
 
 import io.corral.allocator.Allocator;
 import io.corral.allocator.AllocatorConfig;
-import io.corral.allocator.OfferBuffer;
 import io.corral.codec.sbe.AcceptDecoder;
 import io.corral.codec.sbe.ErrorCode;
 import io.corral.codec.sbe.TaskState;
@@ -19,7 +17,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The leader's soft state and the cycle that drives it: built from {@link MasterState} when the
  * node takes office, dropped when it steps down, never replicated. It owns the allocations, the
- * offer book, the launch and status paths and liveness, reacts to applied records
+ * offer book and the passes that fill it ({@link Offering}), the launch and status paths and liveness, reacts to applied records
  * ({@link #onEvent}), and each cycle ({@link #doWork}) proposes what was gathered and allocates.
  * Owned by the duty thread; time comes from the caller ({@code nowNs}) and an injected clock
  * (record timestamps), so it runs under a fake clock in tests.
@@ -27,7 +25,6 @@ import org.slf4j.LoggerFactory;
 final class LeaderDuties
 {
     private static final Logger LOG = LoggerFactory.getLogger(LeaderDuties.class);
-    private static final long OFFER_EXPIRY_CHECK_NS = 250_000_000L;
 
     private final long term;
     private final String address;
@@ -41,7 +38,7 @@ final class LeaderDuties
     private final Allocator allocator;
     private final OfferBook offers;
     private final Launches launches;
-    private final OfferPacing pacing;
+    private final Offering offering;
     private final StatusRelay statuses;
     private final LivenessTracker liveness;
     private final Map<String, Long> idsInFlight = new HashMap<>();
@@ -58,13 +55,9 @@ final class LeaderDuties
     private final long takenOfficeAtIndex;
     private final AgentReports reports;
     private final io.corral.codec.LogThrottle stallLog = new io.corral.codec.LogThrottle(10_000_000_000L);
-    private final long allocationIntervalNs;
-    private final long offerTimeoutNs;
-    private long nextOfferExpiryCheckNs;
     private long nextIdSeq;
     /** Kills sent for tasks that have not ended yet, per agent: sent again when it registers again. */
     private final Map<Long, Set<MasterState.Task>> killsSent = new HashMap<>();
-    private long lastFullPassNs;
 
     /** Secure masters: frameworks known from the state get no offers until they are heard in this term. */
     private final boolean holdOffersUntilHeard;
@@ -88,13 +81,12 @@ final class LeaderDuties
         this.vectors = state.vectors();
         this.liveness = new LivenessTracker(config);
         this.holdOffersUntilHeard = config.credentials() != null;
-        this.allocationIntervalNs = config.allocationIntervalMs() * 1_000_000L;
-        this.offerTimeoutNs = config.offerTimeoutMs() * 1_000_000L;
         this.allocator = new Allocator(new AllocatorConfig().kinds(vectors.kinds()).seed(term));
         this.allocations = new Allocations(allocator);
         this.offers = new OfferBook(term);
         this.statuses = new StatusRelay(state, outputs);
-        this.pacing = new OfferPacing(config.maxLaunchesInFlight());
+        final OfferPacing pacing = new OfferPacing(config.maxLaunchesInFlight());
+        this.offering = new Offering(config, state, allocator, allocations, offers, pacing, outputs);
         this.launches = new Launches(term, state, offers, allocations, statuses, outputs,
             config.maxLaunchesInFlight(), pacing);
         statuses.onConfirmed(launches::confirmed);
@@ -320,7 +312,7 @@ final class LeaderDuties
         }
         else if (event instanceof MasterEvent.AgentRemoved e)
         {
-            rescind(offers.removeOfAgent(e.agentId()), nowNs);
+            offering.rescind(offers.removeOfAgent(e.agentId()), nowNs);
             liveness.agentGone(e.agentId());
             killsSent.remove(e.agentId());
             // Its tasks' LOST changes came first (confirmed(): out of staging), so nothing to scan here.
@@ -354,7 +346,7 @@ final class LeaderDuties
         final long nowNs)
     {
         String problem = allocations.recover(agentId, frameworkId, role, resources);
-        if (problem != null && rescind(offers.removeOfAgent(agentId), nowNs) > 0)
+        if (problem != null && offering.rescind(offers.removeOfAgent(agentId), nowNs) > 0)
         {
             problem = allocations.recover(agentId, frameworkId, role, resources);
         }
@@ -363,21 +355,6 @@ final class LeaderDuties
             LOG.warn("cannot recover the allocation of {} to framework {} on agent {}: {}",
                 java.util.Arrays.toString(resources), frameworkId, agentId, problem);
         }
-    }
-
-    /**
-     * Rescinds offers already taken out of the book: each framework is told and the resources go
-     * back to the allocator (no filter: they may be offered again). Returns how many.
-     */
-    private int rescind(final List<OfferBook.Offer> rescinded, final long nowNs)
-    {
-        for (final OfferBook.Offer o : rescinded)
-        {
-            final MasterState.Framework f = state.framework(o.frameworkId());
-            toFrameworks.offerRescinded(f == null ? null : f.endpoint(), o.frameworkId(), o.offerId(), nowNs);
-            allocations.release(o.agentId(), o.frameworkId(), allocations.roleName(o.role()), o.resources());
-        }
-        return rescinded.size();
     }
 
     // ------------------------------------------------------------------ requests
@@ -397,26 +374,10 @@ final class LeaderDuties
         registering.remove(key);
     }
 
-    private int pacedForAgents = -1;
-    private long heartbeatIntervalMs;
-
-    /**
-     * How often agents should heartbeat at the cluster's size: so that all together send at most
-     * {@link MasterConfig#MAX_AGENT_HEARTBEATS_PER_SECOND} (0 up to the size where their own
-     * default already does; then agents keep their own interval). Agents are removed after five
-     * missed intervals ({@link LivenessTracker#heartbeatInterval}).
-     */
+    /** How often agents should heartbeat at the cluster's size ({@link LivenessTracker#pacedIntervalMs}). */
     long heartbeatIntervalMs()
     {
-        final int agents = state.agentCount();
-        if (agents != pacedForAgents)
-        {
-            pacedForAgents = agents;
-            final long paced = agents * 1000L / MasterConfig.MAX_AGENT_HEARTBEATS_PER_SECOND;
-            heartbeatIntervalMs = paced <= 500 ? 0 : paced;
-            liveness.heartbeatInterval(heartbeatIntervalMs * 1_000_000L);
-        }
-        return heartbeatIntervalMs;
+        return liveness.pacedIntervalMs(state.agentCount());
     }
 
     /**
@@ -498,61 +459,21 @@ final class LeaderDuties
     void onDecline(final long frameworkId, final long offerId, final long refuseMillis, final String replyTo,
         final long nowNs)
     {
-        final OfferBook.Offer offer = offers.get(offerId);
-        if (offer == null || offer.frameworkId() != frameworkId)
+        if (!offering.decline(frameworkId, offerId, refuseMillis, nowNs))
         {
             error(replyTo, ErrorCode.UNKNOWN_OFFER, 24, "offer " + offerId + " is unknown or not yours", nowNs);
-            return;
         }
-        offers.remove(offerId);
-        pacing.answered(1, 0);
-        allocations.decline(offer, nowNs, FrameworkControl.clampMs(refuseMillis) * 1_000_000L);
     }
 
     /** Suppress (or revive) offers to a framework in some of its roles, or all of them (empty list). */
     void onSuppress(final long frameworkId, final boolean suppress, final String roleList, final String replyTo,
         final long nowNs)
     {
-        final int f = allocator.frameworkSlot(frameworkId);
-        if (f < 0)
+        final String problem = offering.suppress(frameworkId, suppress, roleList);
+        if (problem != null)
         {
-            return;
+            error(replyTo, ErrorCode.MALFORMED, 31, problem, nowNs);
         }
-        final int[] subscribed = allocator.frameworkRoles(f);
-        final List<Integer> targets = new ArrayList<>();
-        if (roleList.isBlank())
-        {
-            for (final int r : subscribed)
-            {
-                targets.add(r);
-            }
-        }
-        else
-        {
-            for (final String name : roleList.split(","))
-            {
-                final int r = allocator.roleSlot(name.trim());
-                if (r < 0 || java.util.Arrays.stream(subscribed).noneMatch(x -> x == r))
-                {
-                    error(replyTo, ErrorCode.MALFORMED, 31, "framework " + frameworkId + " is not subscribed to role '" +
-                        name.trim() + "'; nothing was changed", nowNs);
-                    return;
-                }
-                targets.add(r);
-            }
-        }
-        for (final int r : targets)
-        {
-            if (suppress)
-            {
-                allocator.suppress(f, r);
-            }
-            else
-            {
-                allocator.revive(f, r);
-            }
-        }
-        allocations.markDue();
     }
 
     /** A framework's kill ({@code replyTo} its endpoint) or an operator's (null): null if sent, else why not. */
@@ -602,70 +523,15 @@ final class LeaderDuties
     {
         metrics.inboundBehindNs = nowNs - heardUpToNs;
         int work = liveness.check(nowNs, heardUpToNs, removeAgent, removeFramework);
-        work += expireOffers(nowNs);
+        work += offering.expire(nowNs);
         work += launches.doWork(nowNs);
         work += statuses.doWork(nowNs);
-        final boolean fullDue = nowNs - lastFullPassNs >= allocationIntervalNs;
-        // While accepted launches wait for room in flight, no new offers: the pass stays due. A
-        // pass makes only the offers the launches they bring fit in (the rest stay due).
-        final int room = launches.backlogged() || outputs.proposer().backlogged() ? 0 :
-            pacing.room(launches.inFlight() + launches.waiting(), offers.size(), nowNs);
-        if (room > 0 && (allocations.takeDue() || fullDue))
-        {
-            final long passStartNs = System.nanoTime();
-            final OfferBuffer made = allocator.pass(nowNs, fullDue, room);
-            pacing.made(made.size(), nowNs);
-            if (made.size() >= room)
-            {
-                allocations.markDue(); // the pass stopped at its room: the agents it did not reach are next
-            }
-            metrics.allocationPass(fullDue, System.nanoTime() - passStartNs);
-            if (fullDue)
-            {
-                lastFullPassNs = nowNs;
-            }
-            for (int i = 0; i < made.size(); i++)
-            {
-                sendOffer(made, i, nowNs);
-            }
-            work += made.size();
-        }
+        // While accepted launches wait for room in flight, no new offers: the pass stays due.
+        work += offering.passIfDue(launches.backlogged() || outputs.proposer().backlogged(),
+            launches.inFlight() + launches.waiting(), nowNs);
         metrics.outstandingOffers = offers.size();
         metrics.launchesInFlight = launches.inFlight();
         metrics.launchesWaiting = launches.waiting();
-        return work;
-    }
-
-    private void sendOffer(final OfferBuffer made, final int i, final long nowNs)
-    {
-        final long agentId = allocator.agentId(made.agent(i));
-        final long frameworkId = allocator.frameworkId(made.framework(i));
-        final long[] resources = vectors.vector(0);
-        made.amounts(i, resources);
-        final OfferBook.Offer offer = offers.add(frameworkId, agentId, made.role(i), resources, nowNs);
-        metrics.offersSent.inc();
-        final MasterState.Framework framework = state.framework(frameworkId);
-        toFrameworks.offer(framework == null ? null : framework.endpoint(), offer, state.agent(agentId),
-            allocator.roleName(made.role(i)), nowNs);
-    }
-
-    /**
-     * Rescinds offers outstanding longer than the offer timeout: the framework is told, and the
-     * resources go back to the allocator (no filter: the framework may get them again).
-     */
-    private int expireOffers(final long nowNs)
-    {
-        if (offerTimeoutNs <= 0 || nowNs < nextOfferExpiryCheckNs || offers.isEmpty())
-        {
-            return 0;
-        }
-        nextOfferExpiryCheckNs = nowNs + OFFER_EXPIRY_CHECK_NS;
-        final int work = rescind(offers.removeIf(o -> nowNs - o.sentAtNs() >= offerTimeoutNs), nowNs);
-        metrics.offersRescinded.inc(work);
-        if (work > 0)
-        {
-            LOG.info("rescinded {} offers unanswered for {} ms", work, offerTimeoutNs / 1_000_000L);
-        }
         return work;
     }
 
@@ -676,33 +542,7 @@ final class LeaderDuties
      */
     long[][] accounting()
     {
-        final int kinds = vectors.kinds().count();
-        final long[] allocated = new long[kinds];
-        final long[] offered = new long[kinds];
-        final long[] used = new long[kinds];
-        for (final MasterState.Agent agent : state.agentControl().each())
-        {
-            final int slot = allocator.agentSlot(agent.id());
-            for (int k = 0; slot >= 0 && k < kinds; k++)
-            {
-                allocated[k] += allocator.allocated(slot, k);
-            }
-            for (final MasterState.Task t : state.taskControl().liveOn(agent.id()))
-            {
-                for (int k = 0; k < kinds; k++)
-                {
-                    used[k] += t.resources[k];
-                }
-            }
-        }
-        for (final OfferBook.Offer o : offers.all())
-        {
-            for (int k = 0; k < kinds; k++)
-            {
-                offered[k] += o.resources()[k];
-            }
-        }
-        return new long[][] { allocated, offered, used };
+        return offering.accounting();
     }
 
     // ------------------------------------------------------------------ sending

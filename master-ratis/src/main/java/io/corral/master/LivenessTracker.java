@@ -63,6 +63,27 @@ final class LivenessTracker
         agentTimeoutNs = Math.max(configuredAgentTimeoutNs, 5 * intervalNs);
     }
 
+    private int pacedForAgents = -1;
+    private long pacedIntervalMs;
+
+    /**
+     * How often agents should heartbeat with {@code agents} in the cluster: so that all together
+     * send at most {@link MasterConfig#MAX_AGENT_HEARTBEATS_PER_SECOND} (0 up to the size where
+     * their own default already does; then agents keep their own interval). Sets the agent
+     * timeout to match ({@link #heartbeatInterval}).
+     */
+    long pacedIntervalMs(final int agents)
+    {
+        if (agents != pacedForAgents)
+        {
+            pacedForAgents = agents;
+            final long paced = agents * 1000L / MasterConfig.MAX_AGENT_HEARTBEATS_PER_SECOND;
+            pacedIntervalMs = paced <= 500 ? 0 : paced;
+            heartbeatInterval(pacedIntervalMs * 1_000_000L);
+        }
+        return pacedIntervalMs;
+    }
+
     void agentSeen(final long agentId, final long nowNs)
     {
         agentDeadlineNs.put(agentId, nowNs + agentTimeoutNs);
