@@ -74,12 +74,38 @@ final class MasterMetrics
      * A latency: recorded by any thread (wait-free), folded into the running total by the duty
      * thread, which publishes an immutable copy; scrapes read that copy. No lock.
      */
+    /**
+     * A latency as a Prometheus summary: count and sum since the start, quantiles over about the
+     * last minute (as the Prometheus client's own summaries slide), so that a run read at its end
+     * is not measured with its warm-up. Recorded from any thread, folded once a second on the duty
+     * thread, read by the HTTP thread from what the last fold published.
+     */
     private static final class Latency
     {
+        /** The window: this many slots of {@link #SLOT_NS} each. */
+        private static final int SLOTS = 6;
+        private static final long SLOT_NS = 10_000_000_000L;
+
         private final Recorder recorder = new Recorder(3);
-        private final Histogram total = new Histogram(3);
+        private final Histogram[] slots = new Histogram[SLOTS];
+        private int slot;
+        private long slotEndsNs = Long.MIN_VALUE;
+        private long count;
+        private double sumNs;
         private Histogram interval;
-        private volatile Histogram published = new Histogram(3);
+        private volatile Published published = new Published(0, 0, new Histogram(3));
+
+        private record Published(long count, double sumNs, Histogram window)
+        {
+        }
+
+        Latency()
+        {
+            for (int i = 0; i < SLOTS; i++)
+            {
+                slots[i] = new Histogram(3);
+            }
+        }
 
         void record(final long nanos)
         {
@@ -87,25 +113,50 @@ final class MasterMetrics
         }
 
         /** Duty thread only. */
-        void fold()
+        void fold(final long nowNs)
         {
             interval = recorder.getIntervalHistogram(interval);
+            boolean changed = false;
+            if (slotEndsNs == Long.MIN_VALUE)
+            {
+                slotEndsNs = nowNs + SLOT_NS;
+            }
+            while (nowNs - slotEndsNs >= 0)
+            {
+                // The current slot is over: the oldest one is forgotten and becomes the current.
+                slotEndsNs += SLOT_NS;
+                slot = (slot + 1) % SLOTS;
+                changed |= slots[slot].getTotalCount() > 0;
+                slots[slot].reset();
+            }
             if (interval.getTotalCount() > 0)
             {
-                total.add(interval);
-                published = total.copy();
+                count += interval.getTotalCount();
+                sumNs += interval.getMean() * interval.getTotalCount();
+                slots[slot].add(interval);
+                changed = true;
+            }
+            if (changed)
+            {
+                final Histogram window = new Histogram(3);
+                for (final Histogram h : slots)
+                {
+                    window.add(h);
+                }
+                published = new Published(count, sumNs, window);
             }
         }
 
         void export(final SummaryWithCallback.Callback callback, final String... labels)
         {
-            final Histogram h = published;
-            final long count = h.getTotalCount();
-            callback.call(count, count == 0 ? 0 : h.getMean() * count / NANOS_PER_SECOND, Quantiles.of(
-                new Quantile(0.5, h.getValueAtPercentile(50) / NANOS_PER_SECOND),
-                new Quantile(0.9, h.getValueAtPercentile(90) / NANOS_PER_SECOND),
-                new Quantile(0.99, h.getValueAtPercentile(99) / NANOS_PER_SECOND),
-                new Quantile(1.0, h.getMaxValue() / NANOS_PER_SECOND)), labels);
+            final Published p = published;
+            final Histogram h = p.window();
+            final boolean empty = h.getTotalCount() == 0;
+            callback.call(p.count(), p.sumNs() / NANOS_PER_SECOND, Quantiles.of(
+                new Quantile(0.5, empty ? Double.NaN : h.getValueAtPercentile(50) / NANOS_PER_SECOND),
+                new Quantile(0.9, empty ? Double.NaN : h.getValueAtPercentile(90) / NANOS_PER_SECOND),
+                new Quantile(0.99, empty ? Double.NaN : h.getValueAtPercentile(99) / NANOS_PER_SECOND),
+                new Quantile(1.0, empty ? Double.NaN : h.getMaxValue() / NANOS_PER_SECOND)), labels);
         }
     }
 
@@ -251,12 +302,12 @@ final class MasterMetrics
         if (now || nowNs - nextFoldNs >= 0)
         {
             nextFoldNs = nowNs + 1_000_000_000L;
-            fullPass.fold();
-            incrementalPass.fold();
-            commit.fold();
-            apply.fold();
-            launch.fold();
-            confirm.fold();
+            fullPass.fold(nowNs);
+            incrementalPass.fold(nowNs);
+            commit.fold(nowNs);
+            apply.fold(nowNs);
+            launch.fold(nowNs);
+            confirm.fold(nowNs);
         }
     }
 
