@@ -53,11 +53,11 @@ final class StatusRelay
     /** Tasks whose agent reported them ended while this leader's log has them live: reconciliation waits. */
     private final java.util.IdentityHashMap<MasterState.Task, Boolean> endReported = new java.util.IdentityHashMap<>();
     /** Terminal updates proposed and not yet applied: a resend of one is dropped, not proposed again. */
-    private final UuidBook beingCommitted = new UuidBook(ACKNOWLEDGED_REMEMBERED);
+    private final UuidBook beingCommitted = new UuidBook(ACKNOWLEDGED_REMEMBERED, false);
     /** The launch path: an agent's first update confirms its launch (no more RunTask). */
     private java.util.function.Consumer<MasterState.Task> confirmed = t -> { };
     /** Updates the framework has acknowledged (soft state): an agent's duplicate of one is dropped. */
-    private final UuidBook acknowledgedByFramework = new UuidBook(ACKNOWLEDGED_REMEMBERED);
+    private final UuidBook acknowledgedByFramework = new UuidBook(ACKNOWLEDGED_REMEMBERED, false);
     /** Updates forwarded and not yet acknowledged, with the agent each came from: where an ack goes. */
     private final UuidBook forwarded = new UuidBook(ACKNOWLEDGED_REMEMBERED);
     /**
@@ -226,7 +226,7 @@ final class StatusRelay
             intermediate.remove(task); // the end is what the log needs
             if (hasUuid)
             {
-                beingCommitted.put(msb, lsb, agentId);
+                beingCommitted.put(msb, lsb, 0);
             }
             statuses.add(update);
             return;
@@ -246,7 +246,7 @@ final class StatusRelay
             // the state knows whether it is stale.
             if (hasUuid)
             {
-                beingCommitted.put(msb, lsb, agentId);
+                beingCommitted.put(msb, lsb, 0);
             }
             return;
         }
