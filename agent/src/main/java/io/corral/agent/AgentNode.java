@@ -54,7 +54,6 @@ public final class AgentNode implements AutoCloseable
     /** Heartbeats without an answer before the agent looks for a new leader. */
     private static final int MISSED_ANSWERS = 5;
 
-
     private final AgentConfig config;
     private final Aeron aeron;
     private final Subscription subscription;

@@ -263,13 +263,19 @@ final class Launches
         return launchingTaskKeys.removeKey(MasterState.taskKey(frameworkId, taskId)) != NOT_LAUNCHING;
     }
 
-    /** The agent confirmed the task (or it ended): no more RunTask. */
+    /** The agent listed the task when it registered again: no more RunTask. */
     void confirmed(final MasterState.Task task)
+    {
+        staging.remove(task);
+    }
+
+    /** The agent's update of the task arrived: no more RunTask; how long since it went is measured. */
+    void confirmed(final MasterState.Task task, final long nowNs)
     {
         final long[] sent = staging.remove(task);
         if (sent != null && sent[0] != 0)
         {
-            metrics.confirmed(System.nanoTime() - sent[0]);
+            metrics.confirmed(nowNs - sent[0]);
         }
     }
 

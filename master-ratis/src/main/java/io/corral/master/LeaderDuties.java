@@ -17,10 +17,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The leader's soft state and the cycle that drives it: built from {@link MasterState} when the
  * node takes office, dropped when it steps down, never replicated. It owns the allocations, the
- * offer book and the passes that fill it ({@link Offering}), the launch and status paths and liveness, reacts to applied records
- * ({@link #onEvent}), and each cycle ({@link #doWork}) proposes what was gathered and allocates.
- * Owned by the duty thread; time comes from the caller ({@code nowNs}) and an injected clock
- * (record timestamps), so it runs under a fake clock in tests.
+ * offer book and the passes that fill it ({@link Offering}), the launch and status paths and
+ * liveness, reacts to applied records ({@link #onEvent}), and each cycle ({@link #doWork}) proposes
+ * what was gathered and allocates. Owned by the duty thread; time comes from the caller
+ * ({@code nowNs}) and an injected clock (record timestamps), so it runs under a fake clock in tests.
  */
 final class LeaderDuties
 {

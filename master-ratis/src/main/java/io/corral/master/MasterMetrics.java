@@ -71,14 +71,10 @@ final class MasterMetrics
     volatile int publicationsProvisional;
 
     /**
-     * A latency: recorded by any thread (wait-free), folded into the running total by the duty
-     * thread, which publishes an immutable copy; scrapes read that copy. No lock.
-     */
-    /**
      * A latency as a Prometheus summary: count and sum since the start, quantiles over about the
      * last minute (as the Prometheus client's own summaries slide), so that a run read at its end
-     * is not measured with its warm-up. Recorded from any thread, folded once a second on the duty
-     * thread, read by the HTTP thread from what the last fold published.
+     * is not measured with its warm-up. Recorded by any thread (wait-free), folded once a second by
+     * the duty thread, which publishes an immutable copy; scrapes read that copy. No lock.
      */
     private static final class Latency
     {

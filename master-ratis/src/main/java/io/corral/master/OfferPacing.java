@@ -48,7 +48,7 @@ final class OfferPacing
     void made(final int count, final long nowNs)
     {
         advance(nowNs);
-        madeInSlot[(int)Math.floorMod(slotOf, SLOTS)] += count;
+        madeInSlot[Math.floorMod(slotOf, SLOTS)] += count;
     }
 
     /**
@@ -88,9 +88,9 @@ final class OfferPacing
         {
             for (long s = slotOf + 1; s <= slot; s++)
             {
-                madeInSlot[(int)Math.floorMod(s, SLOTS)] = 0;
+                madeInSlot[Math.floorMod(s, SLOTS)] = 0;
             }
         }
-        slotOf = Math.max(slot, slotOf == Long.MIN_VALUE ? slot : slotOf);
+        slotOf = Math.max(slot, slotOf);
     }
 }

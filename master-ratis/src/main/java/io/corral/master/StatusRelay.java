@@ -55,7 +55,7 @@ final class StatusRelay
     /** Terminal updates proposed and not yet applied: a resend of one is dropped, not proposed again. */
     private final UuidBook beingCommitted = new UuidBook(ACKNOWLEDGED_REMEMBERED, false);
     /** The launch path: an agent's first update confirms its launch (no more RunTask). */
-    private java.util.function.Consumer<MasterState.Task> confirmed = t -> { };
+    private java.util.function.ObjLongConsumer<MasterState.Task> confirmed = (t, nowNs) -> { };
     /** Updates the framework has acknowledged (soft state): an agent's duplicate of one is dropped. */
     private final UuidBook acknowledgedByFramework = new UuidBook(ACKNOWLEDGED_REMEMBERED, false);
     /** Updates forwarded and not yet acknowledged, with the agent each came from: where an ack goes. */
@@ -122,7 +122,7 @@ final class StatusRelay
     }
 
     /** Called when an agent's update shows it has a task (its launch needs no more RunTask). */
-    void onConfirmed(final java.util.function.Consumer<MasterState.Task> confirmed)
+    void onConfirmed(final java.util.function.ObjLongConsumer<MasterState.Task> confirmed)
     {
         this.confirmed = confirmed;
     }
@@ -173,7 +173,7 @@ final class StatusRelay
             sendStatusAck(agentId, frameworkId, taskId, msb, lsb, nowNs); // nothing more to tell anyone
             return;
         }
-        confirmed.accept(task);
+        confirmed.accept(task, nowNs);
         if (hasUuid && forwarded.contains(msb, lsb) && framework != null)
         {
             // Sent to the framework and not acknowledged: delivered again (never proposed again) while
