@@ -246,16 +246,20 @@ public final class ProcessCluster implements AutoCloseable
         }
     }
 
-    /** The running master that says it leads in the highest term, with that term; or null. */
+    /**
+     * The running master that says it leads in the highest term, with that term; or null. Asks
+     * each master's {@code /health} (small and open; {@code /api/v1/state} of a master holding
+     * thousands of agents takes long enough to blur a failover's timing).
+     */
     public long[] leader()
     {
         long[] best = null;
         for (final int id : runningMasters())
         {
-            final JsonNode s = state(id);
-            if (s != null && s.path("master").path("leader").asBoolean())
+            final JsonNode h = health(id);
+            if (h != null && "leader".equals(h.path("role").asText()))
             {
-                final long term = s.path("master").path("term").asLong();
+                final long term = h.path("term").asLong();
                 if (best == null || term > best[1])
                 {
                     best = new long[] { id, term };
@@ -263,6 +267,52 @@ public final class ProcessCluster implements AutoCloseable
             }
         }
         return best;
+    }
+
+    /**
+     * True when every running master answers {@code /health} healthy and names the same leader in
+     * the same term: a full quorum, caught up enough to follow it.
+     */
+    public boolean quorumSettled()
+    {
+        long term = -1;
+        int leader = -1;
+        for (final int id : runningMasters())
+        {
+            final JsonNode h = health(id);
+            if (h == null || !"ok".equals(h.path("status").asText()) || h.path("leader").isNull())
+            {
+                return false;
+            }
+            if (leader >= 0 && (h.path("leader").asInt() != leader || h.path("term").asLong() != term))
+            {
+                return false;
+            }
+            leader = h.path("leader").asInt();
+            term = h.path("term").asLong();
+        }
+        return leader > 0;
+    }
+
+    /** {@code /health} of a master (its body also when it answers 503), or null if it does not answer. */
+    JsonNode health(final int id)
+    {
+        try
+        {
+            final HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" +
+                (basePort + id - 1 + 2000) + "/health")).timeout(Duration.ofMillis(500)).build();
+            final HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 || r.statusCode() == 503 ? JSON.readTree(r.body()) : null;
+        }
+        catch (final IOException ex)
+        {
+            return null;
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            return null;
+        }
     }
 
     /** The heap of each master JVM from now on (default 192 MiB). */

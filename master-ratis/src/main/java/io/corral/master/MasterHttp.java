@@ -106,6 +106,7 @@ final class MasterHttp implements AutoCloseable
         }
         body.put("role", leads ? "leader" : "follower");
         body.put("leader", leaderId == 0 ? null : leaderId);
+        body.put("term", node.currentTerm());
         body.put("dutyIdleMs", idleMs);
         body.put("proposalsFailingMs", failingMs);
         reply(exchange, problem == null ? 200 : 503, JSON.writeValueAsString(body));
