@@ -27,6 +27,11 @@ public final class CorralSchedulerDriver implements SchedulerDriver
     static final long SUBSCRIBE_RETRY_NS = TimeUnit.MILLISECONDS.toNanos(500);
     /** A connected driver resubscribes this often: that is its heartbeat. */
     static final long HEARTBEAT_NS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * An unsealed "another master leads" came while the leader answered: the leader is asked at
+     * once, and if nothing comes from it within this, the driver goes where the hint points.
+     */
+    static final long HINT_PROBE_NS = TimeUnit.MILLISECONDS.toNanos(250);
     /** No answer from the leader for this long: disconnected, look for the new one. */
     static final long LEADER_TIMEOUT_NS = TimeUnit.MILLISECONDS.toNanos(3000);
     /** A call that cannot go out (no leader yet, or back-pressure) is retried this long, then failed. */

@@ -68,6 +68,8 @@ final class DriverDuty implements Agent, SchedulerInbound.Handler
     private long leaderTerm;
     /** An unsealed redirect that came while the leader answered: taken if it stops answering. */
     private String pendingHint;
+    /** When {@link #pendingHint} came: the leader was asked at once, and is given until then + HINT_PROBE_NS. */
+    private long hintAtNs;
     private final StatusDedupe dedupe = new StatusDedupe(CorralSchedulerDriver.DEDUPE_CAPACITY);
     /** Launched tasks with no update yet: task id to when they were accepted or last reconciled. */
     private final Map<String, Long> silent = new HashMap<>();
@@ -112,7 +114,8 @@ final class DriverDuty implements Agent, SchedulerInbound.Handler
             return work;
         }
         work += reconcileSilentTasks();
-        if (connected && pendingHint != null && nowNs - lastHeardNs > CorralSchedulerDriver.HEARTBEAT_NS)
+        if (connected && pendingHint != null && (nowNs - lastHeardNs > CorralSchedulerDriver.HEARTBEAT_NS ||
+            lastHeardNs <= hintAtNs && nowNs - hintAtNs > CorralSchedulerDriver.HINT_PROBE_NS))
         {
             // The leader missed an answer since a redirect came: try where it pointed.
             connected = false;
@@ -371,6 +374,14 @@ final class DriverDuty implements Agent, SchedulerInbound.Handler
         {
             // Unsealed, while the leader answers: anyone's word. Kept as a hint, taken if the
             // leader misses its next answer (a new leader announces itself unsealed).
+            // The leader is asked now (a Subscribe, its heartbeat): one that is alive answers, or
+            // sends offers or updates, within the probe time; one that is not, loses the framework
+            // to the hint then rather than a whole heartbeat interval after it was last heard.
+            if (!hint.isEmpty() && pendingHint == null)
+            {
+                hintAtNs = nowNs;
+                nextSubscribeNs = nowNs;
+            }
             pendingHint = hint.isEmpty() ? null : hint;
             return;
         }

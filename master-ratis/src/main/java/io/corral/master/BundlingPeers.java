@@ -70,6 +70,12 @@ final class BundlingPeers implements Peers
         out.sendUnauthenticated(endpoint, buffer, length, nowNs);
     }
 
+    @Override
+    public void announce(final String endpoint, final DirectBuffer buffer, final int length, final long nowNs)
+    {
+        out.announce(endpoint, buffer, length, nowNs);
+    }
+
     /** End of the duty cycle: each endpoint's gathered messages go, as one frame each. Returns how many frames. */
     int flush(final long nowNs)
     {

@@ -110,7 +110,7 @@ final class LeaderDuties
         {
             if (told.add(agent.endpoint()))
             {
-                toAgents.notLeader(agent.endpoint(), masterId, address, nowNs);
+                toAgents.announceLeader(agent.endpoint(), masterId, address, nowNs);
             }
         }
         // Frameworks too: each subscribes here at once instead of after noticing the old leader's
@@ -119,7 +119,7 @@ final class LeaderDuties
         {
             if (told.add(framework.endpoint()))
             {
-                toFrameworks.notLeader(framework.endpoint(), masterId, address, nowNs);
+                toFrameworks.announceLeader(framework.endpoint(), masterId, address, nowNs);
             }
         }
     }

@@ -20,4 +20,15 @@ public interface Peers
     {
         send(endpoint, buffer, length, nowNs);
     }
+
+    /**
+     * As {@link #send}, for the leader's own announcement that it leads (once a term to each
+     * endpoint the replicated state names): sealed where there is a session; where there is none
+     * (this master restarted and has not heard from the peer yet) it goes unauthenticated, like
+     * any redirect, but it answers no one, so no stranger's budget pays for it.
+     */
+    default void announce(final String endpoint, final DirectBuffer buffer, final int length, final long nowNs)
+    {
+        send(endpoint, buffer, length, nowNs);
+    }
 }

@@ -34,6 +34,15 @@ abstract class Publisher
         send(endpoint, out.encodeNotLeader(leaderId, leaderEndpoint), nowNs);
     }
 
+    /**
+     * This master leads now: told once a term to each endpoint the state names, also to peers it
+     * has no session with yet (see {@link Peers#announce}).
+     */
+    final void announceLeader(final String endpoint, final int leaderId, final String leaderEndpoint, final long nowNs)
+    {
+        peers.announce(endpoint, out.buffer, out.encodeNotLeader(leaderId, leaderEndpoint), nowNs);
+    }
+
     private String encoded;
     private final org.agrona.concurrent.UnsafeBuffer encodedBytes = new org.agrona.concurrent.UnsafeBuffer(new byte[0]);
 

@@ -334,6 +334,15 @@ final class Sessions implements InboundAdapter.Gate, Peers
         }
     }
 
+    @Override
+    public void announce(final String endpoint, final DirectBuffer buffer, final int length, final long nowNs)
+    {
+        if (endpoint != null && !endpoint.isEmpty() && !sealedTo(endpoint, buffer, length, nowNs))
+        {
+            raw.sendUnauthenticated(endpoint, buffer, length, nowNs);
+        }
+    }
+
     /**
      * Seals what goes to an endpoint with a session. Without one only redirects and refusals go
      * out (what a client needs to find the leader and to learn what it lacks), within the budget
@@ -343,14 +352,8 @@ final class Sessions implements InboundAdapter.Gate, Peers
     @Override
     public void send(final String endpoint, final DirectBuffer buffer, final int length, final long nowNs)
     {
-        if (endpoint == null || endpoint.isEmpty())
+        if (endpoint == null || endpoint.isEmpty() || sealedTo(endpoint, buffer, length, nowNs))
         {
-            return;
-        }
-        final Session s = byEndpoint.get(endpoint);
-        if (s != null)
-        {
-            raw.send(endpoint, sealed, s.cipher.seal(buffer, 0, length, sealed), nowNs);
             return;
         }
         final int template = buffer.getShort(io.corral.codec.sbe.MessageHeaderDecoder.templateIdEncodingOffset(),
@@ -367,5 +370,17 @@ final class Sessions implements InboundAdapter.Gate, Peers
         {
             metrics.authRefused(MasterMetrics.AuthRefusal.NO_SESSION_TO_SEND);
         }
+    }
+
+    /** Sends sealed in the endpoint's session and returns true; false if it has none. */
+    private boolean sealedTo(final String endpoint, final DirectBuffer buffer, final int length, final long nowNs)
+    {
+        final Session s = byEndpoint.get(endpoint);
+        if (s == null)
+        {
+            return false;
+        }
+        raw.send(endpoint, sealed, s.cipher.seal(buffer, 0, length, sealed), nowNs);
+        return true;
     }
 }
