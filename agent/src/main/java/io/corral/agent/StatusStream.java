@@ -42,9 +42,17 @@ final class StatusStream
         return Math.min(AgentNode.STATUS_RETRY_MAX_NS, Math.max(AgentNode.STATUS_RETRY_FIRST_NS, waitNs * 2));
     }
 
-    /** A task recovered from the checkpoint: its pending updates go out at once. */
+    /**
+     * A task recovered from the checkpoint: its latest pending update goes out at once (the
+     * others may have gone before the restart; the latest's acknowledgement covers them).
+     */
     void recovered(final String key)
     {
+        final RunningTask task = tasks.get(key);
+        if (task != null)
+        {
+            task.record.sent = task.record.pending.size();
+        }
         nextSendNs.put(key, 0L);
     }
 
@@ -88,8 +96,12 @@ final class StatusStream
      * Sends what is due to {@code leader}, each task's updates in order: an update is sent as soon
      * as it is queued, without waiting for the acknowledgement of the one before it (the masters
      * keep a task's updates in order: they arrive in order on one stream); when a task's oldest
-     * unacknowledged update has waited its backoff, all of the task's unacknowledged updates go
-     * again. Returns how many went.
+     * unacknowledged update has waited its backoff, only the task's latest update goes again (its
+     * acknowledgement acknowledges the ones before it). Resending the older ones too took a task
+     * backwards after a leader kill: the old leader had forwarded RUNNING and died before its log
+     * held it, the new one got the resent STARTING first and forwarded it (the chaos checker saw
+     * RUNNING, STARTING, FINISHED). Mesos's agent sends one update at a time, so it never has an
+     * older one to resend. Returns how many went.
      */
     int sendDue(final long nowNs, final long agentId, final Publication leader, final io.corral.codec.Seal seal)
     {
@@ -106,7 +118,9 @@ final class StatusStream
             {
                 continue;
             }
-            for (int i = resendDue ? 0 : record.sent; i < record.pending.size(); i++)
+            // Not sent yet: from the first of those, in order. All sent: the latest only.
+            for (int i = resendDue ? Math.min(record.sent, record.pending.size() - 1) : record.sent;
+                i < record.pending.size(); i++)
             {
                 final TaskRecord.Update u = record.pending.get(i);
                 out.statusUpdate.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId)

@@ -373,7 +373,8 @@ public final class SimAgents implements Agent
                     retries.add(u);
                 }
             }
-            // A task whose oldest update waited its backoff: all of its unacknowledged ones again.
+            // A task whose oldest update waited its backoff: its latest again (as the real agent's
+            // StatusStream: an older one resent after a later one was forwarded takes the task backwards).
             while (!retries.isEmpty() && retries.peek().nextNs <= nowNs)
             {
                 final Unacked u = retries.poll();
@@ -382,12 +383,8 @@ public final class SimAgents implements Agent
                 {
                     continue;
                 }
-                for (final Update next : u.updates)
+                if (!u.updates.isEmpty() && send(u.updates.peekLast()))
                 {
-                    if (!send(next))
-                    {
-                        break;
-                    }
                     work++;
                 }
                 u.nextNs = nowNs + u.waitNs;
