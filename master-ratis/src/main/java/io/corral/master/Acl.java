@@ -220,6 +220,25 @@ final class Acl
         return false;
     }
 
+    /**
+     * Why {@code principal} may not subscribe in each of {@code roles} (comma-separated), naming the
+     * roles it may use and what to ask an operator for; null if it may.
+     */
+    String subscribeRefusal(final String principal, final String roles)
+    {
+        for (final String r : roles.split(","))
+        {
+            if (!allows(Action.SUBSCRIBE, principal, r))
+            {
+                final List<String> may = objectsOf(Action.SUBSCRIBE, principal);
+                return "principal '" + principal + "' may not subscribe in role '" + r + "': " +
+                    (may.isEmpty() ? "the ACL lets it use no role" : "the ACL lets it use " + may) +
+                    "; ask an operator for 'subscribe " + principal + " " + r + "' (corral acl set)";
+            }
+        }
+        return null;
+    }
+
     /** What {@code principal} may use for {@code action}, to say in a refusal (e.g. its roles). */
     List<String> objectsOf(final Action action, final String principal)
     {

@@ -31,18 +31,6 @@ final class MasterEndpoint implements MasterInbound.Handler
 {
     private static final Logger LOG = LoggerFactory.getLogger(MasterEndpoint.class);
 
-    /** Who leads, as the duty thread knows it. */
-    interface Leadership
-    {
-        /** This master's duties while it leads, else null. */
-        LeaderDuties duties();
-
-        /** The id of the master believed to lead (0: none known) and its endpoint. */
-        int leaderId();
-
-        String leaderEndpoint();
-    }
-
     private final int masterId;
     private final MasterState state;
     private final Outputs outputs;
@@ -466,25 +454,12 @@ final class MasterEndpoint implements MasterInbound.Handler
                 "' but the session authenticated '" + s.principal() + "'" :
                 known != null && !known.principal().equals(s.principal()) ? "framework " + frameworkId +
                 " belongs to principal '" + known.principal() + "', not '" + s.principal() + "'" : null;
-            if (refusal == null)
+            final String aclRefusal = refusal == null ? state.acl().subscribeRefusal(s.principal(), role) : null;
+            if (refusal != null || aclRefusal != null)
             {
-                for (final String r : role.split(","))
-                {
-                    if (!state.acl().allows(Acl.Action.SUBSCRIBE, s.principal(), r))
-                    {
-                        metrics.authRefused(MasterMetrics.AuthRefusal.ACL);
-                        final List<String> may = state.acl().objectsOf(Acl.Action.SUBSCRIBE, s.principal());
-                        refusal = "principal '" + s.principal() + "' may not subscribe in role '" + r + "': " +
-                            (may.isEmpty() ? "the ACL lets it use no role" : "the ACL lets it use " + may) +
-                            "; ask an operator for 'subscribe " + s.principal() + " " + r + "' (corral acl set)";
-                        break;
-                    }
-                }
-            }
-            if (refusal != null)
-            {
-                metrics.authRefused(MasterMetrics.AuthRefusal.NOT_YOURS);
-                error(s.endpoint(), ErrorCode.NOT_PERMITTED, SubscribeDecoder.TEMPLATE_ID, refusal);
+                metrics.authRefused(refusal != null ? MasterMetrics.AuthRefusal.NOT_YOURS : MasterMetrics.AuthRefusal.ACL);
+                error(s.endpoint(), ErrorCode.NOT_PERMITTED, SubscribeDecoder.TEMPLATE_ID,
+                    refusal != null ? refusal : aclRefusal);
                 return;
             }
         }

@@ -8,10 +8,8 @@ import java.util.concurrent.TimeUnit;
 
 import io.aeron.Aeron;
 import io.aeron.Subscription;
-import io.corral.codec.MasterInbound;
 import io.corral.codec.MediaDrivers;
 import io.corral.codec.Protocol;
-import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
@@ -53,12 +51,10 @@ public final class MasterNode implements AutoCloseable
     private final Connections connections;
     /** Authenticated sessions with agents and frameworks; null when run with --insecure. */
     private final Sessions sessions;
-    private final Duty duty;
+    private final MasterDuty duty;
     private final MasterStateMachine stateMachine;
     /** The last view the duty thread built, for a caller it cannot answer (it stopped). */
     private volatile MasterView lastView;
-    /** Counts the duty thread publishes after each cycle that applied records (metrics read them). */
-    private volatile Gauges gauges = new Gauges(0, 0, 0, new java.util.EnumMap<>(io.corral.codec.sbe.TaskState.class));
 
     /** What the metrics read: published by the duty thread, immutable. */
     record Gauges(long lastAppliedIndex, int agents, int frameworks,
@@ -68,13 +64,7 @@ public final class MasterNode implements AutoCloseable
     private final AgentRunner runner;
     private final MasterHttp http;
     private final java.util.concurrent.atomic.AtomicLong snapshotCallIds = new java.util.concurrent.atomic.AtomicLong();
-    private volatile boolean leader;
     private volatile boolean closing;
-    private volatile long leaderTerm;
-    /** How long this master's proposals have failed without a success (duty thread writes): /health reports it. */
-    private volatile long proposalsFailingNs;
-    /** When the duty thread last started a cycle (System.nanoTime): /health reports a stalled one. */
-    private volatile long lastCycleNs = System.nanoTime();
 
     public MasterNode(final MasterConfig config) throws IOException
     {
@@ -100,7 +90,7 @@ public final class MasterNode implements AutoCloseable
         this.metrics = new MasterMetrics(this);
         final RaftGroup group = RaftGroup.valueOf(GROUP_ID, RaftSettings.peers(config.peers()));
         final RaftProperties properties = RaftSettings.properties(config);
-        duty = new Duty();
+        duty = new MasterDuty(this, config, state, metrics, clock, commands);
         stateMachine = new MasterStateMachine(state, duty::onEvent, duty::leading, metrics::applied);
         // A master restarted on its data directory recovers its log; a new one formats it.
         final boolean existing = new java.io.File(config.dataDir(), GROUP_ID.getUuid().toString()).isDirectory();
@@ -127,7 +117,9 @@ public final class MasterNode implements AutoCloseable
         connections = new Connections(aeron, metrics.endpointsRefused::inc);
         sessions = config.credentials() == null ? null :
             new Sessions(config.id(), config.credentials(), connections, metrics);
-        duty.connect(sessions == null ? connections : sessions);
+        duty.connect(sessions == null ? connections : sessions, stateMachine, subscription, connections, sessions,
+            config.proposeViaClient() ? RaftLogs.client(raftClients, metrics) :
+            RaftLogs.local(server, peerId(config.id()), GROUP_ID));
         // From here on the duty thread owns the state; entries Ratis committed meanwhile wait for it.
         stateMachine.handOff();
         runner = new AgentRunner(new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(100),
@@ -165,12 +157,12 @@ public final class MasterNode implements AutoCloseable
     /** True once this node leads and its duties are running. */
     public boolean isLeader()
     {
-        return leader;
+        return duty.isLeader();
     }
 
     public long term()
     {
-        return leaderTerm;
+        return duty.leaderTerm();
     }
 
     MasterMetrics metrics()
@@ -205,7 +197,19 @@ public final class MasterNode implements AutoCloseable
 
     Gauges gauges()
     {
-        return gauges;
+        return duty.gauges();
+    }
+
+    /** True once {@link #close} began: the duty thread then only applies what Ratis still commits. */
+    boolean closing()
+    {
+        return closing;
+    }
+
+    /** The duty thread's last view, kept for callers once it has stopped. */
+    void keepLastView(final MasterView view)
+    {
+        lastView = view;
     }
 
     public ResourceVectors vectors()
@@ -309,7 +313,7 @@ public final class MasterNode implements AutoCloseable
         return reply.getLogIndex();
     }
 
-    private DivisionInfo info()
+    DivisionInfo info()
     {
         try
         {
@@ -322,14 +326,14 @@ public final class MasterNode implements AutoCloseable
     }
 
     /** The index the next entry appended to this master's Raft log gets (-1 if the division is not there). */
-    private long nextLogIndex()
+    long nextLogIndex()
     {
         final org.apache.ratis.server.raftlog.RaftLog log = raftLog();
         return log == null ? -1 : log.getNextIndex();
     }
 
     /** Raft's commit index as this master knows it (-1 if the division is not there). */
-    private long committedIndex()
+    long committedIndex()
     {
         final org.apache.ratis.server.raftlog.RaftLog log = raftLog();
         return log == null ? -1 : log.getLastCommittedIndex();
@@ -377,7 +381,7 @@ public final class MasterNode implements AutoCloseable
         final String principal)
     {
         final java.util.concurrent.CompletableFuture<String> result = new java.util.concurrent.CompletableFuture<>();
-        commands.offer(() -> duty.operator.configureRole(role, principal, result));
+        commands.offer(() -> duty.operator().configureRole(role, principal, result));
         return result;
     }
 
@@ -389,7 +393,7 @@ public final class MasterNode implements AutoCloseable
     public java.util.concurrent.CompletableFuture<String> setAcl(final String rules, final String principal)
     {
         final java.util.concurrent.CompletableFuture<String> result = new java.util.concurrent.CompletableFuture<>();
-        commands.offer(() -> duty.operator.setAcl(rules, principal, result));
+        commands.offer(() -> duty.operator().setAcl(rules, principal, result));
         return result;
     }
 
@@ -410,7 +414,7 @@ public final class MasterNode implements AutoCloseable
         final String principal)
     {
         final java.util.concurrent.CompletableFuture<String> result = new java.util.concurrent.CompletableFuture<>();
-        commands.offer(() -> duty.operator.killTask(frameworkId, taskId, principal, result, duty.nowNs));
+        commands.offer(() -> duty.operator().killTask(frameworkId, taskId, principal, result, duty.nowNs()));
         return result;
     }
 
@@ -436,7 +440,7 @@ public final class MasterNode implements AutoCloseable
         final String principal)
     {
         final java.util.concurrent.CompletableFuture<SandboxGrant> result = new java.util.concurrent.CompletableFuture<>();
-        commands.offer(() -> result.complete(duty.operator.sandbox(frameworkId, taskId, principal)));
+        commands.offer(() -> result.complete(duty.operator().sandbox(frameworkId, taskId, principal)));
         return result;
     }
 
@@ -453,7 +457,7 @@ public final class MasterNode implements AutoCloseable
     public java.util.concurrent.CompletableFuture<long[][]> accounting()
     {
         final java.util.concurrent.CompletableFuture<long[][]> result = new java.util.concurrent.CompletableFuture<>();
-        commands.offer(() -> result.complete(duty.duties == null ? null : duty.duties.accounting()));
+        commands.offer(() -> result.complete(duty.duties() == null ? null : duty.duties().accounting()));
         return result;
     }
 
@@ -480,7 +484,7 @@ public final class MasterNode implements AutoCloseable
         final java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
         commands.offer(() ->
         {
-            duty.proposer.closeClientOnPurpose();
+            duty.proposer().closeClientOnPurpose();
             done.complete(null);
         });
         return done;
@@ -489,19 +493,60 @@ public final class MasterNode implements AutoCloseable
     /** Fault injection (tests, chaos): while on, every proposal of this master fails at once. */
     public void failProposalsOnPurpose(final boolean on)
     {
-        duty.proposer.failOnPurpose(on);
+        duty.proposer().failOnPurpose(on);
     }
 
     /** While leading, how long proposals have failed without a success in between, in ms (0: they commit). */
     public long proposalsFailingMs()
     {
-        return leader ? TimeUnit.NANOSECONDS.toMillis(proposalsFailingNs) : 0;
+        return duty.isLeader() ? TimeUnit.NANOSECONDS.toMillis(duty.proposalsFailingNs()) : 0;
     }
 
     /** How long ago the duty thread started its last cycle, in ms: large if it is stuck or gone. */
     public long dutyIdleMs()
     {
-        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastCycleNs);
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - duty.lastCycleNs());
+    }
+
+    /**
+     * Hands leadership to another master, in turn, off the duty thread (the calls block); steps
+     * down if none takes it. For a leader whose proposals have failed for too long.
+     */
+    void handOverLeadership()
+    {
+        final java.util.List<Integer> others = new java.util.ArrayList<>(config.peers().keySet());
+        others.remove(Integer.valueOf(config.id()));
+        final Thread handOver = new Thread(() ->
+        {
+            for (final int other : others)
+            {
+                try
+                {
+                    if (client.admin().transferLeadership(peerId(other), config.electionMaxMs() * 10).isSuccess())
+                    {
+                        return;
+                    }
+                }
+                catch (final IOException | RuntimeException ex)
+                {
+                    LOG.warn("master {}: handing leadership to master {} failed: {}", config.id(), other,
+                        ex.toString());
+                }
+            }
+            try
+            {
+                // No one took it: step down, and let an election decide.
+                server.transferLeadership(new org.apache.ratis.protocol.TransferLeadershipRequest(client.getId(),
+                    peerId(config.id()), GROUP_ID, snapshotCallIds.incrementAndGet(), null,
+                    config.electionMaxMs() * 10));
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                LOG.warn("master {}: stepping down failed: {}", config.id(), ex.toString());
+            }
+        }, "corral-master-" + config.id() + "-step-down");
+        handOver.setDaemon(true);
+        handOver.start();
     }
 
     /** Address of the leading master, or "" if none is known. */
@@ -541,277 +586,10 @@ public final class MasterNode implements AutoCloseable
             LOG.warn("closing raft server", ex);
         }
         runner.close();
-        duty.proposer.close();
+        duty.proposer().close();
         stateMachine.ownerStopped();
         connections.close();
         subscription.close();
         MediaDrivers.release(aeron);
-    }
-
-    /** The duty cycle: apply committed entries, check leadership, run commands, poll Aeron, run leader duties. */
-    private final class Duty implements Agent, MasterEndpoint.Leadership
-    {
-        private static final int FRAGMENT_LIMIT = 64;
-        private final RecordWriter records = new RecordWriter(state.vectors());
-        private Outputs outputs;
-        private RaftProposer proposer;
-        /** Kills, sandboxes, ACLs and roles asked for over HTTP. */
-        private OperatorCommands operator;
-        /** What the cycle sends, gathered per endpoint and sent as one frame each when it ends. */
-        private BundlingPeers bundling;
-        private MasterEndpoint endpoint;
-        private io.aeron.FragmentAssembler assembler;
-        /**
-         * The assembler, with the clock looked at before each message: a pause can stop this
-         * thread in the middle of a poll, and the messages read after it must not go ahead of the
-         * log (a check at the cycle's start alone let the chaos run see RUNNING after FINISHED).
-         */
-        private final io.aeron.logbuffer.FragmentHandler pausable = (buffer, offset, length, header) ->
-        {
-            checkStall(System.nanoTime());
-            assembler.onFragment(buffer, offset, length, header);
-        };
-        /** When this thread last showed it was running: a cycle's start, each message read. */
-        private long lastProgressNs = System.nanoTime();
-        private LeaderDuties duties;
-        private long nowNs;
-        /** The last cycle start by which every inbound message had been read. */
-        private long heardUpToNs = System.nanoTime();
-        private long nextRoleCheckNs;
-        /** A gap between cycles this long could have seen another master elected (half the shortest election timeout). */
-        private final long stallNs = TimeUnit.MILLISECONDS.toNanos(Math.max(1, config.electionMinMs() / 2));
-
-        /**
-         * Tells the duties (if leading) that this thread stood still since it last looked: until
-         * an entry written after now commits, nothing goes to a framework ahead of the log.
-         */
-        private void checkStall(final long now)
-        {
-            if (duties != null && now - lastProgressNs > stallNs)
-            {
-                duties.stalled(nextLogIndex(), now - lastProgressNs);
-            }
-            lastProgressNs = now;
-        }
-
-        /** Wires the outbound side once the connections exist (before the thread starts). */
-        void connect(final Peers direct)
-        {
-            bundling = new BundlingPeers(direct, sessions == null ? endpoint -> true :
-                endpoint -> sessions.principalAt(endpoint) != null);
-            final Peers peers = bundling;
-            proposer = new RaftProposer(config.proposeViaClient() ? RaftLogs.client(raftClients, metrics) :
-                RaftLogs.local(server, peerId(config.id()), GROUP_ID), commands, metrics, () -> duties);
-            outputs = new Outputs(new AgentPublisher(peers, state.vectors()), new FrameworkPublisher(peers, state.vectors()),
-                records, proposer, metrics, clock);
-            endpoint = new MasterEndpoint(config.id(), state, outputs, this, sessions);
-            operator = new OperatorCommands(state, config, sessions, records, proposer, () -> duties, this::notLeader);
-            final MasterInbound inbound = new MasterInbound(endpoint);
-            inbound.gate(sessions);
-            // Messages larger than one Aeron frame (an accept of many tasks) arrive in fragments.
-            assembler = new io.aeron.FragmentAssembler(inbound);
-        }
-
-        @Override
-        public int doWork()
-        {
-            nowNs = System.nanoTime();
-            // This thread may have stood still (a paused process, a long GC) for long enough that
-            // another master was elected meanwhile; what arrived during the pause (an agent's
-            // RUNNING of a task the new leader has since told ended) is about to be read.
-            checkStall(nowNs);
-            lastCycleNs = nowNs;
-            int work = 0;
-            // Committed entries first (applied here, by the state's owner), then who leads.
-            final long appliedBefore = state.appliedRecords();
-            final long indexBefore = state.lastAppliedIndex();
-            work += stateMachine.drain();
-            if (state.lastAppliedIndex() != indexBefore)
-            {
-                metrics.applyRounds.inc();
-            }
-            if (closing)
-            {
-                // Only the state's owner is still needed (Ratis applies and snapshots while stopping).
-                stepDown();
-                return work + runCommands();
-            }
-            if (nowNs >= nextRoleCheckNs)
-            {
-                nextRoleCheckNs = nowNs + TimeUnit.MILLISECONDS.toNanos(20);
-                checkRole();
-            }
-            work += runCommands();
-            if (state.appliedRecords() != appliedBefore)
-            {
-                gauges = new Gauges(state.lastAppliedIndex(), state.agentCount(), state.frameworkCount(),
-                    state.taskCounts());
-            }
-            metrics.publish(nowNs, false);
-            endpoint.cycle(nowNs);
-            if (sessions != null)
-            {
-                sessions.cycle(nowNs);
-            }
-            final int fragments = subscription.poll(pausable, FRAGMENT_LIMIT);
-            work += fragments;
-            if (fragments < FRAGMENT_LIMIT)
-            {
-                heardUpToNs = nowNs; // everything that had arrived by the cycle's start is read
-            }
-            if (duties != null)
-            {
-                work += duties.doWork(nowNs, heardUpToNs);
-            }
-            work += proposer.sendWaiting();
-            work += bundling.flush(nowNs);
-            work += connections.retry(nowNs);
-            work += connections.closeIdle(nowNs);
-            metrics.publicationsOpen = connections.open();
-            metrics.publicationsProvisional = connections.provisional();
-            return work;
-        }
-
-        private int runCommands()
-        {
-            int work = 0;
-            Runnable command;
-            while ((command = commands.poll()) != null)
-            {
-                command.run();
-                work++;
-            }
-            return work;
-        }
-
-        private void checkRole()
-        {
-            final DivisionInfo info = info();
-            final boolean leading = info != null && info.isLeader() && info.isLeaderReady();
-            final long term = info == null ? 0 : info.getCurrentTerm();
-            final long failingNs = proposer.failingForNs(nowNs);
-            proposalsFailingNs = failingNs;
-            if (leading && failingNs > RaftProposer.FAILING_TOO_LONG_NS && nowNs >= nextStepDownNs)
-            {
-                nextStepDownNs = nowNs + RaftProposer.FAILING_TOO_LONG_NS;
-                stepDownBecauseFailing(failingNs);
-            }
-            if (leading && (duties == null || duties.term() != term))
-            {
-                duties = new LeaderDuties(term, config, state, outputs, committedIndex(), nowNs);
-                leaderTerm = term;
-                leader = true;
-            }
-            else if (!leading && duties != null)
-            {
-                LOG.info("master {} stepped down from term {}", config.id(), duties.term());
-                duties = null;
-                leader = false;
-            }
-        }
-
-        private long nextStepDownNs;
-
-        /**
-         * A leader whose proposals have failed for too long hands leadership to another master (in
-         * turn, off the duty thread: the call blocks), or steps down if none takes it.
-         */
-        private void stepDownBecauseFailing(final long failingNs)
-        {
-            metrics.stepDowns.inc();
-            LOG.error("master {}: proposals have failed for {} s while leading; giving up leadership", config.id(),
-                TimeUnit.NANOSECONDS.toSeconds(failingNs));
-            final java.util.List<Integer> others = new java.util.ArrayList<>(config.peers().keySet());
-            others.remove(Integer.valueOf(config.id()));
-            final Thread handOver = new Thread(() ->
-            {
-                for (final int other : others)
-                {
-                    try
-                    {
-                        if (client.admin().transferLeadership(peerId(other), config.electionMaxMs() * 10).isSuccess())
-                        {
-                            return;
-                        }
-                    }
-                    catch (final IOException | RuntimeException ex)
-                    {
-                        LOG.warn("master {}: handing leadership to master {} failed: {}", config.id(), other,
-                            ex.toString());
-                    }
-                }
-                try
-                {
-                    // No one took it: step down, and let an election decide.
-                    server.transferLeadership(new org.apache.ratis.protocol.TransferLeadershipRequest(client.getId(),
-                        peerId(config.id()), GROUP_ID, snapshotCallIds.incrementAndGet(), null,
-                        config.electionMaxMs() * 10));
-                }
-                catch (final IOException | RuntimeException ex)
-                {
-                    LOG.warn("master {}: stepping down failed: {}", config.id(), ex.toString());
-                }
-            }, "corral-master-" + config.id() + "-step-down");
-            handOver.setDaemon(true);
-            handOver.start();
-        }
-
-        @Override
-        public LeaderDuties duties()
-        {
-            return duties;
-        }
-
-        @Override
-        public int leaderId()
-        {
-            return MasterNode.this.leaderId();
-        }
-
-        @Override
-        public String leaderEndpoint()
-        {
-            return config.peers().getOrDefault(leaderId(), "");
-        }
-
-        private void stepDown()
-        {
-            duties = null;
-            leader = false;
-        }
-
-        @Override
-        public void onClose()
-        {
-            // Leader duties end with the thread; anything applied after this (shutdown) only changes state.
-            stepDown();
-            lastView = state.view();
-        }
-
-        /** True while this master has leader duties (asked by the state machine on this thread). */
-        boolean leading()
-        {
-            return duties != null;
-        }
-
-        /** What an applied record did (called by the state machine on this thread, as it applies). */
-        void onEvent(final MasterEvent event)
-        {
-            if (duties != null)
-            {
-                duties.onEvent(event, nowNs);
-            }
-        }
-
-        private String notLeader()
-        {
-            return "not the leader; the leader is " + (leaderAddress().isEmpty() ? "not known yet" : leaderAddress());
-        }
-
-        @Override
-        public String roleName()
-        {
-            return "corral-master-" + config.id();
-        }
     }
 }

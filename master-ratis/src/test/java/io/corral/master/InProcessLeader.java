@@ -16,7 +16,7 @@ import org.agrona.concurrent.CachedEpochClock;
  * to a {@link Peers} sink. Time is what the caller says (a fake clock). For unit tests of the
  * leader and for the JMH master benchmark; one thread.
  */
-public final class InProcessLeader implements RecordProposer, MasterEndpoint.Leadership
+public final class InProcessLeader implements RecordProposer, Leadership
 {
 
     private final MasterState state;
