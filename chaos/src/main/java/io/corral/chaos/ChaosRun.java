@@ -436,7 +436,8 @@ public final class ChaosRun implements Callable<Integer>
     private static Map<Integer, JsonNode> awaitSameState(final ProcessCluster cluster) throws InterruptedException
     {
         Map<Integer, JsonNode> states = new LinkedHashMap<>();
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        // (a master restarted by the last fault may still be catching up from a snapshot)
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline)
         {
             states = new LinkedHashMap<>();

@@ -47,7 +47,8 @@ final class Checker
             }
             else if (!reference.equals(content))
             {
-                broken.add("master " + e.getKey() + " ends with a different state than master " + referenceId);
+                broken.add("master " + e.getKey() + " ends with a different state than master " + referenceId + ": " +
+                    firstDifference(reference, content, ""));
             }
         }
         final Map<String, JsonNode> finalTasks = new HashMap<>();
@@ -153,6 +154,48 @@ final class Checker
     }
 
     /** What must be identical between masters: agents, frameworks, tasks (not who leads). */
+    /** Where two states first differ, as a path and both values (cut short), or "" if they do not. */
+    static String firstDifference(final JsonNode a, final JsonNode b, final String path)
+    {
+        if (a.equals(b))
+        {
+            return "";
+        }
+        if (a.isObject() && b.isObject())
+        {
+            final java.util.Set<String> names = new java.util.TreeSet<>();
+            a.fieldNames().forEachRemaining(names::add);
+            b.fieldNames().forEachRemaining(names::add);
+            for (final String name : names)
+            {
+                final String d = firstDifference(a.path(name), b.path(name), path + "/" + name);
+                if (!d.isEmpty())
+                {
+                    return d;
+                }
+            }
+        }
+        if (a.isArray() && b.isArray())
+        {
+            if (a.size() != b.size())
+            {
+                return path + ": " + a.size() + " entries against " + b.size();
+            }
+            for (int i = 0; i < a.size(); i++)
+            {
+                final String d = firstDifference(a.get(i), b.get(i), path + "[" + i + "]");
+                if (!d.isEmpty())
+                {
+                    return d;
+                }
+            }
+        }
+        final String left = a.toString();
+        final String right = b.toString();
+        return path + ": " + left.substring(0, Math.min(300, left.length())) + " against " +
+            right.substring(0, Math.min(300, right.length()));
+    }
+
     static JsonNode content(final JsonNode state)
     {
         final com.fasterxml.jackson.databind.node.ObjectNode n = com.fasterxml.jackson.databind.node.JsonNodeFactory

@@ -222,7 +222,7 @@ public final class ProcessCluster implements AutoCloseable
         try
         {
             final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" +
-                (basePort + id - 1 + 2000) + "/api/v1/state")).timeout(Duration.ofMillis(500));
+                (basePort + id - 1 + 2000) + "/api/v1/state")).timeout(Duration.ofSeconds(5));
             if (credentials != null)
             {
                 // Secured masters authenticate reads too (--authenticate-http-readonly is on by default).
