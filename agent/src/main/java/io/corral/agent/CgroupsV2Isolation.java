@@ -14,7 +14,9 @@ import java.util.List;
  *   OWN/                  the agent's cgroup (e.g. a systemd service with Delegate=yes)
  *   OWN/corral-agent/     the agent process itself, moved here at start-up
  *   OWN/corral-tasks/     memory and cpu enabled for its children
- *   OWN/corral-tasks/FID-TASK/   memory.max, memory.oom.group=1, memory.swap.max=0, cpu.max
+ *   OWN/corral-tasks/KEY/ this agent's tasks (KEY from its work directory: agents sharing OWN
+ *                         never touch each other's), memory and cpu enabled for its children
+ *   OWN/corral-tasks/KEY/FID-TASK/   memory.max, memory.oom.group=1, memory.swap.max=0, cpu.max
  * </pre>
  * The agent moves itself into a leaf because cgroup v2 lets a cgroup hand controllers to its
  * children only while no process lives in it ("no internal processes"). When the kernel OOM-kills
@@ -32,9 +34,14 @@ final class CgroupsV2Isolation implements Isolator
     private final CgroupDirs cgroups = new CgroupDirs();
 
     /** Locates the agent's own cgroup from /proc and takes it over for memory and cpu. */
-    CgroupsV2Isolation() throws IOException
+    CgroupsV2Isolation(final String agentKey) throws IOException
     {
-        this(ownCgroup(), CONTROLLERS, ProcessHandle.current().pid());
+        this(ownCgroup(), CONTROLLERS, ProcessHandle.current().pid(), agentKey);
+    }
+
+    CgroupsV2Isolation(final File own, final List<String> controllers, final long agentPid) throws IOException
+    {
+        this(own, controllers, agentPid, "");
     }
 
     /**
@@ -44,14 +51,16 @@ final class CgroupsV2Isolation implements Isolator
      *
      * @throws IOException saying why this cgroup cannot be used; nothing is left changed then.
      */
-    CgroupsV2Isolation(final File own, final List<String> controllers, final long agentPid) throws IOException
+    CgroupsV2Isolation(final File own, final List<String> controllers, final long agentPid, final String agentKey)
+        throws IOException
     {
         this.own = own;
         this.controllers = List.copyOf(controllers);
         check(own, controllers);
         final File agentLeaf = new File(own, "corral-agent");
-        tasksRoot = new File(own, "corral-tasks");
-        if (!agentLeaf.isDirectory() && !agentLeaf.mkdir() || !tasksRoot.isDirectory() && !tasksRoot.mkdir())
+        final File allTasks = new File(own, "corral-tasks");
+        tasksRoot = new File(own, Isolator.tasksDir(agentKey));
+        if (!agentLeaf.isDirectory() && !agentLeaf.mkdir() || !tasksRoot.isDirectory() && !tasksRoot.mkdirs())
         {
             throw new IOException("cannot create child cgroups under " + own);
         }
@@ -62,7 +71,11 @@ final class CgroupsV2Isolation implements Isolator
             if (!enable.isEmpty())
             {
                 write(new File(own, "cgroup.subtree_control"), enable);
-                write(new File(tasksRoot, "cgroup.subtree_control"), enable);
+                write(new File(allTasks, "cgroup.subtree_control"), enable);
+                if (!tasksRoot.equals(allTasks))
+                {
+                    write(new File(tasksRoot, "cgroup.subtree_control"), enable);
+                }
             }
         }
         catch (final IOException ex)
@@ -78,6 +91,7 @@ final class CgroupsV2Isolation implements Isolator
             }
             agentLeaf.delete();
             tasksRoot.delete();
+            allTasks.delete();
             throw new IOException("cannot enable " + String.join(", ", controllers) + " for child cgroups of " + own +
                 " (" + ex.getMessage() + "); if other processes live in that cgroup, give the agent one of its own " +
                 "(systemd: Delegate=yes)", ex);

@@ -56,6 +56,17 @@ interface Isolator
      */
     static Isolator choose(final String mode)
     {
+        return choose(mode, "");
+    }
+
+    /**
+     * As {@link #choose(String)} for the agent known on this host by {@code agentKey} (see
+     * {@link #agentKey}): its task cgroups go under {@code corral-tasks/KEY}, so agents sharing a
+     * cgroup (several on one host, or in one JVM as {@code corral dev} runs them) never remove or
+     * reuse each other's. Empty: directly under {@code corral-tasks}.
+     */
+    static Isolator choose(final String mode, final String agentKey)
+    {
         final String m = mode.toLowerCase(Locale.ROOT);
         switch (m)
         {
@@ -68,7 +79,7 @@ interface Isolator
                 String v2Problem;
                 try
                 {
-                    return new CgroupsV2Isolation();
+                    return new CgroupsV2Isolation(agentKey);
                 }
                 catch (final IOException | RuntimeException ex)
                 {
@@ -77,7 +88,7 @@ interface Isolator
                 final String v1Problem = CgroupsV1Isolation.problem();
                 if (v1Problem == null)
                 {
-                    return new CgroupsV1Isolation(v2Problem);
+                    return new CgroupsV1Isolation(v2Problem, agentKey);
                 }
                 final String both = "cgroup v2: " + v2Problem + "; cgroup v1: " + v1Problem;
                 if (m.equals("cgroups"))
@@ -87,6 +98,31 @@ interface Isolator
                 return new RssIsolation(both);
             default:
                 throw new IllegalArgumentException("--isolation must be cgroups, rss, none or auto, got '" + mode + "'");
+        }
+    }
+
+    /** Where an agent's task cgroups go, under its own cgroup: {@code corral-tasks[/KEY]}. */
+    static String tasksDir(final String agentKey)
+    {
+        return agentKey.isEmpty() ? "corral-tasks" : "corral-tasks/" + agentKey;
+    }
+
+    /**
+     * A short name for the agent with this work directory, the same every time it starts there
+     * (so that after a restart it finds its tasks' cgroups) and different for agents with
+     * different ones.
+     */
+    static String agentKey(final File workDir)
+    {
+        try
+        {
+            final byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                .digest(workDir.getCanonicalPath().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "agent-" + java.util.HexFormat.of().formatHex(digest, 0, 6);
+        }
+        catch (final IOException | java.security.NoSuchAlgorithmException ex)
+        {
+            throw new IllegalStateException("cannot name the agent's cgroups from " + workDir, ex);
         }
     }
 
@@ -164,14 +200,14 @@ interface Isolator
 
         CgroupsV1Isolation()
         {
-            this(null);
+            this(null, "");
         }
 
-        CgroupsV1Isolation(final String whyNotV2)
+        CgroupsV1Isolation(final String whyNotV2, final String agentKey)
         {
             this.whyNotV2 = whyNotV2;
-            memoryRoot = new File(own("memory"), "corral-tasks");
-            cpuRoot = new File(own("cpu"), "corral-tasks");
+            memoryRoot = new File(own("memory"), tasksDir(agentKey));
+            cpuRoot = new File(own("cpu"), tasksDir(agentKey));
             memoryRoot.mkdirs();
             cpuRoot.mkdirs();
             CgroupDirs.removeEmptyChildren(memoryRoot);

@@ -12,6 +12,7 @@ import io.corral.testkit.Await;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -186,6 +187,32 @@ class IsolatorTest
             }
         }
         return "";
+    }
+
+    /**
+     * Agents sharing a cgroup (several on one host, or in one JVM as corral dev and the tests run
+     * them) each get their own task root: one starting never removes the fresh, still empty task
+     * cgroup of another (which then failed to start with "No such device"), and two agents' tasks
+     * with the same ids never share one.
+     */
+    @Test
+    void agentsSharingACgroupKeepTheirTaskCgroupsApart() throws Exception
+    {
+        final File own = dir.resolve("shared").toFile();
+        assertTrue(own.mkdirs());
+        Files.writeString(new File(own, "cgroup.controllers").toPath(), "cpu memory\n");
+        final String keyA = Isolator.agentKey(dir.resolve("work-a").toFile());
+        final String keyB = Isolator.agentKey(dir.resolve("work-b").toFile());
+        assertNotEquals(keyA, keyB);
+        assertEquals(keyA, Isolator.agentKey(dir.resolve("work-a").toFile()), "the same after a restart");
+
+        final CgroupsV2Isolation a = new CgroupsV2Isolation(own, CgroupsV2Isolation.CONTROLLERS, 4242, keyA);
+        final TaskRecord t = task("same-id", 64);
+        assertTrue(a.dir(t).mkdir(), "agent A's task cgroup, made and not yet joined");
+        final CgroupsV2Isolation b = new CgroupsV2Isolation(own, CgroupsV2Isolation.CONTROLLERS, 4242, keyB);
+        assertTrue(a.dir(t).isDirectory(), "agent B starting left agent A's task cgroup alone");
+        assertNotEquals(a.dir(t), b.dir(t), "the same task id on two agents: two cgroups");
+        assertEquals("+memory +cpu", read(new File(own, "corral-tasks/" + keyB + "/cgroup.subtree_control")));
     }
 
     /**
