@@ -7,27 +7,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
 import io.aeron.Subscription;
-import io.corral.codec.AgentInbound;
 import io.corral.codec.Backoff;
 import io.corral.codec.MediaDrivers;
-import io.corral.codec.Outbound;
 import io.corral.codec.Protocol;
-import io.corral.codec.TaskListParts;
-import io.corral.codec.sbe.AgentRegisteredDecoder;
-import io.corral.codec.sbe.ErrorCode;
-import io.corral.codec.sbe.ErrorReplyDecoder;
-import io.corral.codec.sbe.KillTaskDecoder;
-import io.corral.codec.sbe.NotLeaderDecoder;
-import io.corral.codec.sbe.RunTaskDecoder;
-import io.corral.codec.sbe.StatusAckDecoder;
-import io.corral.codec.sbe.TaskState;
-import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
@@ -46,13 +33,13 @@ public final class AgentNode implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(AgentNode.class);
     /** Registration retries: 0.5 s doubling to 8 s, jittered ({@link Backoff}); reset when answered. */
-    private static final long REGISTER_RETRY_FIRST_NS = TimeUnit.MILLISECONDS.toNanos(500);
-    private static final long REGISTER_RETRY_MAX_NS = TimeUnit.SECONDS.toNanos(8);
+    static final long REGISTER_RETRY_FIRST_NS = TimeUnit.MILLISECONDS.toNanos(500);
+    static final long REGISTER_RETRY_MAX_NS = TimeUnit.SECONDS.toNanos(8);
     /** An unacknowledged status update is resent after 1 s, then 2 s, 4 s, ... at most 30 s apart. */
     static final long STATUS_RETRY_FIRST_NS = TimeUnit.SECONDS.toNanos(1);
     static final long STATUS_RETRY_MAX_NS = TimeUnit.SECONDS.toNanos(30);
     /** Heartbeats without an answer before the agent looks for a new leader. */
-    private static final int MISSED_ANSWERS = 5;
+    static final int MISSED_ANSWERS = 5;
 
     private final AgentConfig config;
     private final Aeron aeron;
@@ -64,17 +51,11 @@ public final class AgentNode implements AutoCloseable
     private final io.corral.codec.Seal seal;
     private final ManyToOneConcurrentLinkedQueue<Runnable> inbox = new ManyToOneConcurrentLinkedQueue<>();
     private final AgentCheckpoint checkpoint;
-    /** Proves this agent's claim to its id when it registers again ({@link AgentCheckpoint#secret}). */
-    private final String secret;
     private final Isolator isolator;
     private final TaskLauncher launcher;
     private final SandboxHttp http;
-    private final Duty duty;
+    private final AgentDuty duty;
     private final AgentRunner runner;
-    private volatile long agentId;
-    /** The last request a master refused, and why (null: none). */
-    private volatile String lastRefusal;
-    private volatile int unacknowledgedUpdates;
 
     public AgentNode(final AgentConfig config)
     {
@@ -85,13 +66,12 @@ public final class AgentNode implements AutoCloseable
             io.corral.codec.Seal.of(config.credential(), reason ->
             {
                 LOG.error("the master refused this agent's credential: {}", reason);
-                lastRefusal = "NOT_AUTHENTICATED: " + reason;
+                refused("NOT_AUTHENTICATED: " + reason);
             }, this::registerNow);
         this.seal.bundling(true); // flushed at the end of each duty cycle
-        this.isolator = Isolator.choose(config.isolation());
+        this.isolator = Isolator.choose(config.isolation(), Isolator.agentKey(config.workDir()));
         this.launcher = new TaskLauncher(config, isolator);
         this.checkpoint = new AgentCheckpoint(config.workDir());
-        this.secret = checkpoint.secret();
         try
         {
             this.http = new SandboxHttp(config.bindHost(), config.workDir(), config.credential(), config.httpTls());
@@ -123,32 +103,29 @@ public final class AgentNode implements AutoCloseable
         {
             publications.put(master, aeron.addExclusivePublication(Protocol.channel(master), Protocol.STREAM_ID));
         }
-        duty = new Duty();
+        duty = new AgentDuty(config, aeron, subscription, endpoint, publications, seal, inbox, checkpoint, isolator,
+            launcher, http);
         final int recovered = duty.recover();
         runner = new AgentRunner(new SleepingMillisIdleStrategy(1),
             io.corral.codec.DutyErrors.logOrExit(LOG, "agent", () -> { }), null, duty);
         AgentRunner.startOnThread(runner);
         LOG.info("agent on {} offering {} with work dir {}{}; isolation: {}; tasks run as {}", endpoint,
-            config.describeResources(), config.workDir(), agentId == 0 ? "" : " (agent " + agentId + " restarting, " +
+            config.describeResources(), config.workDir(), duty.agentId() == 0 ? "" : " (agent " + duty.agentId() + " restarting, " +
                 recovered + " task(s) from its checkpoint)", isolator.describe(), config.taskUser() != null ?
                 config.taskUser().name() + " (uid " + config.taskUser().uid() + ")" : TaskUser.currentUid() == 0 ?
                 "root, the agent's user (--task-user USER runs them unprivileged)" : "the agent's user");
+    }
+
+    /** On the duty thread (the seal's callbacks run there), when a master refused the credential. */
+    private void refused(final String why)
+    {
+        duty.refused(why);
     }
 
     /** On the duty thread, when a session with the master at {@code publication} is made. */
     private void registerNow(final io.aeron.Publication publication)
     {
         duty.registerNow(publication);
-    }
-
-    private AgentInbound inbound(final AgentInbound.Handler handler)
-    {
-        final AgentInbound inbound = new AgentInbound(handler);
-        if (seal.secure())
-        {
-            inbound.gate(seal);
-        }
-        return inbound;
     }
 
     public String endpoint()
@@ -159,13 +136,13 @@ public final class AgentNode implements AutoCloseable
     /** The id the master gave this agent, or 0 before registration. */
     public long agentId()
     {
-        return agentId;
+        return duty.agentId();
     }
 
     /** The last request a master refused and why, e.g. a registration naming a kind it does not know. */
     public String lastRefusal()
     {
-        return lastRefusal;
+        return duty.lastRefusal();
     }
 
     public File workDir()
@@ -182,12 +159,12 @@ public final class AgentNode implements AutoCloseable
     /** Status updates this agent holds that no framework has acknowledged yet (as of its last cycle). */
     public int unacknowledgedUpdates()
     {
-        return unacknowledgedUpdates;
+        return duty.unacknowledgedUpdates();
     }
 
     public boolean isRegistered()
     {
-        return agentId != 0 && duty.leader != null;
+        return duty.agentId() != 0 && duty.leader() != null;
     }
 
     /**
@@ -215,477 +192,6 @@ public final class AgentNode implements AutoCloseable
         MediaDrivers.release(aeron);
         checkpoint.close();
         http.close();
-    }
-
-    /** One task and its process (a child, or re-adopted after a restart). */
-    private final class Duty implements Agent, AgentInbound.Handler
-    {
-        private final AgentInbound inbound = inbound(this);
-        /** Bad frames are a stranger's to send: one line a second at most. */
-        private final io.corral.codec.LogThrottle badFrameLog = new io.corral.codec.LogThrottle(1_000_000_000L);
-        /** Messages larger than one Aeron frame arrive in fragments. */
-        private final io.aeron.FragmentAssembler assembler = new io.aeron.FragmentAssembler(inbound);
-        private final Outbound out = new Outbound();
-        private final Map<String, RunningTask> tasks = new HashMap<>();
-        private final StatusStream statuses = new StatusStream(checkpoint, tasks);
-        private final Supervision supervision = new Supervision(tasks, checkpoint, isolator);
-        private final HealthChecks health = new HealthChecks(launcher,
-            (key, exit) -> inbox.offer(() -> onHealthCheckDone(key, exit)));
-        private int masterIndex;
-        private volatile String leader;
-        private long nextRegisterNs;
-        /** The leader's pacing (0: none): the agent heartbeats no more often than this. */
-        private long leaderIntervalNs;
-
-        /** This agent's interval, or the leader's if that is longer (it paces a large cluster). */
-        private long heartbeatNs()
-        {
-            return Math.max(config.heartbeatNs(), leaderIntervalNs);
-        }
-        private final Backoff registerBackoff = new Backoff(REGISTER_RETRY_FIRST_NS, REGISTER_RETRY_MAX_NS,
-            System.nanoTime() ^ ProcessHandle.current().pid());
-        private long nextHeartbeatNs;
-        private long nextLimitCheckNs;
-        private long nextGcNs;
-        private long lastHeardNs;
-        /**
-         * The term of the master that last registered this agent: while that master answers, a
-         * registration from an older term is a deposed master's (a cluster rebuilt from scratch
-         * starts its terms again: once the old leader is silent, any term is taken).
-         */
-        private long leaderTerm;
-        /** An unsealed redirect that came while the leader answered: taken if it stops answering. */
-        private String pendingHint;
-        /** "looking for the leader" was logged since the last registration answer. */
-        private boolean saidLooking;
-        private long nowNs;
-
-        @Override
-        public String roleName()
-        {
-            return "corral-agent";
-        }
-
-        /** Reads the checkpoint: re-adopts live tasks, concludes the ones that ended meanwhile. */
-        int recover()
-        {
-            agentId = checkpoint.agentId();
-            for (final TaskRecord record : checkpoint.tasks().values())
-            {
-                final RunningTask task = new RunningTask(record);
-                tasks.put(record.key(), task);
-                statuses.recovered(record.key());
-                if (record.ended)
-                {
-                    continue;
-                }
-                final Optional<ProcessHandle> handle = ProcessHandle.of(record.pid);
-                // A zombie (ended, not yet reaped by its new parent) is not running: its end is concluded.
-                final boolean same = handle.isPresent() && Processes.running(record.pid) && handle.get().info()
-                    .startInstant()
-                    .map(i -> i.toEpochMilli() == record.startMillis).orElse(false);
-                if (same)
-                {
-                    adopt(task, handle.get());
-                    LOG.info("re-adopted task {} (pid {})", record.key(), record.pid);
-                }
-                else
-                {
-                    conclude(task, TaskLauncher.readExitStatus(record), "while the agent was down");
-                }
-            }
-            return tasks.size();
-        }
-
-        private void adopt(final RunningTask task, final ProcessHandle handle)
-        {
-            task.process = handle;
-            final String key = task.record.key();
-            handle.onExit().thenAccept(p -> inbox.offer(() -> onExit(key)));
-        }
-
-        @Override
-        public int doWork()
-        {
-            final int work = cycle();
-            return work + seal.flush(); // this cycle's messages, one frame per master
-        }
-
-        private int cycle()
-        {
-            nowNs = System.nanoTime();
-            int work = subscription.poll(assembler, 32);
-            Runnable r;
-            while ((r = inbox.poll()) != null)
-            {
-                r.run();
-                work++;
-            }
-            // Local duties go on whether or not a master answers: kills, limits and health checks
-            // must not wait for the masters to come back.
-            work += supervision.enforceKillDeadlines(nowNs);
-            if (nowNs >= nextLimitCheckNs)
-            {
-                nextLimitCheckNs = nowNs + TimeUnit.MILLISECONDS.toNanos(100);
-                work += supervision.enforceMemoryLimits();
-                work += supervision.retryEarlyKills(nowNs);
-                work += health.run(tasks.values(), nowNs);
-            }
-            if (nowNs >= nextGcNs)
-            {
-                nextGcNs = nowNs + TimeUnit.MINUTES.toNanos(10);
-                final java.util.Set<String> live = new java.util.HashSet<>();
-                tasks.values().forEach(t -> live.add(t.record.frameworkId + "/" + TaskLauncher.dirName(t.record.taskId)));
-                final int removed = SandboxGc.collect(config.workDir(), live, config.sandboxGcMs(),
-                    System.currentTimeMillis());
-                if (removed > 0)
-                {
-                    LOG.info("removed {} old sandbox(es)", removed);
-                }
-            }
-            if (agentId == 0 || leader == null)
-            {
-                if (agentId != 0 && !saidLooking && nowNs - lastHeardNs > MISSED_ANSWERS * heartbeatNs())
-                {
-                    // Sent away by a NotLeader, and no master has answered since: say so once.
-                    LOG.warn("no answer from any master for {} ms: looking for the leader",
-                        TimeUnit.NANOSECONDS.toMillis(nowNs - lastHeardNs));
-                    saidLooking = true;
-                }
-                if (nowNs >= nextRegisterNs)
-                {
-                    nextRegisterNs = nowNs + registerBackoff.nextDelayNs();
-                    register();
-                    work++;
-                }
-                return work;
-            }
-            if (pendingHint != null && nowNs - lastHeardNs > heartbeatNs())
-            {
-                // The leader missed an answer since a redirect came: try where it pointed.
-                final String hint = pendingHint;
-                pendingHint = null;
-                leader = null;
-                if (publications.containsKey(hint))
-                {
-                    masterIndex = masters.indexOf(hint);
-                }
-                nextRegisterNs = nowNs;
-                return work;
-            }
-            if (nowNs - lastHeardNs > MISSED_ANSWERS * heartbeatNs())
-            {
-                LOG.warn("no answer from master {} for {} ms: looking for the leader", leader,
-                    TimeUnit.NANOSECONDS.toMillis(nowNs - lastHeardNs));
-                saidLooking = true;
-                leader = null;
-                nextRegisterNs = nowNs;
-                seal.reset(); // the next leader is another master, or this one restarted: new sessions
-                return work;
-            }
-            if (nowNs >= nextHeartbeatNs)
-            {
-                nextHeartbeatNs = nowNs + heartbeatNs();
-                out.heartbeat.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId);
-                seal.offer(publications.get(leader), out.buffer, Outbound.length(out.heartbeat.encodedLength()));
-            }
-            work += statuses.sendDue(nowNs, agentId, publications.get(leader), seal);
-            unacknowledgedUpdates = statuses.pending();
-            return work;
-        }
-
-        /** Registration attempts in a row whose task list parts did not all go. */
-        private int listsNotSent;
-
-        private void register()
-        {
-            final String target = leader != null ? leader : masters.get(masterIndex++ % masters.size());
-            // Looking for the leader: a session it has not answered in lately is stale (it restarted).
-            seal.resetIfSilent(publications.get(target), MISSED_ANSWERS * heartbeatNs());
-            leader = null;
-            TaskListParts list = taskList();
-            if (list != null && !list.sendBefore(seal, publications.get(target), out, agentId))
-            {
-                // A part did not go: neither may the registration (the next attempt sends all), unless
-                // this has gone on for a while: then "not listed" rather than not registered at all.
-                if (++listsNotSent < TaskListParts.ATTEMPTS_BEFORE_UNLISTED)
-                {
-                    return;
-                }
-                list = null;
-            }
-            listsNotSent = 0;
-            out.registerAgent.wrapAndApplyHeader(out.buffer, 0, out.header).agentId(agentId);
-            Protocol.putResources(out.registerAgent.resources(), config.resources());
-            out.registerAgent.hostname(config.hostname()).endpoint(endpoint).attributes(config.attributes())
-                .httpEndpoint(http.endpoint())
-                .customResources(io.corral.codec.CustomResources.format(config.customResources()))
-                .tasks(list == null ? "" : list.registration()).agentSecret(secret);
-            seal.offer(publications.get(target), out.buffer, Outbound.length(out.registerAgent.encodedLength()));
-        }
-
-        /**
-         * A session with a master was just made: register over it, with that master (not the next
-         * one in the list), without waiting for the backoff.
-         */
-        void registerNow(final io.aeron.Publication publication)
-        {
-            for (final Map.Entry<String, ? extends io.aeron.Publication> e : publications.entrySet())
-            {
-                if (e.getValue() == publication && leader == null)
-                {
-                    masterIndex = masters.indexOf(e.getKey());
-                }
-            }
-            nextRegisterNs = 0;
-        }
-
-        /**
-         * What the agent reports at registration: the count, then each task it has and its latest
-         * state (a new leader learns from it the states that are not replicated); the masters
-         * mark LOST a task they think runs here that is not listed. A list too long for one
-         * message goes in parts before the registration; beyond {@link TaskListParts#MAX_CHARS}
-         * it is not listed (null), and the masters check nothing.
-         */
-        private TaskListParts taskList()
-        {
-            final StringBuilder sb = new StringBuilder();
-            for (final Map.Entry<String, RunningTask> e : tasks.entrySet())
-            {
-                // "framework/task<TAB>STATE": a new leader learns the states that were not replicated
-                sb.append(sb.length() == 0 ? "" : "\n").append(e.getKey());
-                if (e.getValue().record.state != null)
-                {
-                    sb.append('\t').append(e.getValue().record.state);
-                }
-                if (sb.length() > TaskListParts.MAX_CHARS)
-                {
-                    return null;
-                }
-            }
-            return TaskListParts.of(tasks.size(), sb);
-        }
-
-        @Override
-        public void onAgentRegistered(final AgentRegisteredDecoder m, final int sessionId)
-        {
-            final long id = m.agentId();
-            final long term = m.term();
-            if (term < leaderTerm && nowNs - lastHeardNs < heartbeatNs())
-            {
-                // A master that was paused or cut off answers a registration sent before another
-                // was elected: following it would send this agent's updates where they cannot commit.
-                LOG.debug("ignored a registration from {} in term {}: term {} leads", m.masterEndpoint(), term, leaderTerm);
-                return;
-            }
-            leaderTerm = term;
-            leaderIntervalNs = TimeUnit.MILLISECONDS.toNanos(Math.max(0, m.heartbeatIntervalMs()));
-            final String from = m.masterEndpoint();
-            lastHeardNs = nowNs;
-            pendingHint = null; // a leader answers: an unsealed redirect meanwhile was not its word
-            saidLooking = false;
-            registerBackoff.reset();
-            if (agentId != 0 && id != agentId)
-            {
-                // The masters removed this agent while it was away: its tasks are LOST there.
-                LOG.warn("the masters no longer know agent {} (now agent {}): killing its {} task(s)", agentId, id,
-                    tasks.size());
-                killAll();
-                tasks.clear();
-                statuses.clear();
-                checkpoint.clearTasks();
-            }
-            if (id != agentId)
-            {
-                agentId = id;
-                checkpoint.agentId(id);
-            }
-            if (from.equals(leader))
-            {
-                return;
-            }
-            leader = from;
-            if (!publications.containsKey(leader))
-            {
-                publications.put(leader, aeron.addExclusivePublication(Protocol.channel(leader), Protocol.STREAM_ID));
-            }
-            LOG.info("registered as agent {} with master {} (term {})", agentId, leader, term);
-            // Everything unacknowledged goes to the new leader at once.
-            statuses.resendAllNow();
-        }
-
-        @Override
-        public void onNotLeader(final NotLeaderDecoder m, final int sessionId)
-        {
-            final String hint = m.leaderEndpoint();
-            if (seal.secure() && !seal.sealedInHand() && leader != null && nowNs - lastHeardNs < heartbeatNs())
-            {
-                // Unsealed, while the leader answers: anyone's word. Kept as a hint, taken if the
-                // leader misses its next answer (a new leader announces itself unsealed).
-                pendingHint = hint;
-                return;
-            }
-            pendingHint = null;
-            leader = null;
-            if (!hint.isEmpty() && publications.containsKey(hint))
-            {
-                masterIndex = masters.indexOf(hint);
-            }
-            nextRegisterNs = nowNs;
-        }
-
-        @Override
-        public void onRunTask(final RunTaskDecoder m, final int sessionId)
-        {
-            final TaskRecord record = new TaskRecord();
-            record.frameworkId = m.frameworkId();
-            record.resources = Protocol.resources(m.resources());
-            record.killGraceMs = m.options().killGraceMs();
-            record.healthIntervalMs = m.options().healthIntervalMs();
-            record.healthTimeoutMs = m.options().healthTimeoutMs();
-            record.healthMaxFailures = m.options().healthMaxFailures();
-            record.taskId = m.taskId();
-            record.command = m.command();
-            record.env = m.env();
-            record.healthCommand = m.healthCommand();
-            final String custom = m.customResources();
-            record.customResources = custom;
-            final String key = record.key();
-            if (tasks.containsKey(key) || statuses.endedRecently(key))
-            {
-                // The master resends RunTask until it hears STARTING: a repeat is not a new launch.
-                final RunningTask existing = tasks.get(key);
-                if (existing != null && !existing.record.command.equals(record.command))
-                {
-                    LOG.warn("RunTask for task {} with another command than the one running here: ignored (task ids " +
-                        "are unique per framework; the masters refuse a second launch with TASK_ERROR)", key);
-                }
-                return;
-            }
-            final RunningTask task = new RunningTask(record);
-            tasks.put(key, task);
-            final String problem = launcher.problem(record);
-            if (problem != null)
-            {
-                record.ended = true;
-                statuses.queue(task, TaskState.ERROR, 0, problem);
-                return;
-            }
-            record.sandbox = launcher.sandbox(record).getAbsolutePath();
-            statuses.queue(task, TaskState.STARTING, 0, "sandbox: " + record.sandbox);
-            try
-            {
-                final Process process = launcher.start(record, agentId);
-                statuses.queue(task, TaskState.RUNNING, 0, "pid " + process.pid());
-                adopt(task, process.toHandle());
-            }
-            catch (final IOException ex)
-            {
-                record.ended = true;
-                statuses.queue(task, TaskState.FAILED, -1, "could not start: " + ex.getMessage());
-            }
-        }
-
-        private void onExit(final String key)
-        {
-            final RunningTask task = tasks.get(key);
-            if (task == null || task.record.ended)
-            {
-                return;
-            }
-            conclude(task, TaskLauncher.readExitStatus(task.record), "");
-        }
-
-        /** Records how a task ended; {@code exitStatus} is null when no status was written. */
-        private void conclude(final RunningTask task, final Integer exitStatus, final String when)
-        {
-            final TaskRecord record = task.record;
-            record.ended = true;
-            final String suffix = when.isEmpty() ? "" : " " + when;
-            final boolean memoryKilled = record.memoryLimit || isolator.wasMemoryKilled(record);
-            // Whatever of the task outlived it (e.g. a daemon that double-forked) ends with it.
-            isolator.killRemaining(record);
-            isolator.release(record);
-            statuses.queueEnd(task, exitStatus, suffix, memoryKilled);
-        }
-
-        @Override
-        public void onKillTask(final KillTaskDecoder m, final int sessionId)
-        {
-            final long frameworkId = m.frameworkId();
-            final String taskId = m.taskId();
-            final RunningTask task = tasks.get(frameworkId + "/" + taskId);
-            if (task == null || task.record.ended || task.process == null)
-            {
-                return;
-            }
-            if (!task.record.killRequested)
-            {
-                terminate(task, "");
-            }
-        }
-
-        /** SIGTERM to the task's process tree now, SIGKILL after its grace period. */
-        private void terminate(final RunningTask task, final String why)
-        {
-            task.record.killRequested = true;
-            checkpoint.save(task.record);
-            task.killDeadlineNs = nowNs + (task.record.killGraceMs > 0 ?
-                TimeUnit.MILLISECONDS.toNanos(task.record.killGraceMs) : config.killGraceNs());
-            // The signal goes to the command's tree, not to the wrapper: the wrapper stays to wait
-            // for it (so the tree can still be found for SIGKILL) and records how it ended.
-            task.termDelivered = Supervision.sigterm(task) > 0;
-            LOG.info("SIGTERM to task {} (pid {}){}", task.record.taskId, task.process.pid(), why);
-        }
-
-        private void onHealthCheckDone(final String key, final int exit)
-        {
-            final RunningTask task = tasks.get(key);
-            if (task != null && health.failedTooOften(task, exit, nowNs))
-            {
-                task.record.unhealthy = true;
-                terminate(task, ": health check failed " + task.healthFailures + " times in a row");
-            }
-        }
-
-        /** Called after the duty thread has stopped: no other thread touches the tasks then. */
-        void killAll()
-        {
-            supervision.killAll();
-        }
-
-        @Override
-        public void onStatusAck(final StatusAckDecoder m, final int sessionId)
-        {
-            final long frameworkId = m.frameworkId();
-            final long msb = m.uuidMsb();
-            final long lsb = m.uuidLsb();
-            statuses.onAck(frameworkId, m.taskId(), msb, lsb);
-        }
-
-        @Override
-        public void onErrorReply(final ErrorReplyDecoder m, final int sessionId)
-        {
-            final ErrorCode code = m.code();
-            final String message = m.message();
-            LOG.warn("master refused: {} {}", code, message);
-            lastRefusal = code + ": " + message;
-            if (code == ErrorCode.NOT_REGISTERED)
-            {
-                leader = null;
-                nextRegisterNs = nowNs;
-            }
-        }
-
-        @Override
-        public void onBadFrame(final int sessionId, final int templateId, final String problem)
-        {
-            if (badFrameLog.allow(System.nanoTime()))
-            {
-                LOG.warn("agent: bad frame (template {}) from session {}: {}{}", templateId, sessionId, problem,
-                    badFrameLog.leftOut());
-            }
-        }
     }
 
     static String defaultHostname()
