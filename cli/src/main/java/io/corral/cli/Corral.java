@@ -23,10 +23,10 @@ import picocli.CommandLine.Parameters;
 /** The {@code corral} command. */
 @Command(name = "corral", mixinStandardHelpOptions = true, version = "corral 0.1.0",
     description = "A cluster resource manager: Raft-replicated masters, DRF offers, tasks as processes.",
-    subcommands = { Corral.Master.class, CertsCommand.class, Corral.Agent.class, Corral.Dev.class, RunCommand.Run.class, Corral.Role.class,
+    subcommands = { Corral.Master.class, CertsCommand.class, Corral.Agent.class, DevCommand.class, RunCommand.Run.class, Corral.Role.class,
         OperatorCommands.State.class, OperatorCommands.Agents.class, OperatorCommands.Frameworks.class,
         OperatorCommands.Tasks.class, OperatorCommands.Kill.class, OperatorCommands.Logs.class,
-        Corral.WordCountCommand.class, Corral.ServiceCommand.class, CredentialsCommand.class, AclCommand.class,
+        WordCountCommand.class, ServiceCommand.class, CredentialsCommand.class, AclCommand.class,
         CommandLine.HelpCommand.class })
 public final class Corral
 {
@@ -49,7 +49,7 @@ public final class Corral
         return cli;
     }
 
-    private static void awaitShutdown(final AutoCloseable... closeables) throws InterruptedException
+    static void awaitShutdown(final AutoCloseable... closeables) throws InterruptedException
     {
         final CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
@@ -364,121 +364,6 @@ public final class Corral
         }
     }
 
-    @Command(name = "dev", mixinStandardHelpOptions = true, description = "A whole local cluster in one process: 3 masters and 2 agents.")
-    static final class Dev implements Callable<Integer>
-    {
-        @Option(names = "--data",
-            description = "Directory for Raft logs and sandboxes, kept on exit (default: a temp dir, removed on exit).")
-        File data;
-
-        @Option(names = "--agents", defaultValue = "2", description = "Number of agents (default ${DEFAULT-VALUE}).")
-        int agents;
-
-        @Option(names = "--agent-resources", defaultValue = "",
-            description = "More resources for every agent, e.g. 'gpus:1;ssd:100' (custom kinds such as ssd are made " +
-                "known to the masters).")
-        String agentResources;
-
-        @Option(names = "--election-timeout-ms", defaultValue = MasterConfig.DEFAULT_ELECTION_MIN_MS + "-" +
-            MasterConfig.DEFAULT_ELECTION_MAX_MS,
-            description = "Raft election timeout range MIN-MAX in ms (default ${DEFAULT-VALUE}).")
-        String electionTimeout;
-
-        @Override
-        public Integer call() throws Exception
-        {
-            final long[] election = electionRange(electionTimeout);
-            for (int i = 0; i < 3; i++)
-            {
-                for (final int port : new int[] { 7001 + i, 7001 + i + Protocol.RAFT_PORT_OFFSET,
-                    7001 + i + Protocol.HTTP_PORT_OFFSET })
-                {
-                    if (!LocalCluster.portFree(port))
-                    {
-                        throw new IllegalStateException("port " + port + " is in use: corral dev needs 7001-7003, " +
-                            "8001-8003 and 9001-9003 (is another corral dev running?)");
-                    }
-                }
-            }
-            final File dir = data != null ? data : Files.createTempDirectory("corral-dev-").toFile();
-            final LocalCluster cluster = LocalCluster.secured(dir, 3, agents, 7001, 2, 2048,
-                c -> c.electionTimeoutMs(election[0], election[1]), agentResources);
-            // As kind writes a kubeconfig: the command line tools on this machine find the
-            // operator's credential here by themselves (Credentials.defaultFor), until dev stops.
-            final java.nio.file.Path devCredential = io.corral.codec.Credentials.devCredentialFile();
-            final io.corral.codec.Credentials.Credential operator = cluster.credential(LocalCluster.OPERATOR_PRINCIPAL);
-            final String line = operator.principal() + " " + new String(operator.secret(),
-                java.nio.charset.StandardCharsets.UTF_8);
-            java.nio.file.Files.createDirectories(devCredential.getParent());
-            java.nio.file.Files.deleteIfExists(devCredential);
-            java.nio.file.Files.createFile(devCredential, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-            java.nio.file.Files.writeString(devCredential, line + "\n");
-            final Runnable forgetCredential = () ->
-            {
-                try
-                {
-                    // Only ours: a newer corral dev may have written its own since.
-                    if (java.nio.file.Files.exists(devCredential) &&
-                        java.nio.file.Files.readString(devCredential).equals(line + "\n"))
-                    {
-                        java.nio.file.Files.delete(devCredential);
-                    }
-                }
-                catch (final java.io.IOException ex)
-                {
-                    System.err.println("corral dev: could not remove " + devCredential + ": " + ex.getMessage());
-                }
-            };
-            final MasterNode leader;
-            try
-            {
-                leader = cluster.awaitReady(60, TimeUnit.SECONDS);
-            }
-            catch (final TimeoutException ex)
-            {
-                cluster.close();
-                forgetCredential.run();
-                throw ex;
-            }
-            System.out.println("corral dev: masters " + cluster.mastersSpec() + " (leader " + leader.address() + ", term " +
-                leader.term() + ")");
-            for (final AgentNode agent : cluster.agents())
-            {
-                System.out.println("corral dev: agent " + agent.agentId() + " on " + agent.endpoint() + ", sandboxes in " +
-                    agent.workDir());
-            }
-            System.out.println("corral dev: data in " + dir);
-            System.out.println("corral dev: authentication on: credentials in " + cluster.credentialsFile() +
-                " (agents as '" + LocalCluster.AGENT_PRINCIPAL + "'); the command line tools on this machine use '" +
-                LocalCluster.OPERATOR_PRINCIPAL + "' from " + devCredential + " (removed on exit)");
-            System.out.println("corral dev: Raft between masters on mutual TLS, bound to 127.0.0.1: the cluster's CA " +
-                "and each master's certificate in " + new File(dir, LocalCluster.RAFT_TLS_DIR));
-            System.out.println("corral dev: web UI http://" + Protocol.host(leader.address()) + ":" +
-                (Protocol.port(leader.address()) + Protocol.HTTP_PORT_OFFSET) + "/ (metrics at /metrics)");
-            System.out.println("corral dev: Mesos v1 frameworks: http://" + Protocol.host(leader.address()) + ":" +
-                (Protocol.port(leader.address()) + Protocol.HTTP_PORT_OFFSET) + "/api/v1/scheduler (any master; " +
-                "no credentials needed on loopback, they act as '" + LocalCluster.OPERATOR_PRINCIPAL + "')");
-            System.out.println("corral dev: ready. Try: bin/corral run -- echo hello   (Ctrl-C stops everything)");
-            System.out.flush();
-            final AutoCloseable stop = () ->
-            {
-                cluster.shutdown(System.out);
-                forgetCredential.run();
-            };
-            if (data == null)
-            {
-                // A temp dir we made is ours to remove; a --data dir is the user's to keep.
-                awaitShutdown(stop, () -> deleteTree(dir));
-            }
-            else
-            {
-                awaitShutdown(stop);
-            }
-            return 0;
-        }
-    }
-
     @Command(name = "role", mixinStandardHelpOptions = true, description = "Set a role's weight and quota; replicated by the master quorum.")
     static final class Role implements Callable<Integer>
     {
@@ -529,165 +414,4 @@ public final class Corral
             return 2;
         }
     }
-
-    @Command(name = "wordcount", mixinStandardHelpOptions = true, description = "Example batch framework: count the words of a file on the agents.")
-    static final class WordCountCommand implements Callable<Integer>
-    {
-        @Option(names = "--input", required = true, description = "The text file.")
-        File input;
-
-        @Option(names = "--chunks", defaultValue = "4", description = "Tasks to split it into (default ${DEFAULT-VALUE}).")
-        int chunks;
-
-        @Option(names = "--top", defaultValue = "10", description = "Top words to print (default ${DEFAULT-VALUE}).")
-        int top;
-
-        @Option(names = "--masters", defaultValue = Protocol.DEV_MASTERS, description = "Master addresses.")
-        String masters;
-
-        @Override
-        public Integer call() throws Exception
-        {
-            if (!input.isFile())
-            {
-                throw new IllegalArgumentException("--input " + input + " is not a readable file");
-            }
-            if (chunks < 1)
-            {
-                throw new IllegalArgumentException("--chunks must be at least 1");
-            }
-            final java.util.Map<String, Long> counts = new io.corral.examples.WordCount(
-                io.corral.examples.WordCount.split(input.toPath(), chunks), masters, System.out).run(600);
-            counts.entrySet().stream()
-                .sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed()
-                    .thenComparing(java.util.Map.Entry.comparingByKey()))
-                .limit(top).forEach(e -> System.out.println(e.getValue() + " " + e.getKey()));
-            System.out.println("total " + counts.values().stream().mapToLong(Long::longValue).sum());
-            return 0;
-        }
-    }
-
-    @Command(name = "service", mixinStandardHelpOptions = true, description = "Example framework: keep N instances of a command running.",
-        subcommands = { ServiceCommand.Scale.class })
-    static final class ServiceCommand implements Callable<Integer>
-    {
-        @Option(names = "--name", defaultValue = "svc", description = "Service name (default ${DEFAULT-VALUE}).")
-        String name;
-
-        @Option(names = "--instances", defaultValue = "1", description = "Instances to keep running.")
-        int instances;
-
-        @Option(names = "--spread-by", description = "Agent attribute to spread instances over (e.g. host).")
-        String spreadBy;
-
-        @Option(names = "--cpus", defaultValue = "0.1", description = "CPUs per instance.")
-        double cpus;
-
-        @Option(names = "--mem", defaultValue = "32", description = "Memory per instance in MiB.")
-        long mem;
-
-        @Option(names = "--masters", defaultValue = Protocol.DEV_MASTERS, description = "Master addresses.")
-        String masters;
-
-        @Option(names = "--keep-tasks",
-            description = "On Ctrl-C or SIGTERM, leave the instances running (the framework fails over for 60 s) " +
-                "instead of killing them.")
-        boolean keepTasks;
-
-        @Parameters(arity = "0..*", paramLabel = "COMMAND", description = "The command each instance runs.")
-        List<String> command;
-
-        /** Where a running service on this host leaves its control address, for {@code service scale NAME}. */
-        static java.nio.file.Path controlFile(final String name)
-        {
-            return java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "corral-services", name + ".control");
-        }
-
-        @Override
-        public Integer call() throws Exception
-        {
-            if (command == null || command.isEmpty())
-            {
-                throw new IllegalArgumentException("give the command to run: corral service --instances 3 -- CMD");
-            }
-            final io.corral.examples.Service service = new io.corral.examples.Service(name, String.join(" ", command),
-                Resources.of(cpus, mem), instances, spreadBy, System.out);
-            final CorralSchedulerDriver driver = service.start(masters);
-            final java.nio.file.Path file = controlFile(name);
-            Files.createDirectories(file.getParent());
-            Files.writeString(file, service.controlAddress() + " " + ProcessHandle.current().pid() + "\n");
-            System.out.println("scale with: bin/corral service scale " + name + " N");
-            System.out.println("on Ctrl-C or SIGTERM: " + (keepTasks ? "the instances keep running (--keep-tasks); " +
-                "start the service again within 60 s to take them over" : "the instances are killed (--keep-tasks " +
-                "leaves them running)"));
-            awaitShutdown(() ->
-            {
-                Files.deleteIfExists(file);
-                final String[] others = file.getParent().toFile().list();
-                if (others != null && others.length == 0)
-                {
-                    Files.deleteIfExists(file.getParent());
-                }
-            }, () -> driver.stop(keepTasks), service);
-            return 0;
-        }
-
-        @Command(name = "scale", mixinStandardHelpOptions = true,
-            description = "Change the number of instances of a service running on this host.")
-        static final class Scale implements Callable<Integer>
-        {
-            @Option(names = "--control", description = "The control address the service printed (instead of NAME).")
-            String control;
-
-            @Parameters(arity = "1..2", paramLabel = "[NAME] N",
-                description = "The service's --name (default svc) and the instances wanted.")
-            List<String> args;
-
-            @Override
-            public Integer call() throws Exception
-            {
-                final String name = args.size() == 2 ? args.get(0) : "svc";
-                final int instances;
-                try
-                {
-                    instances = Integer.parseInt(args.get(args.size() - 1));
-                }
-                catch (final NumberFormatException ex)
-                {
-                    throw new IllegalArgumentException("the number of instances must be a whole number, got '" +
-                        args.get(args.size() - 1) + "': corral service scale NAME N");
-                }
-                String address = control;
-                if (address == null)
-                {
-                    final java.nio.file.Path file = controlFile(name);
-                    final String[] line = Files.exists(file) ? Files.readString(file).trim().split(" ") : new String[0];
-                    if (line.length != 2 || ProcessHandle.of(Long.parseLong(line[1])).isEmpty())
-                    {
-                        System.err.println("corral service scale: no service named '" + name + "' is running on this " +
-                            "host (start one with: bin/corral service --name " + name + " -- CMD)");
-                        return 3;
-                    }
-                    address = line[0];
-                }
-                final java.net.http.HttpResponse<String> r;
-                try
-                {
-                    r = java.net.http.HttpClient.newHttpClient().send(
-                        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + address +
-                            "/scale?instances=" + instances)).POST(java.net.http.HttpRequest.BodyPublishers.noBody())
-                            .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-                }
-                catch (final java.io.IOException ex)
-                {
-                    System.err.println("corral service scale: the service's control address " + address +
-                        " does not answer: is its corral service still running?");
-                    return 3;
-                }
-                (r.statusCode() == 200 ? System.out : System.err).println(r.body());
-                return r.statusCode() == 200 ? 0 : 2;
-            }
-        }
-    }
-
 }
