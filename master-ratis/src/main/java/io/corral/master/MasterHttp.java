@@ -139,10 +139,11 @@ final class MasterHttp implements AutoCloseable
             return "";
         }
         final String principal = authenticated(exchange);
-        if (principal != null && !changes && !node.state().acl().allows(Acl.Action.READ_STATE, principal))
+        final Acl acl = principal != null && !changes ? node.acl() : null;
+        if (acl != null && !acl.allows(Acl.Action.READ_STATE, principal))
         {
             reply(exchange, 403, JSON.writeValueAsString(Map.of("error", "not permitted: principal '" + principal +
-                "' may not read state (the ACL allows " + node.state().acl().principalsFor(Acl.Action.READ_STATE) +
+                "' may not read state (the ACL allows " + acl.principalsFor(Acl.Action.READ_STATE) +
                 "); ask an operator for 'read-state " + principal + "' (corral acl set)")));
             return null;
         }
@@ -327,8 +328,8 @@ final class MasterHttp implements AutoCloseable
         }
         if (!post)
         {
-            reply(exchange, 200, JSON.writeValueAsString(Map.of("rules", node.state().acl().text(),
-                "acls", node.state().acl().describe())));
+            final Acl acl = node.acl();
+            reply(exchange, 200, JSON.writeValueAsString(Map.of("rules", acl.text(), "acls", acl.describe())));
             return;
         }
         final byte[] body = exchange.getRequestBody().readNBytes(2 * Acl.MAX_TEXT + 1);

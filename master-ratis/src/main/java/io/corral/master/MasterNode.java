@@ -268,6 +268,49 @@ public final class MasterNode implements AutoCloseable
     }
 
     /**
+     * The authorization rules as this master applied them (immutable), read on the duty thread:
+     * an HTTP read checks them on every request, and copying the whole state for it (as
+     * {@link #state()} does) cost the duty thread a copy of every agent and task per request.
+     */
+    Acl acl()
+    {
+        return ask(state::acl, () -> state().acl());
+    }
+
+    /** True if this master's state holds framework {@code id}, read on the duty thread without copying the state. */
+    public boolean knowsFramework(final long id)
+    {
+        return ask(() -> state.framework(id) != null, () -> state().framework(id) != null);
+    }
+
+    /**
+     * {@code question} answered on the duty thread (it owns the state; the answer must be
+     * immutable), or {@code otherwise} if that thread has stopped or does not answer within 10 s.
+     */
+    private <T> T ask(final java.util.function.Supplier<T> question, final java.util.function.Supplier<T> otherwise)
+    {
+        if (runner.isClosed())
+        {
+            return otherwise.get();
+        }
+        final java.util.concurrent.CompletableFuture<T> answer = new java.util.concurrent.CompletableFuture<>();
+        commands.offer(() -> answer.complete(question.get()));
+        try
+        {
+            return answer.get(10, TimeUnit.SECONDS);
+        }
+        catch (final java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException ex)
+        {
+            return otherwise.get();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            return otherwise.get();
+        }
+    }
+
+    /**
      * Changes the quorum's membership (Raft joint consensus): e.g. to replace a master that lost
      * its disk, start the new one with the new member list, then call this with that list. The
      * leader catches the newcomer up, from a snapshot if its log was purged.

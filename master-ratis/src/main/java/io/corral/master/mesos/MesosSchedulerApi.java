@@ -236,7 +236,7 @@ public final class MesosSchedulerApi implements AutoCloseable
             {
                 throw new IllegalArgumentException("'framework_id' and 'subscribe.framework_info.id' differ");
             }
-            if (id != 0 && node.state().framework(id) == null)
+            if (id != 0 && !node.knowsFramework(id))
             {
                 throw new IllegalArgumentException("framework " + id + " is not known to this cluster (it was torn " +
                     "down, its failover timeout passed, or Corral never gave it out): subscribe without an id to " +
@@ -390,7 +390,7 @@ public final class MesosSchedulerApi implements AutoCloseable
         final SchedulerStream stream = streams.get(frameworkId);
         if (stream == null || stream.ended())
         {
-            if (node.state().framework(frameworkId) == null)
+            if (!node.knowsFramework(frameworkId))
             {
                 text(exchange, 400, "Framework cannot be found: " + frameworkId);
             }
