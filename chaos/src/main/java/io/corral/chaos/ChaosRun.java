@@ -66,6 +66,12 @@ public final class ChaosRun implements Callable<Integer>
         description = "Raft election timeout range of the masters, MIN-MAX ms.")
     String electionTimeout;
 
+    @Option(names = "--master-jvm", defaultValue = "production",
+        description = "How the master JVMs run: 'production' as `corral master` runs them (G1 with a 50 ms pause " +
+            "goal, the full JIT, 512 MiB), or 'test' (the serial collector, C1 only, 192 MiB: cheaper, for the " +
+            "build's short runs; its pauses, up to 0.9 s under load, exceed the election timeout).")
+    String masterJvm;
+
     @Option(names = "--port", defaultValue = "7401", description = "First master port (Raft +1000, HTTP +2000).")
     int port;
 
@@ -125,6 +131,13 @@ public final class ChaosRun implements Callable<Integer>
         say("masters=" + masters + " agents=" + agents + (simAgents > 0 ? " sim-agents=" + simAgents : "") + " faults=" + kills + " seed=" + seed + " mix=" + mix +
             " election-timeout=" + electionTimeout + " ms work=" + dir);
         final ProcessCluster cluster = new ProcessCluster(jarFile, dir, port, masters, electionTimeout);
+        switch (masterJvm)
+        {
+            case "production" -> cluster.masterHeapMb(512).productionMasters(List.of());
+            case "test" -> { }
+            default -> throw new IllegalArgumentException("--master-jvm must be production or test, got '" +
+                masterJvm + "'");
+        }
         // Authentication on, as a real cluster runs: agents, simulated agents and frameworks authenticate.
         cluster.secured();
         // Stopped by a signal, the run still kills its processes and removes what it made.

@@ -20,7 +20,7 @@ class ShortChaosTest
     void invariantsHoldThroughLeaderKillsPausesAndAnAgentRestart() throws Exception
     {
         final ChaosRun.Result result = ChaosRun.run("--masters", "3", "--agents", "2", "--kills", "4", "--seed", "11",
-            "--mix", "leader-kill=1", "--interval-ms", "2000", "--port", String.valueOf(io.corral.cli.LocalCluster.freeBasePort(3)));
+            "--mix", "leader-kill=1", "--interval-ms", "2000", "--master-jvm", "test", "--port", String.valueOf(io.corral.cli.LocalCluster.freeBasePort(3)));
         System.out.println(result.summary());
         assertTrue(result.ok(), () -> String.join("\n", result.violations()));
         assertEquals(4, result.faults().get("leader-kill"));
@@ -28,7 +28,7 @@ class ShortChaosTest
         assertTrue(result.tasks() > 20, "the workload kept launching: " + result.tasks());
 
         final ChaosRun.Result mixed = ChaosRun.run("--masters", "3", "--agents", "2", "--kills", "2", "--seed", "3",
-            "--mix", "leader-pause=1,agent-restart=1", "--interval-ms", "2000", "--port", String.valueOf(io.corral.cli.LocalCluster.freeBasePort(3)));
+            "--mix", "leader-pause=1,agent-restart=1", "--interval-ms", "2000", "--master-jvm", "test", "--port", String.valueOf(io.corral.cli.LocalCluster.freeBasePort(3)));
         System.out.println(mixed.summary());
         assertTrue(mixed.ok(), () -> String.join("\n", mixed.violations()));
         assertEquals(1, mixed.faults().get("leader-pause"), "seed 3 pauses the leader once");
@@ -41,7 +41,7 @@ class ShortChaosTest
     {
         final ChaosRun run = new ChaosRun();
         new picocli.CommandLine(run).parseArgs("--masters", "3", "--agents", "1", "--sim-agents", "500", "--kills", "2",
-            "--seed", "5", "--mix", "leader-kill=1", "--interval-ms", "3000", "--port",
+            "--seed", "5", "--mix", "leader-kill=1", "--interval-ms", "3000", "--master-jvm", "test", "--port",
             String.valueOf(io.corral.cli.LocalCluster.freeBasePort(3)));
         final ChaosRun.Result result = run.run();
         System.out.println(result.summary());
