@@ -61,7 +61,7 @@ final class StatusStream
         return recentlyEnded.contains(key);
     }
 
-    /** A new leader (or a re-registration): every pending update goes out again now, backoff reset. */
+    /** A new leader (or a re-registration): each task's latest pending update goes out now, backoff reset. */
     void resendAllNow()
     {
         nextSendNs.replaceAll((k, v) -> 0L);

@@ -52,7 +52,7 @@ public final class SimAgents implements Agent
     {
     }
 
-    /** A task's updates not yet acknowledged, and when all of them go again. */
+    /** A task's updates not yet acknowledged, and when the latest goes again. */
     private static final class Unacked
     {
         final String key;
@@ -290,7 +290,7 @@ public final class SimAgents implements Agent
         /**
          * Each task's updates not yet acknowledged, oldest first. As the real agent: a new update goes
          * at once, without waiting for the one before it to be acknowledged; when the oldest has
-         * waited its backoff (1 s doubling to 30 s), all of the task's go again.
+         * waited its backoff (1 s doubling to 30 s), the task's latest goes again.
          */
         final Map<String, Unacked> pending = new HashMap<>();
         /** Updates queued and not sent yet, in order; each with its task's unacknowledged list. */
@@ -491,7 +491,7 @@ public final class SimAgents implements Agent
                 }
                 else if (!pending.isEmpty())
                 {
-                    // Back with a (new) leader: every unacknowledged update goes again now, as the real agent's.
+                    // Back with a (new) leader: each task's latest unacknowledged update goes again now, as the real agent's.
                     retries.clear();
                     for (final Unacked u : pending.values())
                     {
