@@ -95,7 +95,7 @@ public final class MasterNode implements AutoCloseable
         // A master restarted on its data directory recovers its log; a new one formats it.
         final boolean existing = new java.io.File(config.dataDir(), GROUP_ID.getUuid().toString()).isDirectory();
         final org.apache.ratis.conf.Parameters parameters = RaftSettings.parameters(config);
-        server = RaftServer.newBuilder().setServerId(peerId(config.id())).setGroup(group).setProperties(properties)
+        server = RaftServer.newBuilder().setServerId(RaftSettings.peerId(config.id())).setGroup(group).setProperties(properties)
             .setParameters(parameters).setStateMachine(stateMachine)
             .setOption(existing ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT).build();
         server.start();
@@ -105,7 +105,7 @@ public final class MasterNode implements AutoCloseable
         // It proposes only while this master leads, so it starts out addressing this master: a
         // client that still named the old leader spent its first requests timing out on it.
         raftClients = () -> RaftClient.newBuilder().setProperties(properties).setParameters(parameters)
-            .setRaftGroup(group).setLeaderId(peerId(config.id()))
+            .setRaftGroup(group).setLeaderId(RaftSettings.peerId(config.id()))
             .setRetryPolicy(org.apache.ratis.retry.RetryPolicies.retryUpToMaximumCountWithFixedSleep(5,
                 TimeDuration.valueOf(200, TimeUnit.MILLISECONDS))).build();
         // For operators' admin calls (membership, leadership transfer, snapshots); proposals go
@@ -119,7 +119,7 @@ public final class MasterNode implements AutoCloseable
             new Sessions(config.id(), config.credentials(), connections, metrics);
         duty.connect(sessions == null ? connections : sessions, stateMachine, subscription, connections, sessions,
             config.proposeViaClient() ? RaftLogs.client(raftClients, metrics) :
-            RaftLogs.local(server, peerId(config.id()), GROUP_ID));
+            RaftLogs.local(server, RaftSettings.peerId(config.id()), GROUP_ID));
         // From here on the duty thread owns the state; entries Ratis committed meanwhile wait for it.
         stateMachine.handOff();
         runner = new AgentRunner(new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(100),
@@ -131,11 +131,6 @@ public final class MasterNode implements AutoCloseable
         LOG.info("master {} listening on {} (raft port {}{}, {} port {}), data in {}", config.id(), config.address(),
             Protocol.port(config.address()) + Protocol.RAFT_PORT_OFFSET, config.isInsecureRaft() ? ", no TLS" : ", mutual TLS",
             config.httpTls() != null ? "https" : "http", http.port(), config.dataDir());
-    }
-
-    private static RaftPeerId peerId(final int id)
-    {
-        return RaftSettings.peerId(id);
     }
 
     /** True when run with --insecure: no credentials, nobody authenticated. */
@@ -173,26 +168,12 @@ public final class MasterNode implements AutoCloseable
     /** Has the duty thread publish its latest latencies (a scrape), waiting up to 2 s for it. */
     void publishMetrics()
     {
-        final java.util.concurrent.CompletableFuture<Boolean> done = new java.util.concurrent.CompletableFuture<>();
-        commands.offer(() -> done.complete(metricsPublished()));
-        try
+        // (the duty thread stuck or gone: the scrape shows what was published last)
+        ask(() ->
         {
-            done.get(2, TimeUnit.SECONDS);
-        }
-        catch (final java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException ex)
-        {
-            // the duty thread is stuck or gone: the scrape shows what was published last
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private boolean metricsPublished()
-    {
-        metrics.publish(System.nanoTime(), true);
-        return true;
+            metrics.publish(System.nanoTime(), true);
+            return Boolean.TRUE;
+        }, 2, () -> Boolean.FALSE);
     }
 
     Gauges gauges()
@@ -223,16 +204,7 @@ public final class MasterNode implements AutoCloseable
      */
     public byte[] snapshotBytes() throws InterruptedException
     {
-        final java.util.concurrent.CompletableFuture<byte[]> bytes = new java.util.concurrent.CompletableFuture<>();
-        commands.offer(() -> bytes.complete(state.snapshotBytes()));
-        try
-        {
-            return bytes.get(10, TimeUnit.SECONDS);
-        }
-        catch (final java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException ex)
-        {
-            return null;
-        }
+        return ask(state::snapshotBytes, 10, () -> null);
     }
 
     /**
@@ -242,29 +214,13 @@ public final class MasterNode implements AutoCloseable
      */
     public MasterView state()
     {
-        if (runner.isClosed())
+        final MasterView built = ask(state::view, 10, () ->
         {
             final MasterView last = lastView;
             return last != null ? last : MasterView.empty(state.vectors());
-        }
-        final java.util.concurrent.CompletableFuture<MasterView> view = new java.util.concurrent.CompletableFuture<>();
-        commands.offer(() -> view.complete(state.view()));
-        try
-        {
-            final MasterView built = view.get(10, TimeUnit.SECONDS);
-            lastView = built;
-            return built;
-        }
-        catch (final java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException ex)
-        {
-            final MasterView last = lastView;
-            return last != null ? last : MasterView.empty(state.vectors());
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted waiting for master " + config.id() + "'s state", ex);
-        }
+        });
+        lastView = built;
+        return built;
     }
 
     /**
@@ -274,30 +230,29 @@ public final class MasterNode implements AutoCloseable
      */
     Acl acl()
     {
-        return ask(state::acl, () -> state().acl());
+        return ask(state::acl, 10, () -> state().acl());
     }
 
     /** True if this master's state holds framework {@code id}, read on the duty thread without copying the state. */
     public boolean knowsFramework(final long id)
     {
-        return ask(() -> state.framework(id) != null, () -> state().framework(id) != null);
+        return ask(() -> state.framework(id) != null, 10, () -> state().framework(id) != null);
     }
 
     /**
      * {@code question} answered on the duty thread (it owns the state; the answer must be
-     * immutable), or {@code otherwise} if that thread has stopped or does not answer within 10 s.
+     * immutable), or {@code otherwise} if that thread has stopped or does not answer in time.
      */
-    private <T> T ask(final java.util.function.Supplier<T> question, final java.util.function.Supplier<T> otherwise)
+    private <T> T ask(final java.util.function.Supplier<T> question, final long seconds,
+        final java.util.function.Supplier<T> otherwise)
     {
         if (runner.isClosed())
         {
             return otherwise.get();
         }
-        final java.util.concurrent.CompletableFuture<T> answer = new java.util.concurrent.CompletableFuture<>();
-        commands.offer(() -> answer.complete(question.get()));
         try
         {
-            return answer.get(10, TimeUnit.SECONDS);
+            return onDuty(question).get(seconds, TimeUnit.SECONDS);
         }
         catch (final java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException ex)
         {
@@ -308,6 +263,23 @@ public final class MasterNode implements AutoCloseable
             Thread.currentThread().interrupt();
             return otherwise.get();
         }
+    }
+
+    /** {@code work} run on the duty thread; its answer completes the future. */
+    private <T> java.util.concurrent.CompletableFuture<T> onDuty(final java.util.function.Supplier<T> work)
+    {
+        final java.util.concurrent.CompletableFuture<T> answer = new java.util.concurrent.CompletableFuture<>();
+        commands.offer(() -> answer.complete(work.get()));
+        return answer;
+    }
+
+    /** {@code work} run on the duty thread, which completes the future itself (once committed, say). */
+    private <T> java.util.concurrent.CompletableFuture<T> onDutyLater(
+        final java.util.function.Consumer<java.util.concurrent.CompletableFuture<T>> work)
+    {
+        final java.util.concurrent.CompletableFuture<T> result = new java.util.concurrent.CompletableFuture<>();
+        commands.offer(() -> work.accept(result));
+        return result;
     }
 
     /**
@@ -346,7 +318,7 @@ public final class MasterNode implements AutoCloseable
     public long takeSnapshot() throws IOException
     {
         final org.apache.ratis.protocol.SnapshotManagementRequest request =
-            org.apache.ratis.protocol.SnapshotManagementRequest.newCreate(client.getId(), peerId(config.id()), GROUP_ID,
+            org.apache.ratis.protocol.SnapshotManagementRequest.newCreate(client.getId(), RaftSettings.peerId(config.id()), GROUP_ID,
                 snapshotCallIds.incrementAndGet(), 30_000);
         final org.apache.ratis.protocol.RaftClientReply reply = server.snapshotManagement(request);
         if (!reply.isSuccess())
@@ -423,9 +395,7 @@ public final class MasterNode implements AutoCloseable
     public java.util.concurrent.CompletableFuture<String> configureRole(final MasterState.Role role,
         final String principal)
     {
-        final java.util.concurrent.CompletableFuture<String> result = new java.util.concurrent.CompletableFuture<>();
-        commands.offer(() -> duty.operator().configureRole(role, principal, result));
-        return result;
+        return onDutyLater(result -> duty.operator().configureRole(role, principal, result));
     }
 
     /**
@@ -435,9 +405,7 @@ public final class MasterNode implements AutoCloseable
      */
     public java.util.concurrent.CompletableFuture<String> setAcl(final String rules, final String principal)
     {
-        final java.util.concurrent.CompletableFuture<String> result = new java.util.concurrent.CompletableFuture<>();
-        commands.offer(() -> duty.operator().setAcl(rules, principal, result));
-        return result;
+        return onDutyLater(result -> duty.operator().setAcl(rules, principal, result));
     }
 
     /**
@@ -456,9 +424,7 @@ public final class MasterNode implements AutoCloseable
     public java.util.concurrent.CompletableFuture<String> killTask(final long frameworkId, final String taskId,
         final String principal)
     {
-        final java.util.concurrent.CompletableFuture<String> result = new java.util.concurrent.CompletableFuture<>();
-        commands.offer(() -> duty.operator().killTask(frameworkId, taskId, principal, result, duty.nowNs()));
-        return result;
+        return onDutyLater(result -> duty.operator().killTask(frameworkId, taskId, principal, result, duty.nowNs()));
     }
 
     /**
@@ -482,9 +448,7 @@ public final class MasterNode implements AutoCloseable
     public java.util.concurrent.CompletableFuture<SandboxGrant> sandbox(final long frameworkId, final String taskId,
         final String principal)
     {
-        final java.util.concurrent.CompletableFuture<SandboxGrant> result = new java.util.concurrent.CompletableFuture<>();
-        commands.offer(() -> result.complete(duty.operator().sandbox(frameworkId, taskId, principal)));
-        return result;
+        return onDuty(() -> duty.operator().sandbox(frameworkId, taskId, principal));
     }
 
     /** The cluster's settings this master runs with. */
@@ -499,9 +463,7 @@ public final class MasterNode implements AutoCloseable
      */
     public java.util.concurrent.CompletableFuture<long[][]> accounting()
     {
-        final java.util.concurrent.CompletableFuture<long[][]> result = new java.util.concurrent.CompletableFuture<>();
-        commands.offer(() -> result.complete(duty.duties() == null ? null : duty.duties().accounting()));
-        return result;
+        return onDuty(() -> duty.duties() == null ? null : duty.duties().accounting());
     }
 
     /**
@@ -510,7 +472,7 @@ public final class MasterNode implements AutoCloseable
      */
     public void transferLeadership(final int toId, final long timeoutMs) throws IOException
     {
-        final org.apache.ratis.protocol.RaftClientReply reply = client.admin().transferLeadership(peerId(toId),
+        final org.apache.ratis.protocol.RaftClientReply reply = client.admin().transferLeadership(RaftSettings.peerId(toId),
             timeoutMs);
         if (!reply.isSuccess())
         {
@@ -524,13 +486,11 @@ public final class MasterNode implements AutoCloseable
      */
     public java.util.concurrent.CompletableFuture<Void> closeProposalClientOnPurpose()
     {
-        final java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
-        commands.offer(() ->
+        return onDuty(() ->
         {
             duty.proposer().closeClientOnPurpose();
-            done.complete(null);
+            return (Void)null;
         });
-        return done;
     }
 
     /** Fault injection (tests, chaos): while on, every proposal of this master fails at once. */
@@ -565,7 +525,7 @@ public final class MasterNode implements AutoCloseable
             {
                 try
                 {
-                    if (client.admin().transferLeadership(peerId(other), config.electionMaxMs() * 10).isSuccess())
+                    if (client.admin().transferLeadership(RaftSettings.peerId(other), config.electionMaxMs() * 10).isSuccess())
                     {
                         return;
                     }
@@ -580,7 +540,7 @@ public final class MasterNode implements AutoCloseable
             {
                 // No one took it: step down, and let an election decide.
                 server.transferLeadership(new org.apache.ratis.protocol.TransferLeadershipRequest(client.getId(),
-                    peerId(config.id()), GROUP_ID, snapshotCallIds.incrementAndGet(), null,
+                    RaftSettings.peerId(config.id()), GROUP_ID, snapshotCallIds.incrementAndGet(), null,
                     config.electionMaxMs() * 10));
             }
             catch (final IOException | RuntimeException ex)
