@@ -63,6 +63,13 @@ final class AgentDuty implements Agent, AgentInbound.Handler
     private final Supervision supervision;
     private final HealthChecks health;
     private int masterIndex;
+    /**
+     * Tasks received and not started yet, in order: each cycle starts them for at most
+     * {@link #LAUNCH_BUDGET_NS}, so heartbeats and updates go on between (starting 1,050 tasks in
+     * one go held the thread past the agent timeout and the masters removed the agent).
+     */
+    private final java.util.ArrayDeque<RunningTask> toLaunch = new java.util.ArrayDeque<>();
+    static final long LAUNCH_BUDGET_NS = TimeUnit.MILLISECONDS.toNanos(20);
 
     /** Published for other threads; written only here. */
     private volatile String leader;
@@ -172,6 +179,12 @@ final class AgentDuty implements Agent, AgentInbound.Handler
             {
                 continue;
             }
+            if (record.pid == 0)
+            {
+                // Received and not started when the agent stopped: it starts now.
+                toLaunch.add(task);
+                continue;
+            }
             final Optional<ProcessHandle> handle = ProcessHandle.of(record.pid);
             // A zombie (ended, not yet reaped by its new parent) is not running: its end is concluded.
             final boolean same = handle.isPresent() && Processes.running(record.pid) && handle.get().info()
@@ -214,6 +227,7 @@ final class AgentDuty implements Agent, AgentInbound.Handler
             r.run();
             work++;
         }
+        work += launchQueued();
         // Local duties go on whether or not a master answers: kills, limits and health checks
         // must not wait for the masters to come back.
         work += supervision.enforceKillDeadlines(nowNs);
@@ -465,7 +479,32 @@ final class AgentDuty implements Agent, AgentInbound.Handler
             return;
         }
         record.sandbox = launcher.sandbox(record).getAbsolutePath();
+        // STARTING now (checkpointed; it also stops the master resending the RunTask); the
+        // process starts in turn, within this cycle or a later one.
         statuses.queue(task, TaskState.STARTING, 0, "sandbox: " + record.sandbox);
+        toLaunch.add(task);
+    }
+
+    /** Starts queued tasks, in order, for at most {@link #LAUNCH_BUDGET_NS} (at least one). */
+    private int launchQueued()
+    {
+        int started = 0;
+        final long until = System.nanoTime() + LAUNCH_BUDGET_NS;
+        while (!toLaunch.isEmpty() && (started == 0 || System.nanoTime() < until))
+        {
+            launch(toLaunch.poll());
+            started++;
+        }
+        return started;
+    }
+
+    private void launch(final RunningTask task)
+    {
+        final TaskRecord record = task.record;
+        if (record.ended)
+        {
+            return; // killed while it waited
+        }
         try
         {
             final Process process = launcher.start(record, agentId);
@@ -508,6 +547,14 @@ final class AgentDuty implements Agent, AgentInbound.Handler
         final long frameworkId = m.frameworkId();
         final String taskId = m.taskId();
         final RunningTask task = tasks.get(frameworkId + "/" + taskId);
+        if (task != null && !task.record.ended && task.process == null && toLaunch.remove(task))
+        {
+            // Killed while it waited to start: it never runs.
+            task.record.ended = true;
+            task.record.killRequested = true;
+            statuses.queue(task, TaskState.KILLED, 0, "killed before it started");
+            return;
+        }
         if (task == null || task.record.ended || task.process == null)
         {
             return;
