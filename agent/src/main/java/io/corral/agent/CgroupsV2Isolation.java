@@ -39,11 +39,6 @@ final class CgroupsV2Isolation implements Isolator
         this(ownCgroup(), CONTROLLERS, ProcessHandle.current().pid(), agentKey);
     }
 
-    CgroupsV2Isolation(final File own, final List<String> controllers, final long agentPid) throws IOException
-    {
-        this(own, controllers, agentPid, "");
-    }
-
     /**
      * Takes over {@code own} (a cgroup v2 directory the agent was given): moves {@code agentPid}
      * into {@code own/corral-agent}, enables {@code controllers} for {@code own/corral-tasks} and
@@ -72,10 +67,7 @@ final class CgroupsV2Isolation implements Isolator
             {
                 write(new File(own, "cgroup.subtree_control"), enable);
                 write(new File(allTasks, "cgroup.subtree_control"), enable);
-                if (!tasksRoot.equals(allTasks))
-                {
-                    write(new File(tasksRoot, "cgroup.subtree_control"), enable);
-                }
+                write(new File(tasksRoot, "cgroup.subtree_control"), enable);
             }
         }
         catch (final IOException ex)

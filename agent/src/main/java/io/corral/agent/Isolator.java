@@ -52,18 +52,10 @@ interface Isolator
 
     /**
      * Chooses: "cgroups" (v2 where its memory and cpu controllers are available to the agent's own
-     * cgroup, else v1), "rss", "none", or "auto" (cgroups, else rss).
-     */
-    static Isolator choose(final String mode)
-    {
-        return choose(mode, "");
-    }
-
-    /**
-     * As {@link #choose(String)} for the agent known on this host by {@code agentKey} (see
-     * {@link #agentKey}): its task cgroups go under {@code corral-tasks/KEY}, so agents sharing a
-     * cgroup (several on one host, or in one JVM as {@code corral dev} runs them) never remove or
-     * reuse each other's. Empty: directly under {@code corral-tasks}.
+     * cgroup, else v1), "rss", "none", or "auto" (cgroups, else rss), for the agent known on this
+     * host by {@code agentKey} ({@link #agentKey}): its task cgroups go under
+     * {@code corral-tasks/KEY}, so agents sharing a cgroup (several on one host, or in one JVM as
+     * {@code corral dev} runs them) never remove or reuse each other's.
      */
     static Isolator choose(final String mode, final String agentKey)
     {
@@ -101,10 +93,10 @@ interface Isolator
         }
     }
 
-    /** Where an agent's task cgroups go, under its own cgroup: {@code corral-tasks[/KEY]}. */
+    /** Where an agent's task cgroups go, under its own cgroup: {@code corral-tasks/KEY}. */
     static String tasksDir(final String agentKey)
     {
-        return agentKey.isEmpty() ? "corral-tasks" : "corral-tasks/" + agentKey;
+        return "corral-tasks/" + agentKey;
     }
 
     /**
@@ -197,11 +189,6 @@ interface Isolator
         private final File cpuRoot;
         private final String whyNotV2;
         private final CgroupDirs cgroups = new CgroupDirs();
-
-        CgroupsV1Isolation()
-        {
-            this(null, "");
-        }
 
         CgroupsV1Isolation(final String whyNotV2, final String agentKey)
         {

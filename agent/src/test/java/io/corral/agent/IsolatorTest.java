@@ -21,6 +21,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Real processes under each isolator: a task that allocates past its memory limit is stopped. */
 class IsolatorTest
 {
+    /** The agent these tests stand for ({@link Isolator#agentKey}). */
+    private static final String KEY = "agent-test";
+
     private static final String HOG = "python3 -c 'b = bytearray(300 * 1024 * 1024); import time; time.sleep(20)'";
 
     @TempDir
@@ -64,12 +67,12 @@ class IsolatorTest
         {
             // No cgroups here: asking for them must fail at start-up with both reasons.
             final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
-                () -> Isolator.choose("cgroups"));
+                () -> Isolator.choose("cgroups", KEY));
             assertTrue(ex.getMessage().contains(v1Problem) && ex.getMessage().contains(v2Problem), ex.getMessage());
-            assertTrue(Isolator.choose("auto") instanceof Isolator.RssIsolation);
+            assertTrue(Isolator.choose("auto", KEY) instanceof Isolator.RssIsolation);
             return;
         }
-        final Isolator cgroups = Isolator.choose("cgroups");
+        final Isolator cgroups = Isolator.choose("cgroups", KEY);
         final TaskRecord t = task("cg", 64);
         final Process p = start(cgroups, t);
         if (v2Problem == null)
@@ -126,7 +129,7 @@ class IsolatorTest
             Files.writeString(new File(agentCgroup, "cgroup.procs").toPath(), Long.toString(agent.pid()));
             final List<String> available = List.of(read(new File(agentCgroup, "cgroup.controllers")).split("\\s+"))
                 .stream().filter(c -> !c.isEmpty()).toList();
-            final CgroupsV2Isolation v2 = new CgroupsV2Isolation(agentCgroup, available, agent.pid());
+            final CgroupsV2Isolation v2 = new CgroupsV2Isolation(agentCgroup, available, agent.pid(), KEY);
             assertEquals(Long.toString(agent.pid()), read(new File(agentCgroup, "corral-agent/cgroup.procs")));
             assertEquals("", read(new File(agentCgroup, "cgroup.procs")), "no process left in the agent's own cgroup");
             assertTrue(cgroupOf(agent.pid()).endsWith("/corral-agent"), cgroupOf(agent.pid()));
@@ -141,7 +144,7 @@ class IsolatorTest
                 daemons.add(Long.parseLong(line.trim()));
             }
             assertEquals(1, daemons.size(), "the daemon outlived the task, in the task's cgroup");
-            assertTrue(cgroupOf(daemons.get(0)).endsWith("/corral-tasks/" + v2.dir(t).getName()),
+            assertTrue(cgroupOf(daemons.get(0)).endsWith("/corral-tasks/" + KEY + "/" + v2.dir(t).getName()),
                 cgroupOf(daemons.get(0)));
 
             v2.killRemaining(t);
@@ -223,13 +226,15 @@ class IsolatorTest
     void cgroupV2WritesMemoryAndCpuLimitsAndReadsOomKills() throws Exception
     {
         final File own = dir.resolve("own").toFile();
-        assertTrue(new File(own, "corral-tasks/7-stale").mkdirs());
+        assertTrue(new File(own, "corral-tasks/" + KEY + "/7-stale").mkdirs());
         Files.writeString(new File(own, "cgroup.controllers").toPath(), "cpuset cpu io memory pids\n");
-        final CgroupsV2Isolation v2 = new CgroupsV2Isolation(own, CgroupsV2Isolation.CONTROLLERS, 4242);
+        final CgroupsV2Isolation v2 = new CgroupsV2Isolation(own, CgroupsV2Isolation.CONTROLLERS, 4242, KEY);
         assertEquals("4242", read(new File(own, "corral-agent/cgroup.procs")));
         assertEquals("+memory +cpu", read(new File(own, "cgroup.subtree_control")));
         assertEquals("+memory +cpu", read(new File(own, "corral-tasks/cgroup.subtree_control")));
-        assertFalse(new File(own, "corral-tasks/7-stale").exists(), "an empty task cgroup of an earlier run is removed");
+        assertEquals("+memory +cpu", read(new File(own, "corral-tasks/" + KEY + "/cgroup.subtree_control")));
+        assertFalse(new File(own, "corral-tasks/" + KEY + "/7-stale").exists(),
+            "an empty task cgroup of an earlier run is removed");
 
         final TaskRecord t = task("lim", 64);
         assertTrue(v2.dir(t).mkdir());
@@ -256,7 +261,7 @@ class IsolatorTest
         assertTrue(hybrid.mkdir());
         Files.writeString(new File(hybrid, "cgroup.controllers").toPath(), "hugetlb\n");
         final java.io.IOException ex = assertThrows(java.io.IOException.class,
-            () -> new CgroupsV2Isolation(hybrid, CgroupsV2Isolation.CONTROLLERS, 4242));
+            () -> new CgroupsV2Isolation(hybrid, CgroupsV2Isolation.CONTROLLERS, 4242, KEY));
         assertTrue(ex.getMessage().contains("memory, cpu are not available"), ex.getMessage());
         assertFalse(new File(hybrid, "corral-agent").exists(), "nothing is changed when v2 cannot be used");
     }
@@ -264,7 +269,7 @@ class IsolatorTest
     @Test
     void theRssWatchSeesATaskOverItsLimitAndNotOneUnderIt() throws Exception
     {
-        final Isolator rss = Isolator.choose("rss");
+        final Isolator rss = Isolator.choose("rss", KEY);
         final TaskRecord hog = task("hog", 64);
         final Process p = start(rss, hog);
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
@@ -280,7 +285,7 @@ class IsolatorTest
         assertFalse(rss.overLimit(roomy), "the same process is within a 1 GiB limit");
         p.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly().waitFor();
-        assertEquals("none (tasks are not limited)", Isolator.choose("none").describe());
-        assertThrows(IllegalArgumentException.class, () -> Isolator.choose("jails"));
+        assertEquals("none (tasks are not limited)", Isolator.choose("none", KEY).describe());
+        assertThrows(IllegalArgumentException.class, () -> Isolator.choose("jails", KEY));
     }
 }

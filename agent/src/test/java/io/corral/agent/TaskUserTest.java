@@ -42,7 +42,7 @@ class TaskUserTest
         final AgentConfig config = config("nobody");
         final TaskUser nobody = config.taskUser();
         assertTrue(nobody.switches() && nobody.uid() != 0, nobody.toString());
-        final TaskLauncher launcher = new TaskLauncher(config, Isolator.choose("none"));
+        final TaskLauncher launcher = new TaskLauncher(config, Isolator.choose("none", "agent-test"));
         final TaskRecord record = new TaskRecord();
         record.frameworkId = 3;
         record.taskId = "as-nobody";
@@ -75,7 +75,7 @@ class TaskUserTest
     {
         assumeTrue(TaskUser.currentUid() == 0, "switching users needs an agent run as root; this JVM is not");
         final AgentConfig config = config("nobody");
-        final TaskLauncher launcher = new TaskLauncher(config, Isolator.choose("none"));
+        final TaskLauncher launcher = new TaskLauncher(config, Isolator.choose("none", "agent-test"));
         // Root's files a task would like to write to, and a fake setpriv a task's PATH would name.
         final Path victim = Files.writeString(work.resolve("root-owned"), "untouched\n");
         final Path evil = Files.createDirectories(work.resolve("evil-bin"));
