@@ -219,21 +219,38 @@ public final class ProcessCluster implements AutoCloseable
     /** {@code /api/v1/state} of a master, or null if it does not answer. */
     public JsonNode state(final int id)
     {
+        final HttpResponse<String> r = get(id, "/api/v1/state", Duration.ofSeconds(5), true);
+        if (r != null && r.statusCode() == 401)
+        {
+            throw new IllegalStateException("master " + id + " refused the operator's token: " + r.body());
+        }
+        return json(r, 200);
+    }
+
+    /** {@code /health} of a master (its body also when it answers 503), or null if it does not answer. */
+    JsonNode health(final int id)
+    {
+        final HttpResponse<String> r = get(id, "/health", Duration.ofMillis(500), false);
+        return r != null && (r.statusCode() == 200 || r.statusCode() == 503) ? json(r, r.statusCode()) : null;
+    }
+
+    /**
+     * GET {@code path} of master {@code id}'s HTTP port, with the operator's token if
+     * {@code authenticated} and the masters are secured; null if it does not answer in time.
+     */
+    private HttpResponse<String> get(final int id, final String path, final Duration timeout,
+        final boolean authenticated)
+    {
         try
         {
             final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" +
-                (basePort + id - 1 + 2000) + "/api/v1/state")).timeout(Duration.ofSeconds(5));
-            if (credentials != null)
+                (basePort + id - 1 + 2000) + path)).timeout(timeout);
+            if (authenticated && credentials != null)
             {
                 // Secured masters authenticate reads too (--authenticate-http-readonly is on by default).
                 request.header("Authorization", io.corral.codec.HttpAuth.bearer(credential("operator")));
             }
-            final HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() == 401)
-            {
-                throw new IllegalStateException("master " + id + " refused the operator's token: " + r.body());
-            }
-            return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         }
         catch (final IOException ex)
         {
@@ -242,6 +259,19 @@ public final class ProcessCluster implements AutoCloseable
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** The body of {@code r} as JSON if it came with status {@code code}; else null. */
+    private static JsonNode json(final HttpResponse<String> r, final int code)
+    {
+        try
+        {
+            return r != null && r.statusCode() == code ? JSON.readTree(r.body()) : null;
+        }
+        catch (final IOException ex)
+        {
             return null;
         }
     }
@@ -292,27 +322,6 @@ public final class ProcessCluster implements AutoCloseable
             term = h.path("term").asLong();
         }
         return leader > 0;
-    }
-
-    /** {@code /health} of a master (its body also when it answers 503), or null if it does not answer. */
-    JsonNode health(final int id)
-    {
-        try
-        {
-            final HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" +
-                (basePort + id - 1 + 2000) + "/health")).timeout(Duration.ofMillis(500)).build();
-            final HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 || r.statusCode() == 503 ? JSON.readTree(r.body()) : null;
-        }
-        catch (final IOException ex)
-        {
-            return null;
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            return null;
-        }
     }
 
     /** The heap of each master JVM from now on (default 192 MiB). */
