@@ -202,7 +202,7 @@ public final class MasterNode implements AutoCloseable
      * The replicated state as snapshot bytes ({@link MasterState#snapshotBytes}), made by the duty
      * thread: equal on masters that applied the same log. Null if the duty thread does not answer.
      */
-    public byte[] snapshotBytes() throws InterruptedException
+    public byte[] snapshotBytes()
     {
         return ask(state::snapshotBytes, 10, () -> null);
     }
@@ -214,29 +214,31 @@ public final class MasterNode implements AutoCloseable
      */
     public MasterView state()
     {
-        final MasterView built = ask(state::view, 10, () ->
-        {
-            final MasterView last = lastView;
-            return last != null ? last : MasterView.empty(state.vectors());
-        });
+        final MasterView built = ask(state::view, 10, this::lastView);
         lastView = built;
         return built;
     }
 
+    /** The last view the duty thread built (an empty one if none): for when it does not answer. */
+    private MasterView lastView()
+    {
+        final MasterView last = lastView;
+        return last != null ? last : MasterView.empty(state.vectors());
+    }
+
     /**
-     * The authorization rules as this master applied them (immutable), read on the duty thread:
-     * an HTTP read checks them on every request, and copying the whole state for it (as
-     * {@link #state()} does) cost the duty thread a copy of every agent and task per request.
+     * The authorization rules as this master applied them (immutable), read on the duty thread
+     * without copying every agent and task as {@link #state()} does (HTTP reads check them each).
      */
     Acl acl()
     {
-        return ask(state::acl, 10, () -> state().acl());
+        return ask(state::acl, 10, () -> lastView().acl());
     }
 
     /** True if this master's state holds framework {@code id}, read on the duty thread without copying the state. */
     public boolean knowsFramework(final long id)
     {
-        return ask(() -> state.framework(id) != null, 10, () -> state().framework(id) != null);
+        return ask(() -> state.framework(id) != null, 10, () -> lastView().framework(id) != null);
     }
 
     /**
