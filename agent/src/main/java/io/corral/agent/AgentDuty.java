@@ -399,6 +399,7 @@ final class AgentDuty implements Agent, AgentInbound.Handler
                 tasks.size());
             killAll();
             tasks.clear();
+            toLaunch.clear(); // (those not started yet never start)
             statuses.clear();
             checkpoint.clearTasks();
         }
