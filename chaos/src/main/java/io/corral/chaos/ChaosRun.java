@@ -309,12 +309,11 @@ public final class ChaosRun implements Callable<Integer>
     private void inject(final String fault, final ProcessCluster cluster, final SplittableRandom random,
         final Workload workload, final Histogram election, final Histogram offersBack) throws Exception
     {
+        // A failover is timed from a settled quorum: every running master healthy and following one
+        // leader. (With three masters, a kill while the last one killed is still starting leaves no
+        // quorum until it is back: that measures a JVM's start, not a failover.)
+        final boolean settled = awaitSettled(cluster, 60_000);
         final long[] leader = awaitLeader(cluster, 0, 30_000);
-        // A failover is timed only from a settled quorum: every running master healthy and following
-        // one leader. (With three masters, a kill while the last one killed is still starting leaves
-        // no quorum until it is back: that measures a JVM's start, not a failover. Such overlapping
-        // faults are still injected and checked; they are just not timed.)
-        final boolean settled = cluster.quorumSettled();
         final int leaderId = (int)leader[0];
         final long term = leader[1];
         switch (fault)
@@ -337,7 +336,7 @@ public final class ChaosRun implements Callable<Integer>
                 }
                 say("killed leader " + leaderId + " (term " + term + ", exited after " + goneMs + " ms): master " +
                     next[0] + " leads term " + next[1] + " after " + electedMs + " ms, offers again after " + offersMs +
-                    " ms" + (settled ? "" : " (not timed: the quorum had not settled before the kill)"));
+                    " ms" + (settled ? "" : " (not timed: the quorum had not settled within 60 s before the kill)"));
                 Thread.sleep(1000);
                 cluster.startMaster(leaderId);
             }
@@ -393,6 +392,21 @@ public final class ChaosRun implements Callable<Integer>
             }
         });
         return unfinished;
+    }
+
+    /** Waits until every running master is healthy and follows one leader; false if not within the time. */
+    private static boolean awaitSettled(final ProcessCluster cluster, final long timeoutMs) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (System.nanoTime() < deadline)
+        {
+            if (cluster.quorumSettled())
+            {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return false;
     }
 
     /** Waits for a leader in a term above {@code aboveTerm}; returns {id, term}. */
